@@ -1,0 +1,65 @@
+// Creates the topics this system uses, when missing. Safe to call from every service on every
+// start, concurrently: a topic that another caller created first counts as created.
+import type { Admin, Kafka } from 'kafkajs';
+import { defaultTopicPrefix, defaultTopicSpecs, topicNames, type TopicKey, type TopicSpec } from './topics.ts';
+import { toRealtimeError } from './errors.ts';
+
+export type TopicOverrides = Partial<Record<TopicKey, Partial<TopicSpec>>>;
+
+/** Returns the names that were missing (empty when all existed). */
+export async function ensureTopics(kafka: Kafka, prefix: string = defaultTopicPrefix, overrides: TopicOverrides = {}): Promise<string[]> {
+  const names = topicNames(prefix);
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const missing = (Object.keys(names) as TopicKey[]).filter((key) => !existing.has(names[key]));
+    if (missing.length === 0) return [];
+    const topics = missing.map((key) => {
+      const spec = { ...defaultTopicSpecs[key], ...overrides[key] };
+      const config = { ...defaultTopicSpecs[key].config, ...overrides[key]?.config };
+      return {
+        topic: names[key],
+        numPartitions: spec.partitions,
+        replicationFactor: spec.replicationFactor,
+        configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+      };
+    });
+    try {
+      // kafkajs's own waitForLeaders gives up on the UNKNOWN_TOPIC_OR_PARTITION that a KRaft broker
+      // answers until the new topic's metadata has propagated; waitForLeaders below tolerates it.
+      await admin.createTopics({ topics, waitForLeaders: false });
+    } catch (err) {
+      if (!onlyAlreadyExists(err)) throw err;
+    }
+    await waitForLeaders(admin, topics.map((t) => t.topic));
+    return topics.map((t) => t.topic);
+  } catch (err) {
+    throw toRealtimeError(err, `ensuring topics with prefix ${prefix} failed`, { prefix });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics });
+      const led = meta.topics.length === topics.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      // ListOffsets answers only once each leader has taken over: then producers and readers can start.
+      if (led) return void (await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic))));
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`no leaders for ${topics.join(', ')} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+// kafkajs reports per-topic failures of one CreateTopics request as an aggregate.
+function onlyAlreadyExists(err: unknown): boolean {
+  const e = err as { type?: string; errors?: { type?: string }[] };
+  if (e.type === 'TOPIC_ALREADY_EXISTS') return true;
+  return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((x) => x.type === 'TOPIC_ALREADY_EXISTS');
+}

@@ -1,0 +1,9 @@
+// @realtime/kafka: the only package that imports kafkajs.
+export { createKafka, pinoLogCreator, type Kafka, type KafkaOptions } from './client.ts';
+export { ensureTopics, type TopicOverrides } from './admin.ts';
+export { createAvroProducer, type AvroProducer, type OutgoingRecord, type SentRecord } from './producer.ts';
+export { readCompactedTable, type CompactedTableOptions, type Reader } from './compacted.ts';
+export { followTopic, type FollowOptions, type MessageMeta } from './follow.ts';
+export { classifyKafkaError, toRealtimeError, type KafkaErrorClass } from './errors.ts';
+export { defaultTopicPrefix, defaultTopicSpecs, recordKeys, topicNames, type TopicKey, type TopicNames, type TopicSpec } from './topics.ts';
+export { orderedBatches } from './ordered.ts';

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import { compatibilityProblems } from './compat.ts';
+import { loadSchemaRegistry, registry, sampleRecords, schemaDir, schemaNames } from './index.ts';
+
+const testFixtures = fileURLToPath(new URL('../test-fixtures/', import.meta.url));
+const incompatible = fileURLToPath(new URL('../test-fixtures/incompatible/', import.meta.url));
+
+describe('full compatibility between all versions of a record', () => {
+  it.each(schemaNames)('%s: every pair of versions reads both ways', (name) => {
+    expect(compatibilityProblems(registry, name, [sampleRecords[name]])).toEqual([]);
+  });
+
+  it('holds for a second version that adds a field with a default (test-only UsageReport v2)', () => {
+    const withV2 = loadSchemaRegistry([schemaDir, testFixtures]);
+    expect(withV2.versions('UsageReport').map((v) => v.version)).toEqual([1, 2]);
+    expect(compatibilityProblems(withV2, 'UsageReport', [sampleRecords.UsageReport])).toEqual([]);
+
+    // A v1 record read by the v2 reader gets the default; a v2 record read by v1 drops the field.
+    const v1Bytes = withV2.encode('UsageReport', sampleRecords.UsageReport, 1);
+    expect(withV2.decode('UsageReport', v1Bytes)).toMatchObject({ ...sampleRecords.UsageReport, rejected_joins: 0 });
+    const v2Bytes = withV2.encode('UsageReport', { ...sampleRecords.UsageReport, rejected_joins: 7 });
+    expect(withV2.writerOf(v2Bytes).version).toBe(2);
+    // A reader that lacks the v2 file cannot even find the writer schema: readers get a new schema
+    // file deployed before any writer uses it (README "Invariants").
+    expect(() => registry.decode('UsageReport', v2Bytes)).toThrow(expect.objectContaining({ code: 'UnknownSchemaFingerprint' }));
+  });
+
+  it('fails for a second version that adds a field without a default', () => {
+    const broken = loadSchemaRegistry([schemaDir, incompatible]);
+    const problems = compatibilityProblems(broken, 'PresenceDiff', [sampleRecords.PresenceDiff]);
+    expect(problems.some((p) => p.startsWith('PresenceDiff v1 -> v2'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('PresenceDiff v2 -> v1'))).toBe(false);
+  });
+});

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { fixtureFile } from './fixtures.ts';
+import { registry, sampleRecords } from './index.ts';
+
+// Golden bytes pin the encoding: a change to a schema or to the encoder makes this fail. If the
+// change is intended, add a new schema version (never edit a released one) and regenerate with
+// `bash scripts/node libs/schemas/src/write-fixtures.ts`.
+const cases = registry.names().flatMap((name) => registry.versions(name).map((v) => [v.file, name, v.version] as const));
+
+describe('golden byte fixtures', () => {
+  it.each(cases)('%s encodes the sample to the pinned bytes and decodes them back', (file, name, version) => {
+    const path = fixtureFile(file);
+    expect(existsSync(path), `missing fixture ${path}`).toBe(true);
+    const pinned = readFileSync(path, 'utf8').trim();
+    const sample = sampleRecords[name as keyof typeof sampleRecords];
+    expect(registry.encode(name, sample, version).toString('hex')).toBe(pinned);
+    expect(registry.decode(name, Buffer.from(pinned, 'hex'))).toMatchObject(sample as object);
+  });
+});

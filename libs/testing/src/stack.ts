@@ -1,0 +1,126 @@
+// A whole stack of our services as processes over given infrastructure: tenant-admin with its own
+// control database and N gateways, all on one unique topic prefix so tests never see each other.
+import { request } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { startService, type ServiceProcess } from './services.ts';
+
+export interface StackInfra {
+  kafkaBrokers: string[];
+  pgUrl: string;
+}
+
+export interface StackOptions {
+  infra: StackInfra;
+  gateways?: number;
+  name?: string;
+  apiJwtSecret?: string;
+  dbEncKey?: string;
+  gatewayEnv?: Record<string, string>;
+  gatewayPorts?: number[];
+  adminPort?: number;
+  /** Also run an ingest-cdc worker. */
+  ingestCdc?: boolean;
+}
+
+export interface Stack {
+  admin: ServiceProcess;
+  gateways: ServiceProcess[];
+  ingestCdc: ServiceProcess | null;
+  /** Starts another ingest-cdc worker of this stack (e.g. after a kill). */
+  startIngestCdc(): Promise<ServiceProcess>;
+  apiJwtSecret: string;
+  dbEncKey: string;
+  metricsJwtSecret: string;
+  topicPrefix: string;
+  controlDbUrl: string;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function createDatabase(superuserUrl: string, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: superuserUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE "${name}"`);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42P04') throw err; // already exists: fine
+  } finally {
+    await client.end();
+  }
+  const url = new URL(superuserUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const name = options.name ?? `s${randomBytes(4).toString('hex')}`;
+  const apiJwtSecret = options.apiJwtSecret ?? randomBytes(24).toString('hex');
+  const dbEncKey = options.dbEncKey ?? randomBytes(32).toString('hex');
+  const metricsJwtSecret = randomBytes(16).toString('hex');
+  const topicPrefix = `${name}.`;
+  const controlDbUrl = await createDatabase(options.infra.pgUrl, `${name}_control`);
+  const env = {
+    KAFKA_BROKERS: options.infra.kafkaBrokers.join(','),
+    KAFKA_TOPIC_PREFIX: topicPrefix,
+    DB_ENC_KEY: dbEncKey,
+    METRICS_JWT_SECRET: metricsJwtSecret,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  };
+  const admin = await startService('tenant-admin', { ...env, API_JWT_SECRET: apiJwtSecret, CONTROL_DB_URL: controlDbUrl, OUTBOX_POLL_MS: '200' }, 'TENANT_ADMIN_LISTEN_PORT', options.adminPort);
+  const gateways: ServiceProcess[] = [];
+  try {
+    for (let i = 0; i < (options.gateways ?? 1); i++) {
+      const gwEnv = { ...env, GATEWAY_NODE_ID: `${name}-gw${i}`, CONNECT_ERROR_BACKOFF_MS: '0', CHANNEL_ERROR_BACKOFF_MS: '0', ...options.gatewayEnv };
+      gateways.push(await startService('gateway', gwEnv, 'GATEWAY_LISTEN_PORT', options.gatewayPorts?.[i]));
+    }
+  } catch (err) {
+    await Promise.all([admin, ...gateways].map((s) => s.stop()));
+    throw err;
+  }
+  const workers: ServiceProcess[] = [];
+  const startIngestCdc = async () => {
+    const worker = await startService('ingest-cdc', { ...env, SLOT_NAME_SUFFIX: name.toLowerCase() }, 'INGEST_CDC_LISTEN_PORT');
+    workers.push(worker);
+    return worker;
+  };
+  let ingestCdc: ServiceProcess | null = null;
+  if (options.ingestCdc) ingestCdc = await startIngestCdc();
+  return {
+    admin, gateways, ingestCdc, startIngestCdc, apiJwtSecret, dbEncKey, metricsJwtSecret, topicPrefix, controlDbUrl, env,
+    stop: async () => void (await Promise.all([...gateways, admin, ...workers].map((s) => s.stop()))),
+  };
+}
+
+/** GET with an explicit Host header (Node's resolver does not map *.localhost to loopback). */
+export function httpGet(url: string, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject).end();
+  });
+}
+
+/** Resolves once every gateway knows the tenant (it arrived through realtime.tenants). */
+export async function waitForTenant(stack: Stack, externalId: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const gw of stack.gateways) {
+    while ((await httpGet(`${gw.url}/api/ping`, `${externalId}.localhost`)).status !== 200) {
+      if (Date.now() > deadline) throw new Error(`gateway ${gw.url} did not learn tenant ${externalId}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Same for a deleted tenant. */
+export async function waitForTenantGone(stack: Stack, externalId: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const gw of stack.gateways) {
+    while ((await httpGet(`${gw.url}/api/ping`, `${externalId}.localhost`)).status === 200) {
+      if (Date.now() > deadline) throw new Error(`gateway ${gw.url} still knows tenant ${externalId}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

@@ -1,0 +1,19 @@
+// Every service's config schema, by the name docker-compose, k8s and the docs use for it.
+import { gatewayConfig } from '../services/gateway/src/config.ts';
+import { tenantAdminConfig } from '../services/tenant-admin/src/config.ts';
+import { ingestCdcConfig } from '../services/ingest-cdc/src/config.ts';
+
+export const serviceConfigs = {
+  gateway: gatewayConfig,
+  'tenant-admin': tenantAdminConfig,
+  'ingest-cdc': ingestCdcConfig,
+} as const;
+
+export type ServiceName = keyof typeof serviceConfigs;
+
+/** The env variable that carries each service's listen port. */
+export const listenPortVar: Record<ServiceName, string> = {
+  gateway: 'GATEWAY_LISTEN_PORT',
+  'tenant-admin': 'TENANT_ADMIN_LISTEN_PORT',
+  'ingest-cdc': 'INGEST_CDC_LISTEN_PORT',
+};

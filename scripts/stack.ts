@@ -1,0 +1,89 @@
+// `npm start`: the whole stack on this machine. Infrastructure as local processes (data kept in
+// .realtime/ between runs), tenant-admin and two gateways as child processes, the default tenant
+// `realtime-dev` (secrets as in the reference's README), one origin at http://localhost:4000.
+// Writes .realtime/stack.json for tools; Ctrl-C stops everything.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { print } from '@realtime/log';
+import { startKafka, startPostgres, startRedis } from '@realtime/testing';
+import { createDatabase, startStack, waitForTenant } from '@realtime/testing/stack';
+import { startEdge } from './stack/edge.ts';
+
+const root = join(import.meta.dirname, '..');
+// STACK_DIR and STACK_PORT let a test run a second stack beside a developer's own.
+const dir = process.env.STACK_DIR ?? join(root, '.realtime');
+mkdirSync(dir, { recursive: true });
+
+// The reference README's values: its example tokens verify against these secrets.
+const TENANT = 'realtime-dev';
+const JWT_SECRET = 'a1d99c8b-91b6-47b2-8f3c-aa7d9a9ad20f';
+const API_JWT_SECRET = 'dc447559-996d-4761-a306-f47a5eab1623';
+const DB_ENC_KEY = 'local-dev-key-please-change-it!!'; // 32 chars; local only
+const port = Number(process.env.STACK_PORT ?? 4000);
+
+print('starting Kafka, Postgres and Redis …');
+const [kafka, postgres, redis] = await Promise.all([
+  startKafka({ dataDir: join(dir, 'kafka') }),
+  startPostgres({ dataDir: join(dir, 'postgres') }),
+  startRedis(),
+]);
+const infra = { kafkaBrokers: kafka.brokers, pgUrl: postgres.url };
+print('starting tenant-admin, ingest-cdc and two gateways …');
+const stack = await startStack({ infra, gateways: 2, ingestCdc: true, name: 'local', apiJwtSecret: API_JWT_SECRET, dbEncKey: DB_ENC_KEY, gatewayEnv: { CONNECT_ERROR_BACKOFF_MS: '2000', CHANNEL_ERROR_BACKOFF_MS: '5000' } });
+
+const sign = (secret: string, claims: Record<string, unknown>, exp: string) =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime(exp).sign(new TextEncoder().encode(secret));
+const adminToken = await sign(API_JWT_SECRET, { role: 'admin' }, '1d');
+const tenantDbUrl = await createDatabase(postgres.url, 'realtime_dev');
+const db = new URL(tenantDbUrl);
+const res = await fetch(`${stack.admin.url}/api/tenants/${TENANT}`, {
+  method: 'PUT',
+  headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ tenant: {
+    name: TENANT, external_id: TENANT, jwt_secret: JWT_SECRET,
+    extensions: [{ type: 'postgres_cdc_rls', settings: { db_host: db.hostname, db_port: db.port, db_name: 'realtime_dev', db_user: 'postgres', db_password: 'postgres', region: 'local' } }],
+  } }),
+});
+if (!res.ok) throw new Error(`could not create ${TENANT}: ${res.status} ${await res.text()}`);
+await waitForTenant(stack, TENANT);
+
+const edge = await startEdge({ port, adminPort: stack.admin.port, gatewayPorts: stack.gateways.map((g) => g.port) });
+const url = `http://localhost:${port}`;
+const details = {
+  url,
+  wsUrl: `ws://${TENANT}.localhost:${port}/socket/websocket`,
+  tenant: TENANT,
+  jwtSecret: JWT_SECRET,
+  anonKey: await sign(JWT_SECRET, { role: 'anon' }, '1d'),
+  serviceKey: await sign(JWT_SECRET, { role: 'service_role' }, '1d'),
+  apiJwtSecret: API_JWT_SECRET,
+  adminToken,
+  tenantDbUrl,
+  kafkaBrokers: kafka.brokers,
+  redisUrl: redis.url,
+  gateways: stack.gateways.map((g) => g.url),
+  tenantAdmin: stack.admin.url,
+  logs: join(root, '.cache/logs'),
+};
+writeFileSync(join(dir, 'stack.json'), JSON.stringify(details, null, 2) + '\n');
+print(`
+Realtime is running at ${url}
+  WebSocket: ${details.wsUrl}
+  supabase-js: createClient('http://${TENANT}.localhost:${port}', '<anonKey>')
+  anon token (24 h): ${details.anonKey}
+  details for tools: ${join(dir, 'stack.json')}
+Ctrl-C stops everything.`);
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  print('stopping …');
+  edge.close();
+  await stack.stop();
+  await Promise.all([kafka.stop(), postgres.stop(), redis.stop()]);
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());

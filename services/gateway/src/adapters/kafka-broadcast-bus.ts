@@ -1,0 +1,71 @@
+// Broadcasts between gateways over realtime.broadcast, keyed by tenant + channel so one channel's
+// messages stay in order. Each gateway reads in a consumer group of its own from the end: a late
+// gateway has no history to replay (architecture "Services").
+import type { Kafka } from '@realtime/kafka';
+import { createAvroProducer, followTopic, orderedBatches, recordKeys } from '@realtime/kafka';
+import type { BroadcastMessage } from '@realtime/schemas';
+import type { Logger } from '@realtime/log';
+import type { BroadcastBus } from '../ports.ts';
+import type { OutboundBroadcast } from '../core/broadcast-message.ts';
+
+export interface KafkaBroadcastBus extends BroadcastBus {
+  stop(): Promise<void>;
+}
+
+export async function startKafkaBroadcastBus(
+  kafka: Kafka, options: { topic: string; nodeId: string; log: Logger; onMessage: (m: OutboundBroadcast) => void },
+): Promise<KafkaBroadcastBus> {
+  const producer = createAvroProducer(kafka, { idempotent: false });
+  await producer.connect();
+  const follower = await followTopic<BroadcastMessage>(kafka, {
+    topic: options.topic,
+    schema: 'BroadcastMessage',
+    groupId: `gateway-${options.nodeId}`,
+    fromBeginning: false,
+    logger: options.log,
+    eachMessage: (_key, value) => {
+      if (value && value.origin_node !== options.nodeId) options.onMessage(fromAvro(value));
+    },
+  });
+  const send = orderedBatches((batch: OutboundBroadcast[]) =>
+    producer.send(options.topic, 'BroadcastMessage', batch.map((m) => ({ key: recordKeys.channel(m.tenant, m.private, m.topic), value: toAvro(m) }))));
+  return {
+    publish: send,
+    stop: async () => {
+      await follower.stop();
+      await producer.disconnect();
+    },
+  };
+}
+
+export function toAvro(m: OutboundBroadcast): BroadcastMessage {
+  return {
+    id: m.id,
+    tenant: m.tenant,
+    topic: m.topic,
+    private: m.private,
+    event: m.event,
+    kind: m.kind === 'user' ? 'USER' : 'JSON',
+    encoding: m.encoding === 'binary' ? 'BINARY' : 'JSON',
+    payload: Buffer.from(m.payload),
+    meta_id: m.metaId,
+    origin_node: m.originNode,
+    sent_at: m.sentAt,
+  };
+}
+
+export function fromAvro(v: BroadcastMessage): OutboundBroadcast {
+  return {
+    id: v.id,
+    tenant: v.tenant,
+    topic: v.topic,
+    private: v.private,
+    event: v.event,
+    kind: v.kind === 'USER' ? 'user' : 'json',
+    encoding: v.encoding === 'BINARY' ? 'binary' : 'json',
+    payload: new Uint8Array(v.payload),
+    metaId: v.meta_id,
+    originNode: v.origin_node,
+    sentAt: typeof v.sent_at === 'number' ? v.sent_at : Number(v.sent_at),
+  };
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import { uniqueName } from '@realtime/testing';
+import { selectableColumns, visibleKeys } from './pg-rls.ts';
+
+let db: pg.Client;
+const alice = randomUUID();
+const bob = randomUUID();
+
+beforeAll(async () => {
+  const infra = inject('infra');
+  const name = uniqueName('rls');
+  const admin = new pg.Client({ connectionString: infra.pgUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  db = new pg.Client({ connectionString: infra.pgUrl.replace(/\/postgres$/, `/${name}`) });
+  await db.connect();
+  await db.query(`DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated NOLOGIN; END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'anon') THEN CREATE ROLE anon NOLOGIN; END IF; END $$`);
+  await db.query(`CREATE TABLE notes (id int PRIMARY KEY, owner uuid, body text, secret text)`);
+  await db.query(`CREATE TABLE pairs (a int, b text, owner uuid, PRIMARY KEY (a, b))`);
+  await db.query(`ALTER TABLE notes ENABLE ROW LEVEL SECURITY; ALTER TABLE pairs ENABLE ROW LEVEL SECURITY`);
+  const policy = `owner = nullif(current_setting('request.jwt.claims', true)::jsonb->>'sub', '')::uuid`;
+  await db.query(`CREATE POLICY own ON notes FOR SELECT TO authenticated USING (${policy})`);
+  await db.query(`CREATE POLICY own ON pairs FOR SELECT TO authenticated USING (${policy})`);
+  await db.query(`GRANT SELECT (id, owner, body) ON notes TO authenticated; GRANT SELECT ON pairs TO authenticated`);
+  await db.query(`INSERT INTO notes SELECT i, CASE WHEN i % 2 = 0 THEN '${alice}'::uuid ELSE '${bob}'::uuid END, 'n' || i, 's' FROM generate_series(1, 10) i`);
+  await db.query(`INSERT INTO pairs VALUES (1, 'x', '${alice}'), (1, 'y', '${bob}')`);
+});
+afterAll(async () => {
+  await db?.end();
+});
+
+describe('RLS batch check', () => {
+  const notes = { schema: 'public', table: 'notes', pk: [{ name: 'id', type: 'int4' }], keys: Array.from({ length: 10 }, (_, i) => [String(i + 1)]) };
+
+  it('returns exactly the rows each identity may see, in one query for the whole batch', async () => {
+    const forAlice = await visibleKeys(db, notes, { role: 'authenticated', claims: { sub: alice, role: 'authenticated' } });
+    const forBob = await visibleKeys(db, notes, { role: 'authenticated', claims: { sub: bob, role: 'authenticated' } });
+    expect([...forAlice].sort()).toEqual(['10', '2', '4', '6', '8']);
+    expect([...forBob].sort()).toEqual(['1', '3', '5', '7', '9']);
+    expect(await visibleKeys(db, notes, { role: 'anon', claims: { role: 'anon' } })).toEqual(new Set());
+  });
+
+  it('handles composite primary keys', async () => {
+    const pairs = { schema: 'public', table: 'pairs', pk: [{ name: 'a', type: 'int4' }, { name: 'b', type: 'text' }], keys: [['1', 'x'], ['1', 'y']] };
+    expect(await visibleKeys(db, pairs, { role: 'authenticated', claims: { sub: alice } })).toEqual(new Set(['1\u0000x']));
+  });
+
+  it('leaves the session as it found it and refuses unknown roles', async () => {
+    expect((await db.query('SELECT current_user AS u')).rows[0].u).toBe('postgres');
+    await expect(visibleKeys(db, notes, { role: 'no_such_role', claims: {} })).rejects.toThrow();
+    expect((await db.query('SELECT current_user AS u')).rows[0].u).toBe('postgres');
+  });
+
+  it('lists the columns a role may select', async () => {
+    expect([...(await selectableColumns(db, 'public', 'notes', 'authenticated'))].sort()).toEqual(['body', 'id', 'owner']);
+  });
+});

@@ -1,0 +1,75 @@
+// Builds the gateway from its config: Kafka adapters (tenants, broadcast bus), the core, and the
+// HTTP + WebSocket transports on one port. Tests pass overrides for the ports they fake.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger, type Logger } from '@realtime/log';
+import { createRegistry } from '@realtime/metrics';
+import { createKafka, ensureTopics, topicNames } from '@realtime/kafka';
+import { decrypt, parseEncKey } from '@realtime/secrets';
+import type { GatewayConfig } from './config.ts';
+import { systemClock, type BroadcastBus, type Clock, type TenantDirectory } from './ports.ts';
+import { Gateway } from './core/gateway.ts';
+import type { OutboundBroadcast } from './core/broadcast-message.ts';
+import { startKafkaTenantDirectory } from './adapters/kafka-tenant-directory.ts';
+import { startKafkaBroadcastBus } from './adapters/kafka-broadcast-bus.ts';
+import { promGatewayMetrics } from './adapters/prom-metrics.ts';
+import { createHttpApp } from './transport/http.ts';
+import { attachWebSocket } from './transport/ws.ts';
+
+export interface GatewayOverrides {
+  log?: Logger;
+  clock?: Clock;
+  tenants?: TenantDirectory & { stop(): Promise<void> };
+  bus?: BroadcastBus & { stop(): Promise<void> };
+}
+
+export interface RunningGateway {
+  gateway: Gateway;
+  address: { port: number };
+  close(): Promise<void>;
+}
+
+export async function start(config: GatewayConfig, overrides: GatewayOverrides = {}): Promise<RunningGateway> {
+  const log = overrides.log ?? createLogger({ service: 'gateway', level: config.logLevel });
+  const registry = createRegistry('gateway');
+  const topics = topicNames(config.topicPrefix);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `gateway-${config.nodeId}`, logger: log });
+  if (!overrides.tenants || !overrides.bus) await ensureTopics(kafka, config.topicPrefix);
+
+  const key = parseEncKey(config.dbEncKey);
+  const tenants = overrides.tenants ?? (await startKafkaTenantDirectory(kafka, { topic: topics.tenants, decrypt: (c) => decrypt(c, key), log }));
+  // Remote broadcasts may arrive before the core exists; they have no local subscriber yet anyway.
+  let deliver: (m: OutboundBroadcast) => void = () => {};
+  const bus = overrides.bus ?? (await startKafkaBroadcastBus(kafka, { topic: topics.broadcast, nodeId: config.nodeId, log, onMessage: (m) => deliver(m) }));
+
+  const gateway = new Gateway({
+    nodeId: config.nodeId,
+    tenants,
+    bus,
+    clock: overrides.clock ?? systemClock,
+    log,
+    metrics: promGatewayMetrics(registry),
+    claimValidators: config.claimValidators,
+    channelErrorBackoffMs: config.channelErrorBackoffMs,
+  });
+  deliver = (m) => gateway.receiveRemote(m);
+
+  const server = createServer(createHttpApp(gateway, { registry, metricsJwtSecret: config.metricsJwtSecret, maxBodyBytes: config.maxFrameBytes }));
+  const wss = attachWebSocket(server, gateway, config);
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.listenPort, resolve));
+  const { port } = server.address() as AddressInfo;
+  log.info({ port, node: config.nodeId }, 'gateway listening');
+
+  return {
+    gateway,
+    address: { port },
+    async close() {
+      gateway.closeAll(1001);
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await bus.stop();
+      await tenants.stop();
+    },
+  };
+}

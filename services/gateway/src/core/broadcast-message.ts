@@ -1,0 +1,32 @@
+// A broadcast as the gateway core handles it, whatever its source (WebSocket, REST, Kafka).
+// `kind` decides the wire form (spec §1.4 routing): a UserBroadcast goes to 2.0.0 sockets as
+// binary kind 4; a JSON broadcast goes to everyone as a text frame.
+export interface OutboundBroadcast {
+  id: string;
+  tenant: string;
+  /** Subtopic, without the `realtime:` prefix. */
+  topic: string;
+  private: boolean;
+  event: string;
+  kind: 'user' | 'json';
+  encoding: 'json' | 'binary';
+  /** UTF-8 JSON text when encoding is json, raw bytes otherwise. */
+  payload: Uint8Array;
+  metaId: string | null;
+  originNode: string;
+  sentAt: number;
+}
+
+const decoder = new TextDecoder();
+const parsed = new WeakMap<OutboundBroadcast, unknown>();
+
+/** The JSON payload as a value, parsed once per message however many subscribers it has. */
+export function jsonPayload(message: OutboundBroadcast): unknown {
+  if (!parsed.has(message)) parsed.set(message, JSON.parse(decoder.decode(message.payload)));
+  return parsed.get(message);
+}
+
+/** Spec §4 size check: about the JSON size, against max_payload_size_in_kb·1000 + 500. */
+export function payloadTooLarge(byteLength: number, maxPayloadSizeInKb: number): boolean {
+  return byteLength > maxPayloadSizeInKb * 1000 + 500;
+}

@@ -1,0 +1,64 @@
+// One joined channel of one connection: its topic, join_ref, options from the join payload, and
+// the token that authorises it (the connect token unless the join or a refresh gave another).
+import type { Claims } from './jwt.ts';
+import type { Connection } from './connection.ts';
+import { channelKey } from './registry.ts';
+
+export interface JoinOptions {
+  private: boolean;
+  self: boolean;
+  ack: boolean;
+  presenceEnabled: boolean;
+  presenceKey: string;
+}
+
+export class Channel {
+  readonly conn: Connection;
+  readonly topic: string;
+  readonly subtopic: string;
+  readonly joinRef: string | null;
+  readonly options: JoinOptions;
+  readonly key: string;
+  token: string;
+  claims: Claims;
+  expiry: { cancel(): void } | null = null;
+
+  constructor(conn: Connection, topic: string, joinRef: string | null, options: JoinOptions, token: string, claims: Claims) {
+    this.conn = conn;
+    this.topic = topic;
+    this.subtopic = topic.slice('realtime:'.length);
+    this.joinRef = joinRef;
+    this.options = options;
+    this.key = channelKey(conn.tenantId, options.private, this.subtopic);
+    this.token = token;
+    this.claims = claims;
+  }
+}
+
+const flexibleBool = (value: unknown, fallback: boolean): boolean =>
+  value === true || value === 'true' ? true : value === false || value === 'false' ? false : fallback;
+
+/** Spec §3.2: an invalid join payload never fails the join; unknown keys are ignored. */
+export function parseJoinOptions(payload: unknown, tenantPresenceEnabled: boolean): JoinOptions {
+  const config = (isObject(payload) && isObject(payload.config) ? payload.config : {}) as Record<string, unknown>;
+  const broadcast = isObject(config.broadcast) ? config.broadcast : {};
+  const presence = isObject(config.presence) ? config.presence : {};
+  return {
+    private: flexibleBool(config.private, false),
+    self: flexibleBool(broadcast.self, false),
+    ack: flexibleBool(broadcast.ack, false),
+    presenceEnabled: flexibleBool(presence.enabled, false) || tenantPresenceEnabled,
+    presenceKey: typeof presence.key === 'string' ? presence.key : '',
+  };
+}
+
+/** Channel token: access_token, else user_token, else the connect token; `sb_…` means the latter. */
+export function joinToken(payload: unknown, connectToken: string): string {
+  const p = isObject(payload) ? payload : {};
+  const given = typeof p.access_token === 'string' ? p.access_token : typeof p.user_token === 'string' ? p.user_token : null;
+  return given && !given.startsWith('sb_') ? given : connectToken;
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

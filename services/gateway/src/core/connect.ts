@@ -1,0 +1,44 @@
+// WebSocket connect checks in the reference's order (spec §1.2): tenant → token present → JWT →
+// role/exp → concurrent users → joins limiter. The transport turns a refusal into its HTTP form.
+import { ErrorCodes, type ErrorCode } from '@realtime/errors';
+import type { Gateway } from './gateway.ts';
+import type { Tenant } from './tenant.ts';
+import type { Claims, TokenFailureKind } from './jwt.ts';
+
+export type ConnectResult =
+  | { ok: true; tenant: Tenant; token: string; claims: Claims }
+  | { ok: false; status: number; code: ErrorCode; error: string };
+
+const refuse = (status: number, code: ErrorCode, error: string): ConnectResult => ({ ok: false, status, code, error });
+
+// The connect form of each token failure (spec §1.2 table): note "Token has expired" has no age here.
+const tokenErrors: Record<TokenFailureKind, [number, string]> = {
+  missing: [401, 'The token provided is not a valid JWT'],
+  malformed: [401, 'The token provided is not a valid JWT'],
+  signature: [401, 'Failed to validate JWT signature'],
+  signer: [401, 'Failed to generate JWT signer'],
+  expired: [401, 'Token has expired'],
+  role_exp: [401, 'Fields `role` and `exp` are required in JWT'],
+  exp_invalid: [500, 'Error connecting to Realtime'],
+  iat_invalid: [500, 'Error connecting to Realtime'],
+  claims: [500, 'Error connecting to Realtime'],
+};
+
+export async function checkConnect(g: Gateway, tenantId: string | null, token: string | null): Promise<ConnectResult> {
+  const tenant = tenantId ? g.tenant(tenantId) : undefined;
+  if (!tenant) return refuse(404, ErrorCodes.TenantNotFound, 'Tenant not found');
+  if (tenant.suspend) return refuse(403, ErrorCodes.RealtimeDisabledForTenant, 'Realtime was disabled for this tenant');
+  if (!token) return refuse(401, ErrorCodes.MissingAPIKey, 'API key is missing');
+  const verified = await g.verify(token, tenant);
+  if (!verified.ok) {
+    const [status, error] = tokenErrors[verified.failure.kind];
+    return refuse(status, status === 500 ? ErrorCodes.ErrorConnectingToWebsocket : verified.failure.code, error);
+  }
+  if (g.concurrentUsers(tenant.externalId) >= tenant.limits.maxConcurrentUsers) {
+    return refuse(429, ErrorCodes.ConnectionRateLimitReached, 'Too many connected users');
+  }
+  if (g.limits.joinsTriggered(tenant.externalId, tenant.limits.maxJoinsPerSecond)) {
+    return refuse(429, ErrorCodes.JoinsRateLimitReached, 'Too many joins per second');
+  }
+  return { ok: true, tenant, token, claims: verified.claims };
+}

@@ -1,0 +1,152 @@
+// The transport-free gateway: connections, channels, local fan-out, tenant drains. Transports
+// (transport/ws.ts, transport/http.ts) call into it; adapters feed it tenants and remote broadcasts.
+import type { Logger } from '@realtime/log';
+import { ErrorCodes } from '@realtime/errors';
+import type { BroadcastBus, ClientSocket, Clock, TenantDirectory } from '../ports.ts';
+import type { Vsn } from '@realtime/protocol';
+import type { OutboundBroadcast } from './broadcast-message.ts';
+import type { Channel } from './channel.ts';
+import { Connection } from './connection.ts';
+import { ChannelRegistry, channelKey } from './registry.ts';
+import { requiresDrain, type Tenant } from './tenant.ts';
+import { verifyToken, type Claims, type Verified } from './jwt.ts';
+import { dispatch } from './handlers/index.ts';
+import { LocalLimits } from './local-limits.ts';
+import type { GatewayMetrics } from './metrics.ts';
+
+export interface GatewayDeps {
+  nodeId: string;
+  tenants: TenantDirectory;
+  bus: BroadcastBus;
+  clock: Clock;
+  log: Logger;
+  metrics: GatewayMetrics;
+  claimValidators: Record<string, unknown>;
+  channelErrorBackoffMs: number;
+}
+
+export class Gateway {
+  readonly deps: GatewayDeps;
+  readonly registry = new ChannelRegistry();
+  readonly limits: LocalLimits;
+  readonly #connections = new Map<string, Set<Connection>>();
+
+  constructor(deps: GatewayDeps) {
+    this.deps = deps;
+    this.limits = new LocalLimits(deps.clock);
+    deps.tenants.onChange((prev, next) => {
+      if (prev && requiresDrain(prev, next)) this.drainTenant(prev.externalId);
+    });
+  }
+
+  tenant(id: string): Tenant | undefined {
+    return this.deps.tenants.get(id);
+  }
+
+  verify(token: string | null | undefined, tenant: Tenant): Promise<Verified> {
+    return verifyToken(token, tenant, { claimValidators: this.deps.claimValidators, nowMs: this.deps.clock.now() });
+  }
+
+  attach(socket: ClientSocket, tenantId: string, vsn: Vsn, token: string, claims: Claims): Connection {
+    const conn = new Connection(socket, tenantId, vsn, token, claims);
+    let set = this.#connections.get(tenantId);
+    if (!set) this.#connections.set(tenantId, (set = new Set()));
+    set.add(conn);
+    this.deps.metrics.connections.inc();
+    return conn;
+  }
+
+  detach(conn: Connection): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    for (const channel of conn.channels.values()) this.removeChannel(channel);
+    this.#connections.get(conn.tenantId)?.delete(conn);
+    this.deps.metrics.connections.dec();
+  }
+
+  receive(conn: Connection, frame: string | Uint8Array): Promise<void> {
+    return dispatch(this, conn, frame);
+  }
+
+  /** Users = sockets of the tenant with at least one channel (spec §9). */
+  concurrentUsers(tenantId: string): number {
+    let n = 0;
+    for (const conn of this.#connections.get(tenantId) ?? []) if (conn.channels.size > 0) n++;
+    return n;
+  }
+
+  addChannel(channel: Channel): void {
+    channel.conn.channels.set(channel.topic, channel);
+    this.registry.add(channel);
+  }
+
+  removeChannel(channel: Channel): void {
+    channel.expiry?.cancel();
+    channel.expiry = null;
+    if (channel.conn.channels.get(channel.topic) === channel) channel.conn.channels.delete(channel.topic);
+    this.registry.remove(channel);
+  }
+
+  /** Server-side stop: `system` error then `phx_close`; the client does not rejoin (spec §3.5). */
+  shutdownChannel(channel: Channel, message: string): void {
+    channel.conn.push(channel, 'system', { extension: 'system', status: 'error', message, channel: channel.subtopic });
+    channel.conn.send(channel.conn.wire.encode({ joinRef: channel.joinRef, ref: channel.joinRef, topic: channel.topic, event: 'phx_close', payload: {} }));
+    this.removeChannel(channel);
+  }
+
+  /** Delivers locally first, then hands the message to the bus for the other gateways. */
+  async publish(message: OutboundBroadcast, sender?: Channel): Promise<void> {
+    this.fanOut(message, sender);
+    try {
+      await this.deps.bus.publish(message);
+    } catch (err) {
+      this.deps.log.warn({ code: ErrorCodes.UnableToHandleBroadcast, tenant: message.tenant, err: String(err) }, 'broadcast not published to other gateways');
+    }
+  }
+
+  /** A broadcast from another gateway. Our own come back through Kafka too: already delivered. */
+  receiveRemote(message: OutboundBroadcast): void {
+    if (message.originNode === this.deps.nodeId) return;
+    this.fanOut(message);
+  }
+
+  fanOut(message: OutboundBroadcast, sender?: Channel): void {
+    const subscribers = this.registry.subscribers(channelKey(message.tenant, message.private, message.topic));
+    if (!subscribers) return;
+    const frames = new Map<Vsn, string | Uint8Array | null>();
+    let delivered = 0;
+    for (const channel of subscribers) {
+      if (channel === sender && !channel.options.self) continue;
+      const vsn = channel.conn.vsn;
+      if (!frames.has(vsn)) frames.set(vsn, channel.conn.wire.encodeBroadcast(message, `realtime:${message.topic}`));
+      const frame = frames.get(vsn) ?? null;
+      if (frame !== null) {
+        channel.conn.send(frame);
+        delivered++;
+      }
+    }
+    this.deps.metrics.eventsOut.inc(delivered);
+  }
+
+  /** Spec §2: tenant deleted, reloaded or its auth changed: every socket gets 1012. */
+  drainTenant(tenantId: string): void {
+    const conns = [...(this.#connections.get(tenantId) ?? [])];
+    for (const conn of conns) {
+      for (const channel of conn.channels.values()) {
+        conn.push(channel, 'system', { extension: 'system', status: 'ok', message: 'Server requested disconnect', channel: channel.subtopic });
+      }
+      this.detach(conn);
+      conn.socket.close(1012, 'tenant changed');
+    }
+    if (conns.length) this.deps.log.info({ tenant: tenantId, sockets: conns.length }, 'tenant drained');
+  }
+
+  closeAll(code = 1001): void {
+    for (const set of this.#connections.values()) {
+      for (const conn of [...set]) {
+        this.detach(conn);
+        conn.socket.close(code, 'server shutting down');
+      }
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// Client broadcasts (spec §4): 1.0.0 JSON `broadcast` events and 2.0.0 binary kind-3 pushes.
+// Local subscribers are served at once; Kafka carries the message to the other gateways.
+import { randomUUID } from 'node:crypto';
+import type { Message, UserBroadcastPush } from '@realtime/protocol';
+import type { Gateway } from '../gateway.ts';
+import { isObject, type Channel } from '../channel.ts';
+import { payloadTooLarge, type OutboundBroadcast } from '../broadcast-message.ts';
+
+const encoder = new TextEncoder();
+
+export function broadcast(g: Gateway, channel: Channel, msg: Message): Promise<void> {
+  const p = isObject(msg.payload) ? msg.payload : {};
+  const event = typeof p.event === 'string' ? p.event : '';
+  const payload = encoder.encode(JSON.stringify(p.payload ?? {}));
+  return accept(g, channel, msg.joinRef, msg.ref, { event, kind: 'json', encoding: 'json', payload });
+}
+
+// The decoder already refused kind-3 frames whose JSON payload does not parse.
+export function userBroadcastPush(g: Gateway, channel: Channel, push: UserBroadcastPush): Promise<void> {
+  return accept(g, channel, push.joinRef, push.ref, { event: push.event, kind: 'user', encoding: push.encoding, payload: push.payload });
+}
+
+type Body = Pick<OutboundBroadcast, 'event' | 'kind' | 'encoding' | 'payload'>;
+
+async function accept(g: Gateway, channel: Channel, joinRef: string | null, ref: string | null, body: Body): Promise<void> {
+  const { conn } = channel;
+  const tenant = g.tenant(conn.tenantId);
+  if (!tenant) return;
+  g.deps.metrics.eventsIn.inc();
+  const ack = (status: 'ok' | 'error', response: unknown) => {
+    if (channel.options.ack) conn.reply(channel.topic, joinRef, ref, status, response);
+  };
+  if (payloadTooLarge(body.payload.byteLength, tenant.limits.maxPayloadSizeInKb)) return ack('error', { error: 'payload_size_exceeded' });
+  if (channel.options.private) return ack('error', { error: 'unauthorized' }); // write policy check: issue 3
+  const message: OutboundBroadcast = {
+    ...body,
+    id: randomUUID(),
+    tenant: tenant.externalId,
+    topic: channel.subtopic,
+    private: channel.options.private,
+    metaId: null,
+    originNode: g.deps.nodeId,
+    sentAt: g.deps.clock.now(),
+  };
+  await g.publish(message, channel);
+  ack('ok', {});
+}

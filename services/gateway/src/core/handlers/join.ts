@@ -1,0 +1,73 @@
+// phx_join as a pipeline of checks in the reference's order (spec §3.3). Every error reply waits
+// CHANNEL_ERROR_BACKOFF_MS; too-many-joins and tenant-not-found then close the socket with 1001.
+import { ErrorCodes, type ErrorCode } from '@realtime/errors';
+import type { Message } from '@realtime/protocol';
+import type { Gateway } from '../gateway.ts';
+import type { Connection } from '../connection.ts';
+import { Channel, joinToken, parseJoinOptions } from '../channel.ts';
+import { scheduleExpiry } from './token-expiry.ts';
+
+interface JoinRefusal {
+  code: ErrorCode;
+  message: string;
+  closeSocket?: boolean;
+}
+
+export async function join(g: Gateway, conn: Connection, msg: Message): Promise<void> {
+  if (!msg.topic.startsWith('realtime:')) return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: 'unmatched topic' });
+
+  const previous = conn.channels.get(msg.topic);
+  if (previous) {
+    // A second join on a joined topic replaces the old channel (spec §3.4).
+    g.removeChannel(previous);
+    conn.send(conn.wire.encode({ joinRef: previous.joinRef, ref: previous.joinRef, topic: previous.topic, event: 'phx_close', payload: {} }));
+  }
+
+  const result = await admit(g, conn, msg);
+  if ('code' in result) {
+    g.deps.log.info({ code: result.code, tenant: conn.tenantId, topic: msg.topic }, 'join refused');
+    await delay(g.deps.channelErrorBackoffMs);
+    conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: `${result.code}: ${result.message}` });
+    if (result.closeSocket) {
+      g.detach(conn);
+      conn.socket.close(1001, result.code);
+    }
+    return;
+  }
+  g.addChannel(result);
+  g.deps.metrics.joins.inc();
+  conn.reply(msg.topic, msg.joinRef, msg.ref, 'ok', { postgres_changes: [] });
+  scheduleExpiry(g, result, result.claims.exp as number);
+  if (result.options.presenceEnabled) conn.push(result, 'presence_state', {});
+}
+
+async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channel | JoinRefusal> {
+  if (msg.topic === 'realtime:') return { code: ErrorCodes.TopicNameRequired, message: 'You must provide a topic name' };
+  const tenant = g.tenant(conn.tenantId);
+  if (!tenant) return { code: ErrorCodes.TenantNotFound, message: 'Tenant not found', closeSocket: true };
+  if (tenant.suspend) return { code: ErrorCodes.RealtimeDisabledForTenant, message: 'Realtime was disabled for this tenant' };
+  const options = parseJoinOptions(msg.payload, tenant.presenceEnabled);
+  if (tenant.privateOnly && !options.private) return { code: ErrorCodes.PrivateOnly, message: 'This project only allows private channels' };
+  const { limits } = tenant;
+  if (conn.channels.size === 0 && g.concurrentUsers(tenant.externalId) >= limits.maxConcurrentUsers) {
+    return { code: ErrorCodes.ConnectionRateLimitReached, message: 'Too many connected users' };
+  }
+  if (!g.limits.tryJoin(tenant.externalId, limits.maxJoinsPerSecond)) {
+    return { code: ErrorCodes.ClientJoinRateLimitReached, message: 'Too many joins per second', closeSocket: true };
+  }
+  if (conn.channels.size >= limits.maxChannelsPerClient) return { code: ErrorCodes.ChannelRateLimitReached, message: 'Too many channels' };
+
+  const token = joinToken(msg.payload, conn.token);
+  const verified = await g.verify(token, tenant);
+  if (!verified.ok) return { code: verified.failure.code, message: verified.failure.message };
+  if (!Number.isInteger(verified.exp)) return { code: ErrorCodes.InvalidJWTToken, message: 'Token expiration time is invalid' };
+
+  if (options.private) {
+    // Private channels are authorised by the tenant's policies on realtime.messages (spec §7),
+    // which needs the tenant database connection (issue 3). Until then: refuse, never allow.
+    return { code: ErrorCodes.Unauthorized, message: `You do not have permissions to read from this Channel topic: ${msg.topic.slice(9)}` };
+  }
+  return new Channel(conn, msg.topic, msg.joinRef, options, token, verified.claims);
+}
+
+const delay = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());

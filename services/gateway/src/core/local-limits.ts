@@ -1,0 +1,32 @@
+// Per-tenant join rate on this gateway, in a sliding one-second window. The global view across
+// gateways (ratelimiter service, realtime.limits) comes on top of this; this local share is what
+// keeps being enforced when the ratelimiter is away.
+import type { Clock } from '../ports.ts';
+
+export class LocalLimits {
+  readonly #clock: Clock;
+  readonly #joins = new Map<string, number[]>();
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  /** True when the tenant's joins in the last second reached `perSecond` (nothing recorded). */
+  joinsTriggered(tenantId: string, perSecond: number): boolean {
+    const now = this.#clock.now();
+    return (this.#joins.get(tenantId) ?? []).filter((t) => now - t < 1000).length >= perSecond;
+  }
+
+  /** Records a join attempt; false when the tenant is over `perSecond` in the last second. */
+  tryJoin(tenantId: string, perSecond: number): boolean {
+    const now = this.#clock.now();
+    const recent = (this.#joins.get(tenantId) ?? []).filter((t) => now - t < 1000);
+    if (recent.length >= perSecond) {
+      this.#joins.set(tenantId, recent);
+      return false;
+    }
+    recent.push(now);
+    this.#joins.set(tenantId, recent);
+    return true;
+  }
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { bindingId, bindingWants, joinReplyBindings, parseBindings } from './bindings.ts';
+
+describe('postgres_changes bindings', () => {
+  it('echoes each raw map plus an integer id, in order, adding no keys', () => {
+    const raws = [
+      { event: 'INSERT', schema: 'public', table: 'todos', filter: 'id=eq.1' },
+      { event: '*', schema: 'public' },
+      { event: 'INSERT', schema: 'public', table: 'todos', filter: 'id=eq.1' },
+    ];
+    const parsed = parseBindings(raws);
+    if (!parsed.ok) throw new Error(parsed.error);
+    const reply = joinReplyBindings(parsed.bindings);
+    expect(reply.map(({ id: _id, ...rest }) => rest)).toEqual(raws);
+    expect(reply.every((b) => Number.isInteger(b.id) && (b.id as number) >= 0)).toBe(true);
+    expect(reply[0]!.id).toBe(reply[2]!.id); // identical bindings share an id; the client dedupes them
+    expect(reply[0]!.id).not.toBe(reply[1]!.id);
+  });
+
+  it('gives ids that do not depend on key order or on the process', () => {
+    expect(bindingId({ a: 1, b: 'x' })).toBe(bindingId({ b: 'x', a: 1 }));
+    expect(bindingId({ event: 'INSERT', schema: 'public', table: 'todos' })).toBe(26514351); // pinned: every gateway must compute the same id
+  });
+
+  it('defaults: only table means schema public, no table means every table, unknown event means *', () => {
+    const parsed = parseBindings([{ table: 'todos' }, { schema: 'app', event: 'insert' }, { event: 'weird', schema: 'public' }]);
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.bindings.map((b) => [b.event, b.schema, b.table])).toEqual([['*', 'public', 'todos'], ['INSERT', 'app', '*'], ['*', 'public', '*']]);
+    expect(bindingWants(parsed.bindings[1]!, 'app', 'any', 'INSERT')).toBe(true);
+    expect(bindingWants(parsed.bindings[1]!, 'app', 'any', 'DELETE')).toBe(false);
+    expect(bindingWants(parsed.bindings[0]!, 'other', 'todos', 'UPDATE')).toBe(false);
+  });
+
+  it('refuses bad filters and select with a wildcard table', () => {
+    expect(parseBindings([{ schema: 'public', table: 't', filter: 'id=nope.1' }])).toEqual({ ok: false, error: 'Error parsing `filter` params: nope is not a supported operator' });
+    expect(parseBindings([{ schema: 'public', select: ['id'] }]).ok).toBe(false);
+  });
+});

@@ -1,0 +1,62 @@
+// postgres_changes bindings of a join (spec §3.2, §3.3, §6). The join reply echoes each binding as
+// the client sent it plus an integer `id`, in order, never adding keys: realtime-js compares them
+// one by one and unsubscribes on any mismatch.
+import { createHash } from 'node:crypto';
+import { parseFilters, type Filter } from './filters.ts';
+
+export type BindingEvent = '*' | 'INSERT' | 'UPDATE' | 'DELETE';
+
+export interface Binding {
+  raw: Record<string, unknown>;
+  id: number;
+  event: BindingEvent;
+  schema: string;
+  table: string;
+  filters: Filter[];
+  select: string[] | null;
+}
+
+export type ParsedBindings = { ok: true; bindings: Binding[] } | { ok: false; error: string };
+
+/** Identical maps get identical ids on every gateway: a hash of the canonical JSON, 27 bits like phash2's range. */
+export function bindingId(raw: Record<string, unknown>): number {
+  return createHash('sha256').update(canonical(raw)).digest().readUInt32BE(0) & 0x7ffffff;
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const EVENTS = new Set(['*', 'INSERT', 'UPDATE', 'DELETE']);
+
+export function parseBindings(list: unknown): ParsedBindings {
+  if (!Array.isArray(list)) return { ok: true, bindings: [] };
+  const bindings: Binding[] = [];
+  for (const item of list) {
+    const raw = (item && typeof item === 'object' && !Array.isArray(item) ? item : {}) as Record<string, unknown>;
+    const event = String(raw.event ?? '*').toUpperCase();
+    const table = typeof raw.table === 'string' && raw.table ? raw.table : '*';
+    const schema = typeof raw.schema === 'string' && raw.schema ? raw.schema : 'public';
+    const filter = typeof raw.filter === 'string' ? raw.filter : undefined;
+    const parsed = parseFilters(filter);
+    if (!parsed.ok) return { ok: false, error: `Error parsing \`filter\` params: ${parsed.error}` };
+    const select = Array.isArray(raw.select) ? raw.select.filter((c): c is string => typeof c === 'string') : null;
+    if (select && (table === '*' || schema === '*')) return { ok: false, error: '`select` cannot be used with a wildcard table' };
+    bindings.push({ raw, id: bindingId(raw), event: (EVENTS.has(event) ? event : '*') as BindingEvent, schema, table, filters: parsed.filters, select });
+  }
+  return { ok: true, bindings };
+}
+
+/** The join reply's `postgres_changes`: each raw map plus its id, in the client's order. */
+export function joinReplyBindings(bindings: Binding[]): Array<Record<string, unknown>> {
+  return bindings.map((b) => ({ ...b.raw, id: b.id }));
+}
+
+/** Does a binding want a change of this table and type? (Filters are checked separately.) */
+export function bindingWants(b: Binding, schema: string, table: string, type: string): boolean {
+  return (b.event === '*' || b.event === type) && (b.schema === '*' || b.schema === schema) && (b.table === '*' || b.table === table);
+}

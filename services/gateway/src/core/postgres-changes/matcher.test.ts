@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { parseFilters } from './filters.ts';
+import { matches, validateFilters, type Column } from './matcher.ts';
+
+const columns: Column[] = [
+  { name: 'id', type: 'int8' }, { name: 'price', type: 'numeric' }, { name: 'title', type: 'text' }, { name: 'done', type: 'bool' },
+  { name: 'at', type: 'timestamptz' }, { name: 'day', type: 'date' }, { name: 'meta', type: 'jsonb' }, { name: 'owner', type: 'uuid' }, { name: 'note', type: 'text' },
+];
+const record = { id: 10, price: 9.5, title: 'Hello World', done: false, at: '2026-08-21T12:00:00+00:00', day: '2026-08-21', meta: { a: 1 }, owner: 'b3c1', note: null };
+const check = (filter: string) => {
+  const parsed = parseFilters(filter);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return matches(parsed.filters, record, columns);
+};
+
+describe('matches', () => {
+  it.each([
+    ['id=eq.10', true], ['id=eq.9', false], ['id=neq.9', true], ['id=lt.11', true], ['id=lte.10', true], ['id=gt.10', false], ['id=gte.10', true],
+    ['id=gt.9', true], ['price=gt.9.25', true], ['price=eq.9.50', true], // numeric compare: 9.50 = 9.5, and 10 > 9 (not text order)
+    ['title=eq.Hello World', true], ['title=lt.Hi', true], ['title=like.Hello%', true], ['title=like.hello%', false], ['title=ilike.hello%', true],
+    ['title=like.H_llo World', true], ['title=match.^Hel+o', true], ['title=imatch.^hello', true],
+    ['done=eq.false', true], ['done=eq.f', true], ['done=is.false', true], ['done=is.true', false],
+    ['at=gt.2026-08-21T11:00:00Z', true], ['at=eq.2026-08-21 14:00:00+02', true], ['day=lt.2026-08-22', true],
+    ['meta=eq.{"a": 1}', true], ['owner=eq.b3c1', true],
+    ['id=in.(1,10,100)', true], ['id=in.(1,2)', false], ['title=in.("Hello World",x)', true],
+    ['id=not.eq.10', false], ['id=not.in.(1,2)', true], ['title=not.like.Bye%', true],
+    ['id=isdistinct.11', true], ['id=isdistinct.10', false], ['id=gt.5,price=lt.10', true], ['id=gt.5,price=gt.10', false],
+  ])('%s → %s', (filter, expected) => expect(check(filter)).toBe(expected));
+
+  it('follows SQL NULL semantics', () => {
+    expect(check('note=eq.x')).toBe(false);
+    expect(check('note=not.eq.x')).toBe(false); // NULL <> 'x' is unknown, not true
+    expect(check('note=is.null')).toBe(true);
+    expect(check('note=not.is.null')).toBe(false);
+    expect(check('note=isdistinct.x')).toBe(true);
+    expect(check('note=is.unknown')).toBe(true);
+  });
+});
+
+describe('validateFilters', () => {
+  const validate = (filter: string) => {
+    const parsed = parseFilters(filter);
+    return parsed.ok ? validateFilters(parsed.filters, columns) : parsed.error;
+  };
+  it('accepts known columns with values that cast', () => {
+    expect(validate('id=eq.1,price=gt.2.5,done=is.true,at=lt.2026-01-01')).toBeNull();
+  });
+  it('refuses unknown columns, values that do not cast, and is.true on a non-boolean', () => {
+    expect(validate('nope=eq.1')).toBe('column nope does not exist');
+    expect(validate('id=eq.abc')).toBe('invalid input for type int8: "abc"');
+    expect(validate('id=in.(1,x)')).toBe('invalid input for type int8: "x"');
+    expect(validate('title=is.true')).toBe('is.true needs a boolean column, title is text');
+  });
+});

@@ -1,0 +1,120 @@
+// Evaluates parsed filters against a change record (values as to_jsonb gives them), comparing by
+// column type as `realtime.cast` + SQL would (spec §6): numbers numerically, booleans as booleans,
+// timestamps and dates as instants, json by value, everything else as text in code-point order.
+// SQL NULL semantics: a comparison with NULL is unknown, so it never matches, negated or not; only
+// `is` and `isdistinct` see NULL. `match`/`imatch` use JavaScript regular expressions (close to
+// POSIX for the common syntax).
+import type { Filter } from './filters.ts';
+
+export interface Column {
+  name: string;
+  type: string;
+}
+
+type Family = 'number' | 'bool' | 'time' | 'json' | 'text';
+type Comparable = number | boolean | string;
+
+const NUMERIC = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'oid', 'smallint', 'integer', 'bigint', 'real', 'double precision']);
+const TIME = new Set(['timestamptz', 'timestamp', 'date', 'timestamp with time zone', 'timestamp without time zone']);
+
+function family(type: string): Family {
+  if (NUMERIC.has(type)) return 'number';
+  if (type === 'bool' || type === 'boolean') return 'bool';
+  if (TIME.has(type)) return 'time';
+  if (type === 'json' || type === 'jsonb') return 'json';
+  return 'text';
+}
+
+/** Casts a filter value (text) or a record value (JSON) to a comparable of the column's family. */
+function cast(value: unknown, fam: Family): Comparable | undefined {
+  if (fam === 'number') {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    return Number.isNaN(n) ? undefined : n;
+  }
+  if (fam === 'bool') {
+    if (typeof value === 'boolean') return value;
+    const v = String(value).toLowerCase();
+    return ['t', 'true', 'yes', 'on', '1'].includes(v) ? true : ['f', 'false', 'no', 'off', '0'].includes(v) ? false : undefined;
+  }
+  if (fam === 'time') {
+    const s = String(value);
+    const t = Date.parse(/[zZ]|[+-]\d\d(:?\d\d)?$/.test(s) || !s.includes(':') ? s : `${s}Z`);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  if (fam === 'json') {
+    if (typeof value !== 'string') return JSON.stringify(value);
+    try { return JSON.stringify(JSON.parse(value)); } catch { return undefined; }
+  }
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+const compare = (a: Comparable, b: Comparable) => (a < b ? -1 : a > b ? 1 : 0);
+
+function likeToRegExp(pattern: string, flags: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '\\' && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    else if (ch === '%') re += '[\\s\\S]*';
+    else if (ch === '_') re += '[\\s\\S]';
+    else re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, flags);
+}
+
+/** null when every filter refers to a known column and its value casts; else the reason. */
+export function validateFilters(filters: Filter[], columns: Column[]): string | null {
+  for (const f of filters) {
+    const col = columns.find((c) => c.name === f.column);
+    if (!col) return `column ${f.column} does not exist`;
+    const fam = family(col.type);
+    if (f.op === 'is' && f.value !== null && f.value !== 'unknown' && fam !== 'bool') return `is.${f.value} needs a boolean column, ${f.column} is ${col.type}`;
+    if (['like', 'ilike', 'match', 'imatch', 'is'].includes(f.op)) continue;
+    const values = Array.isArray(f.value) ? f.value : [f.value];
+    for (const v of values) if (v !== null && cast(v, fam) === undefined) return `invalid input for type ${col.type}: "${v}"`;
+  }
+  return null;
+}
+
+export function matches(filters: Filter[], record: Record<string, unknown>, columns: Column[]): boolean {
+  return filters.every((f) => matchOne(f, record[f.column] ?? null, family(columns.find((c) => c.name === f.column)?.type ?? 'text')));
+}
+
+function matchOne(f: Filter, raw: unknown, fam: Family): boolean {
+  if (f.op === 'is') {
+    const result = f.value === null || f.value === 'unknown' ? raw === null : raw !== null && cast(raw, 'bool') === (f.value === 'true');
+    return f.negate ? !result : result;
+  }
+  const value = raw === null ? undefined : cast(raw, fam);
+  if (f.op === 'isdistinct') {
+    const other = f.value === null ? undefined : cast(f.value, fam);
+    const distinct = value === undefined || other === undefined ? value !== other : compare(value, other) !== 0;
+    return f.negate ? !distinct : distinct;
+  }
+  if (value === undefined) return false; // NULL: unknown, never a match
+  const result = test(f, value, raw, fam);
+  return f.negate ? !result : result;
+}
+
+function test(f: Filter, value: Comparable, raw: unknown, fam: Family): boolean {
+  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  switch (f.op) {
+    case 'like': return likeToRegExp(String(f.value), '').test(text);
+    case 'ilike': return likeToRegExp(String(f.value), 'i').test(text);
+    case 'match': return new RegExp(String(f.value)).test(text);
+    case 'imatch': return new RegExp(String(f.value), 'i').test(text);
+    case 'in': return (f.value as string[]).some((v) => { const c = cast(v, fam); return c !== undefined && compare(value, c) === 0; });
+  }
+  const other = cast(f.value, fam);
+  if (other === undefined) return false;
+  const c = compare(value, other);
+  switch (f.op) {
+    case 'eq': return c === 0;
+    case 'neq': return c !== 0;
+    case 'lt': return c < 0;
+    case 'lte': return c <= 0;
+    case 'gt': return c > 0;
+    case 'gte': return c >= 0;
+    default: return false;
+  }
+}

@@ -1,0 +1,52 @@
+// REST broadcast (spec §4 "REST"): validation and the message each form produces. The HTTP layer
+// (transport/http.ts) only maps these results to status codes.
+import { randomUUID } from 'node:crypto';
+import type { Gateway } from './gateway.ts';
+import type { Tenant } from './tenant.ts';
+import { isObject } from './channel.ts';
+import { payloadTooLarge, type OutboundBroadcast } from './broadcast-message.ts';
+
+export type RestResult = { status: 202 } | { status: 403 | 422 | 429; body: object };
+
+const encoder = new TextEncoder();
+
+function message(g: Gateway, tenant: Tenant, fields: Pick<OutboundBroadcast, 'topic' | 'event' | 'private' | 'kind' | 'encoding' | 'payload' | 'metaId'>): OutboundBroadcast {
+  return { ...fields, id: randomUUID(), tenant: tenant.externalId, originNode: g.deps.nodeId, sentAt: g.deps.clock.now() };
+}
+
+/** POST /api/broadcast: a batch of JSON broadcasts. Private ones need the write policy (issue 3): skipped. */
+export async function batchBroadcast(g: Gateway, tenant: Tenant, body: unknown): Promise<RestResult> {
+  const list = isObject(body) ? body.messages : undefined;
+  if (!Array.isArray(list) || list.length === 0) return { status: 422, body: { errors: { messages: ["can't be blank"] } } };
+  const errors: Array<Record<string, string[]>> = [];
+  const accepted: OutboundBroadcast[] = [];
+  for (const item of list) {
+    const e: Record<string, string[]> = {};
+    const m = isObject(item) ? item : {};
+    if (typeof m.topic !== 'string' || !m.topic) e.topic = ["can't be blank"];
+    if (typeof m.event !== 'string' || !m.event) e.event = ["can't be blank"];
+    if (!isObject(m.payload)) e.payload = ["can't be blank"];
+    const payload = encoder.encode(JSON.stringify(m.payload ?? null));
+    if (!e.payload && payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) e.payload = ['Payload size exceeds tenant limit'];
+    errors.push(e);
+    if (Object.keys(e).length === 0 && m.private !== true) {
+      const metaId = typeof m.id === 'string' ? m.id : null;
+      accepted.push(message(g, tenant, { topic: m.topic as string, event: m.event as string, private: false, kind: 'json', encoding: 'json', payload, metaId }));
+    }
+  }
+  if (errors.some((e) => Object.keys(e).length > 0)) return { status: 422, body: { errors: { messages: errors } } };
+  await Promise.all(accepted.map((m) => g.publish(m)));
+  return { status: 202 };
+}
+
+/** POST /api/broadcast/:topic/events/:event: the body is the payload, delivered as a UserBroadcast. */
+export async function singleBroadcast(
+  g: Gateway, tenant: Tenant, topic: string, event: string, isPrivate: boolean, payload: Uint8Array, encoding: 'json' | 'binary',
+): Promise<RestResult> {
+  if (isPrivate) return { status: 403, body: { message: 'Unauthorized' } };
+  if (payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) {
+    return { status: 422, body: { errors: { payload: ['Payload size exceeds tenant limit'] } } };
+  }
+  await g.publish(message(g, tenant, { topic, event, private: false, kind: 'user', encoding, payload, metaId: null }));
+  return { status: 202 };
+}

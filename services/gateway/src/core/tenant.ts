@@ -1,0 +1,79 @@
+// The gateway's view of a tenant: a TenantSnapshot from realtime.tenants with its secrets decrypted.
+import type { JSONWebKeySet } from 'jose';
+import type { TenantSnapshot } from '@realtime/schemas';
+
+export interface TenantLimits {
+  maxConcurrentUsers: number;
+  maxEventsPerSecond: number;
+  maxJoinsPerSecond: number;
+  maxChannelsPerClient: number;
+  maxBytesPerSecond: number;
+  maxPresenceEventsPerSecond: number;
+  maxPayloadSizeInKb: number;
+  clientPresenceMaxCalls: number;
+  clientPresenceWindowMs: number;
+}
+
+export interface Tenant {
+  externalId: string;
+  id: string;
+  name: string;
+  jwtSecret: string | null;
+  jwks: JSONWebKeySet | null;
+  limits: TenantLimits;
+  suspend: boolean;
+  privateOnly: boolean;
+  presenceEnabled: boolean;
+  reloadSeq: number;
+}
+
+
+export function tenantFromSnapshot(s: TenantSnapshot, decrypt: (ciphertext: string) => string): Tenant {
+  return {
+    externalId: s.external_id,
+    id: s.id,
+    name: s.name,
+    jwtSecret: s.jwt_secret_enc ? decrypt(s.jwt_secret_enc) : null,
+    jwks: s.jwt_jwks ? parseJwks(s.jwt_jwks) : null,
+    limits: {
+      maxConcurrentUsers: s.max_concurrent_users,
+      maxEventsPerSecond: s.max_events_per_second,
+      maxJoinsPerSecond: s.max_joins_per_second,
+      maxChannelsPerClient: s.max_channels_per_client,
+      maxBytesPerSecond: s.max_bytes_per_second,
+      maxPresenceEventsPerSecond: s.max_presence_events_per_second,
+      maxPayloadSizeInKb: s.max_payload_size_in_kb,
+      clientPresenceMaxCalls: s.max_client_presence_events_per_window ?? 5,
+      clientPresenceWindowMs: s.client_presence_window_ms ?? 30_000,
+    },
+    suspend: s.suspend,
+    privateOnly: s.private_only,
+    presenceEnabled: s.presence_enabled,
+    reloadSeq: s.reload_seq,
+  };
+}
+
+function parseJwks(text: string): JSONWebKeySet | null {
+  const value = JSON.parse(text) as unknown;
+  return value && typeof value === 'object' && Array.isArray((value as JSONWebKeySet).keys) ? (value as JSONWebKeySet) : null;
+}
+
+/** Spec §2: sockets are drained (1012) on reload, delete, or a change of these fields. */
+export function requiresDrain(prev: Tenant, next: Tenant | undefined): boolean {
+  if (!next) return true;
+  return (
+    prev.reloadSeq !== next.reloadSeq ||
+    prev.jwtSecret !== next.jwtSecret ||
+    JSON.stringify(prev.jwks) !== JSON.stringify(next.jwks) ||
+    prev.privateOnly !== next.privateOnly ||
+    prev.suspend !== next.suspend
+  );
+}
+
+/** Spec §1.1: the tenant is the first DNS label of the Host header. */
+export function tenantFromHost(host: string | undefined): string | null {
+  if (!host) return null;
+  const name = host.startsWith('[') ? host : host.replace(/:\d+$/, '');
+  const label = name.split('.')[0];
+  return label ? label : null;
+}

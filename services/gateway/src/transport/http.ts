@@ -1,0 +1,91 @@
+// HTTP routes of the gateway (express): REST broadcast, health, metrics. Everything is also
+// served under /realtime/v1 (the API-gateway form, spec §1.1).
+import express, { type Request, type Response, type NextFunction } from 'express';
+import type { Registry } from '@realtime/metrics';
+import { scrape } from '@realtime/metrics';
+import type { Gateway } from '../core/gateway.ts';
+import type { Tenant } from '../core/tenant.ts';
+import { tenantFromHost } from '../core/tenant.ts';
+import { batchBroadcast, singleBroadcast, type RestResult } from '../core/rest-broadcast.ts';
+
+export interface HttpOptions {
+  registry: Registry;
+  metricsJwtSecret: string;
+  maxBodyBytes: number;
+}
+
+type Authed = Request & { tenant?: Tenant };
+
+export function createHttpApp(g: Gateway, options: HttpOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req, res, next) => {
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-allow-headers', 'authorization, apikey, content-type, x-client-info');
+    if (req.method === 'OPTIONS') return void res.status(204).end();
+    if (req.url.startsWith('/realtime/v1/')) req.url = req.url.slice('/realtime/v1'.length);
+    next();
+  });
+  app.get('/healthcheck', (_req, res) => void res.type('text/plain').send('ok'));
+  // Needs a known tenant Host, like the reference: tests poll it to know a gateway learned a tenant.
+  app.get('/api/ping', (req, res) => {
+    if (!g.tenant(tenantFromHost(req.headers.host) ?? '')) return void res.status(404).json({ message: 'Tenant not found' });
+    res.json({ message: 'Success' });
+  });
+  app.get('/metrics', async (req, res) => {
+    const result = await scrape(options.registry, req.headers.authorization, options.metricsJwtSecret);
+    if (!result) return void res.status(403).end();
+    res.type(result.contentType).send(result.body);
+  });
+
+  const auth = authenticate(g);
+  const json = express.json({ limit: options.maxBodyBytes, type: () => true });
+  app.post('/api/broadcast', auth, json, async (req: Authed, res) => send(res, await batchBroadcast(g, req.tenant!, req.body)));
+  app.post('/api/broadcast/:topic/events/:event', auth, express.raw({ limit: options.maxBodyBytes, type: () => true }), async (req: Authed, res) => {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type && type !== 'application/json' && type !== 'application/octet-stream') {
+      return void res.status(415).json({ error: 'Unsupported Media Type. Use application/json or application/octet-stream' });
+    }
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const encoding = type === 'application/octet-stream' ? 'binary' : 'json';
+    if (encoding === 'json' && !isJson(body)) return void res.status(422).json({ errors: { payload: ['is invalid'] } });
+    const isPrivate = req.query.private === 'true';
+    send(res, await singleBroadcast(g, req.tenant!, String(req.params.topic), String(req.params.event), isPrivate, body, encoding));
+  });
+  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    if (err.type === 'entity.too.large') return void res.status(413).json({ message: 'Payload too large' });
+    if (err.status === 400) return void res.status(422).json({ errors: { messages: ['is invalid'] } });
+    g.deps.log.error({ err: String(err) }, 'http handler failed');
+    res.status(500).json({ message: 'Internal server error' });
+  });
+  return app;
+}
+
+/** Tenant from Host; JWT from `Authorization: Bearer`, else the `apikey` header (spec §4 REST). */
+function authenticate(g: Gateway) {
+  return async (req: Authed, res: Response, next: NextFunction) => {
+    const tenant = g.tenant(tenantFromHost(req.headers.host) ?? '');
+    if (!tenant) return void res.status(401).json({ message: 'Tenant not found in database' });
+    if (tenant.suspend) return void res.status(403).json({ message: 'Tenant is suspended' });
+    const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const apikey = req.headers.apikey;
+    const verified = await g.verify(bearer ?? (typeof apikey === 'string' ? apikey : null), tenant);
+    if (!verified.ok) return void res.status(401).json({ message: 'Unauthorized' });
+    req.tenant = tenant;
+    next();
+  };
+}
+
+function send(res: Response, result: RestResult): void {
+  if (result.status === 202) res.status(202).end();
+  else res.status(result.status).json(result.body);
+}
+
+function isJson(body: Buffer): boolean {
+  try {
+    JSON.parse(body.toString('utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}

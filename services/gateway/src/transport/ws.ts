@@ -1,0 +1,83 @@
+// The WebSocket endpoint (ws): /socket/websocket and /realtime/v1/websocket. Connect checks run
+// before the upgrade so a refusal is a plain HTTP answer, after CONNECT_ERROR_BACKOFF_MS.
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { parseVsn } from '@realtime/protocol';
+import type { Gateway } from '../core/gateway.ts';
+import { checkConnect } from '../core/connect.ts';
+import { tenantFromHost } from '../core/tenant.ts';
+import { cleanToken } from '../core/jwt.ts';
+import type { ClientSocket } from '../ports.ts';
+
+export interface WsOptions {
+  connectErrorBackoffMs: number;
+  idleTimeoutMs: number;
+  maxFrameBytes: number;
+}
+
+const PATHS = new Set(['/socket/websocket', '/realtime/v1/websocket', '/realtime/v1/socket/websocket']);
+
+export function attachWebSocket(server: Server, gateway: Gateway, options: WsOptions): WebSocketServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgrade(wss, gateway, options, req, socket, head).catch((err: unknown) => {
+      gateway.deps.log.error({ err: String(err) }, 'upgrade failed');
+      answer(socket, 500, { error: 'Error connecting to Realtime' });
+    });
+  });
+  return wss;
+}
+
+async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, req: IncomingMessage, socket: Duplex, head: Buffer) {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (!PATHS.has(url.pathname)) return answer(socket, 404, { error: 'Not found' });
+  const vsn = parseVsn(url.searchParams.get('vsn'));
+  if (!vsn) return answer(socket, 403, null);
+  const header = req.headers['x-api-key'];
+  const token = (typeof header === 'string' && header) || url.searchParams.get('apikey');
+  const result = await checkConnect(g, tenantFromHost(req.headers.host), token ? cleanToken(token) : null);
+  if (!result.ok) {
+    g.deps.log.info({ code: result.code, host: req.headers.host }, 'connect refused');
+    if (options.connectErrorBackoffMs > 0) await new Promise((r) => setTimeout(r, options.connectErrorBackoffMs));
+    return answer(socket, result.status, { error: result.error });
+  }
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    const conn = g.attach(clientSocket(ws), result.tenant.externalId, vsn, result.token, result.claims);
+    let idle = setTimeout(() => ws.close(1000, 'idle timeout'), options.idleTimeoutMs);
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      idle.refresh();
+      const frame = isBinary ? toBytes(data) : data.toString();
+      g.receive(conn, frame).catch((err: unknown) => g.deps.log.error({ err: String(err), tenant: conn.tenantId }, 'frame handling failed'));
+    });
+    ws.on('close', () => {
+      clearTimeout(idle);
+      g.detach(conn);
+    });
+    ws.on('error', (err) => g.deps.log.warn({ err: String(err), tenant: conn.tenantId }, 'socket error'));
+  });
+}
+
+function clientSocket(ws: WebSocket): ClientSocket {
+  return {
+    id: randomUUID(),
+    send: (frame) => ws.send(frame, { binary: typeof frame !== 'string' }),
+    close: (code, reason) => ws.close(code, reason),
+  };
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}
+
+const reasons: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error' };
+
+function answer(socket: Duplex, status: number, body: object | null): void {
+  if (socket.destroyed) return;
+  const text = body ? JSON.stringify(body) : '';
+  socket.end(
+    `HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
+}

@@ -1,0 +1,24 @@
+// Classifies replication-connection failures once, here, into catalog codes with `retryable`
+// (style.md §5); the supervisor decides retry or give up from that flag alone.
+import { ErrorCodes, type ErrorCode } from '@realtime/errors';
+
+export interface Classified {
+  code: ErrorCode;
+  retryable: boolean;
+  message: string;
+}
+
+export function classifyReplicationError(err: unknown): Classified {
+  const e = err as { code?: string; message?: string };
+  const message = e?.message ?? String(err);
+  switch (e?.code) {
+    case '55006': return { code: ErrorCodes.ReplicationSlotBeingUsed, retryable: true, message };
+    case '53300': return { code: ErrorCodes.ReplicationMaxWalSendersReached, retryable: true, message };
+    case '55000': return { code: ErrorCodes.StartReplicationFailed, retryable: true, message }; // e.g. wal_level not logical
+    case 'ECONNREFUSED': case 'ENOTFOUND': case 'ETIMEDOUT': case '57P01': case '57P03':
+      return { code: ErrorCodes.UnableToConnectToTenantDatabase, retryable: true, message };
+  }
+  if (/wal_level/i.test(message)) return { code: ErrorCodes.StartReplicationFailed, retryable: true, message };
+  if (/terminat|closed|ECONNRESET/i.test(message)) return { code: ErrorCodes.ReplicationConnectionDown, retryable: true, message };
+  return { code: ErrorCodes.UnknownError, retryable: true, message };
+}

@@ -1,0 +1,56 @@
+// Builds ingest-cdc: the Kafka change sink, the tenant replications, the consumer group that assigns
+// tenants to this worker, and a small HTTP server for /healthcheck and /metrics.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@realtime/log';
+import { createRegistry, scrape } from '@realtime/metrics';
+import { createAvroProducer, createKafka, ensureTopics, topicNames } from '@realtime/kafka';
+import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
+import { slotName, type IngestCdcConfig } from './config.ts';
+import { createKafkaChangeSink } from './adapters/kafka-change-sink.ts';
+import { followTenantAssignments } from './adapters/kafka-tenant-assignments.ts';
+import { TenantReplications } from './tenants.ts';
+
+export async function start(config: IngestCdcConfig, { log }: { log: Logger }) {
+  const registry = createRegistry('ingest-cdc');
+  const topics = topicNames(config.topicPrefix);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ingest-cdc', logger: log });
+  await ensureTopics(kafka, config.topicPrefix);
+  const producer = createAvroProducer(kafka, { idempotent: true });
+  await producer.connect();
+  const key = parseEncKey(config.dbEncKey);
+  const replications = new TenantReplications({
+    slot: slotName(config.slotNameSuffix),
+    nodeId: `ingest-cdc-${process.pid}`,
+    sink: createKafkaChangeSink(producer, topics),
+    reveal: (v) => (isEncrypted(v) ? decrypt(v, key) : v),
+    maxRecordBytes: config.maxRecordBytes,
+    log,
+  });
+  const assignments = await followTenantAssignments(kafka, {
+    topic: topics.tenants, groupId: config.groupId, log,
+    onTenant: (partition, tenant, value) => replications.onTenant(partition, tenant, value),
+    onRevoked: (partitions) => replications.onRevoked(partitions),
+  });
+
+  const server = createServer(async (req, res) => {
+    if (req.url === '/healthcheck') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    if (req.url === '/metrics') {
+      const result = await scrape(registry, req.headers.authorization, config.metricsJwtSecret);
+      return void (result ? res.writeHead(200, { 'content-type': result.contentType }).end(result.body) : res.writeHead(403).end());
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.listenPort, resolve));
+  log.info({ port: (server.address() as AddressInfo).port }, 'ingest-cdc listening');
+  return {
+    replications,
+    address: { port: (server.address() as AddressInfo).port },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await assignments.stop();
+      await replications.stopAll();
+      await producer.disconnect();
+    },
+  };
+}

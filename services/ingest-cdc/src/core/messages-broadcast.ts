@@ -1,0 +1,29 @@
+// Rows inserted into realtime.messages are broadcasts from the database (spec §4 "From the
+// database"): each becomes a UserBroadcast to (topic, private) with meta.id = the row id.
+import { randomUUID } from 'node:crypto';
+import type { BroadcastMessage, ChangeEvent } from '@realtime/schemas';
+
+/** realtime.messages, or one of its daily partitions (messages_YYYY_MM_DD). */
+export function isMessagesRow(e: ChangeEvent): boolean {
+  return e.schema === 'realtime' && /^messages(_\d{4}_\d{2}_\d{2})?$/.test(e.table) && e.type === 'INSERT' && e.record_json !== null;
+}
+
+export function toBroadcast(e: ChangeEvent, originNode: string): BroadcastMessage | null {
+  const row = JSON.parse(e.record_json!) as Record<string, unknown>;
+  if (typeof row.topic !== 'string' || row.extension !== 'broadcast') return null;
+  const binary = typeof row.binary_payload === 'string' && row.binary_payload.startsWith('\\x');
+  const payload = binary ? Buffer.from((row.binary_payload as string).slice(2), 'hex') : Buffer.from(JSON.stringify(row.payload ?? {}));
+  return {
+    id: typeof row.id === 'string' ? row.id : randomUUID(),
+    tenant: e.tenant,
+    topic: row.topic,
+    private: row.private === true,
+    event: typeof row.event === 'string' ? row.event : '',
+    kind: 'USER',
+    encoding: binary ? 'BINARY' : 'JSON',
+    payload,
+    meta_id: typeof row.id === 'string' ? row.id : null,
+    origin_node: originNode,
+    sent_at: Math.floor(e.commit_timestamp / 1000),
+  };
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { BroadcastMessage, ChangeEvent } from '@realtime/schemas';
+import { TenantStream } from './tenant-stream.ts';
+import { readHexFixture } from './fixture-files.ts';
+import type { ChangeSink, LsnConfirmer } from '../ports.ts';
+
+/** A sink whose publishes resolve when the test says so, recording the order of events. */
+class ManualSink implements ChangeSink {
+  readonly calls: Array<{ changes: ChangeEvent[]; broadcasts: BroadcastMessage[]; resolve: () => void; reject: (e: Error) => void }> = [];
+  publish(batch: { changes: ChangeEvent[]; broadcasts: BroadcastMessage[] }) {
+    return new Promise<void>((resolve, reject) => void this.calls.push({ ...batch, resolve, reject }));
+  }
+}
+class RecordingConfirmer implements LsnConfirmer {
+  readonly confirmed: string[] = [];
+  async confirm(lsn: string) { this.confirmed.push(lsn); }
+}
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+function stream(sink: ChangeSink, confirmer: LsnConfirmer, fatal: unknown[] = []) {
+  return new TenantStream({ tenant: 't1', nodeId: 'n1', sink, confirmer, maxRecordBytes: 1_048_576, onErrors: () => {}, onFatal: (e) => void fatal.push(e) });
+}
+
+describe('TenantStream', () => {
+  it('publishes each transaction in commit order and confirms its end LSN only after Kafka acknowledged it and all before it', async () => {
+    const sink = new ManualSink();
+    const confirmer = new RecordingConfirmer();
+    const s = stream(sink, confirmer);
+    for (const bytes of readHexFixture('crud')) await s.receive(bytes);
+    expect(sink.calls.map((c) => c.changes.map((e) => e.type))).toEqual([['INSERT', 'INSERT'], ['UPDATE'], ['UPDATE'], ['DELETE']]);
+    sink.calls[1]!.resolve();
+    await flush();
+    expect(confirmer.confirmed).toEqual([]); // the first transaction is not in Kafka yet
+    sink.calls[0]!.resolve();
+    await flush();
+    expect(confirmer.confirmed).toHaveLength(2);
+    sink.calls[2]!.resolve();
+    sink.calls[3]!.resolve();
+    await s.drain();
+    expect(confirmer.confirmed).toHaveLength(4);
+    expect(s.confirmedLsn).toBe(confirmer.confirmed[3]);
+    const lsns = sink.calls.map((c) => c.changes[0]!.commit_lsn_num);
+    expect([...lsns].sort((a, b) => a - b)).toEqual(lsns);
+  });
+
+  it('never confirms past a failed publish and reports the stream dead once', async () => {
+    const sink = new ManualSink();
+    const confirmer = new RecordingConfirmer();
+    const fatal: unknown[] = [];
+    const s = stream(sink, confirmer, fatal);
+    for (const bytes of readHexFixture('crud')) await s.receive(bytes);
+    sink.calls[0]!.resolve();
+    sink.calls[1]!.reject(new Error('Kafka down'));
+    sink.calls[2]!.resolve();
+    sink.calls[3]!.resolve();
+    await s.drain();
+    expect(confirmer.confirmed).toHaveLength(1);
+    expect(fatal).toHaveLength(1);
+  });
+});

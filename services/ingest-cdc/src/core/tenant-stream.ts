@@ -1,0 +1,69 @@
+// One tenant's WAL → Kafka pipeline. Raw pgoutput messages go through the pure assembler; each
+// committed transaction becomes ChangeEvents (realtime.cdc) and, for realtime.messages rows,
+// broadcasts (realtime.broadcast). Invariant: a transaction's end LSN is confirmed to Postgres
+// only after Kafka acknowledged it and every transaction before it. Publishing is pipelined (the
+// sink batches) and bounded by `maxInFlight` so a slow Kafka pushes back on the WAL stream.
+import type { AssemblerError, AssemblerState } from './assembler.ts';
+import { initialState, stepBytes } from './assembler.ts';
+import { transactionToChangeEvents } from './to-change-event.ts';
+import { isMessagesRow, toBroadcast } from './messages-broadcast.ts';
+import type { ChangeSink, LsnConfirmer } from '../ports.ts';
+
+export interface TenantStreamOptions {
+  tenant: string;
+  nodeId: string;
+  sink: ChangeSink;
+  confirmer: LsnConfirmer;
+  maxRecordBytes: number;
+  maxInFlight?: number;
+  onErrors(errors: AssemblerError[]): void;
+  /** Kafka or confirm failed: the stream is dead and must be restarted from the slot. */
+  onFatal(err: unknown): void;
+}
+
+export class TenantStream {
+  readonly #o: TenantStreamOptions;
+  #state: AssemblerState = initialState();
+  #tail: Promise<void> = Promise.resolve();
+  #inFlight = 0;
+  #failed = false;
+  confirmedLsn: string | null = null;
+
+  constructor(options: TenantStreamOptions) {
+    this.#o = options;
+  }
+
+  async receive(bytes: Buffer): Promise<void> {
+    if (this.#failed) return;
+    const { state, emitted, errors } = stepBytes(this.#state, bytes);
+    this.#state = state;
+    if (errors.length > 0) this.#o.onErrors(errors);
+    for (const txn of emitted) {
+      const events = transactionToChangeEvents(txn, this.#o.tenant, { maxRecordBytes: this.#o.maxRecordBytes });
+      const broadcasts = events.filter(isMessagesRow).map((e) => toBroadcast(e, this.#o.nodeId)).filter((b) => b !== null);
+      const changes = events.filter((e) => !isMessagesRow(e));
+      const published = changes.length + broadcasts.length > 0 ? this.#o.sink.publish({ changes, broadcasts }) : Promise.resolve();
+      published.catch(() => {}); // observed through the chain below
+      this.#inFlight++;
+      this.#tail = this.#tail
+        .then(() => published)
+        .then(() => this.#o.confirmer.confirm(txn.endLsn))
+        .then(() => {
+          this.confirmedLsn = txn.endLsn;
+          this.#inFlight--;
+        });
+      this.#tail.catch((err: unknown) => {
+        if (!this.#failed) {
+          this.#failed = true;
+          this.#o.onFatal(err);
+        }
+      });
+    }
+    if (this.#inFlight >= (this.#o.maxInFlight ?? 1000)) await this.#tail.catch(() => {});
+  }
+
+  /** Resolves when everything received so far is published and confirmed (or has failed). */
+  drain(): Promise<void> {
+    return this.#tail.catch(() => {});
+  }
+}

@@ -1,0 +1,79 @@
+// Supervises one tenant's replication: connect the slot, stream through a TenantStream, and on any
+// failure (database down, slot in use, Kafka down) drop everything unconfirmed and start again
+// from the slot's confirmed position after a growing backoff. Nothing is lost: Postgres keeps the
+// WAL until we confirm it, and downstream drops the duplicates a restart replays.
+import type { Logger } from '@realtime/log';
+import { ErrorCodes } from '@realtime/errors';
+import { createReplicationSource, type ReplicationSource, type ReplicationSourceOptions } from './adapters/pg-replication-source.ts';
+import { classifyReplicationError } from './adapters/pg-errors.ts';
+import { TenantStream } from './core/tenant-stream.ts';
+import type { ChangeSink } from './ports.ts';
+
+export interface TenantReplicationOptions {
+  tenant: string;
+  connectionString: string;
+  slot: string;
+  publications: string[];
+  sink: ChangeSink;
+  nodeId: string;
+  maxRecordBytes: number;
+  log: Logger;
+  /** For tests: how the replication connection is made. */
+  sourceFactory?: (o: ReplicationSourceOptions) => ReplicationSource;
+}
+
+export interface TenantReplication {
+  /** Resolves once the slot exists: every change committed from then on will be delivered. */
+  readonly ready: Promise<void>;
+  readonly connected: boolean;
+  readonly confirmedLsn: string | null;
+  stop(): Promise<void>;
+}
+
+export function startTenantReplication(o: TenantReplicationOptions): TenantReplication {
+  const log = o.log.child({ tenant: o.tenant, slot: o.slot });
+  const makeSource = o.sourceFactory ?? createReplicationSource;
+  let stopped = false;
+  let wake: (err?: unknown) => void = () => {};
+  const state = { connected: false, confirmedLsn: null as string | null };
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  const run = async () => {
+    for (let failures = 0; !stopped; ) {
+      const source = makeSource({ connectionString: o.connectionString, slot: o.slot, publications: o.publications });
+      const ended = new Promise<unknown>((resolve) => (wake = resolve));
+      const stream = new TenantStream({
+        tenant: o.tenant, nodeId: o.nodeId, sink: o.sink, maxRecordBytes: o.maxRecordBytes,
+        confirmer: { confirm: async (lsn) => { await source.confirm(lsn); state.confirmedLsn = lsn; failures = 0; } },
+        onErrors: (errors) => log.error({ code: ErrorCodes.PoolingReplicationError, errors: errors.map((e) => e.code) }, 'WAL messages not understood'),
+        onFatal: (err) => wake(err),
+      });
+      const started = await source.start((_lsn, bytes) => stream.receive(bytes), (err) => wake(err)).then(() => true, (err: unknown) => (wake(err), false));
+      if (started) {
+        state.connected = true;
+        markReady();
+      }
+      const err = await ended;
+      state.connected = false;
+      await source.stop().catch(() => {});
+      if (stopped) break;
+      const c = classifyReplicationError(err);
+      failures++;
+      const backoff = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
+      log.warn({ code: c.code, retryable: c.retryable, err: c.message, backoffMs: backoff }, 'replication stopped; restarting from the slot');
+      await new Promise((r) => setTimeout(r, backoff));
+    }
+  };
+  const running = run();
+  return {
+    ready,
+    get connected() { return state.connected; },
+    get confirmedLsn() { return state.confirmedLsn; },
+    async stop() {
+      stopped = true;
+      wake();
+      await running;
+    },
+  };
+}

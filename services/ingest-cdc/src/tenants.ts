@@ -1,0 +1,81 @@
+// The replications this worker runs: one per tenant of its assigned partitions. Starts, restarts
+// (target changed), stops (partition revoked) and, for a deleted tenant, stops and drops the slot.
+import pg from 'pg';
+import type { Logger } from '@realtime/log';
+import type { TenantSnapshot } from '@realtime/schemas';
+import { ErrorCodes } from '@realtime/errors';
+import { sameTarget, tenantDb, type TenantDb } from './core/tenant-db.ts';
+import { startTenantReplication, type TenantReplication } from './replication.ts';
+import type { ChangeSink } from './ports.ts';
+
+interface Running {
+  partition: number;
+  target: TenantDb;
+  replication: TenantReplication;
+}
+
+export interface TenantReplicationsOptions {
+  slot: string;
+  nodeId: string;
+  sink: ChangeSink;
+  reveal: (value: string) => string;
+  maxRecordBytes: number;
+  log: Logger;
+}
+
+export class TenantReplications {
+  readonly #o: TenantReplicationsOptions;
+  readonly #running = new Map<string, Running>();
+
+  constructor(options: TenantReplicationsOptions) {
+    this.#o = options;
+  }
+
+  get(tenant: string): TenantReplication | undefined {
+    return this.#running.get(tenant)?.replication;
+  }
+
+  async onTenant(partition: number, tenant: string, snapshot: TenantSnapshot | null): Promise<void> {
+    const current = this.#running.get(tenant);
+    let target: TenantDb | null = null;
+    try {
+      target = snapshot ? tenantDb(snapshot, this.#o.reveal, this.#o.maxRecordBytes) : null;
+    } catch (err) {
+      this.#o.log.error({ code: ErrorCodes.ErrorStartingPostgresCDC, tenant, err: String(err) }, 'tenant settings unreadable');
+    }
+    if (current && sameTarget(current.target, target)) return;
+    if (current) {
+      this.#running.delete(tenant);
+      await current.replication.stop();
+      if (!snapshot) await this.#dropSlot(current.target);
+    }
+    if (!target) return;
+    const replication = startTenantReplication({ ...target, slot: this.#o.slot, sink: this.#o.sink, nodeId: this.#o.nodeId, log: this.#o.log });
+    this.#running.set(tenant, { partition, target, replication });
+    this.#o.log.info({ tenant, partition }, 'replicating tenant');
+  }
+
+  async onRevoked(partitions: number[]): Promise<void> {
+    const revoked = [...this.#running].filter(([, r]) => partitions.includes(r.partition));
+    for (const [tenant] of revoked) this.#running.delete(tenant);
+    await Promise.all(revoked.map(([, r]) => r.replication.stop()));
+    if (revoked.length) this.#o.log.info({ tenants: revoked.map(([t]) => t) }, 'tenants handed over');
+  }
+
+  async stopAll(): Promise<void> {
+    await this.onRevoked([...new Set([...this.#running.values()].map((r) => r.partition))]);
+  }
+
+  async #dropSlot(target: TenantDb): Promise<void> {
+    const client = new pg.Client({ connectionString: target.connectionString, connectionTimeoutMillis: 5000 });
+    try {
+      await client.connect();
+      await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [this.#o.slot]);
+      this.#o.log.info({ tenant: target.tenant }, 'deleted tenant: slot dropped');
+    } catch (err) {
+      this.#o.log.warn({ code: ErrorCodes.DropReplicationSlotFailed, tenant: target.tenant, err: String(err) }, 'could not drop the slot of a deleted tenant');
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// Builds tenant-admin from its config: control DB (migrations, store, outbox), Kafka publisher,
+// the outbox relay and the HTTP API. Tests may override the publisher, probe or logger.
+import { ErrorCodes } from '@realtime/errors';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { createLogger, type Logger } from '@realtime/log';
+import { client as prom, createRegistry } from '@realtime/metrics';
+import { createKafka, ensureTopics, topicNames } from '@realtime/kafka';
+import { parseEncKey } from '@realtime/secrets';
+import { tenantDefaults, type TenantAdminConfig } from './config.ts';
+import type { SnapshotPublisher, TenantDbProbe } from './ports.ts';
+import { migrate } from './adapters/pg-migrations.ts';
+import { createPgTenantStore } from './adapters/pg-tenant-store.ts';
+import { createPgOutbox } from './adapters/pg-outbox.ts';
+import { createPgTenantProbe } from './adapters/pg-tenant-probe.ts';
+import { startKafkaSnapshotPublisher } from './adapters/kafka-snapshot-publisher.ts';
+import { createTenantService } from './core/tenant-service.ts';
+import { startOutboxRelay } from './core/outbox-relay.ts';
+import { createMigrationScheduler } from './core/migration-scheduler.ts';
+import { migrateTenantDb } from './adapters/pg-tenant-migrations.ts';
+import { createHttpApp } from './transport/http.ts';
+
+export interface TenantAdminOverrides {
+  log?: Logger;
+  publisher?: SnapshotPublisher;
+  probe?: TenantDbProbe;
+}
+
+export interface RunningTenantAdmin {
+  address: { port: number };
+  close(): Promise<void>;
+}
+
+export async function start(config: TenantAdminConfig, overrides: TenantAdminOverrides = {}): Promise<RunningTenantAdmin> {
+  const log = overrides.log ?? createLogger({ service: 'tenant-admin', level: config.logLevel });
+  const key = parseEncKey(config.dbEncKey);
+  const registry = createRegistry('tenant-admin');
+  const published = new prom.Counter({ name: 'realtime_tenant_admin_outbox_published_total', help: 'Outbox entries published to realtime.tenants', registers: [registry] });
+  const leader = new prom.Gauge({ name: 'realtime_tenant_admin_outbox_relay_leader', help: '1 while this instance runs the outbox relay', registers: [registry] });
+
+  const pool = new pg.Pool({ connectionString: config.controlDbUrl, max: 10, application_name: 'tenant-admin' });
+  pool.on('error', (err) => log.warn({ code: ErrorCodes.UnableCheckoutConnection, err: err.message }, 'idle control DB connection failed'));
+  const closers: (() => Promise<void>)[] = [() => pool.end()];
+  let closing: Promise<void> | undefined;
+  const closeAll = () => (closing ??= (async () => {
+    for (const c of [...closers].reverse()) await c().catch((err) => log.warn({ err: String(err) }, 'close failed'));
+  })());
+
+  try {
+    const applied = await migrate(pool);
+    if (applied.length > 0) log.info({ applied }, 'control DB migrated');
+
+    let publisher = overrides.publisher;
+    if (!publisher) {
+      const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'tenant-admin', logger: log });
+      await ensureTopics(kafka, config.topicPrefix);
+      const kafkaPublisher = await startKafkaSnapshotPublisher(kafka, topicNames(config.topicPrefix).tenants);
+      closers.push(() => kafkaPublisher.close());
+      publisher = kafkaPublisher;
+    }
+
+    const relay = startOutboxRelay({
+      source: createPgOutbox({ connectionString: config.controlDbUrl, log }),
+      publisher,
+      pollMs: config.outboxPollMs,
+      log,
+      onLeadership: (leading) => leader.set(leading ? 1 : 0),
+      onPublished: (n) => published.inc(n),
+    });
+    closers.push(() => relay.stop());
+
+    const migrations = createMigrationScheduler(migrateTenantDb, log);
+    closers.push(async () => migrations.close());
+    const tenants = createTenantService({
+      store: createPgTenantStore(pool), probe: overrides.probe ?? createPgTenantProbe(), defaults: tenantDefaults(config), key, migrations,
+    });
+    const app = createHttpApp({
+      tenants, registry, log, metricsJwtSecret: config.metricsJwtSecret,
+      auth: { secrets: [config.apiJwtSecret, config.apiJwtSecretNext], blocklist: config.apiTokenBlocklist },
+    });
+    const server = createServer(app);
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.listenPort, resolve));
+    closers.push(() => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }));
+    const port = (server.address() as AddressInfo).port;
+    log.info({ port }, 'tenant-admin listening');
+    return { address: { port }, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

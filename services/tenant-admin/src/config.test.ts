@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@realtime/config';
+import { tenantAdminConfig, tenantDefaults } from './config.ts';
+
+const required = { API_JWT_SECRET: 's', DB_ENC_KEY: 'a'.repeat(64), CONTROL_DB_URL: 'postgres://localhost/x' };
+
+describe('tenant-admin config', () => {
+  it('has the reference defaults', () => {
+    const { config, warnings } = tenantAdminConfig.load(required);
+    expect(config).toMatchObject({ listenPort: 4001, kafkaBrokers: ['localhost:9092'], topicPrefix: 'realtime.', apiTokenBlocklist: [], outboxPollMs: 500 });
+    expect(tenantDefaults(config)).toEqual({
+      max_concurrent_users: 200, max_events_per_second: 100, max_joins_per_second: 100, max_channels_per_client: 100,
+      max_bytes_per_second: 100000, max_presence_events_per_second: 1000, max_payload_size_in_kb: 3000,
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('requires the secrets and a usable DB_ENC_KEY, without echoing them', () => {
+    expect(() => tenantAdminConfig.load({})).toThrow(ConfigError);
+    try {
+      tenantAdminConfig.load({ ...required, DB_ENC_KEY: 'too-short-key', TENANT_MAX_EVENTS_PER_SECOND: '0' });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as ConfigError).problems).toEqual([
+        'DB_ENC_KEY: must be 32 raw characters, 64 hex characters or base64 of 32 bytes',
+        'TENANT_MAX_EVENTS_PER_SECOND: must be a positive integer',
+      ]);
+      expect((e as Error).message).not.toContain('too-short-key');
+    }
+  });
+
+  it('warns about unknown variables of its prefixes', () => {
+    expect(tenantAdminConfig.load({ ...required, TENANT_ADMIN_PORT: '1' }).warnings).toHaveLength(1);
+  });
+});

@@ -1,0 +1,55 @@
+// tenant-admin settings (spec §8). Names follow the reference where it has one (API_JWT_SECRET,
+// DB_ENC_KEY, TENANT_MAX_*); the docs generator and the docker-compose test read tenantAdminConfig.
+import { defineConfig, env, setting } from '@realtime/config';
+import { parseEncKey } from '@realtime/secrets';
+
+export const tenantAdminConfig = defineConfig({
+  service: 'tenant-admin',
+  prefixes: ['TENANT_ADMIN_', 'TENANT_MAX_', 'API_JWT_'],
+  settings: {
+    listenPort: setting('TENANT_ADMIN_LISTEN_PORT', env.port(4001), 'HTTP port of the management API (/api/tenants, /healthcheck, /metrics)'),
+    apiJwtSecret: setting('API_JWT_SECRET', env.requiredStr(), 'Secret of the HS256 Bearer JWT the management API requires', { secret: true }),
+    apiJwtSecretNext: setting('API_JWT_SECRET_NEXT', env.str(''), 'Second accepted API secret, for rotation (empty: none)', { secret: true }),
+    apiTokenBlocklist: setting('API_TOKEN_BLOCKLIST', env.list(''), 'Comma-separated API tokens that are refused even when correctly signed', { secret: true }),
+    dbEncKey: setting('DB_ENC_KEY', env.requiredStr(), 'AES-256-GCM key for tenant secrets at rest (32 bytes: raw, 64 hex or base64)', { secret: true }),
+    controlDbUrl: setting('CONTROL_DB_URL', env.requiredStr(), 'Postgres URL of the control database; tables live in schema _realtime', { secret: true }),
+    kafkaBrokers: setting('KAFKA_BROKERS', env.list('localhost:9092'), 'Kafka bootstrap servers, comma-separated'),
+    topicPrefix: setting('KAFKA_TOPIC_PREFIX', env.str('realtime.'), 'Prefix of every Kafka topic name'),
+    maxConcurrentUsers: setting('TENANT_MAX_CONCURRENT_USERS', env.int(200), 'Default max_concurrent_users of a new tenant'),
+    maxEventsPerSecond: setting('TENANT_MAX_EVENTS_PER_SECOND', env.int(100), 'Default max_events_per_second of a new tenant'),
+    maxJoinsPerSecond: setting('TENANT_MAX_JOINS_PER_SECOND', env.int(100), 'Default max_joins_per_second of a new tenant'),
+    maxChannelsPerClient: setting('TENANT_MAX_CHANNELS_PER_CLIENT', env.int(100), 'Default max_channels_per_client of a new tenant'),
+    maxBytesPerSecond: setting('TENANT_MAX_BYTES_PER_SECOND', env.int(100_000), 'Default max_bytes_per_second of a new tenant (stored, never enforced)'),
+    maxPresenceEventsPerSecond: setting('TENANT_MAX_PRESENCE_EVENTS_PER_SECOND', env.int(1000), 'Default max_presence_events_per_second of a new tenant'),
+    maxPayloadSizeInKb: setting('TENANT_MAX_PAYLOAD_SIZE_IN_KB', env.int(3000), 'Default max_payload_size_in_kb of a new tenant'),
+    metricsJwtSecret: setting('METRICS_JWT_SECRET', env.str(''), 'Secret of the Bearer JWT that /metrics requires (empty: /metrics always 403)', { secret: true }),
+    logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
+    outboxPollMs: setting('OUTBOX_POLL_MS', env.int(500), 'Outbox relay polling fallback (LISTEN/NOTIFY wakes it sooner); also how often a standby retries the relay lock'),
+  },
+  check: (c) => {
+    const problems: string[] = [];
+    try { parseEncKey(c.dbEncKey); } catch { problems.push('DB_ENC_KEY: must be 32 raw characters, 64 hex characters or base64 of 32 bytes'); }
+    for (const [env, value] of Object.entries(tenantDefaultsEnv(c))) if (value <= 0) problems.push(`${env}: must be a positive integer`);
+    if (c.outboxPollMs <= 0) problems.push('OUTBOX_POLL_MS: must be positive');
+    return problems;
+  },
+});
+
+function tenantDefaultsEnv(c: TenantAdminConfig): Record<string, number> {
+  return Object.fromEntries(Object.entries(tenantDefaults(c)).map(([k, v]) => [`TENANT_${k.toUpperCase()}`, v]));
+}
+
+export type TenantAdminConfig = ReturnType<typeof tenantAdminConfig.load>['config'];
+
+/** The TENANT_MAX_* values that fill a new tenant's limits (spec §8). */
+export function tenantDefaults(c: TenantAdminConfig) {
+  return {
+    max_concurrent_users: c.maxConcurrentUsers,
+    max_events_per_second: c.maxEventsPerSecond,
+    max_joins_per_second: c.maxJoinsPerSecond,
+    max_channels_per_client: c.maxChannelsPerClient,
+    max_bytes_per_second: c.maxBytesPerSecond,
+    max_presence_events_per_second: c.maxPresenceEventsPerSecond,
+    max_payload_size_in_kb: c.maxPayloadSizeInKb,
+  };
+}

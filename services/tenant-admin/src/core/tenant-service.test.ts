@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { DbTarget, TenantStore } from '../ports.ts';
+import type { TenantRow } from './tenant.ts';
+import { parseTenantBody, type TenantInput } from './tenant-input.ts';
+import { createTenantService } from './tenant-service.ts';
+import { createBody, DB_PASSWORD, defaults, key, rowFrom } from './test-fixtures.ts';
+
+/** In-memory TenantStore: enough to drive the use cases; the pg one is covered by the int test. */
+function memoryStore(): TenantStore & { outbox: string[] } {
+  const rows = new Map<string, TenantRow>();
+  const outbox: string[] = [];
+  return {
+    outbox,
+    list: async () => [...rows.values()],
+    get: async (id) => rows.get(id) ?? null,
+    async upsert(id, decide) {
+      const existing = rows.get(id) ?? null;
+      const d = decide(existing);
+      if ('reject' in d) return d;
+      const row = rowFrom(d.write, existing ? { id: existing.id, version: existing.version + 1 } : {});
+      rows.set(id, row);
+      outbox.push(id);
+      return { created: existing === null, row };
+    },
+    async delete(id) { rows.delete(id); outbox.push(id); },
+    async bumpReload(id) {
+      const row = rows.get(id);
+      if (!row) return false;
+      row.reload_seq += 1;
+      outbox.push(id);
+      return true;
+    },
+  };
+}
+
+function input(body: unknown): TenantInput {
+  const p = parseTenantBody(body);
+  if (!p.ok) throw new Error('invalid');
+  return p.input;
+}
+
+function setup(reachable: boolean) {
+  const store = memoryStore();
+  const probed: DbTarget[] = [];
+  const service = createTenantService({ store, defaults, key, node: 'node-1', probe: { canConnect: async (t) => { probed.push(t); return reachable; } } });
+  return { store, service, probed };
+}
+
+describe('tenant service', () => {
+  it('creates, then updates, writing an outbox entry each time', async () => {
+    const { service, store } = setup(true);
+    expect(await service.upsert('acme', input(createBody()))).toMatchObject({ kind: 'created', tenant: { external_id: 'acme' } });
+    expect(await service.upsert('acme', input({ tenant: { name: 'New' } }))).toMatchObject({ kind: 'updated', tenant: { name: 'New' } });
+    expect(await service.upsert('acme', input({ tenant: { jwt_secret: null } }))).toMatchObject({ kind: 'invalid', errors: { jwt_secret: expect.any(Array) } });
+    expect(store.outbox).toEqual(['acme', 'acme']);
+  });
+
+  it('reports health with the decrypted connection settings', async () => {
+    const { service, probed } = setup(true);
+    await service.upsert('acme', input(createBody()));
+    expect(await service.health('acme')).toEqual({
+      healthy: true, db_connected: true, replication_connected: false, connected_cluster: 0, region: 'us-east-1', node: 'node-1',
+    });
+    expect(probed).toEqual([{ host: 'db.example', port: 5432, database: 'postgres', user: 'supabase_admin', password: DB_PASSWORD }]);
+    expect(await service.health('nobody')).toBeNull();
+  });
+
+  it('is unhealthy when the tenant DB refuses', async () => {
+    const { service } = setup(false);
+    await service.upsert('acme', input(createBody()));
+    expect(await service.health('acme')).toMatchObject({ healthy: false, db_connected: false });
+  });
+
+  it('reload is false for an unknown tenant', async () => {
+    const { service, store } = setup(true);
+    expect(await service.reload('nobody')).toBe(false);
+    await service.upsert('acme', input(createBody()));
+    expect(await service.reload('acme')).toBe(true);
+    expect((await store.get('acme'))!.reload_seq).toBe(1);
+  });
+});

@@ -1,0 +1,91 @@
+// The management API's use cases, free of HTTP and SQL: the transport maps results to status codes.
+import { hostname } from 'node:os';
+import type { TenantDbProbe, TenantStore } from '../ports.ts';
+import type { FieldErrors, TenantInput } from './tenant-input.ts';
+import type { TenantLimitDefaults, TenantRow } from './tenant.ts';
+import { decideUpsert } from './upsert.ts';
+import { decryptSettings, tenantView, type TenantJson } from './tenant-view.ts';
+import type { DbConnection, MigrationScheduler } from './migration-scheduler.ts';
+
+export interface TenantServiceDeps {
+  store: TenantStore;
+  probe: TenantDbProbe;
+  defaults: TenantLimitDefaults;
+  key: Buffer;
+  node?: string;
+  migrations?: MigrationScheduler;
+}
+
+/** The tenant database's connection, from its CDC extension settings (decrypted). */
+export function tenantDbConnection(row: TenantRow, key: Buffer): DbConnection | null {
+  const ext = row.extensions.find((e) => e.type === row.postgres_cdc_default) ?? row.extensions[0];
+  if (!ext) return null;
+  const settings = decryptSettings(ext.settings, key);
+  const port = Number(settings.db_port);
+  if (!Number.isInteger(port)) return null;
+  return {
+    host: String(settings.db_host ?? ''),
+    port,
+    database: String(settings.db_name ?? ''),
+    user: String(settings.db_user ?? ''),
+    password: String(settings.db_password ?? ''),
+  };
+}
+
+export type UpsertResult = { kind: 'created' | 'updated'; tenant: TenantJson } | { kind: 'invalid'; errors: FieldErrors };
+
+export interface TenantHealth {
+  healthy: boolean;
+  db_connected: boolean;
+  replication_connected: boolean;
+  connected_cluster: number;
+  region: string | null;
+  node: string;
+}
+
+export function createTenantService(deps: TenantServiceDeps) {
+  const view = (row: TenantRow) => tenantView(row, deps.key);
+  const node = deps.node ?? hostname();
+  const migrate = (row: TenantRow) => {
+    const conn = tenantDbConnection(row, deps.key);
+    if (conn && deps.migrations) deps.migrations.schedule(row.external_id, conn);
+  };
+  return {
+    async list(): Promise<TenantJson[]> {
+      return (await deps.store.list()).map(view);
+    },
+    async get(externalId: string): Promise<TenantJson | null> {
+      const row = await deps.store.get(externalId);
+      return row ? view(row) : null;
+    },
+    async upsert(externalId: string, input: TenantInput): Promise<UpsertResult> {
+      const result = await deps.store.upsert<FieldErrors>(externalId, (existing) => {
+        const decision = decideUpsert(existing, externalId, input, deps.defaults, deps.key);
+        return decision.ok ? { write: decision.write } : { reject: decision.errors };
+      });
+      if ('reject' in result) return { kind: 'invalid', errors: result.reject };
+      migrate(result.row);
+      return { kind: result.created ? 'created' : 'updated', tenant: view(result.row) };
+    },
+    delete: (externalId: string) => deps.store.delete(externalId),
+    /** Reload and shutdown both make every reader re-apply the tenant (a new reload_seq). */
+    async reload(externalId: string) {
+      const found = await deps.store.bumpReload(externalId);
+      const row = found ? await deps.store.get(externalId) : null;
+      if (row) migrate(row);
+      return found;
+    },
+    async health(externalId: string): Promise<TenantHealth | null> {
+      const row = await deps.store.get(externalId);
+      if (!row) return null;
+      const ext = row.extensions.find((e) => e.type === row.postgres_cdc_default) ?? row.extensions[0];
+      const settings = ext ? decryptSettings(ext.settings, deps.key) : {};
+      const conn = tenantDbConnection(row, deps.key);
+      const db_connected = conn !== null && (await deps.probe.canConnect(conn));
+      const region = typeof settings.region === 'string' ? settings.region : null;
+      return { healthy: db_connected, db_connected, replication_connected: false, connected_cluster: 0, region, node };
+    },
+  };
+}
+
+export type TenantService = ReturnType<typeof createTenantService>;

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { decrypt } from '@realtime/secrets';
+import { parseTenantBody, type TenantInput } from './tenant-input.ts';
+import { decideUpsert } from './upsert.ts';
+import { createBody, DB_PASSWORD, defaults, JWT_SECRET, key, rowFrom } from './test-fixtures.ts';
+
+function input(body: unknown): TenantInput {
+  const parsed = parseTenantBody(body);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  return parsed.input;
+}
+
+describe('parseTenantBody', () => {
+  it('requires the tenant object', () => {
+    expect(parseTenantBody({})).toEqual({ ok: false, errors: { tenant: ["can't be blank"] } });
+    expect(parseTenantBody(null)).toMatchObject({ ok: false });
+  });
+
+  it('reports every field error by dotted path', () => {
+    const parsed = parseTenantBody(createBody({
+      external_id: 'Bad Id!', max_concurrent_users: -1, max_events_per_second: 1.5, suspend: 'yes',
+      extensions: [{ type: 'mysql', settings: {} }],
+    }));
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(Object.keys(parsed.errors).sort()).toEqual(['extensions.0.type', 'external_id', 'max_concurrent_users', 'max_events_per_second', 'suspend']);
+    expect(parsed.errors.max_concurrent_users).toEqual(['must be greater than 0']);
+  });
+
+  it('accepts numeric strings for limits and ignores unknown keys', () => {
+    const parsed = input(createBody({ max_concurrent_users: '42', id: 'x', inserted_at: 'y' }));
+    expect(parsed.max_concurrent_users).toBe(42);
+    expect('id' in parsed).toBe(false);
+  });
+});
+
+describe('decideUpsert', () => {
+  it('creates with env defaults and encrypts jwt_secret and every db_* setting', () => {
+    const d = decideUpsert(null, 'acme', input(createBody()), defaults, key);
+    if (!d.ok) throw new Error('rejected');
+    expect(d.write.max_joins_per_second).toBe(100);
+    expect(d.write.presence_enabled).toBe(false);
+    expect(d.write.jwt_secret).toMatch(/^g1:/);
+    expect(decrypt(d.write.jwt_secret!, key)).toBe(JWT_SECRET);
+    const settings = d.write.extensions[0]!.settings;
+    for (const s of ['db_host', 'db_port', 'db_name', 'db_user', 'db_password']) expect(settings[s]).toMatch(/^g1:/);
+    expect(decrypt(settings.db_password as string, key)).toBe(DB_PASSWORD);
+    expect(settings.region).toBe('us-east-1');
+    expect(settings.slot_name).toBe('supabase_realtime_replication_slot');
+    expect(JSON.stringify(d.write)).not.toContain(DB_PASSWORD);
+  });
+
+  it('requires name, a jwt secret (or jwks) and the connection settings on create', () => {
+    const body = createBody({ name: undefined, jwt_secret: undefined, extensions: [{ type: 'postgres', settings: { db_host: 'h' } }] });
+    const d = decideUpsert(null, 'acme', input(body), defaults, key);
+    expect(d.ok).toBe(false);
+    if (d.ok) return;
+    expect(Object.keys(d.errors).sort()).toEqual([
+      'extensions.0.settings.db_name', 'extensions.0.settings.db_password', 'extensions.0.settings.db_port',
+      'extensions.0.settings.db_user', 'extensions.0.settings.region', 'jwt_secret', 'name',
+    ]);
+  });
+
+  it('accepts jwt_jwks instead of jwt_secret', () => {
+    const d = decideUpsert(null, 'acme', input(createBody({ jwt_secret: undefined, jwt_jwks: { keys: [{ kty: 'oct', k: 'AA' }] } })), defaults, key);
+    expect(d.ok).toBe(true);
+  });
+
+  it('updates only what is given and keeps stored ciphertext', () => {
+    const created = decideUpsert(null, 'acme', input(createBody({ max_events_per_second: 7 })), defaults, key);
+    if (!created.ok) throw new Error('rejected');
+    const existing = rowFrom(created.write);
+    const d = decideUpsert(existing, 'acme', input({ tenant: { name: 'Acme 2', extensions: [{ type: 'postgres_cdc_rls', settings: { region: 'eu-west-1' } }] } }), defaults, key);
+    if (!d.ok) throw new Error(JSON.stringify(d.errors));
+    expect(d.write.name).toBe('Acme 2');
+    expect(d.write.max_events_per_second).toBe(7);
+    expect(d.write.jwt_secret).toBe(existing.jwt_secret);
+    expect(d.write.extensions[0]!.settings.db_password).toBe(existing.extensions[0]!.settings.db_password);
+    expect(d.write.extensions[0]!.settings.region).toBe('eu-west-1');
+  });
+
+  it('validates an external_id that comes from the path', () => {
+    const d = decideUpsert(null, 'Bad Id', input({ tenant: { name: 'x', jwt_secret: 'y' } }), defaults, key);
+    expect(d).toMatchObject({ ok: false, errors: { external_id: [expect.stringContaining('invalid format')] } });
+  });
+
+  it('rejects a body external_id that differs from the path and duplicate extension types', () => {
+    const ext = createBody().tenant.extensions[0];
+    const d = decideUpsert(null, 'other', input(createBody({ extensions: [ext, ext] })), defaults, key);
+    expect(d.ok).toBe(false);
+    if (!d.ok) expect(Object.keys(d.errors).sort()).toEqual(['extensions.1.type', 'external_id']);
+  });
+});

@@ -1,0 +1,62 @@
+// What the tenant-admin core needs from the outside, declared by the core (style.md §2).
+import type { TenantRow, TenantWrite } from './core/tenant.ts';
+import type { TenantSnapshot } from './core/snapshot.ts';
+
+/** The control DB. Every mutating call commits the tenant change and an outbox row together. */
+export interface TenantStore {
+  list(): Promise<TenantRow[]>;
+  get(externalId: string): Promise<TenantRow | null>;
+  /**
+   * With the tenant locked (it may not exist yet), `decide` sees the stored row and returns the row
+   * to write or a rejection; a rejection rolls back and is handed back as is.
+   */
+  upsert<R>(externalId: string, decide: (existing: TenantRow | null) => { write: TenantWrite } | { reject: R }):
+    Promise<{ created: boolean; row: TenantRow } | { reject: R }>;
+  /** Deletes the tenant (extensions cascade); an outbox row is written even if it did not exist. */
+  delete(externalId: string): Promise<void>;
+  /** Bumps reload_seq (and version); false when the tenant does not exist. */
+  bumpReload(externalId: string): Promise<boolean>;
+}
+
+export interface OutboxEntry {
+  id: string;
+  tenantExternalId: string;
+}
+
+/** The outbox as the relay sees it. Only one instance across the cluster holds the lease. */
+export interface OutboxSource {
+  /** Takes or confirms the relay lease; false while another instance holds it. */
+  acquire(): Promise<boolean>;
+  /** Oldest entries first. */
+  next(limit: number): Promise<OutboxEntry[]>;
+  load(externalId: string): Promise<TenantRow | null>;
+  ack(ids: string[]): Promise<void>;
+  /** Resolves when new entries are announced, or after `ms`. */
+  wait(ms: number): Promise<void>;
+  /** Gives up the lease and its connection (after an error, and on stop). */
+  release(): Promise<void>;
+}
+
+export interface SnapshotRecord {
+  key: string;
+  /** null publishes a tombstone. */
+  value: TenantSnapshot | null;
+}
+
+/** Publishes to realtime.tenants; resolves only once the broker has acknowledged every record. */
+export interface SnapshotPublisher {
+  publish(records: SnapshotRecord[]): Promise<void>;
+}
+
+export interface DbTarget {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
+/** Whether a tenant database accepts a connection now. */
+export interface TenantDbProbe {
+  canConnect(target: DbTarget): Promise<boolean>;
+}

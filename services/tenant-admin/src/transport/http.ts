@@ -1,0 +1,90 @@
+// The management API (spec §8) over express 5. Only status codes and JSON shapes live here; the
+// use cases are in core/tenant-service.ts.
+import { ErrorCodes } from '@realtime/errors';
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
+import type { Logger } from '@realtime/log';
+import { scrape, type Registry } from '@realtime/metrics';
+import { parseTenantBody } from '../core/tenant-input.ts';
+import type { TenantService } from '../core/tenant-service.ts';
+import { requireApiToken, type ApiAuthOptions } from './auth.ts';
+
+export interface HttpDeps {
+  tenants: TenantService;
+  auth: ApiAuthOptions;
+  registry: Registry;
+  metricsJwtSecret: string;
+  log: Logger;
+}
+
+const notFound = (res: Response) => res.status(404).json({ message: 'not found' });
+const param = (req: Request) => String(req.params.id);
+
+export function createHttpApp(d: HttpDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.get('/healthcheck', (_req, res) => { res.type('text/plain').send('ok'); });
+  app.get('/metrics', async (req, res) => {
+    const out = await scrape(d.registry, req.headers.authorization, d.metricsJwtSecret);
+    if (!out) return void res.status(403).end();
+    res.type(out.contentType).send(out.body);
+  });
+
+  const api = express.Router();
+  api.use(requireApiToken(d.auth));
+  api.use(express.json({ limit: '1mb' }));
+
+  api.get('/tenants', async (_req, res) => { res.json({ data: await d.tenants.list() }); });
+  api.get('/tenants/:id', async (req, res) => {
+    const tenant = await d.tenants.get(param(req));
+    if (!tenant) return void notFound(res);
+    res.json({ data: tenant });
+  });
+
+  const upsert = (idFrom: (req: Request) => unknown) => async (req: Request, res: Response) => {
+    const parsed = parseTenantBody(req.body);
+    if (!parsed.ok) return void res.status(422).json({ errors: parsed.errors });
+    const id = idFrom(req);
+    if (typeof id !== 'string' || id === '') return void res.status(422).json({ errors: { external_id: ["can't be blank"] } });
+    const result = await d.tenants.upsert(id, parsed.input);
+    if (result.kind === 'invalid') return void res.status(422).json({ errors: result.errors });
+    d.log.info({ tenant: id, created: result.kind === 'created' }, 'tenant saved');
+    if (result.kind === 'created') res.status(201).location(`/api/tenants/${encodeURIComponent(id)}`);
+    res.json({ data: result.tenant });
+  };
+  api.post('/tenants', upsert((req) => req.body?.tenant?.external_id));
+  api.put('/tenants/:id', upsert(param));
+  api.patch('/tenants/:id', upsert(param));
+
+  api.delete('/tenants/:id', async (req, res) => {
+    await d.tenants.delete(param(req));
+    d.log.info({ tenant: param(req) }, 'tenant deleted');
+    res.status(204).end();
+  });
+  for (const action of ['reload', 'shutdown']) {
+    api.post(`/tenants/:id/${action}`, async (req, res) => {
+      if (!(await d.tenants.reload(param(req)))) return void notFound(res);
+      d.log.info({ tenant: param(req), action }, 'tenant reload requested');
+      res.status(204).end();
+    });
+  }
+  api.get('/tenants/:id/health', async (req, res) => {
+    const health = await d.tenants.health(param(req));
+    if (!health) return void notFound(res);
+    res.json({ data: health });
+  });
+
+  app.use('/api', api);
+  app.use(errorHandler(d.log));
+  return app;
+}
+
+function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) log.error({ code: ErrorCodes.HttpServerError, err: err instanceof Error ? err.message : String(err), path: req.path }, 'management API request failed');
+    if (res.headersSent) return;
+    res.status(status).json({ message: status === 500 ? 'internal server error' : 'bad request' });
+  };
+}
+
