@@ -1,0 +1,53 @@
+// Versioned, idempotent migrations of a tenant database (tenant-db/NNNN_*.sql). Each runs in its
+// own transaction, all under one advisory lock, and is recorded in realtime.schema_migrations, so
+// concurrent or repeated runs apply each version exactly once. Daily message partitions are
+// topped up on every run.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+
+const dir = join(import.meta.dirname, '../tenant-db');
+const LOCK = 7_331_001; // advisory lock key of tenant migrations
+
+export const tenantMigrations = readdirSync(dir)
+  .filter((f) => /^\d{4}_.+\.sql$/.test(f))
+  .sort()
+  .map((f) => ({ version: Number(f.slice(0, 4)), name: f, sql: readFileSync(join(dir, f), 'utf8') }));
+
+export interface TenantDbConnection {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
+/** Applies the missing migrations; returns how many migrations the database now has. */
+export async function migrateTenantDb(conn: TenantDbConnection): Promise<number> {
+  const client = new pg.Client({ ...conn, connectionTimeoutMillis: 5000, application_name: 'tenant-admin:migrations' });
+  await client.connect();
+  // One session-level lock around everything: even CREATE ... IF NOT EXISTS races with itself
+  // (duplicate pg_type rows) when two tenant-admin replicas migrate the same database at once.
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [LOCK]);
+    await client.query('CREATE SCHEMA IF NOT EXISTS realtime');
+    await client.query('CREATE TABLE IF NOT EXISTS realtime.schema_migrations (version bigint PRIMARY KEY, inserted_at timestamp NOT NULL DEFAULT now())');
+    for (const m of tenantMigrations) {
+      const done = await client.query('SELECT 1 FROM realtime.schema_migrations WHERE version = $1', [m.version]);
+      if (done.rowCount) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(m.sql);
+        await client.query('INSERT INTO realtime.schema_migrations (version) VALUES ($1)', [m.version]);
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      }
+    }
+    await client.query('SELECT realtime.ensure_message_partitions()');
+    return (await client.query('SELECT count(*)::int AS n FROM realtime.schema_migrations')).rows[0].n as number;
+  } finally {
+    await client.end(); // ends the session, which releases the advisory lock
+  }
+}
