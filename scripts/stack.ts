@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { print } from '@realtime/log';
 import { startKafka, startPostgres, startRedis } from '@realtime/testing';
-import { createDatabase, startStack, waitForTenant } from '@realtime/testing/stack';
+import { startStack, waitForTenant } from '@realtime/testing/stack';
+import { createSupabaseDatabase } from '@realtime/testing/supabase-db';
 import { startEdge } from './stack/edge.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -35,7 +36,7 @@ const stack = await startStack({ infra, gateways: 2, ingestCdc: true, name: 'loc
 const sign = (secret: string, claims: Record<string, unknown>, exp: string) =>
   new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime(exp).sign(new TextEncoder().encode(secret));
 const adminToken = await sign(API_JWT_SECRET, { role: 'admin' }, '1d');
-const tenantDbUrl = await createDatabase(postgres.url, 'realtime_dev');
+const tenantDbUrl = await createSupabaseDatabase(postgres.url, 'realtime_dev');
 const db = new URL(tenantDbUrl);
 const res = await fetch(`${stack.admin.url}/api/tenants/${TENANT}`, {
   method: 'PUT',
@@ -61,6 +62,7 @@ const details = {
   adminToken,
   tenantDbUrl,
   kafkaBrokers: kafka.brokers,
+  topicPrefix: stack.topicPrefix,
   redisUrl: redis.url,
   gateways: stack.gateways.map((g) => g.url),
   tenantAdmin: stack.admin.url,

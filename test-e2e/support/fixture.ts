@@ -6,7 +6,8 @@ import { SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import type { RealtimeChannel } from '@supabase/supabase-js';
-import { startStack, createDatabase, waitForTenant, type Stack, type StackOptions } from '@realtime/testing/stack';
+import { startStack, waitForTenant, type Stack, type StackOptions } from '@realtime/testing/stack';
+import { createSupabaseDatabase } from '@realtime/testing/supabase-db';
 
 export interface TenantInfo {
   externalId: string;
@@ -35,7 +36,7 @@ export async function createTenant(stack: Stack, fields: Record<string, unknown>
   const externalId = `t${randomBytes(5).toString('hex')}`;
   const jwtSecret = randomBytes(24).toString('hex');
   const infra = inject('infra');
-  const dbUrl = await createDatabase(infra.pgUrl, `${externalId}_db`);
+  const dbUrl = await createSupabaseDatabase(infra.pgUrl, `${externalId}_db`);
   const res = await adminFetch(stack, '/api/tenants', { method: 'POST', body: { tenant: tenantBody(externalId, jwtSecret, dbUrl, fields) } });
   if (res.status !== 201) throw new Error(`tenant create failed: ${res.status} ${await res.text()}`);
   await waitForTenant(stack, externalId);
@@ -108,10 +109,10 @@ export interface TenantStack {
 }
 
 /** beforeAll/afterAll of a test file: a stack, one tenant made through the API, its anon key. */
-export function useTenantStack(options: { gateways?: number; tenant?: Record<string, unknown> } = {}): TenantStack {
+export function useTenantStack(options: { gateways?: number; tenant?: Record<string, unknown>; ingestCdc?: boolean } = {}): TenantStack {
   const ctx = { port: (i = 0) => ctx.stack.gateways[i]!.port } as TenantStack;
   beforeAll(async () => {
-    ctx.stack = await startE2eStack({ gateways: options.gateways ?? 2 });
+    ctx.stack = await startE2eStack({ gateways: options.gateways ?? 2, ingestCdc: options.ingestCdc ?? false });
     ctx.tenant = await createTenant(ctx.stack, options.tenant);
     ctx.key = await token(ctx.tenant.jwtSecret);
   });

@@ -26,3 +26,4 @@ export function encode<N extends SchemaName>(name: N, value: SchemaTypes[N]): Bu
 export function decode<T = unknown>(name: SchemaName, buf: Uint8Array): T {
   return registry.decode(name, buf) as T;
 }
+export { tenantDbSettings, tenantDbUrl, type TenantDbSettings } from './tenant-db.ts';

@@ -5,14 +5,16 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '@realtime/log';
 import { createRegistry } from '@realtime/metrics';
 import { createKafka, ensureTopics, topicNames } from '@realtime/kafka';
-import { decrypt, parseEncKey } from '@realtime/secrets';
+import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
 import type { GatewayConfig } from './config.ts';
-import { systemClock, type BroadcastBus, type Clock, type TenantDirectory } from './ports.ts';
+import { systemClock, type BroadcastBus, type Clock, type TenantDatabases, type TenantDirectory } from './ports.ts';
 import { Gateway } from './core/gateway.ts';
 import type { OutboundBroadcast } from './core/broadcast-message.ts';
 import { startKafkaTenantDirectory } from './adapters/kafka-tenant-directory.ts';
 import { startKafkaBroadcastBus } from './adapters/kafka-broadcast-bus.ts';
 import { promGatewayMetrics } from './adapters/prom-metrics.ts';
+import { createPgTenantDatabases } from './adapters/pg-tenant-databases.ts';
+import { startKafkaChangeFeed } from './adapters/kafka-change-feed.ts';
 import { createHttpApp } from './transport/http.ts';
 import { attachWebSocket } from './transport/ws.ts';
 
@@ -21,6 +23,9 @@ export interface GatewayOverrides {
   clock?: Clock;
   tenants?: TenantDirectory & { stop(): Promise<void> };
   bus?: BroadcastBus & { stop(): Promise<void> };
+  databases?: TenantDatabases;
+  /** Do not follow realtime.cdc (tests that fake the Kafka ports). */
+  noChangeFeed?: boolean;
 }
 
 export interface RunningGateway {
@@ -37,15 +42,17 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
   if (!overrides.tenants || !overrides.bus) await ensureTopics(kafka, config.topicPrefix);
 
   const key = parseEncKey(config.dbEncKey);
-  const tenants = overrides.tenants ?? (await startKafkaTenantDirectory(kafka, { topic: topics.tenants, decrypt: (c) => decrypt(c, key), log }));
+  const tenants = overrides.tenants ?? (await startKafkaTenantDirectory(kafka, { topic: topics.tenants, decrypt: (c) => (isEncrypted(c) ? decrypt(c, key) : c), log }));
   // Remote broadcasts may arrive before the core exists; they have no local subscriber yet anyway.
   let deliver: (m: OutboundBroadcast) => void = () => {};
   const bus = overrides.bus ?? (await startKafkaBroadcastBus(kafka, { topic: topics.broadcast, nodeId: config.nodeId, log, onMessage: (m) => deliver(m) }));
 
+  const databases = overrides.databases ?? createPgTenantDatabases({ poolSize: config.tenantDbPoolSize, log });
   const gateway = new Gateway({
     nodeId: config.nodeId,
     tenants,
     bus,
+    databases,
     clock: overrides.clock ?? systemClock,
     log,
     metrics: promGatewayMetrics(registry),
@@ -53,6 +60,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     channelErrorBackoffMs: config.channelErrorBackoffMs,
   });
   deliver = (m) => gateway.receiveRemote(m);
+  const changeFeed = overrides.noChangeFeed ? null : await startKafkaChangeFeed(kafka, { topic: topics.cdc, nodeId: config.nodeId, log, onChange: (e) => gateway.changes.receive(e) });
 
   const server = createServer(createHttpApp(gateway, { registry, metricsJwtSecret: config.metricsJwtSecret, maxBodyBytes: config.maxFrameBytes }));
   const wss = attachWebSocket(server, gateway, config);
@@ -68,8 +76,10 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await changeFeed?.stop();
       await bus.stop();
       await tenants.stop();
+      await databases.close();
     },
   };
 }

@@ -2,6 +2,7 @@
 // use in-memory fakes of them (never of ws, kafkajs or pg).
 import type { Tenant } from './core/tenant.ts';
 import type { OutboundBroadcast } from './core/broadcast-message.ts';
+import type { Column } from './core/postgres-changes/matcher.ts';
 
 /** One client WebSocket, as the core sees it (hocuspocus's WebSocketLike). */
 export interface ClientSocket {
@@ -20,6 +21,53 @@ export interface TenantDirectory {
 /** Carries broadcasts to the other gateways. Local delivery never waits for it. */
 export interface BroadcastBus {
   publish(message: OutboundBroadcast): Promise<void>;
+}
+
+/** A table of the tenant database as Postgres Changes needs it. */
+export interface TableInfo {
+  schema: string;
+  table: string;
+  columns: Column[];
+  /** Primary-key columns with their format_type() names, for typed key arrays. */
+  pk: Column[];
+  /** Row level security enabled (relrowsecurity). */
+  rls: boolean;
+}
+
+/** Whose eyes a query runs with: the JWT `role` as the Postgres role, the claims as request.jwt.claims. */
+export interface Identity {
+  role: string;
+  claims: Record<string, unknown>;
+}
+
+/** Rows of one table, identified by primary key values (text, in `TableInfo.pk` order). */
+export interface RowKeys {
+  schema: string;
+  table: string;
+  pk: Column[];
+  keys: Array<Array<string | null>>;
+}
+
+/**
+ * A tenant's own database, asked by the gateway for what only it knows: which tables are published,
+ * what rows and columns an identity may see, and the channel policies on realtime.messages.
+ * Errors are RealtimeErrors with catalog codes (UnableToConnectToProject, …).
+ */
+export interface TenantDatabase {
+  /** Tables of the tenant's publication matching schema and table ('*' = any). */
+  publishedTables(schema: string, table: string): Promise<TableInfo[]>;
+  /** One table, or null if it does not exist. Cached briefly. */
+  table(schema: string, table: string): Promise<TableInfo | null>;
+  /** Columns of the table the role may SELECT (column privileges). Cached briefly. */
+  selectableColumns(schema: string, table: string, role: string): Promise<Set<string>>;
+  /** Indexes into `rows.keys` of the rows `who` may SELECT now (RLS), one query for all. */
+  visibleRows(rows: RowKeys, who: Identity): Promise<Set<number>>;
+}
+
+export interface TenantDatabases {
+  /** null when the tenant has no database settings. */
+  get(tenant: Tenant): TenantDatabase | null;
+  close(): Promise<void>;
 }
 
 export interface Clock {

@@ -10,7 +10,7 @@ export interface RowBatch {
   /** Primary-key columns with their Postgres type names (for the array casts). */
   pk: Array<{ name: string; type: string }>;
   /** One entry per changed row: its primary-key values as text, in `pk` order. */
-  keys: string[][];
+  keys: Array<Array<string | null>>;
 }
 
 export interface Identity {
@@ -19,16 +19,21 @@ export interface Identity {
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const TYPE_NAME = /^[a-z_][a-z0-9_ ]*(\[\])?$/i;
+/** Type names as format_type() gives them (from the catalog, never from clients). */
+const TYPE_NAME = /^[a-z_"][a-z0-9_ ."]*(\[\])?$/i;
 
-/** The keys (joined by \u0000) of the rows in `batch` that `who` may SELECT right now. */
-export async function visibleKeys(client: pg.PoolClient | pg.Client, batch: RowBatch, who: Identity): Promise<Set<string>> {
+/**
+ * Indexes (into `batch.keys`) of the rows `who` may SELECT right now. Keys go in as typed arrays
+ * and come back by ordinality, so values whose text forms differ (9.5 vs 9.50) still match.
+ */
+export async function visibleKeys(client: pg.PoolClient | pg.Client, batch: RowBatch, who: Identity): Promise<Set<number>> {
   if (batch.keys.length === 0) return new Set();
   for (const c of batch.pk) if (!TYPE_NAME.test(c.type)) throw new Error(`unexpected column type ${c.type}`);
   const cols = batch.pk.map((c) => ident(c.name));
+  const keyCols = batch.pk.map((_, i) => `k${i}`);
   const unnest = batch.pk.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
-  const sql = `SELECT ${cols.map((c) => `${c}::text`).join(', ')} FROM ${ident(batch.schema)}.${ident(batch.table)}
-    WHERE (${cols.join(', ')}) IN (SELECT * FROM unnest(${unnest}))`;
+  const sql = `SELECT k.ord FROM unnest(${unnest}) WITH ORDINALITY AS k(${keyCols.join(', ')}, ord)
+    WHERE EXISTS (SELECT 1 FROM ${ident(batch.schema)}.${ident(batch.table)} t WHERE ${cols.map((c, i) => `t.${c} = k.${keyCols[i]}`).join(' AND ')})`;
   const params = batch.pk.map((_, i) => batch.keys.map((k) => k[i]));
   const claims = JSON.stringify(who.claims);
   await client.query('BEGIN');
@@ -40,7 +45,7 @@ export async function visibleKeys(client: pg.PoolClient | pg.Client, batch: RowB
       [claims, who.role],
     );
     const { rows } = await client.query({ text: sql, values: params, rowMode: 'array' });
-    return new Set(rows.map((r: string[]) => r.join('\u0000')));
+    return new Set(rows.map((r: string[]) => Number(r[0]) - 1));
   } catch (err) {
     // No SELECT privilege on the table or its key: the role sees none of these rows (the caller
     // sends the reference's "Error 401: Unauthorized" form after checking column privileges).

@@ -11,5 +11,6 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     eventsIn: counter('realtime_channel_events_in_total', 'Broadcasts received from clients'),
     eventsOut: counter('realtime_channel_events_out_total', 'Frames delivered to subscribed channels'),
     malformedFrames: counter('realtime_malformed_frames_total', 'Inbound frames dropped as MalformedWebSocketMessage'),
+    changesIn: counter('realtime_postgres_changes_in_total', 'Change events read from realtime.cdc (after dropping replayed duplicates)'),
   };
 }

@@ -22,6 +22,8 @@ export class Channel {
   token: string;
   claims: Claims;
   expiry: { cancel(): void } | null = null;
+  /** Run when the channel goes away (timers of retries, …). */
+  readonly cleanups: Array<() => void> = [];
 
   constructor(conn: Connection, topic: string, joinRef: string | null, options: JoinOptions, token: string, claims: Claims) {
     this.conn = conn;

@@ -2,7 +2,7 @@
 // (transport/ws.ts, transport/http.ts) call into it; adapters feed it tenants and remote broadcasts.
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
-import type { BroadcastBus, ClientSocket, Clock, TenantDirectory } from '../ports.ts';
+import type { BroadcastBus, ClientSocket, Clock, TenantDatabases, TenantDirectory } from '../ports.ts';
 import type { Vsn } from '@realtime/protocol';
 import type { OutboundBroadcast } from './broadcast-message.ts';
 import type { Channel } from './channel.ts';
@@ -13,11 +13,13 @@ import { verifyToken, type Claims, type Verified } from './jwt.ts';
 import { dispatch } from './handlers/index.ts';
 import { LocalLimits } from './local-limits.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import { ChangeFanout } from './postgres-changes/fanout.ts';
 
 export interface GatewayDeps {
   nodeId: string;
   tenants: TenantDirectory;
   bus: BroadcastBus;
+  databases: TenantDatabases;
   clock: Clock;
   log: Logger;
   metrics: GatewayMetrics;
@@ -29,11 +31,20 @@ export class Gateway {
   readonly deps: GatewayDeps;
   readonly registry = new ChannelRegistry();
   readonly limits: LocalLimits;
+  readonly changes: ChangeFanout;
   readonly #connections = new Map<string, Set<Connection>>();
 
   constructor(deps: GatewayDeps) {
     this.deps = deps;
     this.limits = new LocalLimits(deps.clock);
+    this.changes = new ChangeFanout({
+      database: (id) => {
+        const tenant = this.tenant(id);
+        return tenant ? deps.databases.get(tenant) : null;
+      },
+      log: deps.log,
+      metrics: deps.metrics,
+    });
     deps.tenants.onChange((prev, next) => {
       if (prev && requiresDrain(prev, next)) this.drainTenant(prev.externalId);
     });
@@ -83,6 +94,8 @@ export class Gateway {
   removeChannel(channel: Channel): void {
     channel.expiry?.cancel();
     channel.expiry = null;
+    for (const cleanup of channel.cleanups.splice(0)) cleanup();
+    this.changes.unsubscribe(channel);
     if (channel.conn.channels.get(channel.topic) === channel) channel.conn.channels.delete(channel.topic);
     this.registry.remove(channel);
   }

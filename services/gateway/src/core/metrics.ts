@@ -8,7 +8,8 @@ export interface GatewayMetrics {
   eventsIn: Counter;
   eventsOut: Counter;
   malformedFrames: Counter;
+  changesIn: Counter;
 }
 
 const noop = { inc() {}, dec() {} };
-export const noMetrics: GatewayMetrics = { connections: noop, joins: noop, eventsIn: noop, eventsOut: noop, malformedFrames: noop };
+export const noMetrics: GatewayMetrics = { connections: noop, joins: noop, eventsIn: noop, eventsOut: noop, malformedFrames: noop, changesIn: noop };

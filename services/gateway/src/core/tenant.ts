@@ -1,6 +1,6 @@
 // The gateway's view of a tenant: a TenantSnapshot from realtime.tenants with its secrets decrypted.
 import type { JSONWebKeySet } from 'jose';
-import type { TenantSnapshot } from '@realtime/schemas';
+import { tenantDbSettings, type TenantDbSettings, type TenantSnapshot } from '@realtime/schemas';
 
 export interface TenantLimits {
   maxConcurrentUsers: number;
@@ -25,15 +25,18 @@ export interface Tenant {
   privateOnly: boolean;
   presenceEnabled: boolean;
   reloadSeq: number;
+  /** The tenant's database (RLS, publication, channel policies); null when not configured. */
+  db: TenantDbSettings | null;
 }
 
 
-export function tenantFromSnapshot(s: TenantSnapshot, decrypt: (ciphertext: string) => string): Tenant {
+/** `reveal` decrypts an encrypted value and passes a plain one through. */
+export function tenantFromSnapshot(s: TenantSnapshot, reveal: (value: string) => string): Tenant {
   return {
     externalId: s.external_id,
     id: s.id,
     name: s.name,
-    jwtSecret: s.jwt_secret_enc ? decrypt(s.jwt_secret_enc) : null,
+    jwtSecret: s.jwt_secret_enc ? reveal(s.jwt_secret_enc) : null,
     jwks: s.jwt_jwks ? parseJwks(s.jwt_jwks) : null,
     limits: {
       maxConcurrentUsers: s.max_concurrent_users,
@@ -50,6 +53,7 @@ export function tenantFromSnapshot(s: TenantSnapshot, decrypt: (ciphertext: stri
     privateOnly: s.private_only,
     presenceEnabled: s.presence_enabled,
     reloadSeq: s.reload_seq,
+    db: tenantDbSettings(s, reveal),
   };
 }
 
@@ -58,7 +62,8 @@ function parseJwks(text: string): JSONWebKeySet | null {
   return value && typeof value === 'object' && Array.isArray((value as JSONWebKeySet).keys) ? (value as JSONWebKeySet) : null;
 }
 
-/** Spec §2: sockets are drained (1012) on reload, delete, or a change of these fields. */
+/** Spec §2: sockets are drained (1012) on reload, delete, or a change of these fields (the database
+ *  too: subscriptions and policies must be checked again against the new one). */
 export function requiresDrain(prev: Tenant, next: Tenant | undefined): boolean {
   if (!next) return true;
   return (
@@ -66,7 +71,8 @@ export function requiresDrain(prev: Tenant, next: Tenant | undefined): boolean {
     prev.jwtSecret !== next.jwtSecret ||
     JSON.stringify(prev.jwks) !== JSON.stringify(next.jwks) ||
     prev.privateOnly !== next.privateOnly ||
-    prev.suspend !== next.suspend
+    prev.suspend !== next.suspend ||
+    JSON.stringify(prev.db) !== JSON.stringify(next.db)
   );
 }
 

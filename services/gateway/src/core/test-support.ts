@@ -1,7 +1,7 @@
 // In-memory fakes of the gateway's own ports, for unit tests of the core (style.md §1, §10).
 import { createLogger } from '@realtime/log';
 import { Writable } from 'node:stream';
-import type { BroadcastBus, ClientSocket, Clock, TenantDirectory } from '../ports.ts';
+import type { BroadcastBus, ClientSocket, Clock, Identity, RowKeys, TableInfo, TenantDatabase, TenantDatabases, TenantDirectory } from '../ports.ts';
 import type { OutboundBroadcast } from './broadcast-message.ts';
 import { Gateway } from './gateway.ts';
 import { noMetrics } from './metrics.ts';
@@ -56,17 +56,60 @@ export function tenant(overrides: Partial<Tenant> = {}): Tenant {
     externalId: 'acme', id: '00000000-0000-0000-0000-000000000001', name: 'acme', jwtSecret: 'secret-of-acme-at-least-32-chars!!', jwks: null,
     limits: { maxConcurrentUsers: 200, maxEventsPerSecond: 100, maxJoinsPerSecond: 100, maxChannelsPerClient: 100, maxBytesPerSecond: 100_000,
       maxPresenceEventsPerSecond: 1000, maxPayloadSizeInKb: 3000, clientPresenceMaxCalls: 5, clientPresenceWindowMs: 30_000 },
-    suspend: false, privateOnly: false, presenceEnabled: false, reloadSeq: 0,
+    suspend: false, privateOnly: false, presenceEnabled: false, reloadSeq: 0, db: null,
     ...overrides,
   };
 }
 
-export function testGateway(clock = new ManualClock()) {
+/** A tenant database in memory: published tables with their rows, RLS as a predicate, column grants. */
+export class MemoryTenantDatabase implements TenantDatabase {
+  readonly tables = new Map<string, TableInfo & { rows: Array<Record<string, unknown>> }>();
+  /** RLS policy of every table with rls on: may `who` see `row`? */
+  policy: (who: Identity, row: Record<string, unknown>) => boolean = () => true;
+  /** Columns a role may not SELECT, per table. */
+  readonly revoked = new Map<string, Set<string>>();
+  visibleRowsCalls = 0;
+  down = false;
+
+  addTable(t: Omit<TableInfo, 'schema'> & { schema?: string }) {
+    this.tables.set(`${t.schema ?? 'public'}.${t.table}`, { schema: 'public', ...t, rows: [] });
+  }
+  async publishedTables(schema: string, table: string) {
+    this.#check();
+    return [...this.tables.values()].filter((t) => (schema === '*' || t.schema === schema) && (table === '*' || t.table === table));
+  }
+  async table(schema: string, table: string) {
+    this.#check();
+    return this.tables.get(`${schema}.${table}`) ?? null;
+  }
+  async selectableColumns(schema: string, table: string, role: string) {
+    this.#check();
+    const revoked = this.revoked.get(`${schema}.${table}.${role}`) ?? new Set();
+    return new Set((this.tables.get(`${schema}.${table}`)?.columns ?? []).map((c) => c.name).filter((c) => !revoked.has(c)));
+  }
+  async visibleRows(rows: RowKeys, who: Identity) {
+    this.#check();
+    this.visibleRowsCalls++;
+    const t = this.tables.get(`${rows.schema}.${rows.table}`)!;
+    const out = new Set<number>();
+    rows.keys.forEach((key, i) => {
+      const row = t.rows.find((r) => rows.pk.every((c, j) => String(r[c.name]) === key[j]));
+      if (row && this.policy(who, row)) out.add(i);
+    });
+    return out;
+  }
+  #check() {
+    if (this.down) throw Object.assign(new Error('connection refused'), { code: 'UnableToConnectToProject' });
+  }
+}
+
+export function testGateway(clock = new ManualClock(), db: TenantDatabase | null = null) {
+  const databases: TenantDatabases = { get: () => db, close: async () => {} };
   const tenants = new MemoryTenants();
   const bus = new MemoryBus();
   const silent = new Writable({ write: (_c, _e, cb) => cb() });
   const gateway = new Gateway({
-    nodeId: 'node-a', tenants, bus, clock, log: createLogger({ service: 'test', destination: silent }), metrics: noMetrics,
+    nodeId: 'node-a', tenants, bus, clock, databases, log: createLogger({ service: 'test', destination: silent }), metrics: noMetrics,
     claimValidators: {}, channelErrorBackoffMs: 0,
   });
   return { gateway, tenants, bus, clock };

@@ -6,6 +6,7 @@ import type { Gateway } from '../gateway.ts';
 import type { Connection } from '../connection.ts';
 import { Channel, joinToken, parseJoinOptions } from '../channel.ts';
 import { scheduleExpiry } from './token-expiry.ts';
+import { changesRequest, joinReplyPayload, subscribeChanges, waitForChanges } from '../postgres-changes/join.ts';
 
 interface JoinRefusal {
   code: ErrorCode;
@@ -35,10 +36,25 @@ export async function join(g: Gateway, conn: Connection, msg: Message): Promise<
     return;
   }
   g.addChannel(result);
+  const changes = changesRequest(msg.payload);
+  if (changes.raw.length > 0 && changes.waitMs !== null) {
+    const outcome = await waitForChanges(g, result, changes, changes.waitMs);
+    if (typeof outcome === 'string') {
+      g.removeChannel(result);
+      return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: outcome });
+    }
+    accepted(g, conn, msg, result, joinReplyPayload(changes));
+    return outcome();
+  }
+  accepted(g, conn, msg, result, joinReplyPayload(changes));
+  if (changes.raw.length > 0) void subscribeChanges(g, result, changes).then((report) => report());
+}
+
+function accepted(g: Gateway, conn: Connection, msg: Message, channel: Channel, reply: unknown): void {
   g.deps.metrics.joins.inc();
-  conn.reply(msg.topic, msg.joinRef, msg.ref, 'ok', { postgres_changes: [] });
-  scheduleExpiry(g, result, result.claims.exp as number);
-  if (result.options.presenceEnabled) conn.push(result, 'presence_state', {});
+  conn.reply(msg.topic, msg.joinRef, msg.ref, 'ok', reply);
+  scheduleExpiry(g, channel, channel.claims.exp as number);
+  if (channel.options.presenceEnabled) conn.push(channel, 'presence_state', {});
 }
 
 async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channel | JoinRefusal> {

@@ -56,6 +56,16 @@ export function joinReplyBindings(bindings: Binding[]): Array<Record<string, unk
   return bindings.map((b) => ({ ...b.raw, id: b.id }));
 }
 
+/** The same from the join payload as sent, before (and whether or not) the bindings parse: the
+ *  reply never waits for validation, whose errors arrive later as `system` messages (spec §3.5). */
+export function echoBindings(list: unknown): Array<Record<string, unknown>> {
+  if (!Array.isArray(list)) return [];
+  return list.map((item) => {
+    const raw = (item && typeof item === 'object' && !Array.isArray(item) ? item : {}) as Record<string, unknown>;
+    return { ...raw, id: bindingId(raw) };
+  });
+}
+
 /** Does a binding want a change of this table and type? (Filters are checked separately.) */
 export function bindingWants(b: Binding, schema: string, table: string, type: string): boolean {
   return (b.event === '*' || b.event === type) && (b.schema === '*' || b.schema === schema) && (b.table === '*' || b.table === table);

@@ -1,0 +1,239 @@
+// Postgres Changes fan-out on one gateway: ChangeEvents from realtime.cdc in, `postgres_changes`
+// frames to exactly the subscribed channels allowed to see them out (spec §6, architecture "RLS at
+// scale").
+//
+// Per tenant, events are handled in commit order, in batches (whatever queued while the previous
+// batch was being checked). For one batch:
+//   1. match: each event against each subscriber's bindings and filters (pure, in memory);
+//   2. RLS: for INSERT/UPDATE on RLS tables, one query per (table, role + claims) for all of the
+//      batch's rows that identity would receive: cost grows with distinct identities, not with
+//      subscribers; DELETE is never RLS-checked (as in the reference);
+//   3. column privileges per (table, role), cached by the database adapter;
+//   4. send, encoding each distinct frame once.
+// Fail closed: if the tenant database cannot answer, the batch's changes are not delivered (and
+// logged with the code), never delivered unchecked.
+import { ErrorCodes } from '@realtime/errors';
+import type { Logger } from '@realtime/log';
+import type { ChangeEvent } from '@realtime/schemas';
+import type { TableInfo, TenantDatabase } from '../../ports.ts';
+import type { Channel } from '../channel.ts';
+import type { Counter } from '../metrics.ts';
+import { ChangeDedupe } from '../cdc/dedupe.ts';
+import { bindingWants, type Binding } from './bindings.ts';
+import { matches } from './matcher.ts';
+import { changePayload } from './payload.ts';
+
+export interface FanoutDeps {
+  database(tenantId: string): TenantDatabase | null;
+  log: Logger;
+  metrics: { changesIn: Counter; eventsOut: Counter };
+}
+
+interface Subscriber {
+  channel: Channel;
+  bindings: Binding[];
+}
+
+interface Delivery {
+  sub: Subscriber;
+  ids: number[];
+  select: string[] | null;
+}
+
+interface Pending {
+  event: ChangeEvent;
+  deliveries: Delivery[];
+}
+
+const MAX_BATCH = 1000;
+const HIGH_WATER = 20_000;
+
+class TenantQueue {
+  events: ChangeEvent[] = [];
+  running = false;
+  waiters: Array<() => void> = [];
+}
+
+export class ChangeFanout {
+  readonly #deps: FanoutDeps;
+  readonly #subscribers = new Map<string, Map<Channel, Subscriber>>();
+  readonly #queues = new Map<string, TenantQueue>();
+  readonly #dedupe = new ChangeDedupe();
+
+  constructor(deps: FanoutDeps) {
+    this.#deps = deps;
+  }
+
+  subscribe(channel: Channel, bindings: Binding[]): void {
+    const tenant = channel.conn.tenantId;
+    let subs = this.#subscribers.get(tenant);
+    if (!subs) this.#subscribers.set(tenant, (subs = new Map()));
+    subs.set(channel, { channel, bindings });
+  }
+
+  unsubscribe(channel: Channel): void {
+    const subs = this.#subscribers.get(channel.conn.tenantId);
+    if (!subs?.delete(channel)) return;
+    if (subs.size === 0) this.#subscribers.delete(channel.conn.tenantId);
+  }
+
+  subscriberCount(tenantId: string): number {
+    return this.#subscribers.get(tenantId)?.size ?? 0;
+  }
+
+  /** Queues one event; resolves at once unless the tenant's queue is full (back-pressure on Kafka). */
+  receive(event: ChangeEvent): Promise<void> {
+    if (!this.#dedupe.accept(event)) return Promise.resolve();
+    this.#deps.metrics.changesIn.inc();
+    if (!this.#subscribers.has(event.tenant)) return Promise.resolve(); // nobody here listens to this tenant
+    let queue = this.#queues.get(event.tenant);
+    if (!queue) this.#queues.set(event.tenant, (queue = new TenantQueue()));
+    queue.events.push(event);
+    if (!queue.running) {
+      // Start on the next turn so the rest of a Kafka fetch joins the batch (one RLS query for all).
+      queue.running = true;
+      setImmediate(() => void this.#drain(event.tenant, queue));
+    }
+    return queue.events.length < HIGH_WATER ? Promise.resolve() : new Promise((r) => queue.waiters.push(r));
+  }
+
+  /** Resolves when every queued event has been handled (tests, shutdown). */
+  async idle(): Promise<void> {
+    while ([...this.#queues.values()].some((q) => q.running)) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  async #drain(tenant: string, queue: TenantQueue): Promise<void> {
+    try {
+      while (queue.events.length > 0) {
+        const batch = queue.events.splice(0, MAX_BATCH);
+        if (queue.events.length < HIGH_WATER) for (const w of queue.waiters.splice(0)) w();
+        try {
+          await this.#deliver(tenant, batch);
+        } catch (err) {
+          const code = (err as { code?: string }).code ?? ErrorCodes.UnknownError;
+          this.#deps.log.error({ code, tenant, changes: batch.length, err: String(err) }, 'postgres changes not delivered');
+        }
+      }
+    } finally {
+      queue.running = false;
+      for (const w of queue.waiters.splice(0)) w();
+      if (queue.events.length === 0) this.#queues.delete(tenant);
+    }
+  }
+
+  async #deliver(tenant: string, events: ChangeEvent[]): Promise<void> {
+    const subs = this.#subscribers.get(tenant);
+    if (!subs) return;
+    const pending = events.map((event) => ({ event, deliveries: match(event, subs.values()) })).filter((p) => p.deliveries.length > 0);
+    if (pending.length === 0) return;
+    const db = this.#deps.database(tenant);
+    if (!db) throw Object.assign(new Error('tenant database not configured'), { code: ErrorCodes.UnableToConnectToProject });
+
+    const tables = new Map<string, TableInfo | null>();
+    for (const p of pending) {
+      const name = `${p.event.schema}.${p.event.table}`;
+      if (!tables.has(name)) tables.set(name, await db.table(p.event.schema, p.event.table));
+    }
+    const hidden = await rlsHidden(db, pending, tables);
+    const columns = new Map<string, Set<string>>();
+    for (const p of pending) {
+      for (const d of p.deliveries) {
+        const key = `${p.event.schema}.${p.event.table}\u0000${roleOf(d.sub.channel)}`;
+        if (!columns.has(key)) columns.set(key, await db.selectableColumns(p.event.schema, p.event.table, roleOf(d.sub.channel)));
+      }
+    }
+
+    let sent = 0;
+    for (const p of pending) {
+      const e = p.event;
+      const table = tables.get(`${e.schema}.${e.table}`) ?? null;
+      const change = { ...e, pk_columns: e.pk_columns.length > 0 ? e.pk_columns : (table?.pk.map((c) => c.name) ?? []) };
+      const frames = new Map<string, string | Uint8Array>();
+      for (const d of p.deliveries) {
+        if (hidden.get(p)?.has(d.sub.channel)) continue;
+        const channel = d.sub.channel;
+        if (channel.conn.closed) continue;
+        const role = roleOf(channel);
+        const key = `${channel.conn.vsn}\u0000${channel.topic}\u0000${d.ids.join(',')}\u0000${role}\u0000${d.select?.join(',') ?? ''}`;
+        let frame = frames.get(key);
+        if (frame === undefined) {
+          const payload = changePayload(d.ids, change, {
+            select: d.select,
+            visibleColumns: columns.get(`${e.schema}.${e.table}\u0000${role}`),
+            rlsDelete: e.type === 'DELETE' && (table?.rls ?? false),
+          });
+          frame = channel.conn.wire.encode({ joinRef: null, ref: null, topic: channel.topic, event: 'postgres_changes', payload });
+          frames.set(key, frame);
+        }
+        channel.conn.send(frame);
+        sent++;
+      }
+    }
+    this.#deps.metrics.eventsOut.inc(sent);
+  }
+}
+
+const roleOf = (channel: Channel) => (typeof channel.claims.role === 'string' ? channel.claims.role : 'anon');
+
+/** Which subscribers' bindings want this event, and with which ids (each id once). */
+function match(event: ChangeEvent, subs: Iterable<Subscriber>): Delivery[] {
+  const out: Delivery[] = [];
+  let record: Record<string, unknown> | undefined;
+  const row = () => (record ??= JSON.parse((event.type === 'DELETE' ? event.old_record_json : event.record_json) ?? '{}') as Record<string, unknown>);
+  for (const sub of subs) {
+    let ids: number[] | null = null;
+    let select: string[] | null = null;
+    let selectAll = false;
+    for (const b of sub.bindings) {
+      if (!bindingWants(b, event.schema, event.table, event.type)) continue;
+      if (b.filters.length > 0 && (event.type === 'TRUNCATE' || !matches(b.filters, row(), event.columns))) continue;
+      ids ??= [];
+      if (!ids.includes(b.id)) ids.push(b.id);
+      if (b.select) select = [...new Set([...(select ?? []), ...b.select])];
+      else selectAll = true;
+    }
+    if (ids) out.push({ sub, ids, select: selectAll ? null : select });
+  }
+  return out;
+}
+
+/** For each pending event, the channels RLS hides it from. One query per (table, identity). */
+async function rlsHidden(db: TenantDatabase, pending: Pending[], tables: Map<string, TableInfo | null>): Promise<Map<Pending, Set<Channel>>> {
+  const groups = new Map<string, { table: TableInfo; role: string; claims: Record<string, unknown>; items: Array<{ p: Pending; channel: Channel }> }>();
+  for (const p of pending) {
+    const table = tables.get(`${p.event.schema}.${p.event.table}`);
+    if (!table?.rls || (p.event.type !== 'INSERT' && p.event.type !== 'UPDATE')) continue;
+    for (const d of p.deliveries) {
+      const channel = d.sub.channel;
+      const role = roleOf(channel);
+      const key = `${table.schema}.${table.table}\u0000${role}\u0000${JSON.stringify(channel.claims)}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { table, role, claims: channel.claims, items: [] }));
+      group.items.push({ p, channel });
+    }
+  }
+  const hidden = new Map<Pending, Set<Channel>>();
+  const hide = (p: Pending, channel: Channel) => {
+    let set = hidden.get(p);
+    if (!set) hidden.set(p, (set = new Set()));
+    set.add(channel);
+  };
+  await Promise.all([...groups.values()].map(async (g) => {
+    const events = [...new Set(g.items.map((i) => i.p))];
+    if (g.table.pk.length === 0) return g.items.forEach((i) => hide(i.p, i.channel)); // nothing to look rows up by
+    const keys = events.map((p) => {
+      const row = JSON.parse(p.event.record_json ?? '{}') as Record<string, unknown>;
+      return g.table.pk.map((c) => keyText(row[c.name]));
+    });
+    const visible = await db.visibleRows({ schema: g.table.schema, table: g.table.table, pk: g.table.pk, keys }, { role: g.role, claims: g.claims });
+    const visibleEvents = new Set(events.filter((_, i) => visible.has(i)));
+    for (const item of g.items) if (!visibleEvents.has(item.p)) hide(item.p, item.channel);
+  }));
+  return hidden;
+}
+
+/** A key value as Postgres reads it back from text: to_jsonb's JSON, strings unquoted. */
+function keyText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}

@@ -1,0 +1,64 @@
+// The Postgres Changes part of a join (spec §3.2, §3.3, §3.5): the reply echoes the bindings at
+// once; the subscription is checked afterwards and reported as a `system` message. With
+// `postgres_changes_options.wait` the reply waits for the check, at most `timeout` (≤ 20 s).
+import { ErrorCodes } from '@realtime/errors';
+import type { Gateway } from '../gateway.ts';
+import type { Channel } from '../channel.ts';
+import { isObject } from '../channel.ts';
+import { echoBindings } from './bindings.ts';
+import { checkSubscription } from './subscribe.ts';
+
+const MAX_WAIT_MS = 20_000;
+
+export interface ChangesRequest {
+  raw: unknown[];
+  /** Hold the join reply this long for the subscription; null = do not wait. */
+  waitMs: number | null;
+}
+
+export function changesRequest(payload: unknown): ChangesRequest {
+  const config = isObject(payload) && isObject(payload.config) ? payload.config : {};
+  const raw = Array.isArray(config.postgres_changes) ? config.postgres_changes : [];
+  const options = isObject(config.postgres_changes_options) ? config.postgres_changes_options : {};
+  const wait = options.wait === true || options.wait === 'true';
+  const timeout = Number(options.timeout ?? MAX_WAIT_MS);
+  return { raw, waitMs: wait ? Math.min(Number.isFinite(timeout) && timeout > 0 ? timeout : MAX_WAIT_MS, MAX_WAIT_MS) : null };
+}
+
+export const joinReplyPayload = (request: ChangesRequest) => ({ postgres_changes: echoBindings(request.raw) });
+
+/**
+ * Checks the subscription and registers it if it is fine; resolves with a `report` that pushes the
+ * outcome (a `system` message) and, for a retryable failure, schedules the next attempt. Split so
+ * a waiting join can send its reply between the two.
+ */
+export async function subscribeChanges(g: Gateway, channel: Channel, request: ChangesRequest): Promise<() => void> {
+  const tenant = g.tenant(channel.conn.tenantId);
+  const db = tenant ? g.deps.databases.get(tenant) : null;
+  const outcome = await checkSubscription(db, channel, request.raw);
+  if (channel.conn.channels.get(channel.topic) !== channel) return () => {}; // left or replaced meanwhile
+  const system = (status: 'ok' | 'error', message: string) =>
+    channel.conn.push(channel, 'system', { extension: 'postgres_changes', status, message, channel: channel.subtopic });
+  if (outcome.ok) {
+    g.changes.subscribe(channel, outcome.bindings);
+    return () => system('ok', 'Subscribed to PostgreSQL');
+  }
+  return () => {
+    g.deps.log.info({ code: outcome.code, tenant: channel.conn.tenantId, topic: channel.topic, final: outcome.final }, 'postgres_changes subscription refused');
+    system('error', outcome.message);
+    if (outcome.final) return;
+    const retry = g.deps.clock.setTimeout(() => void subscribeChanges(g, channel, request).then((report) => report()), 5000 + Math.floor(Math.random() * 5000));
+    channel.cleanups.push(() => retry.cancel());
+  };
+}
+
+/** The subscription for a waiting join: its report, or the timeout reason after `ms`. */
+export async function waitForChanges(g: Gateway, channel: Channel, request: ChangesRequest, ms: number): Promise<(() => void) | string> {
+  let timer: { cancel(): void } | undefined;
+  const timedOut = new Promise<string>((resolve) => {
+    timer = g.deps.clock.setTimeout(() => resolve(`${ErrorCodes.PostgresChangesSubscribeTimeout}: Timed out after ${ms}ms waiting for the postgres_changes subscription`), ms);
+  });
+  const result = await Promise.race([subscribeChanges(g, channel, request), timedOut]);
+  timer?.cancel();
+  return result;
+}
