@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@realtime/testing';
 import { client, token, useTenantStack } from './support/fixture.ts';
-import { changesReady, tenantDb, waitForReplication, type Change } from './support/changes.ts';
+import { asChange, changesReady, tenantDb, waitForReplication, type Change } from './support/changes.ts';
 
 const t = useTenantStack({ gateways: 2, ingestCdc: true });
 let db: pg.Client;
@@ -29,7 +29,7 @@ afterAll(async () => {
 async function subscriber(port: number, key: string, topic: string): Promise<Change[]> {
   const got: Change[] = [];
   const channel = client(port, t.tenant.externalId, key).channel(topic)
-    .on('postgres_changes', { event: '*', schema: 'public', table: 'notes' }, (p) => void got.push(p));
+    .on('postgres_changes', { event: '*', schema: 'public', table: 'notes' }, (p) => void got.push(asChange(p)));
   await changesReady(channel);
   return got;
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { waitFor } from '@realtime/testing';
 import { client, useTenantStack } from './support/fixture.ts';
-import { changesReady, tenantDb, waitForReplication, type Change } from './support/changes.ts';
+import { asChange, changesReady, tenantDb, waitForReplication, type Change } from './support/changes.ts';
 
 const t = useTenantStack({ gateways: 2, ingestCdc: true });
 let db: pg.Client;
@@ -26,7 +26,7 @@ describe('postgres changes', () => {
   it('delivers INSERT, UPDATE and DELETE with their records, default replica identity', async () => {
     const got: Change[] = [];
     const channel = client(t.port(1), t.tenant.externalId, t.key).channel('db-todos')
-      .on('postgres_changes', { event: '*', schema: 'public', table: 'todos' }, (p) => void got.push(p));
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'todos' }, (p) => void got.push(asChange(p)));
     await changesReady(channel);
 
     await db.query(`INSERT INTO todos (id, title, n, at) VALUES (1, 'write tests', 3, '2026-08-21T12:34:56.789Z')`);
@@ -47,7 +47,7 @@ describe('postgres changes', () => {
   it('gives the whole old row with REPLICA IDENTITY FULL', async () => {
     const got: Change[] = [];
     const channel = client(t.port(0), t.tenant.externalId, t.key).channel('db-full')
-      .on('postgres_changes', { event: '*', schema: 'public', table: 'todos_full' }, (p) => void got.push(p));
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'todos_full' }, (p) => void got.push(asChange(p)));
     await changesReady(channel);
     await db.query(`INSERT INTO todos_full (id, title) VALUES (1, 'a')`);
     await db.query(`UPDATE todos_full SET title = 'b' WHERE id = 1`);
@@ -62,8 +62,8 @@ describe('postgres changes', () => {
     const inserts: Change[] = [];
     const deletes: Change[] = [];
     const channel = client(t.port(0), t.tenant.externalId, t.key).channel('db-two')
-      .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'todos' }, (p) => void inserts.push(p))
-      .on('postgres_changes', { event: 'DELETE', schema: 'public', table: 'todos' }, (p) => void deletes.push(p));
+      .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'todos' }, (p) => void inserts.push(asChange(p)))
+      .on('postgres_changes', { event: 'DELETE', schema: 'public', table: 'todos' }, (p) => void deletes.push(asChange(p)));
     await changesReady(channel);
     await db.query(`INSERT INTO todos (id, title) VALUES (20, 'x')`);
     await db.query(`UPDATE todos SET title = 'y' WHERE id = 20`);
@@ -86,7 +86,7 @@ describe('postgres changes', () => {
     let channel = client(t.port(1), t.tenant.externalId, t.key).channel('db-filters');
     for (const [name, [filter]] of Object.entries(filters)) {
       seen.set(name, []);
-      channel = channel.on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'todos', filter }, (p) => void seen.get(name)!.push(p.new.id));
+      channel = channel.on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'todos', filter }, (p) => void seen.get(name)!.push(asChange(p).new.id));
     }
     await changesReady(channel);
     await db.query(`INSERT INTO todos (id, title, n, done, at) VALUES (100, 'Hello World', 10, false, now()), (101, 'bye', 2, true, NULL)`);

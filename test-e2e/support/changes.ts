@@ -3,9 +3,12 @@
 // an app does it (on('postgres_changes') … subscribe), ready once the server said so.
 import pg from 'pg';
 import { expect } from 'vitest';
-import type { RealtimeChannel, RealtimePostgresChangesPayload } from '@supabase/supabase-js';
+import type { RealtimeChannel } from '@supabase/supabase-js';
 import { waitFor } from '@realtime/testing';
 import { subscribed } from './fixture.ts';
+
+/** The callback type realtime-js declares is a union; tests read rows loosely. */
+export const asChange = (p: unknown) => p as Change;
 
 export async function tenantDb(url: string): Promise<pg.Client> {
   const db = new pg.Client({ connectionString: url });
@@ -18,7 +21,16 @@ export async function waitForReplication(db: pg.Client): Promise<void> {
   await waitFor(async () => expect((await db.query(`SELECT 1 FROM pg_replication_slots WHERE active AND slot_name LIKE 'supabase_realtime_replication_slot%'`)).rowCount).toBe(1), { timeout: 30_000 });
 }
 
-export type Change = RealtimePostgresChangesPayload<Record<string, any>>;
+/** What a postgres_changes callback receives (realtime-js's payload, rows loosely typed). */
+export interface Change {
+  schema: string;
+  table: string;
+  commit_timestamp: string;
+  eventType: 'INSERT' | 'UPDATE' | 'DELETE';
+  new: Record<string, any>;
+  old: Record<string, any>;
+  errors: string[] | null;
+}
 
 /** Subscribes and resolves once the server reported `Subscribed to PostgreSQL` (or rejects with its error). */
 export async function changesReady(channel: RealtimeChannel, timeoutMs = 15_000): Promise<void> {

@@ -62,7 +62,23 @@ export interface TenantDatabase {
   selectableColumns(schema: string, table: string, role: string): Promise<Set<string>>;
   /** Indexes into `rows.keys` of the rows `who` may SELECT now (RLS), one query for all. */
   visibleRows(rows: RowKeys, who: Identity): Promise<Set<number>>;
+  /** Private channels: the extensions of `topic` the identity may read (policies on realtime.messages). */
+  channelRead(topic: string, who: Identity, extensions: PolicyExtension[]): Promise<Set<PolicyExtension>>;
+  /** Private channels: may the identity send (broadcast) or track (presence) on `topic`? */
+  channelWrite(topic: string, who: Identity, extension: PolicyExtension): Promise<boolean>;
+  /** Stored private broadcasts of `topic` since `sinceMs`, oldest first, at most `limit` (spec §4 replay). */
+  storedBroadcasts(topic: string, sinceMs: number, limit: number): Promise<StoredBroadcast[]>;
 }
+
+export interface StoredBroadcast {
+  id: string;
+  event: string;
+  /** JSON text of `payload`, or null when the row carries `binary_payload`. */
+  payloadJson: string | null;
+  binary: Uint8Array | null;
+}
+
+export type PolicyExtension = 'broadcast' | 'presence';
 
 export interface TenantDatabases {
   /** null when the tenant has no database settings. */

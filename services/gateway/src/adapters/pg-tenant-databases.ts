@@ -6,9 +6,10 @@ import pg from 'pg';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 import type { TenantDbSettings } from '@realtime/schemas';
-import type { Identity, RowKeys, TableInfo, TenantDatabase, TenantDatabases } from '../ports.ts';
+import type { Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, TenantDatabase, TenantDatabases } from '../ports.ts';
 import type { Tenant } from '../core/tenant.ts';
 import { selectableColumns, visibleKeys } from './pg-rls.ts';
+import { channelRead, channelWrite } from './pg-channel-policies.ts';
 
 const CATALOG_TTL_MS = 1000;
 
@@ -98,10 +99,30 @@ class PgTenantDatabase implements TenantDatabase {
   }
 
   visibleRows(rows: RowKeys, who: Identity): Promise<Set<number>> {
-    return this.#with((c) => visibleKeys(c, rows, who)).catch((err) => {
-      if (['42704', '22023'].includes((err as { code?: string }).code ?? '')) return new Set<number>(); // unknown role
-      throw err;
-    });
+    return this.#with((c) => visibleKeys(c, rows, who)).catch(unknownRole(new Set<number>()));
+  }
+
+  channelRead(topic: string, who: Identity, extensions: PolicyExtension[]): Promise<Set<PolicyExtension>> {
+    return this.#with((c) => channelRead(c, topic, who, extensions)).catch(unknownRole(new Set<PolicyExtension>()));
+  }
+
+  channelWrite(topic: string, who: Identity, extension: PolicyExtension): Promise<boolean> {
+    return this.#with((c) => channelWrite(c, topic, who, extension)).catch(unknownRole(false));
+  }
+
+  async storedBroadcasts(topic: string, sinceMs: number, limit: number): Promise<StoredBroadcast[]> {
+    // inserted_at is a timestamp without time zone from now(): compare in the server's time zone.
+    const { rows } = await this.#query(
+      `SELECT id::text, coalesce(event, '') AS event, payload::text AS payload_json, binary_payload FROM (
+         SELECT * FROM realtime.messages
+          WHERE topic = $1 AND private AND extension = 'broadcast' AND inserted_at >= (to_timestamp($2::float8 / 1000) AT TIME ZONE current_setting('TimeZone'))
+          ORDER BY inserted_at DESC LIMIT $3) m
+       ORDER BY inserted_at`,
+      [topic, sinceMs, limit],
+    );
+    return rows.map((r: { id: string; event: string; payload_json: string | null; binary_payload: Buffer | null }) => ({
+      id: r.id, event: r.event, payloadJson: r.payload_json, binary: r.binary_payload ? new Uint8Array(r.binary_payload) : null,
+    }));
   }
 
   close(): Promise<void> {
@@ -126,6 +147,12 @@ class PgTenantDatabase implements TenantDatabase {
     }
   }
 }
+
+/** A JWT role that is no Postgres role may see and do nothing; every other error goes on. */
+const unknownRole = <T>(nothing: T) => (err: unknown): T => {
+  if (['42704', '22023'].includes((err as { code?: string }).code ?? '')) return nothing;
+  throw err;
+};
 
 function classify(err: unknown): RealtimeError {
   const e = err as { code?: string; message?: string };

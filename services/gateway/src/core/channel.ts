@@ -2,6 +2,7 @@
 // the token that authorises it (the connect token unless the join or a refresh gave another).
 import type { Claims } from './jwt.ts';
 import type { Connection } from './connection.ts';
+import type { Identity, PolicyExtension } from '../ports.ts';
 import { channelKey } from './registry.ts';
 
 export interface JoinOptions {
@@ -10,6 +11,8 @@ export interface JoinOptions {
   ack: boolean;
   presenceEnabled: boolean;
   presenceKey: string;
+  /** broadcast.replay of a private channel: stored messages since `since` (ms), at most `limit`. */
+  replay: { since: number; limit: number } | null;
 }
 
 export class Channel {
@@ -22,6 +25,10 @@ export class Channel {
   token: string;
   claims: Claims;
   expiry: { cancel(): void } | null = null;
+  /** Private channels: what the policies allowed, cached until the next access_token (spec §7). */
+  readonly policies = { read: new Set<PolicyExtension>(), write: new Map<PolicyExtension, Promise<boolean>>() };
+  /** ids of replayed messages: their live copies are not delivered again (spec §4 replay). */
+  replayedIds: Set<string> | null = null;
   /** Run when the channel goes away (timers of retries, …). */
   readonly cleanups: Array<() => void> = [];
 
@@ -35,6 +42,11 @@ export class Channel {
     this.token = token;
     this.claims = claims;
   }
+}
+
+/** The channel's identity for the tenant database: JWT role (anon when absent) and claims. */
+export function identityOf(claims: Claims): Identity {
+  return { role: typeof claims.role === 'string' ? claims.role : 'anon', claims };
 }
 
 const flexibleBool = (value: unknown, fallback: boolean): boolean =>
@@ -51,7 +63,19 @@ export function parseJoinOptions(payload: unknown, tenantPresenceEnabled: boolea
     ack: flexibleBool(broadcast.ack, false),
     presenceEnabled: flexibleBool(presence.enabled, false) || tenantPresenceEnabled,
     presenceKey: typeof presence.key === 'string' ? presence.key : '',
+    replay: parseReplay(broadcast.replay),
   };
+}
+
+const REPLAY_DEFAULT_LIMIT = 10;
+const REPLAY_MAX_LIMIT = 25;
+
+function parseReplay(value: unknown): JoinOptions['replay'] {
+  if (!isObject(value)) return null;
+  const since = Number(value.since);
+  if (!Number.isFinite(since)) return null;
+  const limit = Number(value.limit ?? REPLAY_DEFAULT_LIMIT);
+  return { since, limit: Math.max(1, Math.min(Number.isFinite(limit) ? Math.floor(limit) : REPLAY_DEFAULT_LIMIT, REPLAY_MAX_LIMIT)) };
 }
 
 /** Channel token: access_token, else user_token, else the connect token; `sb_…` means the latter. */

@@ -130,6 +130,7 @@ export class Gateway {
     let delivered = 0;
     for (const channel of subscribers) {
       if (channel === sender && !channel.options.self) continue;
+      if (message.metaId && channel.replayedIds?.has(message.metaId)) continue; // replayed already
       const vsn = channel.conn.vsn;
       if (!frames.has(vsn)) frames.set(vsn, channel.conn.wire.encodeBroadcast(message, `realtime:${message.topic}`));
       const frame = frames.get(vsn) ?? null;

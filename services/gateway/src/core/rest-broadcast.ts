@@ -5,6 +5,8 @@ import type { Gateway } from './gateway.ts';
 import type { Tenant } from './tenant.ts';
 import { isObject } from './channel.ts';
 import { payloadTooLarge, type OutboundBroadcast } from './broadcast-message.ts';
+import { writeCheck } from './channel-policies.ts';
+import type { Claims } from './jwt.ts';
 
 export type RestResult = { status: 202 } | { status: 403 | 422 | 429; body: object };
 
@@ -14,8 +16,8 @@ function message(g: Gateway, tenant: Tenant, fields: Pick<OutboundBroadcast, 'to
   return { ...fields, id: randomUUID(), tenant: tenant.externalId, originNode: g.deps.nodeId, sentAt: g.deps.clock.now() };
 }
 
-/** POST /api/broadcast: a batch of JSON broadcasts. Private ones need the write policy (issue 3): skipped. */
-export async function batchBroadcast(g: Gateway, tenant: Tenant, body: unknown): Promise<RestResult> {
+/** POST /api/broadcast: a batch of JSON broadcasts. Private ones without the write policy are skipped silently. */
+export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims, body: unknown): Promise<RestResult> {
   const list = isObject(body) ? body.messages : undefined;
   if (!Array.isArray(list) || list.length === 0) return { status: 422, body: { errors: { messages: ["can't be blank"] } } };
   const errors: Array<Record<string, string[]>> = [];
@@ -29,24 +31,30 @@ export async function batchBroadcast(g: Gateway, tenant: Tenant, body: unknown):
     const payload = encoder.encode(JSON.stringify(m.payload ?? null));
     if (!e.payload && payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) e.payload = ['Payload size exceeds tenant limit'];
     errors.push(e);
-    if (Object.keys(e).length === 0 && m.private !== true) {
+    if (Object.keys(e).length === 0) {
       const metaId = typeof m.id === 'string' ? m.id : null;
-      accepted.push(message(g, tenant, { topic: m.topic as string, event: m.event as string, private: false, kind: 'json', encoding: 'json', payload, metaId }));
+      accepted.push(message(g, tenant, { topic: m.topic as string, event: m.event as string, private: m.private === true, kind: 'json', encoding: 'json', payload, metaId }));
     }
   }
   if (errors.some((e) => Object.keys(e).length > 0)) return { status: 422, body: { errors: { messages: errors } } };
-  await Promise.all(accepted.map((m) => g.publish(m)));
+  const writable = new Map<string, Promise<boolean>>(); // one policy check per private topic
+  const allowed = await Promise.all(accepted.map((m) => {
+    if (!m.private) return true;
+    if (!writable.has(m.topic)) writable.set(m.topic, writeCheck(g, tenant.externalId, m.topic, claims, 'broadcast'));
+    return writable.get(m.topic)!;
+  }));
+  await Promise.all(accepted.filter((_, i) => allowed[i]).map((m) => g.publish(m)));
   return { status: 202 };
 }
 
 /** POST /api/broadcast/:topic/events/:event: the body is the payload, delivered as a UserBroadcast. */
 export async function singleBroadcast(
-  g: Gateway, tenant: Tenant, topic: string, event: string, isPrivate: boolean, payload: Uint8Array, encoding: 'json' | 'binary',
+  g: Gateway, tenant: Tenant, claims: Claims, topic: string, event: string, isPrivate: boolean, payload: Uint8Array, encoding: 'json' | 'binary',
 ): Promise<RestResult> {
-  if (isPrivate) return { status: 403, body: { message: 'Unauthorized' } };
+  if (isPrivate && !(await writeCheck(g, tenant.externalId, topic, claims, 'broadcast'))) return { status: 403, body: { message: 'Unauthorized' } };
   if (payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) {
     return { status: 422, body: { errors: { payload: ['Payload size exceeds tenant limit'] } } };
   }
-  await g.publish(message(g, tenant, { topic, event, private: false, kind: 'user', encoding, payload, metaId: null }));
+  await g.publish(message(g, tenant, { topic, event, private: isPrivate, kind: 'user', encoding, payload, metaId: null }));
   return { status: 202 };
 }

@@ -1,7 +1,7 @@
 // In-memory fakes of the gateway's own ports, for unit tests of the core (style.md §1, §10).
 import { createLogger } from '@realtime/log';
 import { Writable } from 'node:stream';
-import type { BroadcastBus, ClientSocket, Clock, Identity, RowKeys, TableInfo, TenantDatabase, TenantDatabases, TenantDirectory } from '../ports.ts';
+import type { BroadcastBus, ClientSocket, Clock, Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, TenantDatabase, TenantDatabases, TenantDirectory } from '../ports.ts';
 import type { OutboundBroadcast } from './broadcast-message.ts';
 import { Gateway } from './gateway.ts';
 import { noMetrics } from './metrics.ts';
@@ -97,6 +97,26 @@ export class MemoryTenantDatabase implements TenantDatabase {
       if (row && this.policy(who, row)) out.add(i);
     });
     return out;
+  }
+  /** Private channel policies: may `who` read / write `extension` of `topic`? */
+  readPolicy: (topic: string, who: Identity, extension: PolicyExtension) => boolean = () => false;
+  writePolicy: (topic: string, who: Identity, extension: PolicyExtension) => boolean = () => false;
+  policyChecks = 0;
+  async channelRead(topic: string, who: Identity, extensions: PolicyExtension[]) {
+    this.#check();
+    this.policyChecks++;
+    return new Set(extensions.filter((e) => this.readPolicy(topic, who, e)));
+  }
+  async channelWrite(topic: string, who: Identity, extension: PolicyExtension) {
+    this.#check();
+    this.policyChecks++;
+    return this.writePolicy(topic, who, extension);
+  }
+  /** realtime.messages rows per topic, with their insert time (ms). */
+  readonly stored = new Map<string, Array<StoredBroadcast & { at: number }>>();
+  async storedBroadcasts(topic: string, sinceMs: number, limit: number) {
+    this.#check();
+    return (this.stored.get(topic) ?? []).filter((r) => r.at >= sinceMs).slice(-limit).map(({ at: _at, ...r }) => r);
   }
   #check() {
     if (this.down) throw Object.assign(new Error('connection refused'), { code: 'UnableToConnectToProject' });

@@ -6,6 +6,7 @@ import { scrape } from '@realtime/metrics';
 import type { Gateway } from '../core/gateway.ts';
 import type { Tenant } from '../core/tenant.ts';
 import { tenantFromHost } from '../core/tenant.ts';
+import type { Claims } from '../core/jwt.ts';
 import { batchBroadcast, singleBroadcast, type RestResult } from '../core/rest-broadcast.ts';
 
 export interface HttpOptions {
@@ -14,7 +15,7 @@ export interface HttpOptions {
   maxBodyBytes: number;
 }
 
-type Authed = Request & { tenant?: Tenant };
+type Authed = Request & { tenant?: Tenant; claims?: Claims };
 
 export function createHttpApp(g: Gateway, options: HttpOptions): express.Express {
   const app = express();
@@ -40,7 +41,7 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
 
   const auth = authenticate(g);
   const json = express.json({ limit: options.maxBodyBytes, type: () => true });
-  app.post('/api/broadcast', auth, json, async (req: Authed, res) => send(res, await batchBroadcast(g, req.tenant!, req.body)));
+  app.post('/api/broadcast', auth, json, async (req: Authed, res) => send(res, await batchBroadcast(g, req.tenant!, req.claims!, req.body)));
   app.post('/api/broadcast/:topic/events/:event', auth, express.raw({ limit: options.maxBodyBytes, type: () => true }), async (req: Authed, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type && type !== 'application/json' && type !== 'application/octet-stream') {
@@ -50,7 +51,7 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
     const encoding = type === 'application/octet-stream' ? 'binary' : 'json';
     if (encoding === 'json' && !isJson(body)) return void res.status(422).json({ errors: { payload: ['is invalid'] } });
     const isPrivate = req.query.private === 'true';
-    send(res, await singleBroadcast(g, req.tenant!, String(req.params.topic), String(req.params.event), isPrivate, body, encoding));
+    send(res, await singleBroadcast(g, req.tenant!, req.claims!, String(req.params.topic), String(req.params.event), isPrivate, body, encoding));
   });
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
     if (err.type === 'entity.too.large') return void res.status(413).json({ message: 'Payload too large' });
@@ -72,6 +73,7 @@ function authenticate(g: Gateway) {
     const verified = await g.verify(bearer ?? (typeof apikey === 'string' ? apikey : null), tenant);
     if (!verified.ok) return void res.status(401).json({ message: 'Unauthorized' });
     req.tenant = tenant;
+    req.claims = verified.claims;
     next();
   };
 }

@@ -4,6 +4,7 @@ import type { Message } from '@realtime/protocol';
 import type { Gateway } from '../gateway.ts';
 import { isObject, type Channel } from '../channel.ts';
 import { scheduleExpiry } from './token-expiry.ts';
+import { recheckRead } from '../channel-policies.ts';
 
 export async function accessToken(g: Gateway, channel: Channel, msg: Message): Promise<void> {
   const token = isObject(msg.payload) ? msg.payload.access_token : undefined;
@@ -16,4 +17,7 @@ export async function accessToken(g: Gateway, channel: Channel, msg: Message): P
   channel.token = token;
   channel.claims = verified.claims;
   scheduleExpiry(g, channel, verified.exp);
+  if (channel.options.private && !(await recheckRead(g, channel)) && channel.conn.channels.get(channel.topic) === channel) {
+    g.shutdownChannel(channel, `You no longer have permission to read from this Channel topic: ${channel.subtopic}`);
+  }
 }

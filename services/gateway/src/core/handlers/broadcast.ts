@@ -5,6 +5,7 @@ import type { Message, UserBroadcastPush } from '@realtime/protocol';
 import type { Gateway } from '../gateway.ts';
 import { isObject, type Channel } from '../channel.ts';
 import { payloadTooLarge, type OutboundBroadcast } from '../broadcast-message.ts';
+import { mayWrite } from '../channel-policies.ts';
 
 const encoder = new TextEncoder();
 
@@ -31,7 +32,8 @@ async function accept(g: Gateway, channel: Channel, joinRef: string | null, ref:
     if (channel.options.ack) conn.reply(channel.topic, joinRef, ref, status, response);
   };
   if (payloadTooLarge(body.payload.byteLength, tenant.limits.maxPayloadSizeInKb)) return ack('error', { error: 'payload_size_exceeded' });
-  if (channel.options.private) return ack('error', { error: 'unauthorized' }); // write policy check: issue 3
+  // A denied private send is dropped; with ack the client hears why ([R+]) instead of timing out.
+  if (!(await mayWrite(g, channel, 'broadcast'))) return ack('error', { error: 'unauthorized' });
   const message: OutboundBroadcast = {
     ...body,
     id: randomUUID(),

@@ -5,12 +5,17 @@ import type { Message } from '@realtime/protocol';
 import type { Gateway } from '../gateway.ts';
 import type { Connection } from '../connection.ts';
 import { Channel, joinToken, parseJoinOptions } from '../channel.ts';
+import { checkRead } from '../channel-policies.ts';
+import { fetchReplay, pushReplay } from '../replay.ts';
+import type { StoredBroadcast } from '../../ports.ts';
 import { scheduleExpiry } from './token-expiry.ts';
 import { changesRequest, joinReplyPayload, subscribeChanges, waitForChanges } from '../postgres-changes/join.ts';
 
 interface JoinRefusal {
   code: ErrorCode;
   message: string;
+  /** The whole reply reason when it is not `<code>: <message>`. */
+  reason?: string;
   closeSocket?: boolean;
 }
 
@@ -28,7 +33,7 @@ export async function join(g: Gateway, conn: Connection, msg: Message): Promise<
   if ('code' in result) {
     g.deps.log.info({ code: result.code, tenant: conn.tenantId, topic: msg.topic }, 'join refused');
     await delay(g.deps.channelErrorBackoffMs);
-    conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: `${result.code}: ${result.message}` });
+    conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: result.reason ?? `${result.code}: ${result.message}` });
     if (result.closeSocket) {
       g.detach(conn);
       conn.socket.close(1001, result.code);
@@ -50,9 +55,14 @@ export async function join(g: Gateway, conn: Connection, msg: Message): Promise<
   if (changes.raw.length > 0) void subscribeChanges(g, result, changes).then((report) => report());
 }
 
+/** Stored messages fetched during admission, pushed right after the reply. */
+const replays = new WeakMap<Channel, StoredBroadcast[]>();
+
 function accepted(g: Gateway, conn: Connection, msg: Message, channel: Channel, reply: unknown): void {
   g.deps.metrics.joins.inc();
   conn.reply(msg.topic, msg.joinRef, msg.ref, 'ok', reply);
+  const replayed = replays.get(channel);
+  if (replayed) pushReplay(g, channel, replayed);
   scheduleExpiry(g, channel, channel.claims.exp as number);
   if (channel.options.presenceEnabled) conn.push(channel, 'presence_state', {});
 }
@@ -78,12 +88,18 @@ async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channe
   if (!verified.ok) return { code: verified.failure.code, message: verified.failure.message };
   if (!Number.isInteger(verified.exp)) return { code: ErrorCodes.InvalidJWTToken, message: 'Token expiration time is invalid' };
 
+  const channel = new Channel(conn, msg.topic, msg.joinRef, options, token, verified.claims);
   if (options.private) {
-    // Private channels are authorised by the tenant's policies on realtime.messages (spec §7),
-    // which needs the tenant database connection (issue 3). Until then: refuse, never allow.
-    return { code: ErrorCodes.Unauthorized, message: `You do not have permissions to read from this Channel topic: ${msg.topic.slice(9)}` };
+    const read = await checkRead(g, tenant, channel.subtopic, verified.claims, options.presenceEnabled);
+    if (!read.ok) return { code: read.code, message: '', reason: read.reason };
+    for (const e of read.read) channel.policies.read.add(e);
   }
-  return new Channel(conn, msg.topic, msg.joinRef, options, token, verified.claims);
+  if (options.replay) {
+    const replay = await fetchReplay(g, tenant, channel);
+    if (!replay.ok) return { code: ErrorCodes.UnableToReplayMessages, message: '', reason: replay.reason };
+    replays.set(channel, replay.rows);
+  }
+  return channel;
 }
 
 const delay = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());

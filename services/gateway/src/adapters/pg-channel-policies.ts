@@ -1,0 +1,51 @@
+// Private channel authorization (spec §7) the way the reference evaluates it: the tenant's own RLS
+// policies on realtime.messages decide, inside a transaction that is always rolled back (so no
+// probe row is ever committed, replicated or broadcast). Policies see `topic`, `extension`,
+// realtime.topic(), auth.uid() and auth.jwt().
+import pg from 'pg';
+import type { Identity, PolicyExtension } from '../ports.ts';
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+async function asIdentity(client: pg.PoolClient | pg.Client, topic: string, who: Identity): Promise<void> {
+  await client.query(`SET LOCAL ROLE ${ident(who.role)}`);
+  await client.query(
+    `SELECT set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', coalesce($1::jsonb->>'sub', ''), true),
+            set_config('request.jwt.claim.role', $2, true), set_config('realtime.topic', $3, true)`,
+    [JSON.stringify(who.claims), who.role, topic],
+  );
+}
+
+/** Read: probe rows inserted as the owner, then SELECTed as the identity; visible means read. */
+export async function channelRead(client: pg.PoolClient | pg.Client, topic: string, who: Identity, extensions: PolicyExtension[]): Promise<Set<PolicyExtension>> {
+  await client.query('BEGIN');
+  try {
+    const { rows: probes } = await client.query(
+      `INSERT INTO realtime.messages (topic, extension, private) SELECT $1, e, true FROM unnest($2::text[]) e RETURNING id`,
+      [topic, extensions],
+    );
+    await asIdentity(client, topic, who);
+    const { rows } = await client.query(`SELECT DISTINCT extension FROM realtime.messages WHERE id = ANY($1::uuid[]) AND topic = $2`, [probes.map((r: { id: string }) => r.id), topic]);
+    return new Set(rows.map((r: { extension: PolicyExtension }) => r.extension));
+  } catch (err) {
+    if ((err as { code?: string }).code === '42501') return new Set(); // no SELECT on realtime.messages at all
+    throw err;
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
+/** Write: an INSERT as the identity; an RLS or privilege refusal (42501) means no write. */
+export async function channelWrite(client: pg.PoolClient | pg.Client, topic: string, who: Identity, extension: PolicyExtension): Promise<boolean> {
+  await client.query('BEGIN');
+  try {
+    await asIdentity(client, topic, who);
+    await client.query(`INSERT INTO realtime.messages (topic, extension, private) VALUES ($1, $2, true)`, [topic, extension]);
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === '42501') return false;
+    throw err;
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}

@@ -1,0 +1,62 @@
+// Private channels (spec §7): read is checked at join and again on every token refresh, write
+// lazily at the first send (or track) and cached until the next refresh. Both ask the tenant's
+// policies on realtime.messages through the TenantDatabase port; when the database cannot answer
+// the answer is "no", never "yes".
+import { ErrorCodes, joinErrorReason, type ErrorCode } from '@realtime/errors';
+import type { PolicyExtension } from '../ports.ts';
+import type { Gateway } from './gateway.ts';
+import type { Tenant } from './tenant.ts';
+import type { Claims } from './jwt.ts';
+import { identityOf, type Channel } from './channel.ts';
+
+export type ReadCheck = { ok: true; read: Set<PolicyExtension> } | { ok: false; code: ErrorCode; reason: string };
+
+export async function checkRead(g: Gateway, tenant: Tenant, subtopic: string, claims: Claims, presence: boolean): Promise<ReadCheck> {
+  const db = g.deps.databases.get(tenant);
+  const unreachable = { ok: false as const, code: ErrorCodes.UnableToSetPolicies, reason: joinErrorReason(ErrorCodes.UnableToSetPolicies) };
+  if (!db) return unreachable;
+  try {
+    const read = await db.channelRead(subtopic, identityOf(claims), presence ? ['broadcast', 'presence'] : ['broadcast']);
+    if (read.size > 0) return { ok: true, read };
+    return { ok: false, code: ErrorCodes.Unauthorized, reason: `${ErrorCodes.Unauthorized}: You do not have permissions to read from this Channel topic: ${subtopic}` };
+  } catch (err) {
+    g.deps.log.warn({ code: ErrorCodes.UnableToSetPolicies, tenant: tenant.externalId, err: String(err) }, 'channel read policy check failed');
+    return unreachable;
+  }
+}
+
+/** May this channel send (broadcast) or track (presence)? Public channels always may. */
+export function mayWrite(g: Gateway, channel: Channel, extension: PolicyExtension): Promise<boolean> {
+  if (!channel.options.private) return Promise.resolve(true);
+  let answer = channel.policies.write.get(extension);
+  if (!answer) {
+    answer = writeCheck(g, channel.conn.tenantId, channel.subtopic, channel.claims, extension);
+    channel.policies.write.set(extension, answer);
+  }
+  return answer;
+}
+
+/** Write check outside a channel (REST broadcast to a private topic). */
+export async function writeCheck(g: Gateway, tenantId: string, subtopic: string, claims: Claims, extension: PolicyExtension): Promise<boolean> {
+  const tenant = g.tenant(tenantId);
+  const db = tenant ? g.deps.databases.get(tenant) : null;
+  if (!db) return false;
+  try {
+    return await db.channelWrite(subtopic, identityOf(claims), extension);
+  } catch (err) {
+    g.deps.log.warn({ code: ErrorCodes.UnableToSetPolicies, tenant: tenantId, err: String(err) }, 'channel write policy check failed');
+    return false;
+  }
+}
+
+/** After a token refresh: forget cached writes, read again. False means the channel must shut down. */
+export async function recheckRead(g: Gateway, channel: Channel): Promise<boolean> {
+  channel.policies.write.clear();
+  const tenant = g.tenant(channel.conn.tenantId);
+  if (!tenant) return false;
+  const result = await checkRead(g, tenant, channel.subtopic, channel.claims, channel.options.presenceEnabled);
+  if (!result.ok) return false;
+  channel.policies.read.clear();
+  for (const e of result.read) channel.policies.read.add(e);
+  return true;
+}

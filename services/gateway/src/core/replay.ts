@@ -1,0 +1,43 @@
+// Broadcast replay on private channels (spec §4): after the join reply, the channel gets the
+// stored messages of its topic since `replay.since` (at most `limit`, oldest first) with
+// meta {replayed: true, id}. 1.0.0 sockets skip binary rows. Live copies of replayed messages are
+// suppressed by id for REPLAYED_ID_TTL_MS.
+import { ErrorCodes, joinErrorReason } from '@realtime/errors';
+import type { StoredBroadcast } from '../ports.ts';
+import type { Gateway } from './gateway.ts';
+import type { Channel } from './channel.ts';
+import type { Tenant } from './tenant.ts';
+
+const REPLAYED_ID_TTL_MS = 60_000;
+
+export type ReplayFetch = { ok: true; rows: StoredBroadcast[] } | { ok: false; reason: string };
+
+export async function fetchReplay(g: Gateway, tenant: Tenant, channel: Channel): Promise<ReplayFetch> {
+  const replay = channel.options.replay!;
+  if (!channel.options.private) return { ok: false, reason: `${ErrorCodes.UnableToReplayMessages}: Replay is not allowed for public channels` };
+  const db = g.deps.databases.get(tenant);
+  if (!db) return { ok: false, reason: joinErrorReason(ErrorCodes.UnableToReplayMessages, 'Realtime was unable to connect to the project database') };
+  try {
+    return { ok: true, rows: await db.storedBroadcasts(channel.subtopic, replay.since, replay.limit) };
+  } catch (err) {
+    g.deps.log.warn({ code: ErrorCodes.UnableToReplayMessages, tenant: tenant.externalId, err: String(err) }, 'replay failed');
+    return { ok: false, reason: joinErrorReason(ErrorCodes.UnableToReplayMessages, 'Realtime was unable to replay messages') };
+  }
+}
+
+export function pushReplay(g: Gateway, channel: Channel, rows: StoredBroadcast[]): void {
+  const { conn } = channel;
+  channel.replayedIds = new Set(rows.map((r) => r.id));
+  const forget = g.deps.clock.setTimeout(() => (channel.replayedIds = null), REPLAYED_ID_TTL_MS);
+  channel.cleanups.push(() => forget.cancel());
+  for (const row of rows) {
+    const meta = { replayed: true, id: row.id };
+    if (row.binary) {
+      if (conn.vsn === '1.0.0') continue;
+      conn.send(conn.wire.encodeUserBroadcast({ topic: channel.topic, event: row.event, metadata: meta, encoding: 'binary', payload: row.binary }));
+    } else {
+      const payload = row.payloadJson === null ? {} : JSON.parse(row.payloadJson);
+      conn.send(conn.wire.encode({ joinRef: null, ref: null, topic: channel.topic, event: 'broadcast', payload: { type: 'broadcast', event: row.event, payload, meta } }));
+    }
+  }
+}
