@@ -7,3 +7,10 @@ export { followTopic, type FollowOptions, type MessageMeta } from './follow.ts';
 export { classifyKafkaError, toRealtimeError, type KafkaErrorClass } from './errors.ts';
 export { defaultTopicPrefix, defaultTopicSpecs, recordKeys, topicNames, type TopicKey, type TopicNames, type TopicSpec } from './topics.ts';
 export { orderedBatches } from './ordered.ts';
+export { partitionOf } from './partition.ts';
+export { replayChanges, type Replay, type ReplayOptions } from './replay.ts';
+export {
+  createChangeFilter, inRange, parsePoint, parseReplayRange, parseTable, POINT_HELP,
+  type ParsedRange, type RangeInput, type ReplayPoint, type ReplayRange, type ReplayTable,
+} from './replay-range.ts';
+export { changeLine, formatMicros, ndjsonLines } from './replay-line.ts';

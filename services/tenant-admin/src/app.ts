@@ -9,12 +9,13 @@ import { client as prom, createRegistry } from '@realtime/metrics';
 import { createKafka, ensureTopics, topicNames } from '@realtime/kafka';
 import { parseEncKey } from '@realtime/secrets';
 import { tenantDefaults, type TenantAdminConfig } from './config.ts';
-import type { SnapshotPublisher, TenantDbProbe } from './ports.ts';
+import type { ChangeHistory, SnapshotPublisher, TenantDbProbe } from './ports.ts';
 import { migrate } from './adapters/pg-migrations.ts';
 import { createPgTenantStore } from './adapters/pg-tenant-store.ts';
 import { createPgOutbox } from './adapters/pg-outbox.ts';
 import { createPgTenantProbe } from './adapters/pg-tenant-probe.ts';
 import { startKafkaSnapshotPublisher } from './adapters/kafka-snapshot-publisher.ts';
+import { createKafkaChangeHistory } from './adapters/kafka-change-history.ts';
 import { createTenantService } from './core/tenant-service.ts';
 import { startOutboxRelay } from './core/outbox-relay.ts';
 import { createMigrationScheduler } from './core/migration-scheduler.ts';
@@ -25,6 +26,7 @@ export interface TenantAdminOverrides {
   log?: Logger;
   publisher?: SnapshotPublisher;
   probe?: TenantDbProbe;
+  changes?: ChangeHistory;
 }
 
 export interface RunningTenantAdmin {
@@ -51,9 +53,9 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
     const applied = await migrate(pool);
     if (applied.length > 0) log.info({ applied }, 'control DB migrated');
 
+    const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'tenant-admin', logger: log }); // connects on use
     let publisher = overrides.publisher;
     if (!publisher) {
-      const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'tenant-admin', logger: log });
       await ensureTopics(kafka, config.topicPrefix);
       const kafkaPublisher = await startKafkaSnapshotPublisher(kafka, topicNames(config.topicPrefix).tenants);
       closers.push(() => kafkaPublisher.close());
@@ -77,6 +79,7 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
     });
     const app = createHttpApp({
       tenants, registry, log, metricsJwtSecret: config.metricsJwtSecret,
+      changes: overrides.changes ?? createKafkaChangeHistory(kafka, topicNames(config.topicPrefix).cdc, log),
       auth: { secrets: [config.apiJwtSecret, config.apiJwtSecretNext], blocklist: config.apiTokenBlocklist },
     });
     const server = createServer(app);

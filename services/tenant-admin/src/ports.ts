@@ -1,6 +1,8 @@
 // What the tenant-admin core needs from the outside, declared by the core (style.md §2).
 import type { TenantRow, TenantWrite } from './core/tenant.ts';
 import type { TenantSnapshot } from './core/snapshot.ts';
+import type { ChangeEvent } from '@realtime/schemas';
+import type { ReplayRange } from '@realtime/kafka/replay-range';
 
 /** The control DB. Every mutating call commits the tenant change and an outbox row together. */
 export interface TenantStore {
@@ -59,4 +61,15 @@ export interface DbTarget {
 /** Whether a tenant database accepts a connection now. */
 export interface TenantDbProbe {
   canConnect(target: DbTarget): Promise<boolean>;
+}
+
+/** A tenant's changes read back from realtime.cdc, bounded and in order (architecture "Replay and audit"). */
+export interface ChangeHistory {
+  /** Resolves once reading has begun, so Kafka errors surface before an answer is started. */
+  open(tenant: string, range: ReplayRange): Promise<ChangeStream>;
+}
+
+/** Iterate once; iterating to the end, or close(), releases the reader. */
+export interface ChangeStream extends AsyncIterable<ChangeEvent> {
+  close(): Promise<void>;
 }

@@ -6,10 +6,13 @@ import type { Logger } from '@realtime/log';
 import { scrape, type Registry } from '@realtime/metrics';
 import { parseTenantBody } from '../core/tenant-input.ts';
 import type { TenantService } from '../core/tenant-service.ts';
+import type { ChangeHistory } from '../ports.ts';
 import { requireApiToken, type ApiAuthOptions } from './auth.ts';
+import { changesHandler } from './changes.ts';
 
 export interface HttpDeps {
   tenants: TenantService;
+  changes: ChangeHistory;
   auth: ApiAuthOptions;
   registry: Registry;
   metricsJwtSecret: string;
@@ -73,6 +76,7 @@ export function createHttpApp(d: HttpDeps): express.Express {
     if (!health) return void notFound(res);
     res.json({ data: health });
   });
+  api.get('/tenants/:id/changes', changesHandler({ tenants: d.tenants, changes: d.changes, log: d.log }));
 
   app.use('/api', api);
   app.use(errorHandler(d.log));

@@ -1,0 +1,61 @@
+// `realtime replay` arguments → what to read and where (pure, so the rules are unit-tested):
+// brokers from --brokers, else KAFKA_BROKERS, else the local stack's .realtime/stack.json; the topic
+// prefix from --topic-prefix, else KAFKA_TOPIC_PREFIX, else the local stack's when its brokers are
+// used, else the services' default `realtime.`.
+import { parseArgs } from 'node:util';
+import { defaultTopicPrefix } from '@realtime/kafka';
+import { parseReplayRange, type ReplayRange } from '@realtime/kafka/replay-range';
+
+export const REPLAY_USAGE = `usage: npm run realtime -- replay --tenant <id> --from <time|lsn> [--to <time|lsn>] [--table <t>]
+                              [--brokers host:port,...] [--topic-prefix <p>]
+
+Writes the tenant's changes on <prefix>cdc as NDJSON to stdout, one object per change, oldest first.
+  <time>  ms since the epoch, or ISO 8601 (UTC unless an offset is given): 2026-01-01, 2026-01-01T12:00:00.123456Z
+  <lsn>   a Postgres LSN: 0/16B3748        both bounds inclusive; --to defaults to "now" (the topic's end)
+  <t>     schema.table, or table (in public)
+  --brokers       default: $KAFKA_BROKERS, else kafkaBrokers of .realtime/stack.json (npm start)
+  --topic-prefix  default: $KAFKA_TOPIC_PREFIX, else the local stack's, else "${defaultTopicPrefix}"
+`;
+
+export interface StackFile {
+  kafkaBrokers?: string[];
+  topicPrefix?: string;
+}
+
+export interface ReplayArgs {
+  tenant: string;
+  range: ReplayRange;
+  brokers: string[];
+  topicPrefix: string;
+}
+
+export type ParsedArgs = { ok: true; args: ReplayArgs } | { ok: false; error: string };
+
+const options = {
+  tenant: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, table: { type: 'string' },
+  brokers: { type: 'string' }, 'topic-prefix': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function parseReplayArgs(argv: string[], env: Record<string, string | undefined>, stack: () => StackFile | null): ParsedArgs {
+  let values;
+  try {
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+  if (values.help) return { ok: false, error: '' };
+  if (!values.tenant) return { ok: false, error: '--tenant is required' };
+  const parsed = parseReplayRange({ from: values.from, to: values.to, table: values.table });
+  if (!parsed.ok) return { ok: false, error: Object.entries(parsed.errors).map(([k, v]) => `--${k} ${v.join(', ')}`).join('\n') };
+
+  const list = (text: string) => text.split(',').map((b) => b.trim()).filter(Boolean);
+  let brokers = list(values.brokers ?? env.KAFKA_BROKERS ?? '');
+  let topicPrefix = values['topic-prefix'] ?? env.KAFKA_TOPIC_PREFIX;
+  if (brokers.length === 0) {
+    const local = stack();
+    brokers = local?.kafkaBrokers ?? [];
+    topicPrefix ??= local?.topicPrefix;
+  }
+  if (brokers.length === 0) return { ok: false, error: 'no Kafka brokers: pass --brokers, set KAFKA_BROKERS, or start the local stack (npm start)' };
+  return { ok: true, args: { tenant: values.tenant, range: parsed.range, brokers, topicPrefix: topicPrefix ?? defaultTopicPrefix } };
+}

@@ -1,0 +1,48 @@
+// `realtime replay`: a tenant's changes from realtime.cdc as NDJSON on stdout (architecture "Replay
+// and audit"). stdout carries only data; logs and errors go to stderr. Exit 0 when the range was
+// written completely (or the reader of the pipe went away), 1 on a failure, 2 on bad arguments.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createKafka, ndjsonLines, replayChanges, topicNames, type Replay } from '@realtime/kafka';
+import { createLogger, print } from '@realtime/log';
+import { parseReplayArgs, REPLAY_USAGE, type StackFile } from './replay-args.ts';
+
+const stackDir = process.env.STACK_DIR ?? join(import.meta.dirname, '../../.realtime');
+
+function readStackFile(): StackFile | null {
+  const path = join(stackDir, 'stack.json');
+  try {
+    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as StackFile) : null;
+  } catch {
+    return null; // half-written by a starting stack: as if absent
+  }
+}
+
+export async function runReplay(argv: string[]): Promise<number> {
+  const parsed = parseReplayArgs(argv, process.env, readStackFile);
+  if (!parsed.ok && parsed.error === '') return (print(REPLAY_USAGE.trimEnd()), 0); // --help
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.error ? `${parsed.error}\n\n` : ''}${REPLAY_USAGE}`);
+    return 2;
+  }
+  const { tenant, range, brokers, topicPrefix } = parsed.args;
+  const log = createLogger({ service: 'realtime-cli', level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr });
+  const kafka = createKafka({ brokers, clientId: 'realtime-cli', logger: log, kafkaLogLevel: 'error' });
+  let replay: Replay | undefined;
+  const stop = () => void replay?.close();
+  process.once('SIGINT', stop).once('SIGTERM', stop);
+  try {
+    replay = await replayChanges(kafka, { topic: topicNames(topicPrefix).cdc, tenant, range, logger: log });
+    await pipeline(Readable.from(ndjsonLines(replay)), process.stdout, { end: false });
+    return 0;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EPIPE') return 0; // `| head`: the reader has what it wanted
+    process.stderr.write(`replay failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  } finally {
+    await replay?.close();
+    process.off('SIGINT', stop).off('SIGTERM', stop);
+  }
+}
