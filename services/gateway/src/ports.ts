@@ -60,8 +60,8 @@ export interface TenantDatabase {
   table(schema: string, table: string): Promise<TableInfo | null>;
   /** Columns of the table the role may SELECT (column privileges). Cached briefly. */
   selectableColumns(schema: string, table: string, role: string): Promise<Set<string>>;
-  /** Indexes into `rows.keys` of the rows `who` may SELECT now (RLS), one query for all. */
-  visibleRows(rows: RowKeys, who: Identity): Promise<Set<number>>;
+  /** For each identity, the indexes into `rows.keys` of the rows it may SELECT now (RLS). */
+  visibleRows(rows: RowKeys, who: Identity[]): Promise<Array<Set<number>>>;
   /** Private channels: the extensions of `topic` the identity may read (policies on realtime.messages). */
   channelRead(topic: string, who: Identity, extensions: PolicyExtension[]): Promise<Set<PolicyExtension>>;
   /** Private channels: may the identity send (broadcast) or track (presence) on `topic`? */

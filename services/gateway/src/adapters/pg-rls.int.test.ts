@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { uniqueName } from '@realtime/testing';
-import { selectableColumns, visibleKeys } from './pg-rls.ts';
+import { selectableColumns, visibleKeys, visibleKeysForEach } from './pg-rls.ts';
 
 let db: pg.Client;
 const alice = randomUUID();
@@ -60,6 +60,25 @@ describe('RLS batch check', () => {
     expect((await db.query('SELECT current_user AS u')).rows[0].u).toBe('postgres');
     await expect(visibleKeys(db, notes, { role: 'no_such_role', claims: {} })).rejects.toThrow();
     expect((await db.query('SELECT current_user AS u')).rows[0].u).toBe('postgres');
+  });
+
+  it('checks many identities in one round trip, with the same answers as one by one', async () => {
+    const who = [
+      { role: 'authenticated', claims: { sub: alice, role: 'authenticated' } },
+      { role: 'authenticated', claims: { sub: bob, role: 'authenticated', note: "it's" } }, // quotes survive the literals
+      { role: 'authenticated', claims: { role: 'authenticated' } },
+    ];
+    const many = await visibleKeysForEach(db, notes, who);
+    const single = [];
+    for (const w of who) single.push(await visibleKeys(db, notes, w)); // one connection: one transaction at a time
+    expect(many).toEqual(single);
+    expect([...many[0]!].sort((a, b) => a - b)).toEqual([1, 3, 5, 7, 9]);
+    expect((await db.query('SELECT current_user AS u')).rows[0].u).toBe('postgres');
+  });
+
+  it('fails as a whole for a role that may not read the table, leaving the session clean', async () => {
+    await expect(visibleKeysForEach(db, notes, [{ role: 'no_such_role', claims: {} }])).rejects.toThrow();
+    expect((await db.query('SELECT current_user AS u, current_setting($1, true) AS k', ['realtime.rls_keys'])).rows[0]).toEqual({ u: 'postgres', k: '' });
   });
 
   it('lists the columns a role may select', async () => {

@@ -56,6 +56,40 @@ export async function visibleKeys(client: pg.PoolClient | pg.Client, batch: RowB
   }
 }
 
+const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/**
+ * The same for many identities in ONE round trip: the keys go into a transaction-local setting
+ * once, then for each identity the transaction switches role and claims (SET ROLE is checked
+ * against the session user, so it can switch again) and selects the visible ordinals. Sent as one
+ * multi-statement simple query, hence literals instead of parameters. If any statement fails (for
+ * example a role without SELECT on the table), the caller falls back to one call per identity.
+ */
+export async function visibleKeysForEach(client: pg.PoolClient | pg.Client, batch: RowBatch, who: Identity[]): Promise<Array<Set<number>>> {
+  if (batch.keys.length === 0 || who.length === 0) return who.map(() => new Set());
+  for (const c of batch.pk) if (!TYPE_NAME.test(c.type)) throw new Error(`unexpected column type ${c.type}`);
+  const casts = batch.pk.map((c, i) => `(e->>${i})::${c.type} AS k${i}`).join(', ');
+  const match = batch.pk.map((c, i) => `t.${ident(c.name)} = k.k${i}`).join(' AND ');
+  const select = `SELECT k.ord FROM (SELECT ${casts}, ord FROM jsonb_array_elements(current_setting('realtime.rls_keys')::jsonb) WITH ORDINALITY AS x(e, ord)) k
+    WHERE EXISTS (SELECT 1 FROM ${ident(batch.schema)}.${ident(batch.table)} t WHERE ${match})`;
+  const parts = ['BEGIN', `SELECT set_config('realtime.rls_keys', ${literal(JSON.stringify(batch.keys))}, true)`];
+  for (const w of who) {
+    const claims = JSON.stringify(w.claims);
+    const sub = typeof w.claims.sub === 'string' ? w.claims.sub : '';
+    parts.push(`SET LOCAL ROLE ${ident(w.role)}`);
+    parts.push(`SELECT set_config('request.jwt.claims', ${literal(claims)}, true), set_config('request.jwt.claim.sub', ${literal(sub)}, true), set_config('request.jwt.claim.role', ${literal(w.role)}, true)`);
+    parts.push(select);
+  }
+  parts.push('ROLLBACK');
+  try {
+    const results = (await client.query(parts.join(';\n'))) as unknown as pg.QueryResult[];
+    return who.map((_, i) => new Set(results[2 + i * 3 + 2]!.rows.map((r: { ord: string }) => Number(r.ord) - 1)));
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
 /** Columns of a table the role may SELECT (column privileges, spec §6 step 1). */
 export async function selectableColumns(client: pg.PoolClient | pg.Client, schema: string, table: string, role: string): Promise<Set<string>> {
   const { rows } = await client.query(

@@ -8,10 +8,12 @@ import type { Logger } from '@realtime/log';
 import type { TenantDbSettings } from '@realtime/schemas';
 import type { Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, TenantDatabase, TenantDatabases } from '../ports.ts';
 import type { Tenant } from '../core/tenant.ts';
-import { selectableColumns, visibleKeys } from './pg-rls.ts';
+import { selectableColumns, visibleKeys, visibleKeysForEach } from './pg-rls.ts';
 import { channelRead, channelWrite } from './pg-channel-policies.ts';
 
 const CATALOG_TTL_MS = 1000;
+/** Identities checked per round trip (statement text grows with it). */
+const RLS_CHUNK = 100;
 
 export interface PgTenantDatabasesOptions {
   poolSize: number;
@@ -98,8 +100,26 @@ class PgTenantDatabase implements TenantDatabase {
     }));
   }
 
-  visibleRows(rows: RowKeys, who: Identity): Promise<Set<number>> {
-    return this.#with((c) => visibleKeys(c, rows, who)).catch(unknownRole(new Set<number>()));
+  /**
+   * Identities whose role cannot read the key columns (or does not exist) see nothing and are not
+   * asked; the others go in chunks, one round trip each, chunks in parallel over the pool.
+   */
+  async visibleRows(rows: RowKeys, who: Identity[]): Promise<Array<Set<number>>> {
+    const readable = new Map<string, boolean>();
+    for (const role of new Set(who.map((w) => w.role))) {
+      const cols = await this.selectableColumns(rows.schema, rows.table, role);
+      readable.set(role, rows.pk.every((c) => cols.has(c.name)));
+    }
+    const asked = who.filter((w) => readable.get(w.role));
+    const answers = new Map<Identity, Set<number>>();
+    const chunks: Identity[][] = [];
+    for (let i = 0; i < asked.length; i += RLS_CHUNK) chunks.push(asked.slice(i, i + RLS_CHUNK));
+    const results = await Promise.all(chunks.map((chunk) =>
+      this.#with((c) => visibleKeysForEach(c, rows, chunk)).catch(() =>
+        // One identity's role may lack privileges or not exist: ask one by one, so it sees nothing and the rest are unaffected.
+        Promise.all(chunk.map((w) => this.#with((c) => visibleKeys(c, rows, w)).catch(unknownRole(new Set<number>())))))));
+    chunks.forEach((chunk, i) => chunk.forEach((w, j) => answers.set(w, results[i]![j]!)));
+    return who.map((w) => answers.get(w) ?? new Set<number>());
   }
 
   channelRead(topic: string, who: Identity, extensions: PolicyExtension[]): Promise<Set<PolicyExtension>> {

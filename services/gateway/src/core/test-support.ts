@@ -87,16 +87,21 @@ export class MemoryTenantDatabase implements TenantDatabase {
     const revoked = this.revoked.get(`${schema}.${table}.${role}`) ?? new Set();
     return new Set((this.tables.get(`${schema}.${table}`)?.columns ?? []).map((c) => c.name).filter((c) => !revoked.has(c)));
   }
-  async visibleRows(rows: RowKeys, who: Identity) {
+  /** Identities asked, over all calls. */
+  identitiesChecked = 0;
+  async visibleRows(rows: RowKeys, who: Identity[]) {
     this.#check();
     this.visibleRowsCalls++;
+    this.identitiesChecked += who.length;
     const t = this.tables.get(`${rows.schema}.${rows.table}`)!;
-    const out = new Set<number>();
-    rows.keys.forEach((key, i) => {
-      const row = t.rows.find((r) => rows.pk.every((c, j) => String(r[c.name]) === key[j]));
-      if (row && this.policy(who, row)) out.add(i);
+    return who.map((w) => {
+      const out = new Set<number>();
+      rows.keys.forEach((key, i) => {
+        const row = t.rows.find((r) => rows.pk.every((c, j) => String(r[c.name]) === key[j]));
+        if (row && this.policy(w, row)) out.add(i);
+      });
+      return out;
     });
-    return out;
   }
   /** Private channel policies: may `who` read / write `extension` of `topic`? */
   readPolicy: (topic: string, who: Identity, extension: PolicyExtension) => boolean = () => false;

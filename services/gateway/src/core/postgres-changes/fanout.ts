@@ -15,8 +15,8 @@
 import { ErrorCodes } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 import type { ChangeEvent } from '@realtime/schemas';
-import type { TableInfo, TenantDatabase } from '../../ports.ts';
-import type { Channel } from '../channel.ts';
+import type { Identity, TableInfo, TenantDatabase } from '../../ports.ts';
+import { identityOf, type Channel } from '../channel.ts';
 import type { Counter } from '../metrics.ts';
 import { ChangeDedupe } from '../cdc/dedupe.ts';
 import { bindingWants, type Binding } from './bindings.ts';
@@ -173,7 +173,7 @@ export class ChangeFanout {
   }
 }
 
-const roleOf = (channel: Channel) => (typeof channel.claims.role === 'string' ? channel.claims.role : 'anon');
+const roleOf = (channel: Channel) => identityOf(channel.claims).role;
 
 /** Which subscribers' bindings want this event, and with which ids (each id once). */
 function match(event: ChangeEvent, subs: Iterable<Subscriber>): Delivery[] {
@@ -197,19 +197,26 @@ function match(event: ChangeEvent, subs: Iterable<Subscriber>): Delivery[] {
   return out;
 }
 
-/** For each pending event, the channels RLS hides it from. One query per (table, identity). */
+/**
+ * For each pending event, the channels RLS hides it from. Per table: one key list (the batch's
+ * rows), checked for every distinct (role, claims) at once; the adapter does that in a few round
+ * trips however many identities there are.
+ */
 async function rlsHidden(db: TenantDatabase, pending: Pending[], tables: Map<string, TableInfo | null>): Promise<Map<Pending, Set<Channel>>> {
-  const groups = new Map<string, { table: TableInfo; role: string; claims: Record<string, unknown>; items: Array<{ p: Pending; channel: Channel }> }>();
+  type Group = { identity: Identity; items: Array<{ p: Pending; channel: Channel }> };
+  const perTable = new Map<TableInfo, { events: Pending[]; groups: Map<string, Group> }>();
   for (const p of pending) {
     const table = tables.get(`${p.event.schema}.${p.event.table}`);
     if (!table?.rls || (p.event.type !== 'INSERT' && p.event.type !== 'UPDATE')) continue;
+    let entry = perTable.get(table);
+    if (!entry) perTable.set(table, (entry = { events: [], groups: new Map() }));
+    entry.events.push(p);
     for (const d of p.deliveries) {
-      const channel = d.sub.channel;
-      const role = roleOf(channel);
-      const key = `${table.schema}.${table.table}\u0000${role}\u0000${JSON.stringify(channel.claims)}`;
-      let group = groups.get(key);
-      if (!group) groups.set(key, (group = { table, role, claims: channel.claims, items: [] }));
-      group.items.push({ p, channel });
+      const identity = identityOf(d.sub.channel.claims);
+      const key = `${identity.role}\u0000${JSON.stringify(identity.claims)}`;
+      let group = entry.groups.get(key);
+      if (!group) entry.groups.set(key, (group = { identity, items: [] }));
+      group.items.push({ p, channel: d.sub.channel });
     }
   }
   const hidden = new Map<Pending, Set<Channel>>();
@@ -218,16 +225,18 @@ async function rlsHidden(db: TenantDatabase, pending: Pending[], tables: Map<str
     if (!set) hidden.set(p, (set = new Set()));
     set.add(channel);
   };
-  await Promise.all([...groups.values()].map(async (g) => {
-    const events = [...new Set(g.items.map((i) => i.p))];
-    if (g.table.pk.length === 0) return g.items.forEach((i) => hide(i.p, i.channel)); // nothing to look rows up by
+  await Promise.all([...perTable].map(async ([table, { events, groups }]) => {
+    const list = [...groups.values()];
+    if (table.pk.length === 0) return list.forEach((g) => g.items.forEach((i) => hide(i.p, i.channel))); // nothing to look rows up by
+    const index = new Map(events.map((p, i) => [p, i]));
     const keys = events.map((p) => {
       const row = JSON.parse(p.event.record_json ?? '{}') as Record<string, unknown>;
-      return g.table.pk.map((c) => keyText(row[c.name]));
+      return table.pk.map((c) => keyText(row[c.name]));
     });
-    const visible = await db.visibleRows({ schema: g.table.schema, table: g.table.table, pk: g.table.pk, keys }, { role: g.role, claims: g.claims });
-    const visibleEvents = new Set(events.filter((_, i) => visible.has(i)));
-    for (const item of g.items) if (!visibleEvents.has(item.p)) hide(item.p, item.channel);
+    const visible = await db.visibleRows({ schema: table.schema, table: table.table, pk: table.pk, keys }, list.map((g) => g.identity));
+    list.forEach((g, gi) => {
+      for (const item of g.items) if (!visible[gi]!.has(index.get(item.p)!)) hide(item.p, item.channel);
+    });
   }));
   return hidden;
 }

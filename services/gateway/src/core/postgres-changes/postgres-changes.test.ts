@@ -131,11 +131,13 @@ describe('postgres_changes delivery', () => {
     const bob = await client({ role: 'authenticated', sub: 'bob' });
     for (const c of [...alice, bob]) await c.join('realtime:notes', [{ event: '*', schema: 'public', table: 'notes' }]);
     db.visibleRowsCalls = 0;
+    db.identitiesChecked = 0;
     const events = [1, 2, 3, 4].map((id) => change('INSERT', 'notes', { id, owner: id % 2 ? 'alice' : 'bob', title: 't' }));
     for (const e of events) db.tables.get('public.notes')!.rows.push(JSON.parse(e.record_json!));
     for (const e of events) void t.gateway.changes.receive(e);
     await t.gateway.changes.idle();
-    expect(db.visibleRowsCalls).toBe(2); // alice's identity and bob's, not 51
+    expect(db.visibleRowsCalls).toBe(1); // one call for the table's batch …
+    expect(db.identitiesChecked).toBe(2); // … asking for alice's identity and bob's, not 51 subscribers
     for (const c of alice) expect(c.changes().map((p) => (p.data.record as { id: number }).id)).toEqual([1, 3]);
     expect(bob.changes().map((p) => (p.data.record as { id: number }).id)).toEqual([2, 4]);
   });
