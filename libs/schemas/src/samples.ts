@@ -80,6 +80,8 @@ export const sampleRecords: { readonly [N in keyof SchemaTypes]: SchemaTypes[N] 
     private: false,
     joins_json: '{"user-1":{"metas":[{"phx_ref":"F-abc","online_at":"2025-11-22T10:00:00Z"}]}}',
     leaves_json: '{}',
+    version: 7,
+    epoch: 'e-1',
     at: 1_763_800_000_201,
   },
   UsageReport: {

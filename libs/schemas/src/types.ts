@@ -100,6 +100,10 @@ export interface PresenceDiff {
   private: boolean;
   joins_json: string;
   leaves_json: string;
+  /** State version after this diff; 0 from v1 writers. */
+  version: number;
+  /** The Redis state the version counts in. */
+  epoch: string;
   at: number;
 }
 

@@ -1,0 +1,3 @@
+// @realtime/presence: what gateways and presence-service agree on about presence in Redis.
+export * from './keys.ts';
+export * from './state.ts';
