@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { createLogger } from '@realtime/log';
-import { sampleRecords, type BroadcastMessage, type TenantSnapshot } from '@realtime/schemas';
+import { sampleRecords, type BroadcastMessage, type ChangeEvent, type TenantSnapshot } from '@realtime/schemas';
 import { uniqueName, waitFor } from '@realtime/testing';
 import {
   createAvroProducer, createKafka, ensureTopics, followTopic, readCompactedTable, topicNames, type AvroProducer, type Reader,
@@ -52,6 +52,22 @@ describe('ensureTopics', () => {
     } finally {
       await admin.disconnect();
     }
+  });
+});
+
+describe('AvroProducer.send', () => {
+  it('sends more records to one partition than fit in one record batch (1 MiB), in order', async () => {
+    const { topics, producer } = await setup();
+    const change = (seq: number): ChangeEvent => ({ ...sampleRecords.ChangeEvent, seq, record_json: JSON.stringify({ id: seq, v: 'x'.repeat(200) }) });
+    const records = Array.from({ length: 8000 }, (_, seq) => ({ key: 'one-tenant', value: change(seq) })); // ~3 MB
+    await producer.send(topics.cdc, 'ChangeEvent', records);
+    const seqs: number[] = [];
+    track(await followTopic<ChangeEvent>(kafka, {
+      topic: topics.cdc, schema: 'ChangeEvent', groupId: uniqueName('g'), fromBeginning: true, logger: log,
+      eachMessage: (_key, value) => void seqs.push(value!.seq),
+    }));
+    await waitFor(() => expect(seqs).toHaveLength(8000), { timeout: 30_000 });
+    expect(seqs).toEqual(records.map((r) => r.value.seq));
   });
 });
 

@@ -26,4 +26,22 @@ describe('orderedBatches', () => {
     await expect(first).rejects.toThrow('broker down');
     await expect(second).resolves.toBeUndefined();
   });
+
+  it("with queuedOnFailure 'reject', fails what was queued behind a failed batch, unsent, then carries on", async () => {
+    const sent: string[][] = [];
+    const send = orderedBatches(async (batch: string[]) => {
+      await new Promise((r) => setTimeout(r, 5));
+      if (batch.includes('b')) throw new Error('message too large');
+      sent.push(batch);
+    }, { queuedOnFailure: 'reject' });
+    const outcome = (p: Promise<void>) => p.then(() => 'ok', (e: Error) => e.message);
+    const a = outcome(send('a'));
+    const b = outcome(send('b'));
+    expect(await a).toBe('ok'); // now ['b'] is in flight
+    const queued = ['c', 'd'].map((x) => outcome(send(x)));
+    expect(await b).toBe('message too large');
+    expect(await Promise.all(queued)).toEqual(['message too large', 'message too large']);
+    await expect(send('e')).resolves.toBeUndefined(); // after the failure: a new batch
+    expect(sent).toEqual([['a'], ['e']]);
+  });
 });

@@ -3,6 +3,7 @@
 import { Partitioners, type IHeaders, type Kafka } from 'kafkajs';
 import { encode, type SchemaName } from '@realtime/schemas';
 import { toRealtimeError } from './errors.ts';
+import { requestChunks } from './request-chunks.ts';
 
 export interface OutgoingRecord<T> {
   key: string;
@@ -13,13 +14,16 @@ export interface OutgoingRecord<T> {
 
 export interface SentRecord {
   partition: number;
-  /** Offset of the first record of the batch on that partition. */
+  /** Offset of the first record of the batch on that partition (a big send is several requests, each listed). */
   offset: string;
 }
 
 export interface AvroProducer {
   connect(): Promise<void>;
-  /** Resolves once every record is acknowledged; throws a RealtimeError (KafkaUnavailable, KafkaPublishFailed, …). */
+  /**
+   * Resolves once every record is acknowledged; throws a RealtimeError (KafkaUnavailable, KafkaPublishFailed, …).
+   * Records go out in order, in requests of at most MAX_REQUEST_BYTES (request-chunks.ts).
+   */
   send<T>(topic: string, schema: SchemaName, records: OutgoingRecord<T>[]): Promise<SentRecord[]>;
   disconnect(): Promise<void>;
 }
@@ -54,8 +58,14 @@ export function createAvroProducer(kafka: Kafka, { idempotent = false }: { idemp
         throw toRealtimeError(err, `encoding ${schema} for ${topic} failed`, { topic, schema });
       }
       try {
-        const meta = await producer.send({ topic, acks: -1, messages });
-        return meta.map((m) => ({ partition: m.partition, offset: m.baseOffset ?? m.offset ?? '-1' }));
+        // One request after the other, each small enough for the broker: order is kept, and when a
+        // request fails the records of the earlier ones are already written (at least once).
+        const sent: SentRecord[] = [];
+        for (const chunk of requestChunks(messages)) {
+          const meta = await producer.send({ topic, acks: -1, messages: chunk });
+          sent.push(...meta.map((m) => ({ partition: m.partition, offset: m.baseOffset ?? m.offset ?? '-1' })));
+        }
+        return sent;
       } catch (err) {
         throw toRealtimeError(err, `sending ${records.length} ${schema} record(s) to ${topic} failed`, { topic, schema });
       }

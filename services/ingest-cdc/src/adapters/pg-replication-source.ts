@@ -2,9 +2,16 @@
 // pg-logical-replication, handing the raw pgoutput bytes to the core (which decodes them itself).
 // Acknowledgement is ours alone: the library's automatic and timed acks would confirm LSNs that
 // Kafka has not acknowledged yet, so both are off and confirm() is called by the core.
+//
+// The position reported is exactly the one confirmed (a commit's end LSN), as Postgres's own
+// subscribers report it. The library's acknowledge(lsn) reports lsn + 1, and Postgres, after a
+// restart, skips every transaction whose commit record starts before the confirmed position: a
+// transaction committed right behind the confirmed one (its commit record starting at that end LSN,
+// as when two sessions commit back to back) would be lost. So the library is handed lsn - 1.
 import pg from 'pg';
 import { LogicalReplicationService } from 'pg-logical-replication';
 import { AbstractPlugin } from 'pg-logical-replication/dist/output-plugins/abstract.plugin.js';
+import { formatLsn, parseLsn } from '../core/lsn.ts';
 
 export interface ReplicationSourceOptions {
   connectionString: string;
@@ -33,17 +40,31 @@ class RawPgoutput extends AbstractPlugin<{ publications: string[] }> {
   }
 }
 
-export async function ensureSlot(connectionString: string, slot: string): Promise<void> {
+/** Creates the slot when missing; returns its confirmed position (where streaming will start). */
+export async function ensureSlot(connectionString: string, slot: string): Promise<bigint | null> {
   const client = new pg.Client({ connectionString });
   await client.connect();
+  const confirmedFlush = async () => {
+    const { rows } = await client.query<{ lsn: string | null }>('SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+    return rows.length ? (rows[0]!.lsn === null ? null : parseLsn(rows[0]!.lsn)) : undefined;
+  };
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slot]);
-    if (!rowCount) await client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
-  } catch (err) {
-    if ((err as { code?: string }).code !== '42710') throw err; // created concurrently: fine
+    const existing = await confirmedFlush();
+    if (existing !== undefined) return existing;
+    try {
+      await client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42710') throw err; // created concurrently: fine
+    }
+    return (await confirmedFlush()) ?? null;
   } finally {
     await client.end();
   }
+}
+
+/** Reports `lsn` itself to Postgres as written, flushed and applied (see the header). */
+function acknowledgeExactly(service: LogicalReplicationService, lsn: bigint): Promise<boolean> {
+  return service.acknowledge(formatLsn(lsn - 1n));
 }
 
 export function createReplicationSource(options: ReplicationSourceOptions): ReplicationSource {
@@ -52,21 +73,24 @@ export function createReplicationSource(options: ReplicationSourceOptions): Repl
     { connectionString: options.connectionString, application_name: `ingest-cdc:${options.slot}`, options: '-c DateStyle=ISO -c TimeZone=UTC' },
     { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
   );
-  let confirmed = '0/0';
+  // Until the first confirm, the slot's own position: a reply must never move it backwards.
+  let confirmed: bigint | null = null;
   // Keepalives asking for a reply get our confirmed position, never the received one.
   service.on('heartbeat', (_lsn, _ts, shouldRespond) => {
-    if (shouldRespond) void service.acknowledge(confirmed);
+    if (shouldRespond && confirmed) void acknowledgeExactly(service, confirmed);
   });
   return {
     async start(onMessage, onError) {
-      await ensureSlot(options.connectionString, options.slot);
+      confirmed = await ensureSlot(options.connectionString, options.slot);
       service.on('data', (lsn: string, bytes: Buffer) => onMessage(lsn, bytes));
       service.on('error', onError);
       void service.subscribe(new RawPgoutput({ publications: options.publications }), options.slot).catch(onError);
     },
     async confirm(lsn) {
-      confirmed = lsn;
-      await service.acknowledge(lsn);
+      const at = parseLsn(lsn);
+      if (at === null) throw new Error(`not an LSN: ${lsn}`);
+      confirmed = at;
+      await acknowledgeExactly(service, at);
     },
     async stop() {
       await service.stop();

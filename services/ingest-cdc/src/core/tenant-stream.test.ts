@@ -57,4 +57,20 @@ describe('TenantStream', () => {
     expect(confirmer.confirmed).toHaveLength(1);
     expect(fatal).toHaveLength(1);
   });
+
+  it('hands no later transaction to the sink once a publish failed: it would overtake the replay', async () => {
+    const sink = new ManualSink();
+    const fatal: unknown[] = [];
+    const s = stream(sink, new RecordingConfirmer(), fatal);
+    const messages = readHexFixture('crud');
+    let i = 0;
+    while (sink.calls.length < 2) await s.receive(messages[i++]!);
+    sink.calls[1]!.reject(new Error('message too large'));
+    await Promise.resolve(); // one tick: before the chain reports the stream dead
+    while (i < messages.length) await s.receive(messages[i++]!);
+    expect(sink.calls).toHaveLength(2);
+    sink.calls[0]!.resolve();
+    await s.drain();
+    expect(fatal).toHaveLength(1);
+  });
 });

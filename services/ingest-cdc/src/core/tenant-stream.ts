@@ -2,7 +2,9 @@
 // committed transaction becomes ChangeEvents (realtime.cdc) and, for realtime.messages rows,
 // broadcasts (realtime.broadcast). Invariant: a transaction's end LSN is confirmed to Postgres
 // only after Kafka acknowledged it and every transaction before it. Publishing is pipelined (the
-// sink batches) and bounded by `maxInFlight` so a slow Kafka pushes back on the WAL stream.
+// sink batches) and bounded by `maxInFlight` so a slow Kafka pushes back on the WAL stream. Once a
+// publish failed, no later transaction goes to the sink: the restarted stream replays from the slot,
+// and a later transaction published meanwhile would reach Kafka before that replay (out of order).
 import type { AssemblerError, AssemblerState } from './assembler.ts';
 import { initialState, stepBytes } from './assembler.ts';
 import { transactionToChangeEvents } from './to-change-event.ts';
@@ -27,6 +29,7 @@ export class TenantStream {
   #tail: Promise<void> = Promise.resolve();
   #inFlight = 0;
   #failed = false;
+  #publishFailed = false;
   confirmedLsn: string | null = null;
 
   constructor(options: TenantStreamOptions) {
@@ -34,7 +37,7 @@ export class TenantStream {
   }
 
   async receive(bytes: Buffer): Promise<void> {
-    if (this.#failed) return;
+    if (this.#failed || this.#publishFailed) return;
     const { state, emitted, errors } = stepBytes(this.#state, bytes);
     this.#state = state;
     if (errors.length > 0) this.#o.onErrors(errors);
@@ -43,7 +46,8 @@ export class TenantStream {
       const broadcasts = events.filter(isMessagesRow).map((e) => toBroadcast(e, this.#o.nodeId)).filter((b) => b !== null);
       const changes = events.filter((e) => !isMessagesRow(e));
       const published = changes.length + broadcasts.length > 0 ? this.#o.sink.publish({ changes, broadcasts }) : Promise.resolve();
-      published.catch(() => {}); // observed through the chain below
+      // Stop publishing at once (the chain below reports the failure a few ticks later).
+      published.catch(() => (this.#publishFailed = true));
       this.#inFlight++;
       this.#tail = this.#tail
         .then(() => published)
