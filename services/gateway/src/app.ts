@@ -7,14 +7,16 @@ import { createRegistry } from '@realtime/metrics';
 import { createKafka, ensureTopics, topicNames } from '@realtime/kafka';
 import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
 import type { GatewayConfig } from './config.ts';
-import { systemClock, type BroadcastBus, type Clock, type TenantDatabases, type TenantDirectory } from './ports.ts';
+import { systemClock, type BroadcastBus, type Clock, type PresenceBackend, type TenantDatabases, type TenantDirectory } from './ports.ts';
 import { Gateway } from './core/gateway.ts';
 import type { OutboundBroadcast } from './core/broadcast-message.ts';
+import type { PresenceDiff } from '@realtime/schemas';
 import { startKafkaTenantDirectory } from './adapters/kafka-tenant-directory.ts';
 import { startKafkaBroadcastBus } from './adapters/kafka-broadcast-bus.ts';
 import { promGatewayMetrics } from './adapters/prom-metrics.ts';
 import { createPgTenantDatabases } from './adapters/pg-tenant-databases.ts';
 import { startKafkaChangeFeed } from './adapters/kafka-change-feed.ts';
+import { startPresenceBackend } from './adapters/presence-backend.ts';
 import { createHttpApp } from './transport/http.ts';
 import { attachWebSocket } from './transport/ws.ts';
 
@@ -24,6 +26,7 @@ export interface GatewayOverrides {
   tenants?: TenantDirectory & { stop(): Promise<void> };
   bus?: BroadcastBus & { stop(): Promise<void> };
   databases?: TenantDatabases;
+  presence?: PresenceBackend & { stop(): Promise<void> };
   /** Do not follow realtime.cdc (tests that fake the Kafka ports). */
   noChangeFeed?: boolean;
 }
@@ -48,11 +51,16 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
   const bus = overrides.bus ?? (await startKafkaBroadcastBus(kafka, { topic: topics.broadcast, nodeId: config.nodeId, log, onMessage: (m) => deliver(m) }));
 
   const databases = overrides.databases ?? createPgTenantDatabases({ poolSize: config.tenantDbPoolSize, log });
+  let onDiff: (d: PresenceDiff) => void = () => {};
+  const presence = overrides.presence ?? (await startPresenceBackend(kafka, {
+    redisUrl: config.redisUrl, commandsTopic: topics.presenceCommands, eventsTopic: topics.presenceEvents, nodeId: config.nodeId, log, onDiff: (d) => onDiff(d),
+  }));
   const gateway = new Gateway({
     nodeId: config.nodeId,
     tenants,
     bus,
     databases,
+    presence,
     clock: overrides.clock ?? systemClock,
     log,
     metrics: promGatewayMetrics(registry),
@@ -60,6 +68,8 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     channelErrorBackoffMs: config.channelErrorBackoffMs,
   });
   deliver = (m) => gateway.receiveRemote(m);
+  onDiff = (d) => gateway.presence.receive(d);
+  gateway.presence.start();
   const changeFeed = overrides.noChangeFeed ? null : await startKafkaChangeFeed(kafka, { topic: topics.cdc, nodeId: config.nodeId, log, onChange: (e) => gateway.changes.receive(e) });
 
   const server = createServer(createHttpApp(gateway, { registry, metricsJwtSecret: config.metricsJwtSecret, maxBodyBytes: config.maxFrameBytes }));
@@ -76,7 +86,9 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      gateway.presence.stop();
       await changeFeed?.stop();
+      await presence.stop();
       await bus.stop();
       await tenants.stop();
       await databases.close();

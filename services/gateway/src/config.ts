@@ -18,6 +18,7 @@ export const gatewayConfig = defineConfig({
     idleTimeoutMs: setting('GATEWAY_IDLE_TIMEOUT_MS', env.int(60_000), 'Close a socket that sent no frame for this long (the client heartbeats every 25 s)'),
     maxFrameBytes: setting('GATEWAY_MAX_FRAME_BYTES', env.int(5_000_000), 'Largest WebSocket frame accepted'),
     metricsJwtSecret: setting('METRICS_JWT_SECRET', env.str(''), 'Secret of the Bearer JWT that /metrics requires (empty: /metrics always 403)', { secret: true }),
+    redisUrl: setting('REDIS_URL', env.str('redis://localhost:6379'), 'Redis of presence-service: presence snapshots on join and this node\'s liveness key'),
     tenantDbPoolSize: setting('GATEWAY_TENANT_DB_POOL_SIZE', env.int(3), 'Connections per tenant database for RLS checks, subscription checks and channel policies'),
     logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
   },

@@ -3,6 +3,8 @@
 import type { Tenant } from './core/tenant.ts';
 import type { OutboundBroadcast } from './core/broadcast-message.ts';
 import type { Column } from './core/postgres-changes/matcher.ts';
+import type { PresenceChannel, Snapshot } from '@realtime/presence';
+import type { PresenceCommand } from '@realtime/schemas';
 
 /** One client WebSocket, as the core sees it (hocuspocus's WebSocketLike). */
 export interface ClientSocket {
@@ -84,6 +86,14 @@ export interface TenantDatabases {
   /** null when the tenant has no database settings. */
   get(tenant: Tenant): TenantDatabase | null;
   close(): Promise<void>;
+}
+
+/** Presence through presence-service: commands out (Kafka), snapshots and liveness in Redis. */
+export interface PresenceBackend {
+  send(command: PresenceCommand): Promise<void>;
+  snapshot(channel: PresenceChannel): Promise<Snapshot>;
+  /** Renews this node's liveness key; returns the current epoch of the presence state. */
+  heartbeat(node: string): Promise<string>;
 }
 
 export interface Clock {

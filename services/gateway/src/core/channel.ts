@@ -3,6 +3,7 @@
 import type { Claims } from './jwt.ts';
 import type { Connection } from './connection.ts';
 import type { Identity, PolicyExtension } from '../ports.ts';
+import type { ChannelPresence } from './presence/hub.ts';
 import { channelKey } from './registry.ts';
 
 export interface JoinOptions {
@@ -29,6 +30,8 @@ export class Channel {
   readonly policies = { read: new Set<PolicyExtension>(), write: new Map<PolicyExtension, Promise<boolean>>() };
   /** ids of replayed messages: their live copies are not delivered again (spec §4 replay). */
   replayedIds: Set<string> | null = null;
+  /** Presence of this channel once enabled (by the join, the tenant or a track). */
+  presence: ChannelPresence | null = null;
   /** Run when the channel goes away (timers of retries, …). */
   readonly cleanups: Array<() => void> = [];
 

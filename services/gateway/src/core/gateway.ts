@@ -2,7 +2,7 @@
 // (transport/ws.ts, transport/http.ts) call into it; adapters feed it tenants and remote broadcasts.
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
-import type { BroadcastBus, ClientSocket, Clock, TenantDatabases, TenantDirectory } from '../ports.ts';
+import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, TenantDatabases, TenantDirectory } from '../ports.ts';
 import type { Vsn } from '@realtime/protocol';
 import type { OutboundBroadcast } from './broadcast-message.ts';
 import type { Channel } from './channel.ts';
@@ -14,12 +14,14 @@ import { dispatch } from './handlers/index.ts';
 import { LocalLimits } from './local-limits.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { ChangeFanout } from './postgres-changes/fanout.ts';
+import { PresenceHub } from './presence/hub.ts';
 
 export interface GatewayDeps {
   nodeId: string;
   tenants: TenantDirectory;
   bus: BroadcastBus;
   databases: TenantDatabases;
+  presence: PresenceBackend;
   clock: Clock;
   log: Logger;
   metrics: GatewayMetrics;
@@ -32,6 +34,7 @@ export class Gateway {
   readonly registry = new ChannelRegistry();
   readonly limits: LocalLimits;
   readonly changes: ChangeFanout;
+  readonly presence: PresenceHub;
   readonly #connections = new Map<string, Set<Connection>>();
 
   constructor(deps: GatewayDeps) {
@@ -45,6 +48,7 @@ export class Gateway {
       log: deps.log,
       metrics: deps.metrics,
     });
+    this.presence = new PresenceHub({ node: deps.nodeId, backend: deps.presence, clock: deps.clock, log: deps.log, onDiff: (n) => deps.metrics.eventsOut.inc(n) });
     deps.tenants.onChange((prev, next) => {
       if (prev && requiresDrain(prev, next)) this.drainTenant(prev.externalId);
     });
@@ -96,6 +100,7 @@ export class Gateway {
     channel.expiry = null;
     for (const cleanup of channel.cleanups.splice(0)) cleanup();
     this.changes.unsubscribe(channel);
+    this.presence.remove(channel);
     if (channel.conn.channels.get(channel.topic) === channel) channel.conn.channels.delete(channel.topic);
     this.registry.remove(channel);
   }

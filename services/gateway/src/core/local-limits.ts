@@ -17,6 +17,11 @@ export class LocalLimits {
     return (this.#joins.get(tenantId) ?? []).filter((t) => now - t < 1000).length >= perSecond;
   }
 
+  /** Records an event under `key`; false when `key` already had `perSecond` in the last second. */
+  tryEvent(key: string, perSecond: number): boolean {
+    return this.tryJoin(key, perSecond);
+  }
+
   /** Records a join attempt; false when the tenant is over `perSecond` in the last second. */
   tryJoin(tenantId: string, perSecond: number): boolean {
     const now = this.#clock.now();

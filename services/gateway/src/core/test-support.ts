@@ -1,7 +1,9 @@
 // In-memory fakes of the gateway's own ports, for unit tests of the core (style.md §1, §10).
 import { createLogger } from '@realtime/log';
 import { Writable } from 'node:stream';
-import type { BroadcastBus, ClientSocket, Clock, Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, TenantDatabase, TenantDatabases, TenantDirectory } from '../ports.ts';
+import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
+import { channelId, memberId, toState, type PresenceChannel, type StoredMember } from '@realtime/presence';
+import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, TenantDatabase, TenantDatabases, TenantDirectory } from '../ports.ts';
 import type { OutboundBroadcast } from './broadcast-message.ts';
 import { Gateway } from './gateway.ts';
 import { noMetrics } from './metrics.ts';
@@ -128,14 +130,51 @@ export class MemoryTenantDatabase implements TenantDatabase {
   }
 }
 
-export function testGateway(clock = new ManualClock(), db: TenantDatabase | null = null) {
+/** presence-service in memory: applies commands at once and hands the diffs to `deliver`. */
+export class MemoryPresence implements PresenceBackend {
+  readonly channels = new Map<string, Map<string, StoredMember>>();
+  readonly commands: PresenceCommand[] = [];
+  version = 0;
+  epoch = 'e1';
+  deliver: (diff: PresenceDiff) => void = () => {};
+  async send(c: PresenceCommand) {
+    this.commands.push(c);
+    const id = channelId({ tenant: c.tenant, private: c.private, topic: c.topic });
+    const members = this.channels.get(id) ?? new Map<string, StoredMember>();
+    this.channels.set(id, members);
+    const member = memberId(c.node, c.connection_id, c.join_ref);
+    const old = members.get(member);
+    const joins: Record<string, { metas: unknown[] }> = {};
+    const leaves: Record<string, { metas: unknown[] }> = {};
+    if (c.op === 'TRACK' || c.op === 'REASSERT') {
+      const meta = { ...JSON.parse(c.meta_json!), phx_ref: c.phx_ref! };
+      if (old && JSON.stringify(old.meta) === JSON.stringify(meta)) return;
+      members.set(member, { key: c.key!, meta });
+      joins[c.key!] = { metas: [old ? { ...meta, phx_ref_prev: old.meta.phx_ref } : meta] };
+      if (old) leaves[old.key] = { metas: [old.meta] };
+    } else if (old) {
+      members.delete(member);
+      leaves[old.key] = { metas: [old.meta] };
+    } else return;
+    this.deliver({ tenant: c.tenant, topic: c.topic, private: c.private, joins_json: JSON.stringify(joins), leaves_json: JSON.stringify(leaves), version: ++this.version, epoch: this.epoch, at: c.at });
+  }
+  async snapshot(c: PresenceChannel) {
+    return { state: toState(this.channels.get(channelId(c)) ?? new Map()), version: this.version, epoch: this.epoch };
+  }
+  async heartbeat() {
+    return this.epoch;
+  }
+}
+
+export function testGateway(clock = new ManualClock(), db: TenantDatabase | null = null, presence = new MemoryPresence()) {
   const databases: TenantDatabases = { get: () => db, close: async () => {} };
   const tenants = new MemoryTenants();
   const bus = new MemoryBus();
   const silent = new Writable({ write: (_c, _e, cb) => cb() });
   const gateway = new Gateway({
-    nodeId: 'node-a', tenants, bus, clock, databases, log: createLogger({ service: 'test', destination: silent }), metrics: noMetrics,
+    nodeId: 'node-a', tenants, bus, clock, databases, presence, log: createLogger({ service: 'test', destination: silent }), metrics: noMetrics,
     claimValidators: {}, channelErrorBackoffMs: 0,
   });
-  return { gateway, tenants, bus, clock };
+  presence.deliver = (d) => gateway.presence.receive(d);
+  return { gateway, tenants, bus, clock, presence };
 }

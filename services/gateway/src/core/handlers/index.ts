@@ -9,6 +9,7 @@ import { join } from './join.ts';
 import { leave } from './leave.ts';
 import { broadcast, userBroadcastPush } from './broadcast.ts';
 import { accessToken } from './access-token.ts';
+import { presence } from './presence.ts';
 
 export type ChannelHandler = (g: Gateway, channel: Channel, msg: Message) => void | Promise<void>;
 
@@ -16,6 +17,7 @@ const channelHandlers: Record<string, ChannelHandler> = {
   phx_leave: leave,
   broadcast,
   access_token: accessToken,
+  presence,
 };
 
 export async function dispatch(g: Gateway, conn: Connection, frame: string | Uint8Array): Promise<void> {

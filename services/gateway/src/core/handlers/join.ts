@@ -64,7 +64,7 @@ function accepted(g: Gateway, conn: Connection, msg: Message, channel: Channel, 
   const replayed = replays.get(channel);
   if (replayed) pushReplay(g, channel, replayed);
   scheduleExpiry(g, channel, channel.claims.exp as number);
-  if (channel.options.presenceEnabled) conn.push(channel, 'presence_state', {});
+  if (channel.options.presenceEnabled) void g.presence.enable(channel);
 }
 
 async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channel | JoinRefusal> {

@@ -1,0 +1,47 @@
+// PresenceBackend on Kafka and Redis: commands to realtime.presence.commands (keyed by channel, so
+// one presence-service instance owns a channel), snapshots and this node's liveness key in Redis,
+// and a reader of realtime.presence.events (each gateway in a group of its own, from the end).
+import { Redis } from 'ioredis';
+import type { Kafka } from '@realtime/kafka';
+import { createAvroProducer, followTopic, orderedBatches, recordKeys } from '@realtime/kafka';
+import { NODE_TTL_MS, presenceKeys, readSnapshot } from '@realtime/presence';
+import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
+import type { Logger } from '@realtime/log';
+import { ErrorCodes } from '@realtime/errors';
+import type { PresenceBackend } from '../ports.ts';
+
+export interface PresenceBackendOptions {
+  redisUrl: string;
+  commandsTopic: string;
+  eventsTopic: string;
+  nodeId: string;
+  log: Logger;
+  onDiff(diff: PresenceDiff): void;
+}
+
+export async function startPresenceBackend(kafka: Kafka, o: PresenceBackendOptions): Promise<PresenceBackend & { stop(): Promise<void> }> {
+  const redis = new Redis(o.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  redis.on('error', (err) => o.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: err.message }, 'redis connection error'));
+  await redis.connect().catch((err) => o.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: String(err) }, 'redis not reachable yet'));
+  const producer = createAvroProducer(kafka, { idempotent: true });
+  await producer.connect();
+  const send = orderedBatches((batch: PresenceCommand[]) =>
+    producer.send(o.commandsTopic, 'PresenceCommand', batch.map((c) => ({ key: recordKeys.channel(c.tenant, c.private, c.topic), value: c }))));
+  const events = await followTopic<PresenceDiff>(kafka, {
+    topic: o.eventsTopic, schema: 'PresenceDiff', groupId: `gateway-${o.nodeId}-presence`, fromBeginning: false, logger: o.log,
+    eachMessage: (_key, value) => void (value && o.onDiff(value)),
+  });
+  return {
+    send,
+    snapshot: (channel) => readSnapshot(redis, channel),
+    async heartbeat(node) {
+      const [, epoch] = await Promise.all([redis.set(presenceKeys.alive(node), '1', 'PX', NODE_TTL_MS), redis.get(presenceKeys.epoch)]);
+      return epoch ?? '';
+    },
+    async stop() {
+      await events.stop();
+      await producer.disconnect();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+// `presence` pushes (spec §5): {type:"presence", event:"track"|"untrack", payload}. Replies ok, or
+// an error for a non-map payload, an unknown event or a denied private write. Limits shut the
+// channel down with the reference's messages: 5 presence messages per 30 s per channel (tenant
+// override), the tenant's presence events per second, and the track size.
+import type { Message } from '@realtime/protocol';
+import { ErrorCodes } from '@realtime/errors';
+import type { Gateway } from '../gateway.ts';
+import { isObject, type Channel } from '../channel.ts';
+import { mayWrite } from '../channel-policies.ts';
+
+export async function presence(g: Gateway, channel: Channel, msg: Message): Promise<void> {
+  const { conn } = channel;
+  const reply = (status: 'ok' | 'error', response: object) => conn.reply(channel.topic, msg.joinRef, msg.ref, status, response);
+  const tenant = g.tenant(conn.tenantId);
+  if (!tenant) return;
+  const p = isObject(msg.payload) ? msg.payload : {};
+  const event = typeof p.event === 'string' ? p.event.toLowerCase() : '';
+  if (event !== 'track' && event !== 'untrack') return reply('error', {});
+
+  const now = g.deps.clock.now();
+  if (!channel.presence) await g.presence.enable(channel); // a track enables presence ([R+])
+  const state = channel.presence;
+  if (!state) return; // left meanwhile
+  const { clientPresenceMaxCalls, clientPresenceWindowMs, maxPresenceEventsPerSecond, maxPayloadSizeInKb } = tenant.limits;
+  state.calls = state.calls.filter((t) => now - t < clientPresenceWindowMs);
+  if (state.calls.length >= clientPresenceMaxCalls) return g.shutdownChannel(channel, 'Client presence rate limit exceeded');
+  state.calls.push(now);
+  if (!g.limits.tryEvent(`presence:${tenant.externalId}`, maxPresenceEventsPerSecond)) {
+    g.deps.log.info({ code: ErrorCodes.PresenceRateLimitReached, tenant: tenant.externalId }, 'presence rate limit');
+    return g.shutdownChannel(channel, 'Too many presence messages per second');
+  }
+
+  if (event === 'untrack') {
+    await g.presence.untrack(channel);
+    return reply('ok', {});
+  }
+  if (!isObject(p.payload)) return reply('error', { reason: 'Presence track payload must be a map' });
+  if (Buffer.byteLength(JSON.stringify(p.payload)) > maxPayloadSizeInKb * 1000) return g.shutdownChannel(channel, 'Track message size exceeded');
+  if (!(await mayWrite(g, channel, 'presence'))) return reply('error', {});
+  await g.presence.track(channel, p.payload);
+  reply('ok', {});
+}

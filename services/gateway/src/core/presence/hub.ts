@@ -1,0 +1,169 @@
+// Presence on one gateway (spec §5). The state lives in Redis, owned by presence-service; this hub
+// sends track/untrack commands, reads a snapshot when a channel enables presence, and relays the
+// diffs presence-service publishes to the local channels of that topic.
+//
+// Snapshot and diffs meet through versions: a channel registers for diffs first, buffers them
+// while the snapshot is read, and then passes on only diffs newer than the snapshot (a new Redis
+// epoch resets the count). Duplicated diffs are dropped the same way.
+//
+// Liveness: the hub renews this node's key every NODE_RENEW_MS; when the epoch it gets back
+// changes (Redis lost its data), it re-asserts every presence it tracks.
+import { NODE_RENEW_MS, type Snapshot } from '@realtime/presence';
+import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
+import type { Logger } from '@realtime/log';
+import { ErrorCodes } from '@realtime/errors';
+import type { Clock, PresenceBackend } from '../../ports.ts';
+import type { Channel } from '../channel.ts';
+import { channelKey } from '../registry.ts';
+import { newPhxRef } from './refs.ts';
+
+export interface Tracked {
+  key: string;
+  metaJson: string;
+  phxRef: string;
+}
+
+export interface ChannelPresence {
+  key: string;
+  tracked: Tracked | null;
+  ready: boolean;
+  buffer: PresenceDiff[];
+  version: number;
+  epoch: string;
+  /** Times of this channel's presence messages (client rate limit). */
+  calls: number[];
+}
+
+export interface HubDeps {
+  node: string;
+  backend: PresenceBackend;
+  clock: Clock;
+  log: Logger;
+  onDiff?: (delivered: number) => void;
+}
+
+export class PresenceHub {
+  readonly #d: HubDeps;
+  readonly #channels = new Map<string, Set<Channel>>();
+  readonly #tracking = new Set<Channel>();
+  #epoch: string | null = null;
+  #timer: { cancel(): void } | null = null;
+
+  constructor(deps: HubDeps) {
+    this.#d = deps;
+  }
+
+  /** Presence on for this channel: register for diffs, then send the snapshot as presence_state. */
+  async enable(channel: Channel): Promise<void> {
+    if (channel.presence) return;
+    const state: ChannelPresence = { key: channel.options.presenceKey || crypto.randomUUID(), tracked: null, ready: false, buffer: [], version: 0, epoch: '', calls: [] };
+    channel.presence = state;
+    let set = this.#channels.get(channel.key);
+    if (!set) this.#channels.set(channel.key, (set = new Set()));
+    set.add(channel);
+    let snapshot: Snapshot = { state: {}, version: 0, epoch: '' };
+    try {
+      snapshot = await this.#d.backend.snapshot({ tenant: channel.conn.tenantId, private: channel.options.private, topic: channel.subtopic });
+    } catch (err) {
+      this.#d.log.warn({ code: ErrorCodes.UnableToHandlePresence, tenant: channel.conn.tenantId, err: String(err) }, 'presence snapshot unavailable');
+    }
+    if (channel.presence !== state) return; // left meanwhile
+    state.version = snapshot.version;
+    state.epoch = snapshot.epoch;
+    state.ready = true;
+    if (readable(channel)) channel.conn.push(channel, 'presence_state', snapshot.state);
+    for (const diff of state.buffer.splice(0)) this.#deliver(channel, diff);
+  }
+
+  /** Tracks (or updates) the channel's presence. An identical re-track changes nothing. */
+  async track(channel: Channel, meta: Record<string, unknown>): Promise<void> {
+    const state = channel.presence!;
+    const metaJson = JSON.stringify(meta);
+    if (state.tracked && state.tracked.metaJson === metaJson) return;
+    state.tracked = { key: state.key, metaJson, phxRef: newPhxRef(this.#d.node) };
+    this.#tracking.add(channel);
+    await this.#d.backend.send(this.#command(channel, 'TRACK', state.tracked));
+  }
+
+  async untrack(channel: Channel): Promise<void> {
+    const state = channel.presence;
+    if (!state?.tracked) return;
+    state.tracked = null;
+    this.#tracking.delete(channel);
+    await this.#d.backend.send(this.#command(channel, 'UNTRACK', null));
+  }
+
+  /** The channel is gone (leave, close, shutdown): its presence leaves. */
+  remove(channel: Channel): void {
+    const state = channel.presence;
+    if (!state) return;
+    channel.presence = null;
+    const set = this.#channels.get(channel.key);
+    set?.delete(channel);
+    if (set?.size === 0) this.#channels.delete(channel.key);
+    if (state.tracked) {
+      this.#tracking.delete(channel);
+      this.#d.backend.send(this.#command(channel, 'UNTRACK', null)).catch((err) =>
+        this.#d.log.warn({ code: ErrorCodes.UnableToHandlePresence, tenant: channel.conn.tenantId, err: String(err) }, 'presence leave not sent'));
+    }
+  }
+
+  /** A diff from presence-service, for every local channel of its topic. */
+  receive(diff: PresenceDiff): void {
+    const set = this.#channels.get(channelKey(diff.tenant, diff.private, diff.topic));
+    if (!set) return;
+    let delivered = 0;
+    for (const channel of set) {
+      if (!channel.presence!.ready) channel.presence!.buffer.push(diff);
+      else if (this.#deliver(channel, diff)) delivered++;
+    }
+    this.#d.onDiff?.(delivered);
+  }
+
+  start(): void {
+    const beat = async () => {
+      try {
+        const epoch = await this.#d.backend.heartbeat(this.#d.node);
+        if (this.#epoch !== null && epoch !== '' && epoch !== this.#epoch) await this.#reassert();
+        if (epoch !== '') this.#epoch = epoch;
+      } catch (err) {
+        this.#d.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: String(err) }, 'presence heartbeat failed');
+      }
+      this.#timer = this.#d.clock.setTimeout(() => void beat(), NODE_RENEW_MS);
+    };
+    void beat();
+  }
+
+  stop(): void {
+    this.#timer?.cancel();
+  }
+
+  async #reassert(): Promise<void> {
+    this.#d.log.info({ presences: this.#tracking.size }, 'presence state lost: re-asserting');
+    await Promise.all([...this.#tracking].map((ch) => (ch.presence?.tracked ? this.#d.backend.send(this.#command(ch, 'REASSERT', ch.presence.tracked)) : undefined)));
+  }
+
+  #deliver(channel: Channel, diff: PresenceDiff): boolean {
+    const state = channel.presence!;
+    if (diff.epoch !== '') { // v1 writers: no version, no filtering
+      if (diff.epoch === state.epoch && diff.version <= state.version) return false; // in the snapshot, or seen
+      state.epoch = diff.epoch;
+      state.version = diff.version;
+    }
+    if (!readable(channel)) return false;
+    const payload = { joins: JSON.parse(diff.joins_json), leaves: JSON.parse(diff.leaves_json) };
+    channel.conn.send(channel.conn.wire.encode({ joinRef: null, ref: null, topic: channel.topic, event: 'presence_diff', payload }));
+    return true;
+  }
+
+  #command(channel: Channel, op: PresenceCommand['op'], tracked: Tracked | null): PresenceCommand {
+    return {
+      tenant: channel.conn.tenantId, topic: channel.subtopic, private: channel.options.private, op,
+      node: this.#d.node, connection_id: channel.conn.id, join_ref: channel.joinRef,
+      key: tracked?.key ?? null, meta_json: tracked?.metaJson ?? null, phx_ref: tracked?.phxRef ?? null, at: this.#d.clock.now(),
+    };
+  }
+}
+
+/** Private channels see presence only with the presence read policy (spec §7). */
+const readable = (channel: Channel) => !channel.options.private || channel.policies.read.has('presence');

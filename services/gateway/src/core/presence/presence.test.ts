@@ -1,0 +1,164 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SignJWT } from 'jose';
+import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../test-support.ts';
+
+const secret = tenant().jwtSecret!;
+let t: ReturnType<typeof testGateway>;
+let db: MemoryTenantDatabase;
+
+beforeEach(() => {
+  db = new MemoryTenantDatabase();
+  t = testGateway(undefined, db);
+  t.tenants.put(tenant({ limits: { ...tenant().limits, clientPresenceMaxCalls: 5, clientPresenceWindowMs: 30_000, maxPayloadSizeInKb: 1 } }));
+});
+
+async function client(claims: Record<string, unknown> = { role: 'anon' }) {
+  const exp = Math.floor(t.clock.now() / 1000) + 3600;
+  const token = await new SignJWT({ ...claims, exp }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
+  const socket = new MemorySocket(`s${Math.random()}`);
+  const conn = t.gateway.attach(socket, 'acme', '2.0.0', token, { ...claims, exp });
+  const send = async (frame: unknown[]) => {
+    await t.gateway.receive(conn, JSON.stringify(frame));
+    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+  };
+  const join = (topic = 'room', presence: Record<string, unknown> = { enabled: true }, extra: Record<string, unknown> = {}) =>
+    send(['1', '1', `realtime:${topic}`, 'phx_join', { config: { presence, ...extra }, access_token: token }]);
+  const track = (payload: unknown, ref = '5', topic = 'room') => send(['1', ref, `realtime:${topic}`, 'presence', { type: 'presence', event: 'track', payload }]);
+  const untrack = (topic = 'room') => send(['1', '6', `realtime:${topic}`, 'presence', { type: 'presence', event: 'untrack' }]);
+  const frames = (event: string) => (socket.json() as unknown[][]).filter((f) => f[3] === event);
+  return { socket, send, join, track, untrack, frames, conn };
+}
+
+const metasOf = (x: unknown, key: string) => (x as Record<string, { metas: Array<Record<string, unknown>> }>)[key]?.metas ?? [];
+
+describe('presence', () => {
+  it('sends presence_state after the join reply, then diffs of tracks to every subscriber', async () => {
+    const a = await client();
+    const b = await client();
+    await a.join('room', { enabled: true, key: 'alice' });
+    await b.join('room', { enabled: true, key: 'bob' });
+    expect((a.socket.json() as unknown[][]).map((f) => f[3])).toEqual(['phx_reply', 'presence_state']);
+    expect(a.frames('presence_state')[0]).toEqual(['1', null, 'realtime:room', 'presence_state', {}]);
+    await a.track({ status: 'online' });
+    expect(a.socket.json().find((f) => (f as unknown[])[1] === '5')).toEqual(['1', '5', 'realtime:room', 'phx_reply', { status: 'ok', response: {} }]);
+    for (const c of [a, b]) {
+      const [diff] = c.frames('presence_diff');
+      expect(diff![0]).toBeNull();
+      const { joins, leaves } = diff![4] as { joins: unknown; leaves: unknown };
+      expect(metasOf(joins, 'alice')).toEqual([{ status: 'online', phx_ref: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/) }]);
+      expect(leaves).toEqual({});
+    }
+  });
+
+  it('gives a late joiner the current state, and one diff for an update', async () => {
+    const a = await client();
+    await a.join('room', { enabled: true, key: 'alice' });
+    await a.track({ v: 1 });
+    const late = await client();
+    await late.join('room', { enabled: true });
+    const state = late.frames('presence_state')[0]![4];
+    const [first] = metasOf(state, 'alice');
+    expect(first).toMatchObject({ v: 1 });
+    await a.track({ v: 2 });
+    const diffs = late.frames('presence_diff');
+    expect(diffs).toHaveLength(1);
+    const { joins, leaves } = diffs[0]![4] as { joins: unknown; leaves: unknown };
+    expect(metasOf(joins, 'alice')).toEqual([{ v: 2, phx_ref: expect.any(String), phx_ref_prev: first!.phx_ref }]);
+    expect(metasOf(leaves, 'alice')).toEqual([first]);
+  });
+
+  it('ignores an identical re-track, and sends leaves on untrack and on leaving the channel', async () => {
+    const a = await client();
+    const b = await client();
+    await a.join('room', { enabled: true, key: 'alice' });
+    await b.join('room', { enabled: true, key: 'bob' });
+    await a.track({ v: 1 });
+    await a.track({ v: 1 }, '7');
+    expect(b.frames('presence_diff')).toHaveLength(1);
+    await a.untrack();
+    await b.track({ v: 9 });
+    await b.send(['1', '8', 'realtime:room', 'phx_leave', {}]);
+    const diffs = a.frames('presence_diff').map((f) => f[4] as { joins: object; leaves: object });
+    expect(diffs.map((d) => [Object.keys(d.joins), Object.keys(d.leaves)])).toEqual([[['alice'], []], [[], ['alice']], [['bob'], []], [[], ['bob']]]);
+  });
+
+  it('uses a fresh key per join when none is configured', async () => {
+    const a = await client();
+    await a.join('room', { enabled: true });
+    await a.track({});
+    const key = Object.keys((a.frames('presence_diff')[0]![4] as { joins: object }).joins)[0];
+    expect(key).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('drops diffs already contained in the snapshot or seen twice', async () => {
+    const a = await client();
+    await a.join('room', { enabled: true });
+    const diff = { tenant: 'acme', topic: 'room', private: false, joins_json: '{"x":{"metas":[{"phx_ref":"r"}]}}', leaves_json: '{}', at: 0 };
+    t.gateway.presence.receive({ ...diff, version: t.presence.version, epoch: t.presence.epoch }); // the snapshot had it
+    t.gateway.presence.receive({ ...diff, version: t.presence.version + 1, epoch: t.presence.epoch });
+    t.gateway.presence.receive({ ...diff, version: t.presence.version + 1, epoch: t.presence.epoch }); // duplicate
+    t.gateway.presence.receive({ ...diff, version: 1, epoch: 'e2' }); // Redis lost its data: a new count
+    expect(a.frames('presence_diff')).toHaveLength(2);
+  });
+
+  it('shuts the channel down on the 6th presence message in the window', async () => {
+    const a = await client();
+    await a.join('room', { enabled: true });
+    for (let i = 0; i < 5; i++) await a.track({ i }, `r${i}`);
+    await a.track({ i: 5 }, 'r5');
+    expect(a.socket.json().slice(-2)).toEqual([
+      ['1', null, 'realtime:room', 'system', { extension: 'system', status: 'error', message: 'Client presence rate limit exceeded', channel: 'room' }],
+      ['1', '1', 'realtime:room', 'phx_close', {}],
+    ]);
+  });
+
+  it('shuts the channel down for an oversized track; refuses non-map payloads and unknown events', async () => {
+    const a = await client();
+    await a.join('room', { enabled: true });
+    await a.send(['1', '3', 'realtime:room', 'presence', { type: 'presence', event: 'jump' }]);
+    await a.track('not a map', '4');
+    expect(a.socket.json().slice(-2)).toEqual([
+      ['1', '3', 'realtime:room', 'phx_reply', { status: 'error', response: {} }],
+      ['1', '4', 'realtime:room', 'phx_reply', { status: 'error', response: { reason: 'Presence track payload must be a map' } }],
+    ]);
+    await a.track({ big: 'x'.repeat(2000) }, '5');
+    expect((a.socket.json().at(-2) as unknown[])[4]).toMatchObject({ message: 'Track message size exceeded' });
+  });
+
+  it('enables presence on the first track when the join did not', async () => {
+    const a = await client();
+    await a.join('room', { enabled: false });
+    expect(a.frames('presence_state')).toHaveLength(0);
+    await a.track({ v: 1 });
+    expect(a.frames('presence_state')).toHaveLength(1);
+  });
+
+  it('on private channels needs presence read for state and diffs, and presence write to track', async () => {
+    db.readPolicy = (_topic, who, ext) => ext === 'broadcast' || who.claims.sub === 'reader';
+    db.writePolicy = (_topic, who, ext) => ext === 'presence' && who.claims.sub === 'reader';
+    const reader = await client({ role: 'authenticated', sub: 'reader' });
+    const other = await client({ role: 'authenticated', sub: 'other' });
+    await reader.join('room', { enabled: true }, { private: true });
+    await other.join('room', { enabled: true }, { private: true });
+    await other.track({ v: 1 }, '9');
+    expect(other.socket.json().at(-1)).toEqual(['1', '9', 'realtime:room', 'phx_reply', { status: 'error', response: {} }]);
+    await reader.track({ v: 2 });
+    expect(reader.frames('presence_state')).toHaveLength(1);
+    expect(reader.frames('presence_diff')).toHaveLength(1);
+    expect(other.frames('presence_state')).toHaveLength(0);
+    expect(other.frames('presence_diff')).toHaveLength(0);
+  });
+
+  it('re-asserts tracked presences when the Redis epoch changes', async () => {
+    const a = await client();
+    await a.join('room', { enabled: true });
+    await a.track({ v: 1 });
+    t.gateway.presence.start();
+    await new Promise((r) => setTimeout(r, 0));
+    t.presence.epoch = 'e2';
+    t.clock.advance(2000);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(t.presence.commands.map((c) => c.op)).toEqual(['TRACK', 'REASSERT']);
+    t.gateway.presence.stop();
+  });
+});
