@@ -9,6 +9,9 @@ import { classifyReplicationError } from './adapters/pg-errors.ts';
 import { TenantStream } from './core/tenant-stream.ts';
 import type { ChangeSink } from './ports.ts';
 
+/** How long a hand-over waits for in-flight publishes before releasing the slot anyway. */
+const DRAIN_MAX_MS = 10_000;
+
 export interface TenantReplicationOptions {
   tenant: string;
   connectionString: string;
@@ -49,12 +52,16 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
         onErrors: (errors) => log.error({ code: ErrorCodes.PoolingReplicationError, errors: errors.map((e) => e.code) }, 'WAL messages not understood'),
         onFatal: (err) => wake(err),
       });
-      const started = await source.start((_lsn, bytes) => stream.receive(bytes), (err) => wake(err)).then(() => true, (err: unknown) => (wake(err), false));
+      // After stop() nothing new goes in: the next owner replays it from the slot.
+      const started = await source.start((_lsn, bytes) => (stopped ? undefined : stream.receive(bytes)), (err) => wake(err)).then(() => true, (err: unknown) => (wake(err), false));
       if (started) {
         state.connected = true;
         markReady();
       }
       const err = await ended;
+      // A hand-over (stop) lets in-flight publishes land before the slot is released, so the next
+      // owner's first events can never overtake this owner's last ones in realtime.cdc.
+      if (stopped) await Promise.race([stream.drain(), new Promise((r) => setTimeout(r, DRAIN_MAX_MS))]);
       state.connected = false;
       await source.stop().catch(() => {});
       if (stopped) break;
