@@ -1,0 +1,88 @@
+// Builds the ratelimiter: the two compacted tables (tenants' maxima, decisions already published),
+// the consumer group on realtime.usage feeding the core, a tick that lifts and refreshes decisions
+// when no report comes, the outbox to realtime.limits, and a small HTTP server for /healthcheck
+// and /metrics. Tables load before the group is joined, so the first decisions see both.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@realtime/log';
+import { ErrorCodes, errorCodeOf } from '@realtime/errors';
+import { createRegistry, scrape } from '@realtime/metrics';
+import { createAvroProducer, createKafka, ensureTopics, topicNames } from '@realtime/kafka';
+import type { RatelimiterConfig } from './config.ts';
+import { Aggregator, type Emitted, type Timing } from './core/aggregate.ts';
+import { DecisionOutbox } from './outbox.ts';
+import { createKafkaDecisionSink } from './adapters/kafka-decision-sink.ts';
+import { readLimitDecisions, readTenantMaxima } from './adapters/kafka-tables.ts';
+import { consumeUsage } from './adapters/kafka-usage-consumer.ts';
+import { promRatelimiterMetrics } from './adapters/prom-metrics.ts';
+
+/** How often idle tenants are re-evaluated: bounds the refresh period to refreshMs + TICK_MS. */
+const TICK_MS = 200;
+
+export async function start(config: RatelimiterConfig, { log, timing }: { log: Logger; timing?: Partial<Timing> }) {
+  const registry = createRegistry('ratelimiter');
+  const metrics = promRatelimiterMetrics(registry);
+  const topics = topicNames(config.topicPrefix);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ratelimiter', logger: log });
+  await ensureTopics(kafka, config.topicPrefix);
+  const producer = createAvroProducer(kafka, { idempotent: true });
+  await producer.connect();
+
+  const core = new Aggregator(timing);
+  const outbox = new DecisionOutbox({
+    sink: createKafkaDecisionSink(producer, topics.limits),
+    onError: (err, records) => {
+      metrics.publishFailed();
+      log.error({ code: errorCodeOf(err) ?? ErrorCodes.KafkaPublishFailed, records, err: String(err) }, 'publishing limit decisions failed; retrying');
+    },
+  });
+  const emit = (records: Emitted[]) => {
+    for (const r of records) {
+      if (r.kind !== 'change' || !r.decision) continue;
+      const { tenant, limit, throttled, rate, max } = r.decision;
+      metrics.decision(r.limit, throttled);
+      log.info({ tenant, limit, throttled, rate, max }, throttled ? 'tenant throttled' : 'tenant throttle lifted');
+    }
+    outbox.push(records);
+  };
+
+  const decisions = await readLimitDecisions(kafka, { topic: topics.limits, log, onDecision: (t, l, d) => core.observe(t, l, d) });
+  const tenants = await readTenantMaxima(kafka, { topic: topics.tenants, log, onTenant: (t, m) => core.setTenant(t, m) });
+  let fatal: Error | undefined;
+  const usage = await consumeUsage(kafka, {
+    topic: topics.usage, groupId: config.groupId, log,
+    onReport: (report) => {
+      const { outcome, emitted } = core.report(report, Date.now());
+      metrics.report(outcome);
+      emit(emitted);
+    },
+    onAssigned: () => core.assigned(Date.now()),
+    onFatal: (err) => {
+      fatal = err;
+      log.error({ code: errorCodeOf(err) ?? ErrorCodes.UnknownError, err: String(err) }, 'usage consumer stopped; /healthcheck now fails');
+    },
+  });
+  const ticker = setInterval(() => emit(core.tick(Date.now(), usage.owns)), TICK_MS);
+
+  const server = createServer(async (req, res) => {
+    if (req.url === '/healthcheck') return void res.writeHead(fatal ? 503 : 200, { 'content-type': 'text/plain' }).end(fatal ? 'consumer stopped' : 'ok');
+    if (req.url === '/metrics') {
+      const result = await scrape(registry, req.headers.authorization, config.metricsJwtSecret);
+      return void (result ? res.writeHead(200, { 'content-type': result.contentType }).end(result.body) : res.writeHead(403).end());
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.listenPort, resolve));
+  log.info({ port: (server.address() as AddressInfo).port }, 'ratelimiter listening');
+  return {
+    address: { port: (server.address() as AddressInfo).port },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await usage.stop();
+      clearInterval(ticker);
+      await outbox.close();
+      await Promise.all([decisions.stop(), tenants.stop()]);
+      await producer.disconnect();
+    },
+  };
+}
