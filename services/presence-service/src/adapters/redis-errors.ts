@@ -1,0 +1,15 @@
+// ioredis errors become catalog codes here, once (style.md §5). Connection trouble, timeouts and a
+// server that is loading, failing over or read-only are RedisUnavailable (retry later); any other
+// error reply means our commands are wrong for the data (e.g. WRONGTYPE): not worth retrying.
+import { ErrorCodes, RealtimeError } from '@realtime/errors';
+
+const TRANSIENT_REPLIES = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOREPLICAS)\b/;
+
+export function toRedisError(err: unknown, message: string, details?: Record<string, unknown>): RealtimeError {
+  if (err instanceof RealtimeError) return err;
+  const e = err as { name?: string; message?: string };
+  const reason = e?.message ?? String(err);
+  const reply = e?.name === 'ReplyError';
+  if (reply && !TRANSIENT_REPLIES.test(reason)) return new RealtimeError(ErrorCodes.UnknownError, `${message}: ${reason}`, { cause: err, details });
+  return new RealtimeError(ErrorCodes.RedisUnavailable, `${message}: ${reason}`, { cause: err, details, retryable: true });
+}

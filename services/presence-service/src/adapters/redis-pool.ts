@@ -1,0 +1,49 @@
+// A few dedicated Redis connections. WATCH belongs to a connection, so each optimistic transaction
+// (WATCH … MULTI/EXEC) holds one connection to itself while channels are applied concurrently.
+import { Redis } from 'ioredis';
+import { ErrorCodes } from '@realtime/errors';
+import type { Logger } from '@realtime/log';
+
+export interface RedisPool {
+  use<T>(fn: (conn: Redis) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export function createRedisPool(url: string, size: number, log: Logger): RedisPool {
+  const all = Array.from({ length: Math.max(1, size) }, () => connect(url, log));
+  const free = [...all];
+  const waiting: ((conn: Redis) => void)[] = [];
+  const release = (conn: Redis) => {
+    const next = waiting.shift();
+    if (next) next(conn);
+    else free.push(conn);
+  };
+  return {
+    async use(fn) {
+      const conn = free.pop() ?? (await new Promise<Redis>((resolve) => waiting.push(resolve)));
+      try {
+        return await fn(conn);
+      } finally {
+        release(conn);
+      }
+    },
+    async close() {
+      await Promise.all(all.map((c) => c.quit().catch(() => c.disconnect())));
+    },
+  };
+}
+
+/**
+ * A client that fails a command after a few reconnect attempts instead of queueing it for long.
+ * Errors are logged once per outage, not on every reconnect attempt.
+ */
+export function connect(url: string, log: Logger): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+  let down = false;
+  redis.on('ready', () => void (down = false));
+  redis.on('error', (err) => {
+    if (!down) log.warn({ code: ErrorCodes.RedisUnavailable, err: String(err) }, 'redis connection error; reconnecting');
+    down = true;
+  });
+  return redis;
+}

@@ -1,0 +1,67 @@
+// Builds presence-service: the Redis store and node registry, the Kafka sinks, the consumer group on
+// realtime.presence.commands that feeds the processor, the gateway liveness monitor, and a small
+// HTTP server for /healthcheck and /metrics.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '@realtime/log';
+import { ErrorCodes, errorCodeOf } from '@realtime/errors';
+import { createRegistry, scrape } from '@realtime/metrics';
+import { createAvroProducer, createKafka, ensureTopics, topicNames } from '@realtime/kafka';
+import type { PresenceConfig } from './config.ts';
+import { createProcessor } from './processor.ts';
+import { createNodeMonitor } from './monitor.ts';
+import { consumeCommands } from './adapters/kafka-command-consumer.ts';
+import { createKafkaSinks } from './adapters/kafka-sinks.ts';
+import { promPresenceMetrics } from './adapters/prom-metrics.ts';
+import { connect, createRedisPool } from './adapters/redis-pool.ts';
+import { createRedisPresenceStore } from './adapters/redis-presence-store.ts';
+import { createRedisNodeRegistry } from './adapters/redis-node-registry.ts';
+
+export async function start(config: PresenceConfig, { log }: { log: Logger }) {
+  const registry = createRegistry('presence-service');
+  const metrics = promPresenceMetrics(registry);
+  const topics = topicNames(config.topicPrefix);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'presence-service', logger: log });
+  await ensureTopics(kafka, config.topicPrefix);
+  const producer = createAvroProducer(kafka, { idempotent: true });
+  await producer.connect();
+  const redis = connect(config.redisUrl, log);
+  const pool = createRedisPool(config.redisUrl, config.concurrency, log);
+  const nodes = createRedisNodeRegistry(redis, log);
+  await nodes.ensureEpoch();
+
+  const sinks = createKafkaSinks(producer, topics);
+  const processBatch = createProcessor({ store: createRedisPresenceStore(pool), diffs: sinks.diffs, metrics, log });
+  let fatal: Error | undefined;
+  const consumer = await consumeCommands(kafka, {
+    topic: topics.presenceCommands, groupId: config.groupId, log, onBatch: processBatch,
+    onFatal: (err) => {
+      fatal = err;
+      log.error({ code: errorCodeOf(err) ?? ErrorCodes.UnknownError, err: String(err) }, 'presence command consumer stopped; /healthcheck now fails');
+    },
+  });
+  const monitor = createNodeMonitor({ registry: nodes, commands: sinks.commands, metrics, log });
+  monitor.start();
+
+  const server = createServer(async (req, res) => {
+    if (req.url === '/healthcheck') return void res.writeHead(fatal ? 503 : 200, { 'content-type': 'text/plain' }).end(fatal ? 'consumer stopped' : 'ok');
+    if (req.url === '/metrics') {
+      const result = await scrape(registry, req.headers.authorization, config.metricsJwtSecret);
+      return void (result ? res.writeHead(200, { 'content-type': result.contentType }).end(result.body) : res.writeHead(403).end());
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.listenPort, resolve));
+  log.info({ port: (server.address() as AddressInfo).port }, 'presence-service listening');
+  return {
+    address: { port: (server.address() as AddressInfo).port },
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await monitor.stop();
+      await consumer.stop();
+      await producer.disconnect();
+      await pool.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

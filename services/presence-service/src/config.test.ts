@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@realtime/config';
+import { presenceConfig } from './config.ts';
+
+describe('presence-service config', () => {
+  it('has defaults for everything', () => {
+    const { config, warnings } = presenceConfig.load({});
+    expect(config).toEqual({
+      listenPort: 4020, kafkaBrokers: ['localhost:9092'], topicPrefix: 'realtime.', redisUrl: 'redis://localhost:6379',
+      groupId: 'presence-service', concurrency: 16, metricsJwtSecret: '', logLevel: 'info',
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it('rejects a bad concurrency and warns about unknown PRESENCE_ variables', () => {
+    expect(() => presenceConfig.load({ PRESENCE_CONCURRENCY: '0' })).toThrow(ConfigError);
+    expect(presenceConfig.load({ PRESENCE_PORT: '1' }).warnings).toEqual(['unknown variable PRESENCE_PORT (prefix of presence-service); ignored']);
+  });
+});

@@ -1,0 +1,20 @@
+// presence-service settings. Liveness timings are not settings: gateways and this service must
+// agree on them, so they live in @realtime/presence.
+import { defineConfig, env, setting, z } from '@realtime/config';
+
+export const presenceConfig = defineConfig({
+  service: 'presence-service',
+  prefixes: ['PRESENCE_'],
+  settings: {
+    listenPort: setting('PRESENCE_LISTEN_PORT', env.port(4020), 'HTTP port for /healthcheck and /metrics'),
+    kafkaBrokers: setting('KAFKA_BROKERS', env.list('localhost:9092'), 'Kafka bootstrap servers, comma-separated'),
+    topicPrefix: setting('KAFKA_TOPIC_PREFIX', env.str('realtime.'), 'Prefix of every Kafka topic name'),
+    redisUrl: setting('REDIS_URL', env.str('redis://localhost:6379'), 'Redis holding presence state and gateway liveness (one server: a channel\'s keys are written in one MULTI)'),
+    groupId: setting('PRESENCE_GROUP_ID', env.str('presence-service'), 'Consumer group on realtime.presence.commands, shared by every instance: a channel\'s partition has one owner'),
+    concurrency: setting('PRESENCE_CONCURRENCY', z.coerce.number().int().min(1).max(256).default(16), 'Channels applied at once, each on its own Redis connection (WATCH/MULTI)'),
+    metricsJwtSecret: setting('METRICS_JWT_SECRET', env.str(''), 'Secret of the Bearer JWT that /metrics requires (empty: /metrics always 403)', { secret: true }),
+    logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
+  },
+});
+
+export type PresenceConfig = ReturnType<typeof presenceConfig.load>['config'];

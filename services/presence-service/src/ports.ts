@@ -1,0 +1,45 @@
+// What presence-service needs from outside. Only adapters/ know ioredis and kafkajs.
+import type { PresenceChannel } from '@realtime/presence';
+import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
+import type { Position } from './core/step.ts';
+
+export type ApplyOutcome =
+  | { kind: 'applied' | 'unchanged' | 'skipped' | 'republished'; diff: PresenceDiff | null }
+  | { kind: 'ignored'; diff: null; reason: string };
+
+/** Channel state in Redis; presence-service is its only writer. */
+export interface PresenceStore {
+  /**
+   * Applies `cmd`, consumed at `at`, exactly once: the state change, version, position and diff
+   * are one transaction. Returns the diff to publish: a new one, the stored one again when `at`
+   * is the last applied position, or null.
+   */
+  apply(cmd: PresenceCommand, at: Position): Promise<ApplyOutcome>;
+}
+
+/** realtime.presence.events. Resolves once Kafka acknowledged every diff (acks=all). */
+export interface DiffSink {
+  publish(diffs: PresenceDiff[]): Promise<void>;
+}
+
+/** realtime.presence.commands, keyed by channel so the channel's owner applies them in order. */
+export interface CommandSink {
+  send(commands: PresenceCommand[]): Promise<void>;
+}
+
+/** Gateway liveness as the gateways record it in Redis. */
+export interface NodeRegistry {
+  /** SET epoch NX: a Redis that lost its data gets a new identity. */
+  ensureEpoch(): Promise<void>;
+  /** Nodes with members somewhere whose liveness key has expired. */
+  deadNodes(): Promise<string[]>;
+  channelsOf(node: string): Promise<PresenceChannel[]>;
+  /** Drops the node from the node set if it has no channel left (atomically). */
+  forgetIfIdle(node: string): Promise<void>;
+}
+
+export interface PresenceMetrics {
+  commands: { inc(n?: number): void };
+  diffs: { inc(n?: number): void };
+  nodesDown: { inc(n?: number): void };
+}

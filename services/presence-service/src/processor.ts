@@ -1,0 +1,47 @@
+// Applies a consumed batch of one partition, round by round (core/rounds.ts): the round's commands
+// go to the store concurrently (distinct channels), then their diffs to Kafka in one send, and only
+// then is the batch's done prefix marked for commit. A failure throws before anything later is
+// marked: the consumer restarts from the committed offset and the store makes replays harmless.
+import { channelId } from '@realtime/presence';
+import type { PresenceCommand } from '@realtime/schemas';
+import { ErrorCodes } from '@realtime/errors';
+import type { Logger } from '@realtime/log';
+import { planRounds } from './core/rounds.ts';
+import type { Position } from './core/step.ts';
+import type { DiffSink, PresenceMetrics, PresenceStore } from './ports.ts';
+
+export interface Consumed {
+  command: PresenceCommand;
+  at: Position;
+}
+
+export interface BatchControl {
+  /** False once the partition is revoked or the consumer stops: no further round starts. */
+  active(): boolean;
+  /** Every command up to and including `offset` is applied and its diff published. */
+  done(offset: string): void;
+  heartbeat(): Promise<void>;
+}
+
+export function createProcessor(deps: { store: PresenceStore; diffs: DiffSink; metrics: PresenceMetrics; log: Logger }) {
+  /** Resolves true when the whole batch was processed, false when it stopped early. */
+  return async function processBatch(items: Consumed[], control: BatchControl): Promise<boolean> {
+    const keys = items.map(({ command: c }) => channelId({ tenant: c.tenant, private: c.private, topic: c.topic }));
+    for (const round of planRounds(keys)) {
+      if (!control.active()) return false;
+      const outcomes = await Promise.all(round.indices.map((i) => deps.store.apply(items[i]!.command, items[i]!.at)));
+      outcomes.forEach((o, n) => {
+        if (o.kind !== 'ignored') return;
+        const { tenant, topic, op } = items[round.indices[n]!]!.command;
+        deps.log.warn({ code: ErrorCodes.UnableToHandlePresence, tenant, topic, op, reason: o.reason }, 'presence command ignored');
+      });
+      const diffs = outcomes.flatMap((o) => (o.diff ? [o.diff] : []));
+      await deps.diffs.publish(diffs);
+      deps.metrics.commands.inc(round.indices.length);
+      if (diffs.length > 0) deps.metrics.diffs.inc(diffs.length);
+      if (round.doneThrough >= 0) control.done(items[round.doneThrough]!.at.offset);
+      await control.heartbeat();
+    }
+    return true;
+  };
+}
