@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 export const repoRoot = join(import.meta.dirname, '../../..');
 
-export type ServiceName = 'gateway' | 'tenant-admin' | 'ingest-cdc' | 'presence-service';
+export type ServiceName = 'gateway' | 'tenant-admin' | 'ingest-cdc' | 'presence-service' | 'ratelimiter';
 
 export interface ServiceProcess {
   name: ServiceName;
