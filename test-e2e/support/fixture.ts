@@ -15,9 +15,9 @@ export interface TenantInfo {
   dbUrl: string;
 }
 
-export async function startE2eStack(options: Omit<StackOptions, 'infra'> = {}): Promise<Stack> {
-  const infra = inject('infra');
-  return startStack({ infra, gateways: 2, ...options });
+export async function startE2eStack(options: Omit<StackOptions, 'infra'> & { infra?: Partial<StackOptions['infra']> } = {}): Promise<Stack> {
+  const { infra: override, ...rest } = options;
+  return startStack({ gateways: 2, ...rest, infra: { ...inject('infra'), ...override } });
 }
 
 export function adminToken(stack: Stack): Promise<string> {
@@ -109,10 +109,10 @@ export interface TenantStack {
 }
 
 /** beforeAll/afterAll of a test file: a stack, one tenant made through the API, its anon key. */
-export function useTenantStack(options: { gateways?: number; tenant?: Record<string, unknown>; ingestCdc?: boolean } = {}): TenantStack {
+export function useTenantStack(options: { gateways?: number; tenant?: Record<string, unknown>; ingestCdc?: boolean; presence?: boolean } = {}): TenantStack {
   const ctx = { port: (i = 0) => ctx.stack.gateways[i]!.port } as TenantStack;
   beforeAll(async () => {
-    ctx.stack = await startE2eStack({ gateways: options.gateways ?? 2, ingestCdc: options.ingestCdc ?? false });
+    ctx.stack = await startE2eStack({ gateways: options.gateways ?? 2, ingestCdc: options.ingestCdc ?? false, presence: options.presence ?? false });
     ctx.tenant = await createTenant(ctx.stack, options.tenant);
     ctx.key = await token(ctx.tenant.jwtSecret);
   });

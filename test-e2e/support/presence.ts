@@ -3,9 +3,11 @@
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { client, subscribed } from './fixture.ts';
 
-export async function presenceChannel(port: number, tenant: string, key: string, topic: string, presenceKey = ''): Promise<RealtimeChannel> {
+/** `setup` adds callbacks: realtime-js refuses presence callbacks after subscribe(). */
+export async function presenceChannel(port: number, tenant: string, key: string, topic: string, presenceKey = '', setup?: (c: RealtimeChannel) => void): Promise<RealtimeChannel> {
   const channel = client(port, tenant, key).channel(topic, { config: { presence: { key: presenceKey } } });
   channel.on('presence', { event: 'sync' }, () => {});
+  setup?.(channel);
   await subscribed(channel);
   return channel;
 }

@@ -8,6 +8,8 @@ import { startService, type ServiceProcess } from './services.ts';
 export interface StackInfra {
   kafkaBrokers: string[];
   pgUrl: string;
+  /** Presence state (gateways read snapshots, presence-service writes). */
+  redisUrl?: string;
 }
 
 export interface StackOptions {
@@ -21,12 +23,17 @@ export interface StackOptions {
   adminPort?: number;
   /** Also run an ingest-cdc worker. */
   ingestCdc?: boolean;
+  /** Also run presence-service (needs infra.redisUrl). */
+  presence?: boolean;
 }
 
 export interface Stack {
   admin: ServiceProcess;
   gateways: ServiceProcess[];
   ingestCdc: ServiceProcess | null;
+  presence: ServiceProcess | null;
+  /** Starts another presence-service instance of this stack (e.g. after a kill). */
+  startPresence(): Promise<ServiceProcess>;
   /** Starts another ingest-cdc worker of this stack (e.g. after a kill). */
   startIngestCdc(): Promise<ServiceProcess>;
   apiJwtSecret: string;
@@ -66,6 +73,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     DB_ENC_KEY: dbEncKey,
     METRICS_JWT_SECRET: metricsJwtSecret,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    ...(options.infra.redisUrl ? { REDIS_URL: options.infra.redisUrl } : {}),
   };
   const admin = await startService('tenant-admin', { ...env, API_JWT_SECRET: apiJwtSecret, CONTROL_DB_URL: controlDbUrl, OUTBOX_POLL_MS: '200' }, 'TENANT_ADMIN_LISTEN_PORT', options.adminPort);
   const gateways: ServiceProcess[] = [];
@@ -80,14 +88,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   }
   const workers: ServiceProcess[] = [];
   const startIngestCdc = async () => {
-    const worker = await startService('ingest-cdc', { ...env, SLOT_NAME_SUFFIX: name.toLowerCase() }, 'INGEST_CDC_LISTEN_PORT');
+    // Consumer groups per stack: kafkajs assigns a group's partitions across every topic its members
+    // follow, so stacks with different topic prefixes must not share a group.
+    const worker = await startService('ingest-cdc', { ...env, SLOT_NAME_SUFFIX: name.toLowerCase(), INGEST_CDC_GROUP_ID: `${name}-ingest-cdc` }, 'INGEST_CDC_LISTEN_PORT');
     workers.push(worker);
     return worker;
   };
   let ingestCdc: ServiceProcess | null = null;
   if (options.ingestCdc) ingestCdc = await startIngestCdc();
+  const startPresence = async () => {
+    const service = await startService('presence-service', { ...env, PRESENCE_GROUP_ID: `${name}-presence-service` }, 'PRESENCE_LISTEN_PORT');
+    workers.push(service);
+    return service;
+  };
+  let presence: ServiceProcess | null = null;
+  if (options.presence) presence = await startPresence();
   return {
-    admin, gateways, ingestCdc, startIngestCdc, apiJwtSecret, dbEncKey, metricsJwtSecret, topicPrefix, controlDbUrl, env,
+    admin, gateways, ingestCdc, startIngestCdc, presence, startPresence, apiJwtSecret, dbEncKey, metricsJwtSecret, topicPrefix, controlDbUrl, env,
     stop: async () => void (await Promise.all([...gateways, admin, ...workers].map((s) => s.stop()))),
   };
 }

@@ -124,7 +124,10 @@ export class PresenceHub {
     const beat = async () => {
       try {
         const epoch = await this.#d.backend.heartbeat(this.#d.node);
-        if (this.#epoch !== null && epoch !== '' && epoch !== this.#epoch) await this.#reassert();
+        // Any epoch not seen before while tracking (also the first one: it may be a Redis that came
+        // back empty before this node ever saw the old epoch) means re-assert; identical re-asserts
+        // change nothing.
+        if (epoch !== '' && epoch !== this.#epoch && this.#tracking.size > 0) await this.#reassert();
         if (epoch !== '') this.#epoch = epoch;
       } catch (err) {
         this.#d.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: String(err) }, 'presence heartbeat failed');
