@@ -30,8 +30,8 @@ const [kafka, postgres, redis] = await Promise.all([
   startRedis(),
 ]);
 const infra = { kafkaBrokers: kafka.brokers, pgUrl: postgres.url, redisUrl: redis.url };
-print('starting tenant-admin, ingest-cdc, presence-service and two gateways …');
-const stack = await startStack({ infra, gateways: 2, ingestCdc: true, presence: true, name: 'local', apiJwtSecret: API_JWT_SECRET, dbEncKey: DB_ENC_KEY, gatewayEnv: { CONNECT_ERROR_BACKOFF_MS: '2000', CHANNEL_ERROR_BACKOFF_MS: '5000' } });
+print('starting tenant-admin, ingest-cdc, presence-service, the ratelimiter and two gateways …');
+const stack = await startStack({ infra, gateways: 2, ingestCdc: true, presence: true, ratelimiter: true, name: 'local', apiJwtSecret: API_JWT_SECRET, dbEncKey: DB_ENC_KEY, gatewayEnv: { CONNECT_ERROR_BACKOFF_MS: '2000', CHANNEL_ERROR_BACKOFF_MS: '5000' } });
 
 const sign = (secret: string, claims: Record<string, unknown>, exp: string) =>
   new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime(exp).sign(new TextEncoder().encode(secret));

@@ -25,6 +25,8 @@ export interface StackOptions {
   ingestCdc?: boolean;
   /** Also run presence-service (needs infra.redisUrl). */
   presence?: boolean;
+  /** Also run the ratelimiter. */
+  ratelimiter?: boolean;
 }
 
 export interface Stack {
@@ -32,6 +34,7 @@ export interface Stack {
   gateways: ServiceProcess[];
   ingestCdc: ServiceProcess | null;
   presence: ServiceProcess | null;
+  ratelimiter: ServiceProcess | null;
   /** Starts another presence-service instance of this stack (e.g. after a kill). */
   startPresence(): Promise<ServiceProcess>;
   /** Starts another ingest-cdc worker of this stack (e.g. after a kill). */
@@ -103,8 +106,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   let presence: ServiceProcess | null = null;
   if (options.presence) presence = await startPresence();
+  let ratelimiter: ServiceProcess | null = null;
+  if (options.ratelimiter) {
+    ratelimiter = await startService('ratelimiter', { ...env, RATELIMITER_GROUP_ID: `${name}-ratelimiter` }, 'RATELIMITER_LISTEN_PORT');
+    workers.push(ratelimiter);
+  }
   return {
-    admin, gateways, ingestCdc, startIngestCdc, presence, startPresence, apiJwtSecret, dbEncKey, metricsJwtSecret, topicPrefix, controlDbUrl, env,
+    admin, gateways, ingestCdc, startIngestCdc, presence, startPresence, ratelimiter, apiJwtSecret, dbEncKey, metricsJwtSecret, topicPrefix, controlDbUrl, env,
     stop: async () => void (await Promise.all([...gateways, admin, ...workers].map((s) => s.stop()))),
   };
 }

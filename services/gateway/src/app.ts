@@ -17,6 +17,7 @@ import { promGatewayMetrics } from './adapters/prom-metrics.ts';
 import { createPgTenantDatabases } from './adapters/pg-tenant-databases.ts';
 import { startKafkaChangeFeed } from './adapters/kafka-change-feed.ts';
 import { startPresenceBackend } from './adapters/presence-backend.ts';
+import { startKafkaLimits } from './adapters/kafka-limits.ts';
 import { createHttpApp } from './transport/http.ts';
 import { attachWebSocket } from './transport/ws.ts';
 
@@ -70,6 +71,15 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
   deliver = (m) => gateway.receiveRemote(m);
   onDiff = (d) => gateway.presence.receive(d);
   gateway.presence.start();
+  const limits = overrides.noChangeFeed ? null : await startKafkaLimits(kafka, {
+    usageTopic: topics.usage, limitsTopic: topics.limits, log, onDecision: (key, d) => gateway.global.apply(key, d),
+  });
+  // Usage windows of one second: what the ratelimiter sums across gateways.
+  const usageTimer = setInterval(() => {
+    const reports = gateway.usage.flush(Date.now(), config.nodeId, gateway.usageGauges());
+    if (limits && reports.length) limits.report(reports).catch((err) => log.warn({ err: String(err) }, 'usage report not sent'));
+  }, 1000);
+  usageTimer.unref();
   const changeFeed = overrides.noChangeFeed ? null : await startKafkaChangeFeed(kafka, { topic: topics.cdc, nodeId: config.nodeId, log, onChange: (e) => gateway.changes.receive(e) });
 
   const server = createServer(createHttpApp(gateway, { registry, metricsJwtSecret: config.metricsJwtSecret, maxBodyBytes: config.maxFrameBytes }));
@@ -86,7 +96,9 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      clearInterval(usageTimer);
       gateway.presence.stop();
+      await limits?.stop();
       await changeFeed?.stop();
       await presence.stop();
       await bus.stop();

@@ -4,7 +4,7 @@ import type { Tenant } from './core/tenant.ts';
 import type { OutboundBroadcast } from './core/broadcast-message.ts';
 import type { Column } from './core/postgres-changes/matcher.ts';
 import type { PresenceChannel, Snapshot } from '@realtime/presence';
-import type { PresenceCommand } from '@realtime/schemas';
+import type { PresenceCommand, UsageReport } from '@realtime/schemas';
 
 /** One client WebSocket, as the core sees it (hocuspocus's WebSocketLike). */
 export interface ClientSocket {
@@ -94,6 +94,11 @@ export interface PresenceBackend {
   snapshot(channel: PresenceChannel): Promise<Snapshot>;
   /** Renews this node's liveness key; returns the current epoch of the presence state. */
   heartbeat(node: string): Promise<string>;
+}
+
+/** Where this gateway's per-tenant usage goes (realtime.usage, for the ratelimiter). */
+export interface UsageSink {
+  report(reports: UsageReport[]): Promise<void>;
 }
 
 export interface Clock {

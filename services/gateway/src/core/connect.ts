@@ -1,5 +1,6 @@
 // WebSocket connect checks in the reference's order (spec §1.2): tenant → token present → JWT →
-// role/exp → concurrent users → joins limiter. The transport turns a refusal into its HTTP form.
+// role/exp → concurrent users → joins limiter, each locally and as the ratelimiter sees it across
+// all gateways. The transport turns a refusal into its HTTP form.
 import { ErrorCodes, type ErrorCode } from '@realtime/errors';
 import type { Gateway } from './gateway.ts';
 import type { Tenant } from './tenant.ts';
@@ -34,10 +35,10 @@ export async function checkConnect(g: Gateway, tenantId: string | null, token: s
     const [status, error] = tokenErrors[verified.failure.kind];
     return refuse(status, status === 500 ? ErrorCodes.ErrorConnectingToWebsocket : verified.failure.code, error);
   }
-  if (g.concurrentUsers(tenant.externalId) >= tenant.limits.maxConcurrentUsers) {
+  if (g.concurrentUsers(tenant.externalId) >= tenant.limits.maxConcurrentUsers || g.throttled(tenant.externalId, 'concurrent_users')) {
     return refuse(429, ErrorCodes.ConnectionRateLimitReached, 'Too many connected users');
   }
-  if (g.limits.joinsTriggered(tenant.externalId, tenant.limits.maxJoinsPerSecond)) {
+  if (g.limits.joinsTriggered(tenant.externalId, tenant.limits.maxJoinsPerSecond) || g.throttled(tenant.externalId, 'joins_per_second')) {
     return refuse(429, ErrorCodes.JoinsRateLimitReached, 'Too many joins per second');
   }
   return { ok: true, tenant, token, claims: verified.claims };

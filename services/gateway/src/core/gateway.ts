@@ -15,6 +15,8 @@ import { LocalLimits } from './local-limits.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { ChangeFanout } from './postgres-changes/fanout.ts';
 import { PresenceHub } from './presence/hub.ts';
+import { GlobalLimits, type LimitName, type Throttle } from './global-limits.ts';
+import { UsageMeter } from './usage.ts';
 
 export interface GatewayDeps {
   nodeId: string;
@@ -35,11 +37,14 @@ export class Gateway {
   readonly limits: LocalLimits;
   readonly changes: ChangeFanout;
   readonly presence: PresenceHub;
+  readonly global = new GlobalLimits();
+  readonly usage: UsageMeter;
   readonly #connections = new Map<string, Set<Connection>>();
 
   constructor(deps: GatewayDeps) {
     this.deps = deps;
     this.limits = new LocalLimits(deps.clock);
+    this.usage = new UsageMeter(deps.clock.now());
     this.changes = new ChangeFanout({
       database: (id) => {
         const tenant = this.tenant(id);
@@ -88,6 +93,26 @@ export class Gateway {
     let n = 0;
     for (const conn of this.#connections.get(tenantId) ?? []) if (conn.channels.size > 0) n++;
     return n;
+  }
+
+  /** The ratelimiter's throttle of this tenant's limit, if one is in force. */
+  throttled(tenantId: string, limit: LimitName): Throttle | null {
+    return this.global.throttled(tenantId, limit, this.deps.clock.now());
+  }
+
+  /** Users and channels per tenant right now (the gauges of a usage report). */
+  usageGauges(): Map<string, { connections: number; channels: number }> {
+    const gauges = new Map<string, { connections: number; channels: number }>();
+    for (const [tenant, conns] of this.#connections) {
+      let connections = 0;
+      let channels = 0;
+      for (const c of conns) {
+        if (c.channels.size > 0) connections++;
+        channels += c.channels.size;
+      }
+      gauges.set(tenant, { connections, channels });
+    }
+    return gauges;
   }
 
   addChannel(channel: Channel): void {
@@ -145,6 +170,8 @@ export class Gateway {
       }
     }
     this.deps.metrics.eventsOut.inc(delivered);
+    this.usage.count(message.tenant, 'events_out', delivered);
+    this.usage.count(message.tenant, 'bytes_out', delivered * message.payload.byteLength);
   }
 
   /** Spec §2: tenant deleted, reloaded or its auth changed: every socket gets 1012. */

@@ -6,9 +6,19 @@ import type { Tenant } from './tenant.ts';
 import { isObject } from './channel.ts';
 import { payloadTooLarge, type OutboundBroadcast } from './broadcast-message.ts';
 import { writeCheck } from './channel-policies.ts';
+import { rateThrottle } from './rates.ts';
+import type { Throttle } from './global-limits.ts';
 import type { Claims } from './jwt.ts';
 
-export type RestResult = { status: 202 } | { status: 403 | 422 | 429; body: object };
+export type RestResult = { status: 202 } | { status: 403 | 422 | 429; body: object; headers?: Record<string, string> };
+
+/** 429 with the reference's rate headers (spec §4 REST). */
+function tooMany(t: Throttle): RestResult {
+  return {
+    status: 429, body: { message: 'You have exceeded your rate limit' },
+    headers: { 'x-rate-rolling': String(Math.round(t.rate)), 'x-rate-limit': String(Math.round(t.max)), 'x-rate-limit-remaining': String(Math.max(0, Math.round(t.max - t.rate))) },
+  };
+}
 
 const encoder = new TextEncoder();
 
@@ -37,6 +47,9 @@ export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims,
     }
   }
   if (errors.some((e) => Object.keys(e).length > 0)) return { status: 422, body: { errors: { messages: errors } } };
+  let throttle: Throttle | null = null;
+  for (const m of accepted) throttle = rateThrottle(g, tenant, m.payload.byteLength) ?? throttle;
+  if (throttle) return tooMany(throttle);
   const writable = new Map<string, Promise<boolean>>(); // one policy check per private topic
   const allowed = await Promise.all(accepted.map((m) => {
     if (!m.private) return true;
@@ -55,6 +68,8 @@ export async function singleBroadcast(
   if (payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) {
     return { status: 422, body: { errors: { payload: ['Payload size exceeds tenant limit'] } } };
   }
+  const throttle = rateThrottle(g, tenant, payload.byteLength);
+  if (throttle) return tooMany(throttle);
   await g.publish(message(g, tenant, { topic, event, private: isPrivate, kind: 'user', encoding, payload, metaId: null }));
   return { status: 202 };
 }

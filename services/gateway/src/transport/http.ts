@@ -79,8 +79,9 @@ function authenticate(g: Gateway) {
 }
 
 function send(res: Response, result: RestResult): void {
-  if (result.status === 202) res.status(202).end();
-  else res.status(result.status).json(result.body);
+  if (result.status === 202) return void res.status(202).end();
+  if (result.headers) res.set(result.headers);
+  res.status(result.status).json(result.body);
 }
 
 function isJson(body: Buffer): boolean {

@@ -6,6 +6,8 @@ import type { Gateway } from '../gateway.ts';
 import { isObject, type Channel } from '../channel.ts';
 import { payloadTooLarge, type OutboundBroadcast } from '../broadcast-message.ts';
 import { mayWrite } from '../channel-policies.ts';
+import { ErrorCodes } from '@realtime/errors';
+import { overRate } from '../rates.ts';
 
 const encoder = new TextEncoder();
 
@@ -32,6 +34,10 @@ async function accept(g: Gateway, channel: Channel, joinRef: string | null, ref:
     if (channel.options.ack) conn.reply(channel.topic, joinRef, ref, status, response);
   };
   if (payloadTooLarge(body.payload.byteLength, tenant.limits.maxPayloadSizeInKb)) return ack('error', { error: 'payload_size_exceeded' });
+  if (overRate(g, tenant, body.payload.byteLength)) {
+    g.deps.log.info({ code: ErrorCodes.MessagePerSecondRateLimitReached, tenant: tenant.externalId }, 'tenant over its message rate');
+    return g.shutdownChannel(channel, 'Too many messages per second');
+  }
   // A denied private send is dropped; with ack the client hears why ([R+]) instead of timing out.
   if (!(await mayWrite(g, channel, 'broadcast'))) return ack('error', { error: 'unauthorized' });
   const message: OutboundBroadcast = {

@@ -25,7 +25,9 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
   state.calls = state.calls.filter((t) => now - t < clientPresenceWindowMs);
   if (state.calls.length >= clientPresenceMaxCalls) return g.shutdownChannel(channel, 'Client presence rate limit exceeded');
   state.calls.push(now);
-  if (!g.limits.tryEvent(`presence:${tenant.externalId}`, maxPresenceEventsPerSecond)) {
+  g.usage.count(tenant.externalId, 'presence_events');
+  const localOk = g.limits.tryAmount(`presence:${tenant.externalId}`, 1, maxPresenceEventsPerSecond);
+  if (!localOk || g.throttled(tenant.externalId, 'presence_events_per_second')) {
     g.deps.log.info({ code: ErrorCodes.PresenceRateLimitReached, tenant: tenant.externalId }, 'presence rate limit');
     return g.shutdownChannel(channel, 'Too many presence messages per second');
   }

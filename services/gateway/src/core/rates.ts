@@ -1,0 +1,27 @@
+// A tenant's message and byte rates (max_events_per_second, max_bytes_per_second) for inbound
+// broadcasts, from sockets and REST alike: counted for the ratelimiter, checked against its
+// global throttle and against this gateway's own average (which keeps working without it).
+// The reference stores max_bytes_per_second but never enforces it; we do.
+import type { Gateway } from './gateway.ts';
+import type { Tenant } from './tenant.ts';
+import type { Throttle } from './global-limits.ts';
+
+/** Counts one inbound message of `bytes`; true when the tenant is over a rate. */
+export function overRate(g: Gateway, tenant: Tenant, bytes: number): boolean {
+  return rateThrottle(g, tenant, bytes) !== null;
+}
+
+/** The same, with the rate and limit to report (REST's x-rate-* headers). */
+export function rateThrottle(g: Gateway, tenant: Tenant, bytes: number): Throttle | null {
+  const id = tenant.externalId;
+  const { maxEventsPerSecond, maxBytesPerSecond } = tenant.limits;
+  g.usage.count(id, 'events_in');
+  g.usage.count(id, 'bytes_in', bytes);
+  const localEvents = g.limits.tryAmount(`events:${id}`, 1, maxEventsPerSecond);
+  const localBytes = g.limits.tryAmount(`bytes:${id}`, bytes, maxBytesPerSecond);
+  const global = g.throttled(id, 'events_per_second') ?? g.throttled(id, 'bytes_per_second');
+  if (global) return global;
+  if (!localEvents) return { rate: maxEventsPerSecond + 1, max: maxEventsPerSecond };
+  if (!localBytes) return { rate: maxBytesPerSecond + 1, max: maxBytesPerSecond };
+  return null;
+}
