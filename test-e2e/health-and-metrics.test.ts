@@ -42,4 +42,16 @@ it('moves the gateway counters with traffic', async () => {
   expect(value(after, 'realtime_channel_events_out_total') - value(before, 'realtime_channel_events_out_total')).toBe(1);
   expect(value(after, 'realtime_connections_connected')).toBeGreaterThanOrEqual(2);
   expect(value(before, 'realtime_malformed_frames_total')).toBe(0);
+  expect(value(after, 'realtime_payload_size_bytes_count') - value(before, 'realtime_payload_size_bytes_count')).toBe(1);
+  const tenantIn = `realtime_tenant_events_total{tenant="${t.tenant.externalId}",direction="in",service="gateway"}`;
+  expect(series(after, tenantIn) - (series(before, tenantIn) || 0)).toBe(1);
+  expect(value(after, 'realtime_tenants_connected')).toBeGreaterThanOrEqual(1);
+  expect(series(before, 'realtime_rate_limited_total{limit="events_per_second",service="gateway"}')).toBe(0); // labelled series start at zero
+  expect(value(before, 'realtime_rls_check_seconds_count')).toBe(0);
 });
+
+/** The value of one exact series (name plus labels as Prometheus prints them). */
+function series(text: string, exact: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${exact} `));
+  return line ? Number(line.slice(exact.length + 1)) : NaN;
+}

@@ -1,16 +1,34 @@
-// The core's counters as Prometheus series (listed in docs/METRICS.md), all starting at zero.
+// The core's series as Prometheus metrics (listed in docs/METRICS.md). Unlabelled series and every
+// known label value start at zero; tenant series appear with the tenant's first event.
 import { client, type Registry } from '@realtime/metrics';
 import type { GatewayMetrics } from '../core/metrics.ts';
 
+const LIMITS = ['concurrent_users', 'events_per_second', 'joins_per_second', 'presence_events_per_second', 'bytes_per_second', 'client_presence'] as const;
+
 export function promGatewayMetrics(registry: Registry): GatewayMetrics {
-  const gauge = (name: string, help: string) => new client.Gauge({ name, help, registers: [registry] });
-  const counter = (name: string, help: string) => new client.Counter({ name, help, registers: [registry] });
+  const registers = [registry];
+  const gauge = (name: string, help: string) => new client.Gauge({ name, help, registers });
+  const counter = (name: string, help: string) => new client.Counter({ name, help, registers });
+  const rateLimited = new client.Counter({ name: 'realtime_rate_limited_total', help: 'Joins, connects, messages and tracks refused by a tenant limit', labelNames: ['limit'], registers });
+  for (const limit of LIMITS) rateLimited.inc({ limit }, 0);
+  const authorization = new client.Histogram({
+    name: 'realtime_authorization_check_seconds', help: 'Private channel policy checks in the tenant database', labelNames: ['kind'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers,
+  });
+  for (const kind of ['read', 'write']) authorization.zero({ kind });
+  const tenantEvents = new client.Counter({ name: 'realtime_tenant_events_total', help: 'Broadcasts in and frames out, per tenant', labelNames: ['tenant', 'direction'], registers });
   return {
     connections: gauge('realtime_connections_connected', 'WebSocket connections open on this gateway'),
+    tenantsConnected: gauge('realtime_tenants_connected', 'Tenants with at least one open connection on this gateway'),
     joins: counter('realtime_channel_joins_total', 'Channel joins accepted'),
     eventsIn: counter('realtime_channel_events_in_total', 'Broadcasts received from clients'),
     eventsOut: counter('realtime_channel_events_out_total', 'Frames delivered to subscribed channels'),
     malformedFrames: counter('realtime_malformed_frames_total', 'Inbound frames dropped as MalformedWebSocketMessage'),
     changesIn: counter('realtime_postgres_changes_in_total', 'Change events read from realtime.cdc (after dropping replayed duplicates)'),
+    payloadSize: new client.Histogram({ name: 'realtime_payload_size_bytes', help: 'Inbound broadcast payload sizes', buckets: [64, 256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 3_000_000], registers }),
+    rlsCheck: new client.Histogram({ name: 'realtime_rls_check_seconds', help: 'RLS visibility checks of a batch of changes for all its identities', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers }),
+    authorizationCheck: { observe: (kind, seconds) => authorization.observe({ kind }, seconds) },
+    rateLimited: { inc: (limit) => rateLimited.inc({ limit }) },
+    tenantEvents: { inc: (tenant, direction, n = 1) => tenantEvents.inc({ tenant, direction }, n) },
   };
 }

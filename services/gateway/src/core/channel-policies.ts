@@ -8,6 +8,7 @@ import type { Gateway } from './gateway.ts';
 import type { Tenant } from './tenant.ts';
 import type { Claims } from './jwt.ts';
 import { identityOf, type Channel } from './channel.ts';
+import { timed } from './metrics.ts';
 
 export type ReadCheck = { ok: true; read: Set<PolicyExtension> } | { ok: false; code: ErrorCode; reason: string };
 
@@ -16,7 +17,7 @@ export async function checkRead(g: Gateway, tenant: Tenant, subtopic: string, cl
   const unreachable = { ok: false as const, code: ErrorCodes.UnableToSetPolicies, reason: joinErrorReason(ErrorCodes.UnableToSetPolicies) };
   if (!db) return unreachable;
   try {
-    const read = await db.channelRead(subtopic, identityOf(claims), presence ? ['broadcast', 'presence'] : ['broadcast']);
+    const read = await timed((s) => g.deps.metrics.authorizationCheck.observe('read', s), () => db.channelRead(subtopic, identityOf(claims), presence ? ['broadcast', 'presence'] : ['broadcast']));
     if (read.size > 0) return { ok: true, read };
     return { ok: false, code: ErrorCodes.Unauthorized, reason: `${ErrorCodes.Unauthorized}: You do not have permissions to read from this Channel topic: ${subtopic}` };
   } catch (err) {
@@ -42,7 +43,7 @@ export async function writeCheck(g: Gateway, tenantId: string, subtopic: string,
   const db = tenant ? g.deps.databases.get(tenant) : null;
   if (!db) return false;
   try {
-    return await db.channelWrite(subtopic, identityOf(claims), extension);
+    return await timed((s) => g.deps.metrics.authorizationCheck.observe('write', s), () => db.channelWrite(subtopic, identityOf(claims), extension));
   } catch (err) {
     g.deps.log.warn({ code: ErrorCodes.UnableToSetPolicies, tenant: tenantId, err: String(err) }, 'channel write policy check failed');
     return false;

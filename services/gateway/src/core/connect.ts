@@ -36,9 +36,11 @@ export async function checkConnect(g: Gateway, tenantId: string | null, token: s
     return refuse(status, status === 500 ? ErrorCodes.ErrorConnectingToWebsocket : verified.failure.code, error);
   }
   if (g.concurrentUsers(tenant.externalId) >= tenant.limits.maxConcurrentUsers || g.throttled(tenant.externalId, 'concurrent_users')) {
+    g.deps.metrics.rateLimited.inc('concurrent_users');
     return refuse(429, ErrorCodes.ConnectionRateLimitReached, 'Too many connected users');
   }
   if (g.limits.joinsTriggered(tenant.externalId, tenant.limits.maxJoinsPerSecond) || g.throttled(tenant.externalId, 'joins_per_second')) {
+    g.deps.metrics.rateLimited.inc('joins_per_second');
     return refuse(429, ErrorCodes.JoinsRateLimitReached, 'Too many joins per second');
   }
   return { ok: true, tenant, token, claims: verified.claims };

@@ -73,6 +73,7 @@ export class Gateway {
     if (!set) this.#connections.set(tenantId, (set = new Set()));
     set.add(conn);
     this.deps.metrics.connections.inc();
+    this.deps.metrics.tenantsConnected.set(this.#connectedTenants());
     return conn;
   }
 
@@ -80,12 +81,21 @@ export class Gateway {
     if (conn.closed) return;
     conn.closed = true;
     for (const channel of conn.channels.values()) this.removeChannel(channel);
-    this.#connections.get(conn.tenantId)?.delete(conn);
+    const set = this.#connections.get(conn.tenantId);
+    set?.delete(conn);
+    if (set?.size === 0) this.#connections.delete(conn.tenantId);
     this.deps.metrics.connections.dec();
+    this.deps.metrics.tenantsConnected.set(this.#connectedTenants());
   }
 
   receive(conn: Connection, frame: string | Uint8Array): Promise<void> {
     return dispatch(this, conn, frame);
+  }
+
+  #connectedTenants(): number {
+    let n = 0;
+    for (const set of this.#connections.values()) if (set.size > 0) n++;
+    return n;
   }
 
   /** Users = sockets of the tenant with at least one channel (spec §9). */
@@ -171,6 +181,7 @@ export class Gateway {
     }
     this.deps.metrics.eventsOut.inc(delivered);
     this.usage.count(message.tenant, 'events_out', delivered);
+    if (delivered > 0) this.deps.metrics.tenantEvents.inc(message.tenant, 'out', delivered);
     this.usage.count(message.tenant, 'bytes_out', delivered * message.payload.byteLength);
   }
 

@@ -1,15 +1,42 @@
-// The counters the core moves; app.ts backs them with prom-client (realtime_* names, docs/METRICS.md).
+// The series the core moves; app.ts backs them with prom-client (realtime_* names, docs/METRICS.md).
+import type { LimitName } from './global-limits.ts';
+
 export interface Counter { inc(n?: number): void }
-export interface Gauge extends Counter { dec(n?: number): void }
+export interface Gauge extends Counter { dec(n?: number): void; set(n: number): void }
+export interface Histogram { observe(value: number): void }
 
 export interface GatewayMetrics {
   connections: Gauge;
+  tenantsConnected: Gauge;
   joins: Counter;
   eventsIn: Counter;
   eventsOut: Counter;
   malformedFrames: Counter;
   changesIn: Counter;
+  /** Inbound broadcast payload sizes (bytes). */
+  payloadSize: Histogram;
+  /** One RLS visibility check of a batch (seconds), whatever the number of identities. */
+  rlsCheck: Histogram;
+  /** One private-channel policy check (seconds). */
+  authorizationCheck: { observe(kind: 'read' | 'write', seconds: number): void };
+  /** A join, connect, message or track refused by a limit. */
+  rateLimited: { inc(limit: LimitName | 'client_presence'): void };
+  /** Broadcasts in and frames out per tenant. */
+  tenantEvents: { inc(tenant: string, direction: 'in' | 'out', n?: number): void };
 }
 
-const noop = { inc() {}, dec() {} };
-export const noMetrics: GatewayMetrics = { connections: noop, joins: noop, eventsIn: noop, eventsOut: noop, malformedFrames: noop, changesIn: noop };
+const noop = { inc() {}, dec() {}, set() {}, observe() {} };
+export const noMetrics: GatewayMetrics = {
+  connections: noop, tenantsConnected: noop, joins: noop, eventsIn: noop, eventsOut: noop, malformedFrames: noop, changesIn: noop,
+  payloadSize: noop, rlsCheck: noop, authorizationCheck: noop, rateLimited: noop, tenantEvents: noop,
+};
+
+/** Times `work` into `observe` (seconds). */
+export async function timed<T>(observe: (seconds: number) => void, work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  try {
+    return await work();
+  } finally {
+    observe((performance.now() - start) / 1000);
+  }
+}

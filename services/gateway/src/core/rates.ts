@@ -19,9 +19,14 @@ export function rateThrottle(g: Gateway, tenant: Tenant, bytes: number): Throttl
   g.usage.count(id, 'bytes_in', bytes);
   const localEvents = g.limits.tryAmount(`events:${id}`, 1, maxEventsPerSecond);
   const localBytes = g.limits.tryAmount(`bytes:${id}`, bytes, maxBytesPerSecond);
-  const global = g.throttled(id, 'events_per_second') ?? g.throttled(id, 'bytes_per_second');
-  if (global) return global;
-  if (!localEvents) return { rate: maxEventsPerSecond + 1, max: maxEventsPerSecond };
-  if (!localBytes) return { rate: maxBytesPerSecond + 1, max: maxBytesPerSecond };
+  const events = g.throttled(id, 'events_per_second') ?? (localEvents ? null : { rate: maxEventsPerSecond + 1, max: maxEventsPerSecond });
+  if (events) return limited(g, 'events_per_second', events);
+  const bytesOver = g.throttled(id, 'bytes_per_second') ?? (localBytes ? null : { rate: maxBytesPerSecond + 1, max: maxBytesPerSecond });
+  if (bytesOver) return limited(g, 'bytes_per_second', bytesOver);
   return null;
+}
+
+function limited(g: Gateway, limit: 'events_per_second' | 'bytes_per_second', t: Throttle): Throttle {
+  g.deps.metrics.rateLimited.inc(limit);
+  return t;
 }

@@ -48,7 +48,10 @@ export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims,
   }
   if (errors.some((e) => Object.keys(e).length > 0)) return { status: 422, body: { errors: { messages: errors } } };
   let throttle: Throttle | null = null;
-  for (const m of accepted) throttle = rateThrottle(g, tenant, m.payload.byteLength) ?? throttle;
+  for (const m of accepted) {
+    g.deps.metrics.payloadSize.observe(m.payload.byteLength);
+    throttle = rateThrottle(g, tenant, m.payload.byteLength) ?? throttle;
+  }
   if (throttle) return tooMany(throttle);
   const writable = new Map<string, Promise<boolean>>(); // one policy check per private topic
   const allowed = await Promise.all(accepted.map((m) => {
@@ -68,6 +71,7 @@ export async function singleBroadcast(
   if (payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) {
     return { status: 422, body: { errors: { payload: ['Payload size exceeds tenant limit'] } } };
   }
+  g.deps.metrics.payloadSize.observe(payload.byteLength);
   const throttle = rateThrottle(g, tenant, payload.byteLength);
   if (throttle) return tooMany(throttle);
   await g.publish(message(g, tenant, { topic, event, private: isPrivate, kind: 'user', encoding, payload, metaId: null }));

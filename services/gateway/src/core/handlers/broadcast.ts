@@ -30,6 +30,8 @@ async function accept(g: Gateway, channel: Channel, joinRef: string | null, ref:
   const tenant = g.tenant(conn.tenantId);
   if (!tenant) return;
   g.deps.metrics.eventsIn.inc();
+  g.deps.metrics.tenantEvents.inc(tenant.externalId, 'in');
+  g.deps.metrics.payloadSize.observe(body.payload.byteLength);
   const ack = (status: 'ok' | 'error', response: unknown) => {
     if (channel.options.ack) conn.reply(channel.topic, joinRef, ref, status, response);
   };

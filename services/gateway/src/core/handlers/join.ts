@@ -78,9 +78,11 @@ async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channe
   g.usage.count(tenant.externalId, 'joins');
   const newUser = conn.channels.size === 0;
   if (newUser && (g.concurrentUsers(tenant.externalId) >= limits.maxConcurrentUsers || g.throttled(tenant.externalId, 'concurrent_users'))) {
+    g.deps.metrics.rateLimited.inc('concurrent_users');
     return { code: ErrorCodes.ConnectionRateLimitReached, message: 'Too many connected users' };
   }
   if (!g.limits.tryJoin(tenant.externalId, limits.maxJoinsPerSecond) || g.throttled(tenant.externalId, 'joins_per_second')) {
+    g.deps.metrics.rateLimited.inc('joins_per_second');
     return { code: ErrorCodes.ClientJoinRateLimitReached, message: 'Too many joins per second', closeSocket: true };
   }
   if (conn.channels.size >= limits.maxChannelsPerClient) return { code: ErrorCodes.ChannelRateLimitReached, message: 'Too many channels' };

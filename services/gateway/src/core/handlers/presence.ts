@@ -23,12 +23,16 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
   if (!state) return; // left meanwhile
   const { clientPresenceMaxCalls, clientPresenceWindowMs, maxPresenceEventsPerSecond, maxPayloadSizeInKb } = tenant.limits;
   state.calls = state.calls.filter((t) => now - t < clientPresenceWindowMs);
-  if (state.calls.length >= clientPresenceMaxCalls) return g.shutdownChannel(channel, 'Client presence rate limit exceeded');
+  if (state.calls.length >= clientPresenceMaxCalls) {
+    g.deps.metrics.rateLimited.inc('client_presence');
+    return g.shutdownChannel(channel, 'Client presence rate limit exceeded');
+  }
   state.calls.push(now);
   g.usage.count(tenant.externalId, 'presence_events');
   const localOk = g.limits.tryAmount(`presence:${tenant.externalId}`, 1, maxPresenceEventsPerSecond);
   if (!localOk || g.throttled(tenant.externalId, 'presence_events_per_second')) {
     g.deps.log.info({ code: ErrorCodes.PresenceRateLimitReached, tenant: tenant.externalId }, 'presence rate limit');
+    g.deps.metrics.rateLimited.inc('presence_events_per_second');
     return g.shutdownChannel(channel, 'Too many presence messages per second');
   }
 

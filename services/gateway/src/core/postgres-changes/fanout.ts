@@ -17,7 +17,7 @@ import type { Logger } from '@realtime/log';
 import type { ChangeEvent } from '@realtime/schemas';
 import type { Identity, TableInfo, TenantDatabase } from '../../ports.ts';
 import { identityOf, type Channel } from '../channel.ts';
-import type { Counter } from '../metrics.ts';
+import { timed, type Counter, type Histogram } from '../metrics.ts';
 import { ChangeDedupe } from '../cdc/dedupe.ts';
 import { bindingWants, type Binding } from './bindings.ts';
 import { matches } from './matcher.ts';
@@ -26,7 +26,7 @@ import { changePayload } from './payload.ts';
 export interface FanoutDeps {
   database(tenantId: string): TenantDatabase | null;
   log: Logger;
-  metrics: { changesIn: Counter; eventsOut: Counter };
+  metrics: { changesIn: Counter; eventsOut: Counter; rlsCheck: Histogram };
 }
 
 interface Subscriber {
@@ -134,7 +134,7 @@ export class ChangeFanout {
       const name = `${p.event.schema}.${p.event.table}`;
       if (!tables.has(name)) tables.set(name, await db.table(p.event.schema, p.event.table));
     }
-    const hidden = await rlsHidden(db, pending, tables);
+    const hidden = await timed((s) => this.#deps.metrics.rlsCheck.observe(s), () => rlsHidden(db, pending, tables));
     const columns = new Map<string, Set<string>>();
     for (const p of pending) {
       for (const d of p.deliveries) {
