@@ -32,8 +32,8 @@ export async function visibleKeys(client: pg.PoolClient | pg.Client, batch: RowB
   const cols = batch.pk.map((c) => ident(c.name));
   const keyCols = batch.pk.map((_, i) => `k${i}`);
   const unnest = batch.pk.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ');
-  const sql = `SELECT k.ord FROM unnest(${unnest}) WITH ORDINALITY AS k(${keyCols.join(', ')}, ord)
-    WHERE EXISTS (SELECT 1 FROM ${ident(batch.schema)}.${ident(batch.table)} t WHERE ${cols.map((c, i) => `t.${c} = k.${keyCols[i]}`).join(' AND ')})`;
+  const sql = `WITH k AS MATERIALIZED (SELECT * FROM unnest(${unnest}) WITH ORDINALITY AS u(${keyCols.join(', ')}, ord))
+    SELECT k.ord FROM k WHERE EXISTS (SELECT 1 FROM ${ident(batch.schema)}.${ident(batch.table)} t WHERE ${cols.map((c, i) => `t.${c} = k.${keyCols[i]}`).join(' AND ')})`;
   const params = batch.pk.map((_, i) => batch.keys.map((k) => k[i]));
   const claims = JSON.stringify(who.claims);
   await client.query('BEGIN');
@@ -70,8 +70,12 @@ export async function visibleKeysForEach(client: pg.PoolClient | pg.Client, batc
   for (const c of batch.pk) if (!TYPE_NAME.test(c.type)) throw new Error(`unexpected column type ${c.type}`);
   const casts = batch.pk.map((c, i) => `(e->>${i})::${c.type} AS k${i}`).join(', ');
   const match = batch.pk.map((c, i) => `t.${ident(c.name)} = k.k${i}`).join(' AND ');
-  const select = `SELECT k.ord FROM (SELECT ${casts}, ord FROM jsonb_array_elements(current_setting('realtime.rls_keys')::jsonb) WITH ORDINALITY AS x(e, ord)) k
-    WHERE EXISTS (SELECT 1 FROM ${ident(batch.schema)}.${ident(batch.table)} t WHERE ${match})`;
+  // MATERIALIZED matters: under RLS a qual holding a non-leakproof function (the jsonb casts)
+  // cannot run before the policy, so the planner would scan the whole table evaluating the policy
+  // on every row (16 ms instead of 1 ms for 100 keys in 20,000 rows). Compared as plain columns,
+  // the keys go through the primary key index.
+  const select = `WITH k AS MATERIALIZED (SELECT ${casts}, ord FROM jsonb_array_elements(current_setting('realtime.rls_keys')::jsonb) WITH ORDINALITY AS x(e, ord))
+    SELECT k.ord FROM k WHERE EXISTS (SELECT 1 FROM ${ident(batch.schema)}.${ident(batch.table)} t WHERE ${match})`;
   const parts = ['BEGIN', `SELECT set_config('realtime.rls_keys', ${literal(JSON.stringify(batch.keys))}, true)`];
   for (const w of who) {
     const claims = JSON.stringify(w.claims);
