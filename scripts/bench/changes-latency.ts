@@ -36,6 +36,7 @@ try {
 
   const db = new pg.Client({ connectionString: dbUrl.toString() });
   await db.connect();
+  await db.query('SET synchronous_commit = on'); // as an application's commits would be: WAL flushed at commit
   while (!(await db.query(`SELECT 1 FROM pg_publication WHERE pubname = 'supabase_realtime'`)).rowCount) await sleep(100);
   for (const table of ['open_rows', 'rls_rows']) {
     await db.query(`CREATE TABLE ${table} (id bigserial PRIMARY KEY, team text NOT NULL, sent_at float8 NOT NULL)`);
@@ -74,15 +75,16 @@ try {
     return list;
   }
 
-  /** Inserts `perSecond` rows/s for `secs` seconds, in 10 ms ticks; returns the row count. */
+  /** Inserts `perSecond` rows/s for `secs` seconds, in ticks of at least 10 ms; returns the row count. */
   async function produce(table: string, perSecond: number, secs: number): Promise<number> {
-    const perTick = Math.max(1, Math.round(perSecond / 100));
+    const tickMs = Math.max(10, 1000 / perSecond);
+    const perTick = Math.max(1, Math.round((perSecond * tickMs) / 1000));
     const start = now();
     let sent = 0;
     for (let tick = 0; now() - start < secs * 1000; tick++) {
       await db.query(`INSERT INTO ${table} (team, sent_at) SELECT 'a', $1 FROM generate_series(1, $2)`, [now(), perTick]);
       sent += perTick;
-      const due = start + (tick + 1) * 10;
+      const due = start + (tick + 1) * tickMs;
       if (due > now()) await sleep(due - now());
     }
     return sent;

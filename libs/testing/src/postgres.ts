@@ -40,6 +40,9 @@ const runAs = (command: string, args: string[]): [string, string[]] => (asRoot ?
 const defaults: Record<string, string> = {
   wal_level: 'logical', max_wal_senders: '20', max_replication_slots: '20', max_connections: '200',
   fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '128MB',
+  // With synchronous_commit off, WAL senders only see what the WAL writer flushed, every
+  // wal_writer_delay (200 ms by default): logical replication would lag by up to that much.
+  wal_writer_delay: '10ms',
 };
 
 export async function startPostgres(options: PgOptions = {}): Promise<PgServer> {
