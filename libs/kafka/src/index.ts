@@ -7,6 +7,7 @@ export { followTopic, type FollowOptions, type MessageMeta } from './follow.ts';
 export { classifyKafkaError, toRealtimeError, type KafkaErrorClass } from './errors.ts';
 export { defaultTopicPrefix, defaultTopicSpecs, recordKeys, topicNames, type TopicKey, type TopicNames, type TopicSpec } from './topics.ts';
 export { orderedBatches } from './ordered.ts';
+export { consumerLag, watchConsumerLag, type ConsumerLagOptions, type LagGauge } from './consumer-lag.ts';
 export { partitionOf } from './partition.ts';
 export { replayChanges, type Replay, type ReplayOptions } from './replay.ts';
 export {

@@ -31,3 +31,5 @@ export async function scrape(registry: client.Registry, authorization: string | 
   if (!(await metricsAuthorized(authorization, secret))) return null;
   return { contentType: registry.contentType, body: await registry.metrics() };
 }
+
+export { consumerLagGauge } from './shared-series.ts';

@@ -1,5 +1,6 @@
 // Builds ingest-cdc: the Kafka change sink, the tenant replications, the consumer group that assigns
-// tenants to this worker, and a small HTTP server for /healthcheck and /metrics.
+// tenants to this worker, and a small HTTP server for /healthcheck and /metrics. That group never
+// commits offsets (every assignment re-reads the compacted topic), so it has no consumer lag gauge.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@realtime/log';
@@ -8,6 +9,8 @@ import { createAvroProducer, createKafka, ensureTopics, topicNames } from '@real
 import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
 import { slotName, type IngestCdcConfig } from './config.ts';
 import { createKafkaChangeSink } from './adapters/kafka-change-sink.ts';
+import { createPgSlotLagReader } from './adapters/pg-slot-lag.ts';
+import { promCdcMetrics } from './adapters/prom-metrics.ts';
 import { followTenantAssignments } from './adapters/kafka-tenant-assignments.ts';
 import { TenantReplications } from './tenants.ts';
 
@@ -26,6 +29,8 @@ export async function start(config: IngestCdcConfig, { log }: { log: Logger }) {
     reveal: (v) => (isEncrypted(v) ? decrypt(v, key) : v),
     maxRecordBytes: config.maxRecordBytes,
     log,
+    metrics: promCdcMetrics(registry),
+    slotLagReader: createPgSlotLagReader,
   });
   const assignments = await followTenantAssignments(kafka, {
     topic: topics.tenants, groupId: config.groupId, log,

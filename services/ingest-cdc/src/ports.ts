@@ -10,3 +10,23 @@ export interface ChangeSink {
 export interface LsnConfirmer {
   confirm(lsn: string): Promise<void>;
 }
+
+/** How far the tenant's slot is behind the WAL, in bytes; null while the slot does not exist. */
+export interface SlotLagReader {
+  read(): Promise<number | null>;
+  close(): Promise<void>;
+}
+
+/** One tenant's series on this worker. After remove() (hand-over, deletion) every call is a no-op. */
+export interface TenantCdcMetrics {
+  /** Kafka acknowledged a transaction carrying `changes` ChangeEvents, `seconds` after its commit. */
+  published(changes: number, seconds: number): void;
+  connected(up: boolean): void;
+  slotLag(bytes: number): void;
+  remove(): void;
+}
+
+export interface CdcMetrics {
+  /** Starts the tenant's series at zero. */
+  tenant(tenant: string): TenantCdcMetrics;
+}

@@ -40,4 +40,29 @@ describe('tenant replication hand-over', () => {
     expect(order.at(-1)).toBe('slot released');
     expect(order.filter((o) => o.startsWith('published'))).toHaveLength(4); // the first copy's transactions only
   });
+
+  it('reports connected while the slot streams, and each acknowledged transaction with its commit → ack time', async () => {
+    let feed!: (bytes: Buffer) => Promise<void>;
+    const source: ReplicationSource = { start: async (onMessage) => void (feed = (b) => onMessage('0/0', b)), confirm: async () => {}, stop: async () => {} };
+    const calls: string[] = [];
+    const metrics = {
+      published: (n: number, s: number) => void calls.push(`published ${n} ${s}`),
+      connected: (up: boolean) => void calls.push(`connected ${up}`),
+      slotLag: () => {}, remove: () => {},
+    };
+    const messages = readHexFixture('crud');
+    let firstCommitUs: bigint | null = null;
+    const replication = startTenantReplication({
+      tenant: 't', connectionString: 'postgres://x', slot: 's', publications: ['p'], sink: { publish: async (b) => void (firstCommitUs ??= BigInt(b.changes[0]!.commit_timestamp)) },
+      nodeId: 'n', maxRecordBytes: 1 << 20, log: silent, metrics, sourceFactory: () => source, now: () => Number(firstCommitUs!) / 1000 + 250,
+    });
+    await replication.ready;
+    expect(calls).toEqual(['connected true']);
+    for (const bytes of messages) await feed(bytes);
+    await flush();
+    expect(calls.slice(0, 2)).toEqual(['connected true', 'published 2 0.25']); // the first transaction: two inserts
+    expect(calls.filter((c) => c.startsWith('published'))).toHaveLength(4);
+    await replication.stop();
+    expect(calls.at(-1)).toBe('connected false');
+  });
 });

@@ -7,7 +7,7 @@ import { ErrorCodes } from '@realtime/errors';
 import { createReplicationSource, type ReplicationSource, type ReplicationSourceOptions } from './adapters/pg-replication-source.ts';
 import { classifyReplicationError } from './adapters/pg-errors.ts';
 import { TenantStream } from './core/tenant-stream.ts';
-import type { ChangeSink } from './ports.ts';
+import type { ChangeSink, TenantCdcMetrics } from './ports.ts';
 
 /** How long a hand-over waits for in-flight publishes before releasing the slot anyway. */
 const DRAIN_MAX_MS = 10_000;
@@ -21,8 +21,12 @@ export interface TenantReplicationOptions {
   nodeId: string;
   maxRecordBytes: number;
   log: Logger;
+  /** The tenant's series: connected, changes published, commit → Kafka ack time. */
+  metrics?: TenantCdcMetrics;
   /** For tests: how the replication connection is made. */
   sourceFactory?: (o: ReplicationSourceOptions) => ReplicationSource;
+  /** For tests: the clock that commit → ack times are measured with (ms since the epoch). */
+  now?: () => number;
 }
 
 export interface TenantReplication {
@@ -39,6 +43,11 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
   let stopped = false;
   let wake: (err?: unknown) => void = () => {};
   const state = { connected: false, confirmedLsn: null as string | null };
+  const now = o.now ?? Date.now;
+  const setConnected = (up: boolean) => {
+    state.connected = up;
+    o.metrics?.connected(up);
+  };
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
@@ -51,18 +60,19 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
         confirmer: { confirm: async (lsn) => { await source.confirm(lsn); state.confirmedLsn = lsn; failures = 0; } },
         onErrors: (errors) => log.error({ code: ErrorCodes.PoolingReplicationError, errors: errors.map((e) => e.code) }, 'WAL messages not understood'),
         onFatal: (err) => wake(err),
+        onPublished: (t) => o.metrics?.published(t.changes, (now() * 1000 - Number(t.commitTimestampUs)) / 1e6),
       });
       // After stop() nothing new goes in: the next owner replays it from the slot.
       const started = await source.start((_lsn, bytes) => (stopped ? Promise.resolve() : stream.receive(bytes)), (err) => wake(err)).then(() => true, (err: unknown) => (wake(err), false));
       if (started) {
-        state.connected = true;
+        setConnected(true);
         markReady();
       }
       const err = await ended;
       // A hand-over (stop) lets in-flight publishes land before the slot is released, so the next
       // owner's first events can never overtake this owner's last ones in realtime.cdc.
       if (stopped) await Promise.race([stream.drain(), new Promise((r) => setTimeout(r, DRAIN_MAX_MS))]);
-      state.connected = false;
+      setConnected(false);
       await source.stop().catch(() => {});
       if (stopped) break;
       const c = classifyReplicationError(err);

@@ -1,18 +1,25 @@
 // The replications this worker runs: one per tenant of its assigned partitions. Starts, restarts
 // (target changed), stops (partition revoked) and, for a deleted tenant, stops and drops the slot.
+// Each running tenant also has its slot lag sampled and its series exported here; they are removed
+// once the replication stopped, so only the owning worker reports a tenant.
 import pg from 'pg';
 import type { Logger } from '@realtime/log';
 import type { TenantSnapshot } from '@realtime/schemas';
 import { ErrorCodes } from '@realtime/errors';
 import { sameTarget, tenantDb, type TenantDb } from './core/tenant-db.ts';
 import { startTenantReplication, type TenantReplication } from './replication.ts';
-import type { ChangeSink } from './ports.ts';
+import { startSlotLagSampler } from './slot-lag.ts';
+import type { CdcMetrics, ChangeSink, SlotLagReader, TenantCdcMetrics } from './ports.ts';
 
 interface Running {
   partition: number;
   target: TenantDb;
   replication: TenantReplication;
+  lag: { stop(): Promise<void> };
+  metrics: TenantCdcMetrics;
 }
+
+const SLOT_LAG_INTERVAL_MS = 5000;
 
 export interface TenantReplicationsOptions {
   slot: string;
@@ -21,6 +28,9 @@ export interface TenantReplicationsOptions {
   reveal: (value: string) => string;
   maxRecordBytes: number;
   log: Logger;
+  metrics: CdcMetrics;
+  slotLagReader(connectionString: string, slot: string): SlotLagReader;
+  slotLagIntervalMs?: number;
 }
 
 export class TenantReplications {
@@ -46,19 +56,24 @@ export class TenantReplications {
     if (current && sameTarget(current.target, target)) return;
     if (current) {
       this.#running.delete(tenant);
-      await current.replication.stop();
+      await stopRunning(current);
       if (!snapshot) await this.#dropSlot(current.target);
     }
     if (!target) return;
-    const replication = startTenantReplication({ ...target, slot: this.#o.slot, sink: this.#o.sink, nodeId: this.#o.nodeId, log: this.#o.log });
-    this.#running.set(tenant, { partition, target, replication });
+    const metrics = this.#o.metrics.tenant(tenant);
+    const replication = startTenantReplication({ ...target, slot: this.#o.slot, sink: this.#o.sink, nodeId: this.#o.nodeId, log: this.#o.log, metrics });
+    const lag = startSlotLagSampler({
+      reader: this.#o.slotLagReader(target.connectionString, this.#o.slot), intervalMs: this.#o.slotLagIntervalMs ?? SLOT_LAG_INTERVAL_MS,
+      onLag: (bytes) => metrics.slotLag(bytes), log: this.#o.log.child({ tenant }),
+    });
+    this.#running.set(tenant, { partition, target, replication, lag, metrics });
     this.#o.log.info({ tenant, partition }, 'replicating tenant');
   }
 
   async onRevoked(partitions: number[]): Promise<void> {
     const revoked = [...this.#running].filter(([, r]) => partitions.includes(r.partition));
     for (const [tenant] of revoked) this.#running.delete(tenant);
-    await Promise.all(revoked.map(([, r]) => r.replication.stop()));
+    await Promise.all(revoked.map(([, r]) => stopRunning(r)));
     if (revoked.length) this.#o.log.info({ tenants: revoked.map(([t]) => t) }, 'tenants handed over');
   }
 
@@ -78,4 +93,9 @@ export class TenantReplications {
       await client.end().catch(() => {});
     }
   }
+}
+
+async function stopRunning(r: Running): Promise<void> {
+  await Promise.all([r.replication.stop(), r.lag.stop()]);
+  r.metrics.remove();
 }

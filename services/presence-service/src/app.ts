@@ -1,14 +1,15 @@
 // Builds presence-service: the Redis store and node registry, the Kafka sinks, the consumer group on
-// realtime.presence.commands that feeds the processor, the gateway liveness monitor, and a small
-// HTTP server for /healthcheck and /metrics.
+// realtime.presence.commands that feeds the processor, the gateway liveness monitor, the lag watcher
+// of that group, and a small HTTP server for /healthcheck and /metrics.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes, errorCodeOf } from '@realtime/errors';
-import { createRegistry, scrape } from '@realtime/metrics';
-import { createAvroProducer, createKafka, ensureTopics, topicNames } from '@realtime/kafka';
+import { consumerLagGauge, createRegistry, scrape } from '@realtime/metrics';
+import { createAvroProducer, createKafka, ensureTopics, topicNames, watchConsumerLag } from '@realtime/kafka';
 import type { PresenceConfig } from './config.ts';
 import { createProcessor } from './processor.ts';
+import { MemberCounts } from './core/member-counts.ts';
 import { createNodeMonitor } from './monitor.ts';
 import { consumeCommands } from './adapters/kafka-command-consumer.ts';
 import { createKafkaSinks } from './adapters/kafka-sinks.ts';
@@ -31,10 +32,12 @@ export async function start(config: PresenceConfig, { log }: { log: Logger }) {
   await nodes.ensureEpoch();
 
   const sinks = createKafkaSinks(producer, topics);
-  const processBatch = createProcessor({ store: createRedisPresenceStore(pool), diffs: sinks.diffs, metrics, log });
+  const counts = new MemberCounts();
+  const processBatch = createProcessor({ store: createRedisPresenceStore(pool), diffs: sinks.diffs, metrics, counts, log });
   let fatal: Error | undefined;
   const consumer = await consumeCommands(kafka, {
     topic: topics.presenceCommands, groupId: config.groupId, log, onBatch: processBatch,
+    onAssigned: (partitions) => (counts.retain(partitions), metrics.members.set(counts.total)),
     onFatal: (err) => {
       fatal = err;
       log.error({ code: errorCodeOf(err) ?? ErrorCodes.UnknownError, err: String(err) }, 'presence command consumer stopped; /healthcheck now fails');
@@ -42,6 +45,7 @@ export async function start(config: PresenceConfig, { log }: { log: Logger }) {
   });
   const monitor = createNodeMonitor({ registry: nodes, commands: sinks.commands, metrics, log });
   monitor.start();
+  const lag = watchConsumerLag(kafka, { topic: topics.presenceCommands, groupId: config.groupId, gauge: consumerLagGauge(registry), logger: log });
 
   const server = createServer(async (req, res) => {
     if (req.url === '/healthcheck') return void res.writeHead(fatal ? 503 : 200, { 'content-type': 'text/plain' }).end(fatal ? 'consumer stopped' : 'ok');
@@ -57,6 +61,7 @@ export async function start(config: PresenceConfig, { log }: { log: Logger }) {
     address: { port: (server.address() as AddressInfo).port },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await lag.stop();
       await monitor.stop();
       await consumer.stop();
       await producer.disconnect();

@@ -4,7 +4,9 @@ import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import type { Position } from './core/step.ts';
 
 export type ApplyOutcome =
-  | { kind: 'applied' | 'unchanged' | 'skipped' | 'republished'; diff: PresenceDiff | null }
+  /** `members`: the channel's member count once the command is written (for realtime_presence_members). */
+  | { kind: 'applied' | 'unchanged'; diff: PresenceDiff | null; members?: number }
+  | { kind: 'skipped' | 'republished'; diff: PresenceDiff | null }
   | { kind: 'ignored'; diff: null; reason: string };
 
 /** Channel state in Redis; presence-service is its only writer. */
@@ -42,4 +44,6 @@ export interface PresenceMetrics {
   commands: { inc(n?: number): void };
   diffs: { inc(n?: number): void };
   nodesDown: { inc(n?: number): void };
+  /** Members of the channels this instance owns and has touched (core/member-counts.ts). */
+  members: { set(n: number): void };
 }

@@ -111,6 +111,9 @@ describe('presence-service', () => {
     expect(body).toMatch(/^realtime_presence_commands_total\{service="presence-service"\} [1-9]/m);
     expect(body).toMatch(/^realtime_presence_diffs_total\{service="presence-service"\} [1-9]/m);
     expect(body).toMatch(/^realtime_presence_nodes_down_total\{service="presence-service"\} 0$/m);
+    // the 40 busy rooms keep alice; the first room is empty again
+    expect(body).toMatch(/^realtime_presence_members\{service="presence-service"\} 40$/m);
+    expect(body).toContain(`realtime_kafka_consumer_lag{topic="${topics.presenceCommands}",group="${prefix}presence",service="presence-service"}`);
   });
 
   it('removes the members of a gateway whose liveness key expired, within twice its TTL', async () => {

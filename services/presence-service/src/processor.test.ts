@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '@realtime/log';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import { createProcessor, type BatchControl, type Consumed } from './processor.ts';
+import { MemberCounts } from './core/member-counts.ts';
 import type { ApplyOutcome, PresenceStore } from './ports.ts';
 
 const log = createLogger({ service: 'test', level: 'silent' });
 const counter = () => ({ n: 0, inc(by = 1) { this.n += by; } });
-const metrics = () => ({ commands: counter(), diffs: counter(), nodesDown: counter() });
+const metrics = () => ({ commands: counter(), diffs: counter(), nodesDown: counter(), members: { n: 0, set(n: number) { this.n = n; } } });
 
 const cmd = (topic: string, key: string): PresenceCommand => ({
   tenant: 't', topic, private: false, op: 'TRACK', node: 'n', connection_id: key, join_ref: '1', key, meta_json: '{}', phx_ref: 'r', at: 0,
@@ -31,7 +32,7 @@ describe('processor', () => {
     const sends: string[][] = [];
     const ctl = control();
     const m = metrics();
-    const process = createProcessor({ store: fakeStore(), diffs: { publish: async (d) => void sends.push(d.map((x) => x.joins_json)) }, metrics: m, log });
+    const process = createProcessor({ store: fakeStore(), diffs: { publish: async (d) => void sends.push(d.map((x) => x.joins_json)) }, metrics: m, counts: new MemberCounts(), log });
     expect(await process(consumed(['a', 'b', 'a', 'c']), ctl)).toBe(true);
     expect(sends).toEqual([['k0', 'k1', 'k3'], ['k2']]);
     expect(ctl.marks).toEqual(['101', '103']);
@@ -41,7 +42,7 @@ describe('processor', () => {
   it('marks nothing past a failed send, so the consumer replays from there', async () => {
     const ctl = control();
     let sends = 0;
-    const process = createProcessor({ store: fakeStore(), diffs: { publish: async () => { if (++sends === 2) throw new Error('kafka down'); } }, metrics: metrics(), log });
+    const process = createProcessor({ store: fakeStore(), diffs: { publish: async () => { if (++sends === 2) throw new Error('kafka down'); } }, metrics: metrics(), counts: new MemberCounts(), log });
     await expect(process(consumed(['a', 'a', 'a']), ctl)).rejects.toThrow('kafka down');
     expect(ctl.marks).toEqual(['100']);
   });
@@ -50,7 +51,7 @@ describe('processor', () => {
     let rounds = 0;
     const ctl = control(() => rounds < 1);
     const store = fakeStore();
-    const process = createProcessor({ store, diffs: { publish: async () => void rounds++ }, metrics: metrics(), log });
+    const process = createProcessor({ store, diffs: { publish: async () => void rounds++ }, metrics: metrics(), counts: new MemberCounts(), log });
     expect(await process(consumed(['a', 'a']), ctl)).toBe(false);
     expect(store.calls).toEqual(['k0']);
   });
@@ -59,8 +60,20 @@ describe('processor', () => {
     const m = metrics();
     const published: PresenceDiff[] = [];
     const store = fakeStore((c) => (c.topic === 'x' ? { kind: 'ignored', diff: null, reason: 'bad' } : { kind: 'skipped', diff: null }));
-    await createProcessor({ store, diffs: { publish: async (d) => void published.push(...d) }, metrics: m, log })(consumed(['x', 'y']), control());
+    await createProcessor({ store, diffs: { publish: async (d) => void published.push(...d) }, metrics: m, counts: new MemberCounts(), log })(consumed(['x', 'y']), control());
     expect(published).toEqual([]);
     expect([m.commands.n, m.diffs.n]).toEqual([2, 0]);
+  });
+
+  it('sets realtime_presence_members from the channel sizes the store reports', async () => {
+    const m = metrics();
+    const sizes: Record<string, number> = { a: 2, b: 3 };
+    const store = fakeStore((c) => ({ kind: 'unchanged', diff: null, members: sizes[c.topic]! }));
+    const process = createProcessor({ store, diffs: { publish: async () => {} }, metrics: m, counts: new MemberCounts(), log });
+    await process(consumed(['a', 'b']), control());
+    expect(m.members.n).toBe(5);
+    sizes.a = 0;
+    await process(consumed(['a']), control());
+    expect(m.members.n).toBe(3);
   });
 });

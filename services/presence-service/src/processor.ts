@@ -7,6 +7,7 @@ import type { PresenceCommand } from '@realtime/schemas';
 import { ErrorCodes } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 import { planRounds } from './core/rounds.ts';
+import type { MemberCounts } from './core/member-counts.ts';
 import type { Position } from './core/step.ts';
 import type { DiffSink, PresenceMetrics, PresenceStore } from './ports.ts';
 
@@ -23,7 +24,7 @@ export interface BatchControl {
   heartbeat(): Promise<void>;
 }
 
-export function createProcessor(deps: { store: PresenceStore; diffs: DiffSink; metrics: PresenceMetrics; log: Logger }) {
+export function createProcessor(deps: { store: PresenceStore; diffs: DiffSink; metrics: PresenceMetrics; counts: MemberCounts; log: Logger }) {
   /** Resolves true when the whole batch was processed, false when it stopped early. */
   return async function processBatch(items: Consumed[], control: BatchControl): Promise<boolean> {
     const keys = items.map(({ command: c }) => channelId({ tenant: c.tenant, private: c.private, topic: c.topic }));
@@ -31,13 +32,16 @@ export function createProcessor(deps: { store: PresenceStore; diffs: DiffSink; m
       if (!control.active()) return false;
       const outcomes = await Promise.all(round.indices.map((i) => deps.store.apply(items[i]!.command, items[i]!.at)));
       outcomes.forEach((o, n) => {
+        const i = round.indices[n]!;
+        if ('members' in o && o.members !== undefined) deps.counts.set(keys[i]!, items[i]!.at.partition, o.members);
         if (o.kind !== 'ignored') return;
-        const { tenant, topic, op } = items[round.indices[n]!]!.command;
+        const { tenant, topic, op } = items[i]!.command;
         deps.log.warn({ code: ErrorCodes.UnableToHandlePresence, tenant, topic, op, reason: o.reason }, 'presence command ignored');
       });
       const diffs = outcomes.flatMap((o) => (o.diff ? [o.diff] : []));
       await deps.diffs.publish(diffs);
       deps.metrics.commands.inc(round.indices.length);
+      deps.metrics.members.set(deps.counts.total);
       if (diffs.length > 0) deps.metrics.diffs.inc(diffs.length);
       if (round.doneThrough >= 0) control.done(items[round.doneThrough]!.at.offset);
       await control.heartbeat();

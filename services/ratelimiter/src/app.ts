@@ -1,13 +1,14 @@
 // Builds the ratelimiter: the two compacted tables (tenants' maxima, decisions already published),
 // the consumer group on realtime.usage feeding the core, a tick that lifts and refreshes decisions
-// when no report comes, the outbox to realtime.limits, and a small HTTP server for /healthcheck
-// and /metrics. Tables load before the group is joined, so the first decisions see both.
+// when no report comes, the outbox to realtime.limits, the lag watcher of the usage group, and a
+// small HTTP server for /healthcheck and /metrics. Tables load before the group is joined, so the
+// first decisions see both.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes, errorCodeOf } from '@realtime/errors';
-import { createRegistry, scrape } from '@realtime/metrics';
-import { createAvroProducer, createKafka, ensureTopics, topicNames } from '@realtime/kafka';
+import { consumerLagGauge, createRegistry, scrape } from '@realtime/metrics';
+import { createAvroProducer, createKafka, ensureTopics, topicNames, watchConsumerLag } from '@realtime/kafka';
 import type { RatelimiterConfig } from './config.ts';
 import { Aggregator, type Emitted, type Timing } from './core/aggregate.ts';
 import { DecisionOutbox } from './outbox.ts';
@@ -63,6 +64,7 @@ export async function start(config: RatelimiterConfig, { log, timing }: { log: L
     },
   });
   const ticker = setInterval(() => emit(core.tick(Date.now(), usage.owns)), TICK_MS);
+  const lag = watchConsumerLag(kafka, { topic: topics.usage, groupId: config.groupId, gauge: consumerLagGauge(registry), logger: log });
 
   const server = createServer(async (req, res) => {
     if (req.url === '/healthcheck') return void res.writeHead(fatal ? 503 : 200, { 'content-type': 'text/plain' }).end(fatal ? 'consumer stopped' : 'ok');
@@ -78,6 +80,7 @@ export async function start(config: RatelimiterConfig, { log, timing }: { log: L
     address: { port: (server.address() as AddressInfo).port },
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await lag.stop();
       await usage.stop();
       clearInterval(ticker);
       await outbox.close();

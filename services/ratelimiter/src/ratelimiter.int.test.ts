@@ -14,6 +14,7 @@ import { start } from './app.ts';
 const log = createLogger({ service: 'test', level: 'warn' });
 const prefix = `${uniqueName('rl')}.`;
 const topics = topicNames(prefix);
+const groupId = uniqueName('ratelimiter');
 let kafka: Kafka;
 let producer: AvroProducer;
 let service: Awaited<ReturnType<typeof start>>;
@@ -24,7 +25,7 @@ const seen: { key: string; value: LimitDecision | null; at: number }[] = [];
 beforeAll(async () => {
   const infra = inject('infra');
   const { config } = ratelimiterConfig.load({
-    KAFKA_BROKERS: infra.kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, RATELIMITER_LISTEN_PORT: '0', RATELIMITER_GROUP_ID: uniqueName('ratelimiter'),
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, RATELIMITER_LISTEN_PORT: '0', RATELIMITER_GROUP_ID: groupId,
     METRICS_JWT_SECRET: 'metrics-secret',
   });
   service = await start(config, { log }); // creates the topics
@@ -139,5 +140,6 @@ describe('ratelimiter', () => {
     expect(body).toMatch(/realtime_limit_decisions_total\{limit="events_per_second",throttled="true",service="ratelimiter"\} [1-9]/);
     expect(body).toMatch(/realtime_limit_decisions_total\{limit="presence_events_per_second",throttled="true",service="ratelimiter"\} 0/);
     expect(body).toMatch(/realtime_usage_reports_total\{outcome="counted",service="ratelimiter"\} [1-9]/);
+    expect(body).toContain(`realtime_kafka_consumer_lag{topic="${topics.usage}",group="${groupId}",service="ratelimiter"}`);
   });
 });

@@ -58,9 +58,16 @@ export interface DbTarget {
   password: string;
 }
 
-/** Whether a tenant database accepts a connection now. */
+/** What a health check found in the tenant database; `replicating` is false when it was unreachable. */
+export interface TenantDbStatus {
+  connected: boolean;
+  /** A `supabase_realtime_replication_slot%` slot of this database is active (ingest-cdc streams it). */
+  replicating: boolean;
+}
+
+/** Looks at a tenant database now: does it accept a connection, is its replication slot streamed. */
 export interface TenantDbProbe {
-  canConnect(target: DbTarget): Promise<boolean>;
+  check(target: DbTarget): Promise<TenantDbStatus>;
 }
 
 /** A tenant's changes read back from realtime.cdc, bounded and in order (architecture "Replay and audit"). */

@@ -125,7 +125,8 @@ describe('tenant-admin', () => {
   it('reports db_connected for a reachable tenant DB and not for a wrong port', async () => {
     const body = (port: string) => ({ tenant: { name: 'H', jwt_secret: JWT_SECRET, extensions: [extension(port, decodeURIComponent(pgUrl.password) || 'ignored-by-trust-auth')] } });
     expect((await api('PUT', '/api/tenants/healthy', body(String(infra.pgPort)))).status).toBe(201);
-    expect(await health('healthy')).toMatchObject({ healthy: true, db_connected: true, region: 'local' });
+    // No ingest-cdc streams this database's slot here (test-e2e/tenant-health-replication covers that).
+    expect(await health('healthy')).toMatchObject({ healthy: false, db_connected: true, replication_connected: false, region: 'local' });
     expect((await api('PATCH', '/api/tenants/healthy', body('1'))).status).toBe(200);
     expect(await health('healthy')).toMatchObject({ healthy: false, db_connected: false, replication_connected: false, connected_cluster: 0 });
     expect((await api('GET', '/api/tenants/nobody/health')).status).toBe(404);

@@ -73,4 +73,20 @@ describe('TenantStream', () => {
     await s.drain();
     expect(fatal).toHaveLength(1);
   });
+
+  it('reports each transaction Kafka acknowledged, with its commit timestamp and event counts, and no failed one', async () => {
+    const sink = new ManualSink();
+    const acked: Array<{ commitTimestampUs: bigint; changes: number; broadcasts: number }> = [];
+    const s = new TenantStream({
+      tenant: 't1', nodeId: 'n1', sink, confirmer: new RecordingConfirmer(), maxRecordBytes: 1_048_576,
+      onErrors: () => {}, onFatal: () => {}, onPublished: (t) => void acked.push(t),
+    });
+    for (const bytes of readHexFixture('crud')) await s.receive(bytes);
+    sink.calls[0]!.resolve();
+    sink.calls[1]!.reject(new Error('Kafka down'));
+    await s.drain();
+    expect(acked.map((a) => a.changes)).toEqual([2]);
+    expect(acked[0]!.broadcasts).toBe(0);
+    expect(acked[0]!.commitTimestampUs).toBe(BigInt(sink.calls[0]!.changes[0]!.commit_timestamp));
+  });
 });

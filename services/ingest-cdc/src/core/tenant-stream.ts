@@ -5,6 +5,8 @@
 // sink batches) and bounded by `maxInFlight` so a slow Kafka pushes back on the WAL stream. Once a
 // publish failed, no later transaction goes to the sink: the restarted stream replays from the slot,
 // and a later transaction published meanwhile would reach Kafka before that replay (out of order).
+// Each acknowledged transaction is reported to onPublished with its commit timestamp, for metrics:
+// the caller holds the clock, this file stays pure.
 import type { AssemblerError, AssemblerState } from './assembler.ts';
 import { initialState, stepBytes } from './assembler.ts';
 import { transactionToChangeEvents } from './to-change-event.ts';
@@ -21,6 +23,8 @@ export interface TenantStreamOptions {
   onErrors(errors: AssemblerError[]): void;
   /** Kafka or confirm failed: the stream is dead and must be restarted from the slot. */
   onFatal(err: unknown): void;
+  /** Kafka acknowledged a transaction's events (for metrics; the caller owns the clock). */
+  onPublished?(txn: { commitTimestampUs: bigint; changes: number; broadcasts: number }): void;
 }
 
 export class TenantStream {
@@ -47,7 +51,8 @@ export class TenantStream {
       const changes = events.filter((e) => !isMessagesRow(e));
       const published = changes.length + broadcasts.length > 0 ? this.#o.sink.publish({ changes, broadcasts }) : Promise.resolve();
       // Stop publishing at once (the chain below reports the failure a few ticks later).
-      published.catch(() => (this.#publishFailed = true));
+      const acked = { commitTimestampUs: txn.commitTimestampUs, changes: changes.length, broadcasts: broadcasts.length };
+      published.then(() => acked.changes + acked.broadcasts > 0 && this.#o.onPublished?.(acked), () => (this.#publishFailed = true));
       this.#inFlight++;
       this.#tail = this.#tail
         .then(() => published)

@@ -17,6 +17,8 @@ export interface CommandConsumerOptions {
   onBatch(items: Consumed[], control: BatchControl): Promise<boolean>;
   /** The consumer stopped for good (kafkajs gave up restarting it). */
   onFatal(err: Error): void;
+  /** After every rebalance, with this instance's partitions (possibly none). */
+  onAssigned?(partitions: number[]): void;
 }
 
 export async function consumeCommands(kafka: Kafka, options: CommandConsumerOptions): Promise<{ stop(): Promise<void> }> {
@@ -28,7 +30,9 @@ export async function consumeCommands(kafka: Kafka, options: CommandConsumerOpti
   let ready = false;
   const started = new Promise<void>((resolve, reject) => ((joined = resolve), (failed = reject)));
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    log.info({ partitions: (payload.memberAssignment[topic] ?? []).sort((a, b) => a - b) }, 'presence command partitions assigned');
+    const partitions = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
+    log.info({ partitions }, 'presence command partitions assigned');
+    options.onAssigned?.(partitions);
     ready = true;
     joined();
   });

@@ -70,13 +70,13 @@ describe('redis presence store', () => {
     expect((await redis.smembers(presenceKeys.nodeChannels(node))).sort()).toEqual(channels.map(channelId).sort());
 
     const down = (c: (typeof channels)[number], offset: string) => store.apply(command(c.topic, { private: true, node, op: 'NODE_DOWN', connection_id: '', join_ref: null, key: null, meta_json: null, phx_ref: null }), { partition: 0, offset });
-    expect(await down(channels[0]!, '10')).toMatchObject({ kind: 'applied', diff: { version: 3, leaves_json: '{"alice":{"metas":[{"s":1,"phx_ref":"A"}]}}' } });
+    expect(await down(channels[0]!, '10')).toMatchObject({ kind: 'applied', members: 1, diff: { version: 3, leaves_json: '{"alice":{"metas":[{"s":1,"phx_ref":"A"}]}}' } });
     expect(await redis.sismember(presenceKeys.nodes, node)).toBe(1); // still has channels[1]
-    expect(await down(channels[1]!, '11')).toMatchObject({ kind: 'applied', diff: { version: 2 } });
+    expect(await down(channels[1]!, '11')).toMatchObject({ kind: 'applied', members: 0, diff: { version: 2 } });
     expect(await redis.sismember(presenceKeys.nodes, node)).toBe(0);
     expect(await redis.exists(presenceKeys.nodeChannels(node))).toBe(0);
     expect((await readSnapshot(redis, channels[0]!)).state).toEqual({ bob: { metas: [{ s: 1, phx_ref: 'A' }] } });
-    expect(await down(channels[1]!, '12')).toEqual({ kind: 'unchanged', diff: null });
+    expect(await down(channels[1]!, '12')).toEqual({ kind: 'unchanged', diff: null, members: 0 });
   });
 
   it('keeps a channel in a live node\'s set exactly while the node has members there', async () => {

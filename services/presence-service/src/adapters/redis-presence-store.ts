@@ -89,10 +89,12 @@ async function attemptOnce(conn: Redis, channel: PresenceChannel, cmd: PresenceC
       tx.eval(FORGET_IF_IDLE, 2, presenceKeys.nodeChannels(node.id), presenceKeys.nodes, node.id);
     }
   }
+  tx.hlen(keys.members); // last: the channel's size after this command, for realtime_presence_members
   const results = await tx.exec();
   if (results === null) return CONFLICT;
   for (const [err] of results) if (err) throw err;
-  return plan.diff ? { kind: 'applied', diff: plan.diff } : { kind: 'unchanged', diff: null };
+  const members = Number(results.at(-1)![1]);
+  return plan.diff ? { kind: 'applied', diff: plan.diff, members } : { kind: 'unchanged', diff: null, members };
 }
 
 /** The members a command can touch: one HGET, or an HSCAN of an id prefix. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DbTarget, TenantStore } from '../ports.ts';
+import type { DbTarget, TenantDbStatus, TenantStore } from '../ports.ts';
 import type { TenantRow } from './tenant.ts';
 import { parseTenantBody, type TenantInput } from './tenant-input.ts';
 import { createTenantService } from './tenant-service.ts';
@@ -39,16 +39,17 @@ function input(body: unknown): TenantInput {
   return p.input;
 }
 
-function setup(reachable: boolean) {
+/** The fake probe answers `status` (a reachable database whose slot is streamed, by default). */
+function setup(status: TenantDbStatus = { connected: true, replicating: true }) {
   const store = memoryStore();
   const probed: DbTarget[] = [];
-  const service = createTenantService({ store, defaults, key, node: 'node-1', probe: { canConnect: async (t) => { probed.push(t); return reachable; } } });
+  const service = createTenantService({ store, defaults, key, node: 'node-1', probe: { check: async (t) => { probed.push(t); return status; } } });
   return { store, service, probed };
 }
 
 describe('tenant service', () => {
   it('creates, then updates, writing an outbox entry each time', async () => {
-    const { service, store } = setup(true);
+    const { service, store } = setup();
     expect(await service.upsert('acme', input(createBody()))).toMatchObject({ kind: 'created', tenant: { external_id: 'acme' } });
     expect(await service.upsert('acme', input({ tenant: { name: 'New' } }))).toMatchObject({ kind: 'updated', tenant: { name: 'New' } });
     expect(await service.upsert('acme', input({ tenant: { jwt_secret: null } }))).toMatchObject({ kind: 'invalid', errors: { jwt_secret: expect.any(Array) } });
@@ -56,23 +57,42 @@ describe('tenant service', () => {
   });
 
   it('reports health with the decrypted connection settings', async () => {
-    const { service, probed } = setup(true);
+    const { service, probed } = setup();
     await service.upsert('acme', input(createBody()));
     expect(await service.health('acme')).toEqual({
-      healthy: true, db_connected: true, replication_connected: false, connected_cluster: 0, region: 'us-east-1', node: 'node-1',
+      healthy: true, db_connected: true, replication_connected: true, connected_cluster: 0, region: 'us-east-1', node: 'node-1',
     });
     expect(probed).toEqual([{ host: 'db.example', port: 5432, database: 'postgres', user: 'supabase_admin', password: DB_PASSWORD }]);
     expect(await service.health('nobody')).toBeNull();
   });
 
   it('is unhealthy when the tenant DB refuses', async () => {
-    const { service } = setup(false);
+    const { service } = setup({ connected: false, replicating: false });
     await service.upsert('acme', input(createBody()));
-    expect(await service.health('acme')).toMatchObject({ healthy: false, db_connected: false });
+    expect(await service.health('acme')).toMatchObject({ healthy: false, db_connected: false, replication_connected: false });
+  });
+
+  it('is unhealthy when the DB answers but no worker streams its replication slot', async () => {
+    const { service } = setup({ connected: true, replicating: false });
+    await service.upsert('acme', input(createBody()));
+    expect(await service.health('acme')).toMatchObject({ healthy: false, db_connected: true, replication_connected: false });
+  });
+
+  it('never reports replication without a database connection', async () => {
+    const { service } = setup({ connected: false, replicating: true });
+    await service.upsert('acme', input(createBody()));
+    expect(await service.health('acme')).toMatchObject({ healthy: false, db_connected: false, replication_connected: false });
+  });
+
+  it('does not probe a tenant without a CDC extension, and calls it unhealthy', async () => {
+    const { service, probed } = setup();
+    await service.upsert('acme', input(createBody({ extensions: [] })));
+    expect(await service.health('acme')).toMatchObject({ healthy: false, db_connected: false, replication_connected: false, region: null });
+    expect(probed).toEqual([]);
   });
 
   it('reload is false for an unknown tenant', async () => {
-    const { service, store } = setup(true);
+    const { service, store } = setup();
     expect(await service.reload('nobody')).toBe(false);
     await service.upsert('acme', input(createBody()));
     expect(await service.reload('acme')).toBe(true);

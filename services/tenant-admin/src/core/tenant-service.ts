@@ -75,15 +75,22 @@ export function createTenantService(deps: TenantServiceDeps) {
       if (row) migrate(row);
       return found;
     },
+    /**
+     * db_connected: the tenant database accepts a connection; replication_connected: its replication
+     * slot is active (ingest-cdc streams it). A tenant with a CDC extension is healthy only with both.
+     */
     async health(externalId: string): Promise<TenantHealth | null> {
       const row = await deps.store.get(externalId);
       if (!row) return null;
       const ext = row.extensions.find((e) => e.type === row.postgres_cdc_default) ?? row.extensions[0];
       const settings = ext ? decryptSettings(ext.settings, deps.key) : {};
       const conn = tenantDbConnection(row, deps.key);
-      const db_connected = conn !== null && (await deps.probe.canConnect(conn));
+      const status = conn ? await deps.probe.check(conn) : { connected: false, replicating: false };
+      const db_connected = status.connected;
+      const replication_connected = db_connected && status.replicating;
+      const healthy = ext ? db_connected && replication_connected : db_connected;
       const region = typeof settings.region === 'string' ? settings.region : null;
-      return { healthy: db_connected, db_connected, replication_connected: false, connected_cluster: 0, region, node };
+      return { healthy, db_connected, replication_connected, connected_cluster: 0, region, node };
     },
   };
 }

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { createRegistry } from '@realtime/metrics';
+import { promCdcMetrics } from './prom-metrics.ts';
+
+const text = (r: ReturnType<typeof createRegistry>) => r.metrics();
+
+describe('ingest-cdc prom metrics', () => {
+  it('starts a tenant\'s series at zero and removes them when the worker lets the tenant go', async () => {
+    const registry = createRegistry('ingest-cdc', false);
+    const m = promCdcMetrics(registry);
+    expect(await text(registry)).toMatch(/^realtime_cdc_commit_to_publish_seconds_count\{service="ingest-cdc"\} 0$/m);
+    const t = m.tenant('acme');
+    expect(await text(registry)).toMatch(/^realtime_replication_slot_lag_bytes\{tenant="acme",service="ingest-cdc"\} 0$/m);
+    t.connected(true);
+    t.published(3, 0.02);
+    t.published(0, 0.5); // a broadcast-only transaction: timed, no change counted
+    t.slotLag(4096);
+    const body = await text(registry);
+    expect(body).toMatch(/^realtime_replication_connected\{tenant="acme",service="ingest-cdc"\} 1$/m);
+    expect(body).toMatch(/^realtime_cdc_changes_published_total\{tenant="acme",service="ingest-cdc"\} 3$/m);
+    expect(body).toMatch(/^realtime_replication_slot_lag_bytes\{tenant="acme",service="ingest-cdc"\} 4096$/m);
+    expect(body).toMatch(/^realtime_cdc_commit_to_publish_seconds_count\{service="ingest-cdc"\} 2$/m);
+    t.remove();
+    t.slotLag(1); // late sample after the hand-over: ignored
+    expect(await text(registry)).not.toContain('tenant="acme"');
+  });
+
+  it('a late remove() of a replaced handle leaves the new one\'s series alone', async () => {
+    const registry = createRegistry('ingest-cdc', false);
+    const m = promCdcMetrics(registry);
+    const old = m.tenant('acme');
+    const current = m.tenant('acme');
+    old.remove();
+    current.connected(true);
+    expect(await text(registry)).toMatch(/^realtime_replication_connected\{tenant="acme",service="ingest-cdc"\} 1$/m);
+  });
+});

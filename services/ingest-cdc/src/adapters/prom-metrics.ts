@@ -1,0 +1,44 @@
+// ingest-cdc's series as Prometheus metrics (listed in docs/METRICS.md). The histogram is global;
+// the tenant series start at zero when this worker starts replicating the tenant and are removed
+// when it stops (hand-over or deletion), so a worker exports only the tenants it owns.
+import { client, type Registry } from '@realtime/metrics';
+import type { CdcMetrics, TenantCdcMetrics } from '../ports.ts';
+
+export function promCdcMetrics(registry: Registry): CdcMetrics {
+  const registers = [registry];
+  const labelNames = ['tenant'] as const;
+  const slotLag = new client.Gauge({ name: 'realtime_replication_slot_lag_bytes', help: 'WAL bytes between pg_current_wal_lsn() and the confirmed_flush_lsn of the tenant\'s slot', labelNames, registers });
+  const connected = new client.Gauge({ name: 'realtime_replication_connected', help: '1 while this worker streams the tenant\'s replication slot, else 0', labelNames, registers });
+  const changes = new client.Counter({ name: 'realtime_cdc_changes_published_total', help: 'ChangeEvents of the tenant acknowledged by Kafka on realtime.cdc (replays after a restart included)', labelNames, registers });
+  const commitToPublish = new client.Histogram({
+    name: 'realtime_cdc_commit_to_publish_seconds', help: 'From a transaction\'s commit timestamp (tenant database clock) to Kafka\'s acknowledgement of its events',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers,
+  });
+  // A tenant restarted or re-assigned here gets a new handle; a late remove() of the old one must
+  // not delete the new one's series.
+  const owners = new Map<string, TenantCdcMetrics>();
+  return {
+    tenant(tenant) {
+      const labels = { tenant };
+      const live = () => owners.get(tenant) === handle;
+      const handle: TenantCdcMetrics = {
+        published(n, seconds) {
+          commitToPublish.observe(Math.max(0, seconds));
+          if (live() && n > 0) changes.inc(labels, n);
+        },
+        connected: (up) => void (live() && connected.set(labels, up ? 1 : 0)),
+        slotLag: (bytes) => void (live() && slotLag.set(labels, bytes)),
+        remove() {
+          if (!live()) return;
+          owners.delete(tenant);
+          for (const m of [slotLag, connected, changes]) m.remove(labels);
+        },
+      };
+      owners.set(tenant, handle);
+      changes.inc(labels, 0);
+      connected.set(labels, 0);
+      slotLag.set(labels, 0);
+      return handle;
+    },
+  };
+}
