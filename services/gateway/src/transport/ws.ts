@@ -59,10 +59,21 @@ async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, req
   });
 }
 
+// Fan-out sends one text frame to many sockets in a row: encode it to UTF-8 once, not per socket.
+let lastText: string | null = null;
+let lastBytes: Buffer = Buffer.alloc(0);
+function utf8(text: string): Buffer {
+  if (text !== lastText) {
+    lastText = text;
+    lastBytes = Buffer.from(text, 'utf8');
+  }
+  return lastBytes;
+}
+
 function clientSocket(ws: WebSocket): ClientSocket {
   return {
     id: randomUUID(),
-    send: (frame) => ws.send(frame, { binary: typeof frame !== 'string' }),
+    send: (frame) => (typeof frame === 'string' ? ws.send(utf8(frame), { binary: false }) : ws.send(frame, { binary: true })),
     close: (code, reason) => ws.close(code, reason),
   };
 }
