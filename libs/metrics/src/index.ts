@@ -33,3 +33,5 @@ export async function scrape(registry: client.Registry, authorization: string | 
 }
 
 export { consumerLagGauge } from './shared-series.ts';
+
+export { startOpsServer, type OpsServer, type OpsServerOptions } from './ops-server.ts';

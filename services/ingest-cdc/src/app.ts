@@ -1,10 +1,8 @@
 // Builds ingest-cdc: the Kafka change sink, the tenant replications, the consumer group that assigns
 // tenants to this worker, and a small HTTP server for /healthcheck and /metrics. That group never
 // commits offsets (every assignment re-reads the compacted topic), so it has no consumer lag gauge.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '@realtime/log';
-import { createRegistry, scrape } from '@realtime/metrics';
+import { createRegistry, startOpsServer } from '@realtime/metrics';
 import { createAvroProducer, createKafka, ensureTopics, topicNames } from '@realtime/kafka';
 import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
 import { slotName, type IngestCdcConfig } from './config.ts';
@@ -38,21 +36,13 @@ export async function start(config: IngestCdcConfig, { log }: { log: Logger }) {
     onRevoked: (partitions) => replications.onRevoked(partitions),
   });
 
-  const server = createServer(async (req, res) => {
-    if (req.url === '/healthcheck') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    if (req.url === '/metrics') {
-      const result = await scrape(registry, req.headers.authorization, config.metricsJwtSecret);
-      return void (result ? res.writeHead(200, { 'content-type': result.contentType }).end(result.body) : res.writeHead(403).end());
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.listenPort, resolve));
-  log.info({ port: (server.address() as AddressInfo).port }, 'ingest-cdc listening');
+  const ops = await startOpsServer({ port: config.listenPort, registry, metricsJwtSecret: config.metricsJwtSecret });
+  log.info({ port: ops.port }, 'ingest-cdc listening');
   return {
     replications,
-    address: { port: (server.address() as AddressInfo).port },
+    address: { port: ops.port },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ops.close();
       await assignments.stop();
       await replications.stopAll();
       await producer.disconnect();

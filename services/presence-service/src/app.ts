@@ -1,11 +1,9 @@
 // Builds presence-service: the Redis store and node registry, the Kafka sinks, the consumer group on
 // realtime.presence.commands that feeds the processor, the gateway liveness monitor, the lag watcher
 // of that group, and a small HTTP server for /healthcheck and /metrics.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes, errorCodeOf } from '@realtime/errors';
-import { consumerLagGauge, createRegistry, scrape } from '@realtime/metrics';
+import { consumerLagGauge, createRegistry, startOpsServer } from '@realtime/metrics';
 import { createAvroProducer, createKafka, ensureTopics, topicNames, watchConsumerLag } from '@realtime/kafka';
 import type { PresenceConfig } from './config.ts';
 import { createProcessor } from './processor.ts';
@@ -47,20 +45,12 @@ export async function start(config: PresenceConfig, { log }: { log: Logger }) {
   monitor.start();
   const lag = watchConsumerLag(kafka, { topic: topics.presenceCommands, groupId: config.groupId, gauge: consumerLagGauge(registry), logger: log });
 
-  const server = createServer(async (req, res) => {
-    if (req.url === '/healthcheck') return void res.writeHead(fatal ? 503 : 200, { 'content-type': 'text/plain' }).end(fatal ? 'consumer stopped' : 'ok');
-    if (req.url === '/metrics') {
-      const result = await scrape(registry, req.headers.authorization, config.metricsJwtSecret);
-      return void (result ? res.writeHead(200, { 'content-type': result.contentType }).end(result.body) : res.writeHead(403).end());
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.listenPort, resolve));
-  log.info({ port: (server.address() as AddressInfo).port }, 'presence-service listening');
+  const ops = await startOpsServer({ port: config.listenPort, registry, metricsJwtSecret: config.metricsJwtSecret, unhealthy: () => (fatal ? 'consumer stopped' : null) });
+  log.info({ port: ops.port }, 'presence-service listening');
   return {
-    address: { port: (server.address() as AddressInfo).port },
+    address: { port: ops.port },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ops.close();
       await lag.stop();
       await monitor.stop();
       await consumer.stop();

@@ -3,11 +3,9 @@
 // when no report comes, the outbox to realtime.limits, the lag watcher of the usage group, and a
 // small HTTP server for /healthcheck and /metrics. Tables load before the group is joined, so the
 // first decisions see both.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes, errorCodeOf } from '@realtime/errors';
-import { consumerLagGauge, createRegistry, scrape } from '@realtime/metrics';
+import { consumerLagGauge, createRegistry, startOpsServer } from '@realtime/metrics';
 import { createAvroProducer, createKafka, ensureTopics, topicNames, watchConsumerLag } from '@realtime/kafka';
 import type { RatelimiterConfig } from './config.ts';
 import { Aggregator, type Emitted, type Timing } from './core/aggregate.ts';
@@ -66,20 +64,12 @@ export async function start(config: RatelimiterConfig, { log, timing }: { log: L
   const ticker = setInterval(() => emit(core.tick(Date.now(), usage.owns)), TICK_MS);
   const lag = watchConsumerLag(kafka, { topic: topics.usage, groupId: config.groupId, gauge: consumerLagGauge(registry), logger: log });
 
-  const server = createServer(async (req, res) => {
-    if (req.url === '/healthcheck') return void res.writeHead(fatal ? 503 : 200, { 'content-type': 'text/plain' }).end(fatal ? 'consumer stopped' : 'ok');
-    if (req.url === '/metrics') {
-      const result = await scrape(registry, req.headers.authorization, config.metricsJwtSecret);
-      return void (result ? res.writeHead(200, { 'content-type': result.contentType }).end(result.body) : res.writeHead(403).end());
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.listenPort, resolve));
-  log.info({ port: (server.address() as AddressInfo).port }, 'ratelimiter listening');
+  const ops = await startOpsServer({ port: config.listenPort, registry, metricsJwtSecret: config.metricsJwtSecret, unhealthy: () => (fatal ? 'consumer stopped' : null) });
+  log.info({ port: ops.port }, 'ratelimiter listening');
   return {
-    address: { port: (server.address() as AddressInfo).port },
+    address: { port: ops.port },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ops.close();
       await lag.stop();
       await usage.stop();
       clearInterval(ticker);
