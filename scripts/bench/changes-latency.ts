@@ -8,12 +8,11 @@
 //   npm run bench:changes -- [rate=1000] [subscribers=100] [seconds=10] [big=1000] [bigRate=100]
 import pg from 'pg';
 import WebSocket from 'ws';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
 import { print } from '@realtime/log';
 import { startInfra } from '@realtime/testing';
-import { startStack, waitForTenant } from '@realtime/testing/stack';
-import { createSupabaseDatabase } from '@realtime/testing/supabase-db';
+import { startStack } from '@realtime/testing/stack';
+import { createBenchTenant, sign } from './support.ts';
 
 const [rate, subscribers, seconds, big, bigRate] = [1000, 100, 10, 1000, 100].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number, number, number];
 
@@ -21,18 +20,7 @@ const infra = await startInfra();
 const stack = await startStack({ infra: { kafkaBrokers: infra.kafka.brokers, pgUrl: infra.postgres.url }, gateways: 1, ingestCdc: true, gatewayEnv: { LOG_LEVEL: 'warn', GATEWAY_TENANT_DB_POOL_SIZE: '8' } });
 const sockets: WebSocket[] = [];
 try {
-  const tenant = `bench${randomBytes(3).toString('hex')}`;
-  const secret = randomBytes(16).toString('hex');
-  const sign = (s: string, claims: object) => new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('2h').sign(new TextEncoder().encode(s));
-  const dbUrl = new URL(await createSupabaseDatabase(infra.postgres.url, `${tenant}_db`));
-  const res = await fetch(`${stack.admin.url}/api/tenants`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${await sign(stack.apiJwtSecret, {})}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tenant: { name: tenant, external_id: tenant, jwt_secret: secret, max_concurrent_users: 100_000, max_joins_per_second: 100_000,
-      extensions: [{ type: 'postgres_cdc_rls', settings: { db_host: dbUrl.hostname, db_port: dbUrl.port, db_name: dbUrl.pathname.slice(1), db_user: 'postgres', db_password: 'postgres', region: 'local' } }] } }),
-  });
-  if (res.status !== 201) throw new Error(`tenant: ${res.status} ${await res.text()}`);
-  await waitForTenant(stack, tenant);
+  const { tenant, secret, dbUrl } = await createBenchTenant(stack, infra.postgres.url);
 
   const db = new pg.Client({ connectionString: dbUrl.toString() });
   await db.connect();

@@ -7,31 +7,17 @@
 //      broadcast deliveries) in the same run: the baseline.
 //   npm run bench:presence -- [burst=200] [channels=100] [members=50]
 import WebSocket from 'ws';
-import { randomBytes } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { print } from '@realtime/log';
 import { startInfra } from '@realtime/testing';
-import { startStack, waitForTenant } from '@realtime/testing/stack';
-import { createSupabaseDatabase } from '@realtime/testing/supabase-db';
+import { startStack } from '@realtime/testing/stack';
+import { createBenchTenant, sign } from './support.ts';
 
 const [burst, channels, members] = [200, 100, 50].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number];
 const infra = await startInfra();
 const stack = await startStack({ infra: { kafkaBrokers: infra.kafka.brokers, pgUrl: infra.postgres.url, redisUrl: infra.redis.url }, gateways: 2, presence: true, gatewayEnv: { LOG_LEVEL: 'warn' } });
 const sockets: WebSocket[] = [];
 try {
-  const tenant = `bench${randomBytes(3).toString('hex')}`;
-  const secret = randomBytes(16).toString('hex');
-  const sign = (s: string, claims: object) => new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('2h').sign(new TextEncoder().encode(s));
-  const dbUrl = new URL(await createSupabaseDatabase(infra.postgres.url, `${tenant}_db`));
-  const res = await fetch(`${stack.admin.url}/api/tenants`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${await sign(stack.apiJwtSecret, {})}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ tenant: { name: tenant, external_id: tenant, jwt_secret: secret, max_concurrent_users: 1_000_000, max_joins_per_second: 1_000_000,
-      max_events_per_second: 1_000_000, max_presence_events_per_second: 1_000_000, max_bytes_per_second: 1_000_000_000,
-      extensions: [{ type: 'postgres_cdc_rls', settings: { db_host: dbUrl.hostname, db_port: dbUrl.port, db_name: dbUrl.pathname.slice(1), db_user: 'postgres', db_password: 'postgres', region: 'local' } }] } }),
-  });
-  if (res.status !== 201) throw new Error(`tenant: ${res.status} ${await res.text()}`);
-  await waitForTenant(stack, tenant);
+  const { tenant, secret } = await createBenchTenant(stack, infra.postgres.url);
   const key = await sign(secret, { role: 'anon' });
   const now = () => performance.timeOrigin + performance.now();
 
