@@ -18,6 +18,9 @@ beforeAll(async () => {
   url = infra.pgUrl.replace(/\/postgres$/, `/${name}`);
   db = new pg.Client({ connectionString: url });
   await db.connect();
+  // The test Postgres commits asynchronously; pg_current_wal_lsn() is the WAL written so far, so
+  // commit synchronously to have the insert's WAL counted at once.
+  await db.query('SET synchronous_commit = on');
   await db.query('CREATE TABLE items (id int PRIMARY KEY, v text)');
 });
 afterAll(async () => {
