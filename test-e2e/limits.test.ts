@@ -135,4 +135,21 @@ describe('tenant limits across gateways', () => {
     stop = true;
     expect(reasons).toEqual(['Too many messages per second', 'Too many messages per second']);
   });
+
+  it('keeps serving and enforcing each gateway\'s own share when the ratelimiter is down', async () => {
+    const tenant = await createTenant(stack, { max_events_per_second: 10 });
+    const key = await token(tenant.jwtSecret);
+    await stack.ratelimiter!.kill();
+    const sender = client(port(0), tenant.externalId, key).channel('alone');
+    const receiver = client(port(1), tenant.externalId, key).channel('alone');
+    const got = collect(receiver, 'm');
+    const closed = shutdownOf(sender);
+    await Promise.all([subscribed(sender), subscribed(receiver)]);
+    await sender.send({ type: 'broadcast', event: 'm', payload: {} });
+    await waitFor(() => expect(got).toHaveLength(1)); // still serving across gateways
+    let stop = false;
+    void (async () => { while (!stop) { await sender.send({ type: 'broadcast', event: 'm', payload: {} }); await sleep(40); } })(); // 25/s on one gateway
+    expect(await closed).toBe('Too many messages per second'); // its own 5 s average crossed 10/s
+    stop = true;
+  });
 });
