@@ -4,6 +4,7 @@ export { ensureTopics, type TopicOverrides } from './admin.ts';
 export { createAvroProducer, type AvroProducer, type OutgoingRecord, type SentRecord } from './producer.ts';
 export { readCompactedTable, type CompactedTableOptions, type Reader } from './compacted.ts';
 export { followTopic, type FollowOptions, type MessageMeta } from './follow.ts';
+export { joinSharedGroup, type SharedGroupOptions } from './shared-group.ts';
 export { classifyKafkaError, toRealtimeError, type KafkaErrorClass } from './errors.ts';
 export { defaultTopicPrefix, defaultTopicSpecs, recordKeys, topicNames, type TopicKey, type TopicNames, type TopicSpec } from './topics.ts';
 export { orderedBatches } from './ordered.ts';

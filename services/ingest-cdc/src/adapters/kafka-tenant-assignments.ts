@@ -2,7 +2,7 @@
 // group on realtime.tenants; the partitions a worker is assigned are the tenants it replicates.
 // Offsets are never committed, so every assignment reads its partitions from the beginning and
 // rebuilds their tenants from the compacted topic; a revoked partition's tenants are released.
-import type { Kafka } from '@realtime/kafka';
+import { joinSharedGroup, type Kafka } from '@realtime/kafka';
 import { decode, type TenantSnapshot } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
@@ -15,19 +15,16 @@ export interface AssignmentHandlers {
 }
 
 export async function followTenantAssignments(kafka: Kafka, options: { topic: string; groupId: string; log: Logger } & AssignmentHandlers) {
-  // A short session: a crashed worker's tenants move to another worker within ~10 s, not 30.
-  const consumer = kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 1000, allowAutoTopicCreation: false, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
   let owned = new Set<number>();
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const now = new Set(payload.memberAssignment[options.topic] ?? []);
-    const revoked = [...owned].filter((p) => !now.has(p));
-    owned = now;
-    options.log.info({ partitions: [...now].sort((a, b) => a - b) }, 'tenant partitions assigned');
-    if (revoked.length > 0) void options.onRevoked(revoked);
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic: options.topic, fromBeginning: true });
-  await consumer.run({
+  const group = await joinSharedGroup(kafka, {
+    topic: options.topic, groupId: options.groupId, fromBeginning: true, log: options.log,
+    onAssigned: (partitions) => {
+      const now = new Set(partitions);
+      const revoked = [...owned].filter((p) => !now.has(p));
+      owned = now;
+      if (revoked.length > 0) void options.onRevoked(revoked);
+    },
+  }, {
     autoCommit: false,
     eachMessage: async ({ partition, message }) => {
       const key = message.key?.toString() ?? '';
@@ -45,7 +42,7 @@ export async function followTenantAssignments(kafka: Kafka, options: { topic: st
   });
   return {
     stop: async () => {
-      await consumer.disconnect();
+      await group.stop();
       await options.onRevoked([...owned]);
     },
   };

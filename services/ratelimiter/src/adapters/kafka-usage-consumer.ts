@@ -3,7 +3,7 @@
 // The partitions assigned decide which tenants this instance owns — also the idle ones that have
 // a throttle on realtime.limits but send no reports — hence owns(), computed the way the producer
 // partitions (murmur2 of the tenant key). A new group starts at the end: old usage is worthless.
-import { partitionOf, recordKeys, toRealtimeError, type Kafka } from '@realtime/kafka';
+import { joinSharedGroup, partitionOf, recordKeys, toRealtimeError, type Kafka } from '@realtime/kafka';
 import { decode, type UsageReport } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
@@ -28,53 +28,31 @@ export async function consumeUsage(kafka: Kafka, options: UsageConsumerOptions):
   const { topic, groupId, log } = options;
   let partitionCount = await countPartitions(kafka, topic);
   let owned = new Set<number>();
-  // A short session: a crashed instance's tenants move to another within ~10 s, not 30; meanwhile
-  // its throttles lapse at their `until` and gateways fall back to their local share.
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
-  let joined!: () => void;
-  let failed!: (err: Error) => void;
-  let ready = false;
-  const started = new Promise<void>((resolve, reject) => ((joined = resolve), (failed = reject)));
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    const partitions = [...(payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
-    owned = new Set(partitions);
-    log.info({ partitions }, 'usage partitions assigned');
-    options.onAssigned(partitions);
-    // a rebalance also follows a partition increase: pick up the new count
-    void countPartitions(kafka, topic).then((n) => (partitionCount = n), (err) => log.warn({ err: String(err) }, 'counting usage partitions failed; keeping the previous count'));
-    ready = true;
-    joined();
-  });
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (payload.restart) return;
-    const err = toRealtimeError(payload.error, `consuming ${topic} stopped`, { topic, groupId });
-    if (ready) options.onFatal(err);
-    else failed(err);
-  });
-
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: false });
-    await consumer.run({
-      eachBatch: async ({ batch }) => {
-        for (const message of batch.messages) {
-          if (!message.value) continue;
-          let report: UsageReport;
-          try {
-            report = decode<UsageReport>('UsageReport', message.value);
-          } catch (err) {
-            log.error({ code: ErrorCodes.KafkaRecordUndecodable, topic, partition: batch.partition, offset: message.offset, err: String(err) }, 'skipping a usage report that does not decode');
-            continue;
-          }
-          options.onReport(report);
+  // A crashed instance's tenants move within the group's short session; meanwhile its throttles
+  // lapse at their `until` and gateways fall back to their local share.
+  const group = await joinSharedGroup(kafka, {
+    topic, groupId, fromBeginning: false, log, onFatal: options.onFatal,
+    onAssigned: (partitions) => {
+      owned = new Set(partitions);
+      options.onAssigned(partitions);
+      // a rebalance also follows a partition increase: pick up the new count
+      void countPartitions(kafka, topic).then((n) => (partitionCount = n), (err) => log.warn({ err: String(err) }, 'counting usage partitions failed; keeping the previous count'));
+    },
+  }, {
+    eachBatch: async ({ batch }) => {
+      for (const message of batch.messages) {
+        if (!message.value) continue;
+        let report: UsageReport;
+        try {
+          report = decode<UsageReport>('UsageReport', message.value);
+        } catch (err) {
+          log.error({ code: ErrorCodes.KafkaRecordUndecodable, topic, partition: batch.partition, offset: message.offset, err: String(err) }, 'skipping a usage report that does not decode');
+          continue;
         }
-      },
-    });
-    await started;
-  } catch (err) {
-    await consumer.disconnect().catch(() => {});
-    throw toRealtimeError(err, `consuming ${topic} failed`, { topic, groupId });
-  }
+        options.onReport(report);
+      }
+    },
+  });
   // partitionOf hashes the key; every tick asks for every tenant, so remember the answers
   const partitionOfTenant = new Map<string, number>();
   let cachedFor = partitionCount;
@@ -86,7 +64,7 @@ export async function consumeUsage(kafka: Kafka, options: UsageConsumerOptions):
   };
   return {
     owns: (tenant) => owned.has(partition(tenant)),
-    stop: () => consumer.disconnect(),
+    stop: group.stop,
   };
 }
 
