@@ -6,7 +6,8 @@ import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@realtime/testing';
 import { client, token, useTenantStack } from './support/fixture.ts';
-import { asChange, changesReady, tenantDb, waitForReplication, type Change } from './support/changes.ts';
+import { asChange, changesReady, tenantDb, type Change } from './support/changes.ts';
+import { waitForSlotStreaming } from './support/cdc.ts';
 
 const t = useTenantStack({ gateways: 2, ingestCdc: true });
 let db: pg.Client;
@@ -20,7 +21,7 @@ beforeAll(async () => {
   await db.query(`CREATE POLICY "own notes" ON notes FOR SELECT TO authenticated USING (owner = auth.uid())`);
   await db.query(`REVOKE SELECT ON notes FROM authenticated; GRANT SELECT (id, owner, body) ON notes TO authenticated`);
   await db.query(`ALTER PUBLICATION supabase_realtime ADD TABLE notes`);
-  await waitForReplication(db);
+  await waitForSlotStreaming(db);
 }, 60_000);
 afterAll(async () => {
   await db?.end();

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { waitFor } from '@realtime/testing';
 import { client, useTenantStack } from './support/fixture.ts';
-import { asChange, changesReady, tenantDb, waitForReplication, type Change } from './support/changes.ts';
+import { asChange, changesReady, tenantDb, type Change } from './support/changes.ts';
+import { waitForSlotStreaming } from './support/cdc.ts';
 
 const t = useTenantStack({ gateways: 2, ingestCdc: true });
 let db: pg.Client;
@@ -16,7 +17,7 @@ beforeAll(async () => {
   await db.query(`CREATE TABLE todos_full (id bigint PRIMARY KEY, title text, done boolean NOT NULL DEFAULT false)`);
   await db.query(`ALTER TABLE todos_full REPLICA IDENTITY FULL`);
   await db.query(`ALTER PUBLICATION supabase_realtime ADD TABLE todos, todos_full`);
-  await waitForReplication(db);
+  await waitForSlotStreaming(db);
 }, 60_000);
 afterAll(async () => {
   await db?.end();

@@ -7,7 +7,8 @@ import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '@realtime/testing';
 import { client, collect, subscribed, token, useTenantStack } from './support/fixture.ts';
-import { tenantDb, waitForReplication } from './support/changes.ts';
+import { tenantDb } from './support/changes.ts';
+import { waitForSlotStreaming } from './support/cdc.ts';
 
 const t = useTenantStack({ gateways: 2, ingestCdc: true });
 let db: pg.Client;
@@ -23,7 +24,7 @@ beforeAll(async () => {
     USING (realtime.topic() IN ('lobby', 'room-' || auth.uid()::text))`);
   await db.query(`CREATE POLICY "writers write the lobby" ON realtime.messages FOR INSERT TO authenticated
     WITH CHECK (realtime.topic() = 'lobby' AND extension = 'broadcast' AND (auth.jwt() ->> 'writer') = 'true')`);
-  await waitForReplication(db);
+  await waitForSlotStreaming(db);
   aliceKey = await token(t.tenant.jwtSecret, { role: 'authenticated', sub: alice });
   bobKey = await token(t.tenant.jwtSecret, { role: 'authenticated', sub: bob });
   writerKey = await token(t.tenant.jwtSecret, { role: 'authenticated', sub: randomUUID(), writer: true });

@@ -1,7 +1,9 @@
 // Shared by the CDC durability scenarios: a tenant table in the publication, rows committed in
 // batches, and an audit reader of realtime.cdc that drops duplicates as consumers do (lsn + seq).
 import pg from 'pg';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { Stack } from '@realtime/testing/stack';
+import { createTenant, startE2eStack, type TenantInfo } from './fixture.ts';
 import { createLogger } from '@realtime/log';
 import { createKafka, followTopic, topicNames } from '@realtime/kafka';
 import type { ChangeEvent } from '@realtime/schemas';
@@ -51,4 +53,28 @@ export async function auditReader(brokers: string[], topicPrefix: string, tenant
       expect(ids).toEqual(Array.from({ length: rows }, (_, i) => i));
     },
   };
+}
+
+export interface CdcTenant {
+  stack: Stack;
+  tenant: TenantInfo;
+  /** The tenant database as its superuser, with `items` in the publication. */
+  db: pg.Client;
+}
+
+/** beforeAll/afterAll of a CDC scenario: one gateway, an ingest-cdc worker, a tenant with `items`. */
+export function useCdcTenant(): CdcTenant {
+  const ctx = {} as CdcTenant;
+  beforeAll(async () => {
+    ctx.stack = await startE2eStack({ gateways: 1, ingestCdc: true });
+    ctx.tenant = await createTenant(ctx.stack);
+    ctx.db = new pg.Client({ connectionString: ctx.tenant.dbUrl });
+    await ctx.db.connect();
+    await prepareItemsTable(ctx.db);
+  });
+  afterAll(async () => {
+    await ctx.db?.end();
+    await ctx.stack?.stop();
+  });
+  return ctx;
 }

@@ -1,5 +1,5 @@
-// Postgres Changes helpers for the end-to-end tests: the tenant database as its superuser, a wait
-// for tenant-admin's migrations and ingest-cdc's slot, and a channel subscribed to changes the way
+// Postgres Changes helpers for the end-to-end tests: the tenant database as its superuser once
+// tenant-admin's migrations made the publication (ingest-cdc's slot: waitForSlotStreaming in cdc.ts), and a channel subscribed to changes the way
 // an app does it (on('postgres_changes') … subscribe), ready once the server said so.
 import pg from 'pg';
 import { expect } from 'vitest';
@@ -15,10 +15,6 @@ export async function tenantDb(url: string): Promise<pg.Client> {
   await db.connect();
   await waitFor(async () => expect((await db.query(`SELECT 1 FROM pg_publication WHERE pubname = 'supabase_realtime'`)).rowCount).toBe(1), { timeout: 30_000 });
   return db;
-}
-
-export async function waitForReplication(db: pg.Client): Promise<void> {
-  await waitFor(async () => expect((await db.query(`SELECT 1 FROM pg_replication_slots WHERE active AND slot_name LIKE 'supabase_realtime_replication_slot%'`)).rowCount).toBe(1), { timeout: 30_000 });
 }
 
 /** What a postgres_changes callback receives (realtime-js's payload, rows loosely typed). */
