@@ -6,6 +6,14 @@ import { readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { print } from '@realtime/log';
 
+interface VitestReport {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  testResults: Array<{ status: string; assertionResults: Array<{ status: string }> }>;
+}
+
 const root = join(import.meta.dirname, '..');
 const started = Date.now();
 const extra = process.argv.slice(2);
@@ -22,9 +30,12 @@ const vitest = run([join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--repo
 
 let passed = 0, failed = 0, skipped = 0;
 if (existsSync(report)) {
-  const r = JSON.parse(readFileSync(report, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+  const r = JSON.parse(readFileSync(report, 'utf8')) as VitestReport;
   ({ numPassedTests: passed, numFailedTests: failed } = r);
   skipped = r.numPendingTests + r.numTodoTests;
+  // A file whose beforeAll threw has no failed test (its tests are reported skipped): count the
+  // file itself as a failure, or the closing line would say "0 failed" for a red run.
+  failed += r.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((a) => a.status === 'failed')).length;
 }
 if (tsc !== 0) failed += 1;
 print(`test run took ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -12,10 +12,12 @@ import { uniqueName, waitFor } from '@realtime/testing';
 export async function prepareItemsTable(db: pg.Client): Promise<void> {
   await db.query('SET synchronous_commit = on');
   await db.query('CREATE TABLE IF NOT EXISTS items (id int PRIMARY KEY, v text)');
-  await db.query(`DO $$ BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'supabase_realtime') THEN CREATE PUBLICATION supabase_realtime; END IF;
-    IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'supabase_realtime_messages_publication') THEN CREATE PUBLICATION supabase_realtime_messages_publication; END IF;
-  END $$`);
+  // tenant-admin migrates a new tenant's database after answering (migration-scheduler.ts) and
+  // creates both publications then; creating them here too would race it on the unique name.
+  await waitFor(async () => {
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_publication WHERE pubname IN ('supabase_realtime', 'supabase_realtime_messages_publication')`);
+    expect(rows[0].n).toBe(2);
+  }, { timeout: 30_000 });
   await db.query('ALTER PUBLICATION supabase_realtime ADD TABLE items');
 }
 
