@@ -13,6 +13,8 @@ export interface HttpOptions {
   registry: Registry;
   metricsJwtSecret: string;
   maxBodyBytes: number;
+  /** Most messages in one POST /api/broadcast. */
+  maxBatchMessages: number;
 }
 
 type Authed = Request & { tenant?: Tenant; claims?: Claims };
@@ -41,7 +43,7 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
 
   const auth = authenticate(g);
   const json = express.json({ limit: options.maxBodyBytes, type: () => true });
-  app.post('/api/broadcast', auth, json, async (req: Authed, res) => send(res, await batchBroadcast(g, req.tenant!, req.claims!, req.body)));
+  app.post('/api/broadcast', auth, json, async (req: Authed, res) => send(res, await batchBroadcast(g, req.tenant!, req.claims!, req.body, options.maxBatchMessages)));
   app.post('/api/broadcast/:topic/events/:event', auth, express.raw({ limit: options.maxBodyBytes, type: () => true }), async (req: Authed, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type && type !== 'application/json' && type !== 'application/octet-stream') {
