@@ -1,0 +1,57 @@
+// Hostile: REST floods on POST /api/broadcast. Concurrent maximal batches (1000 messages), batches
+// one over the maximum and 100,000 messages (under the body limit), and garbage bodies. Over-size
+// batches get the spec's 429 before any per-message work, garbage its 4xx, and the gateway keeps
+// serving: /api/ping within a second throughout, a broadcast between two gateways, RSS bounded.
+import { expect, it } from 'vitest';
+import { useTenantStack } from '../support/fixture.ts';
+import { broadcastCrossesGateways, pingLoop, rssMb } from './support.ts';
+
+const MAX_BATCH = 1000; // GATEWAY_REST_MAX_BATCH_MESSAGES's default
+const t = useTenantStack({ gateways: 2, tenant: { max_events_per_second: 10_000_000, max_bytes_per_second: 1_000_000_000 } });
+
+const batch = (n: number, bytes = 0) => JSON.stringify({ messages: Array.from({ length: n }, (_, i) => ({ topic: 'flood', event: 'e', payload: { i, s: 'x'.repeat(bytes) } })) });
+
+async function post(body: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://${t.tenant.externalId}.localhost:${t.port(0)}/api/broadcast`, {
+    method: 'POST', body, headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' }, signal: AbortSignal.timeout(30_000),
+  });
+  return { status: res.status, body: await res.text() };
+}
+
+it('refuses over-size batches and garbage, absorbs maximal batches, and keeps /api/ping under a second', async () => {
+  const gw = t.stack.gateways[0]!;
+  const rssBefore = rssMb(gw.child.pid!);
+  const maximal = batch(MAX_BATCH, 1000); // ~1 MB
+  const tooMany = JSON.stringify({ message: 'Too many messages to broadcast, please reduce the batch size' });
+  const oversize = [batch(MAX_BATCH + 1), JSON.stringify({ messages: Array(100_000).fill({ topic: 'f', event: 'e', payload: {} }) })];
+  expect(oversize[1]!.length).toBeLessThan(5_000_000); // under the body limit: only the cap refuses it
+  const garbage: Array<[string, number]> = [
+    ['{"messages":', 422], ['[1,2,3]', 422], ['{"messages":"x"}', 422], ['{"messages":[1,2]}', 422],
+    [`{"messages":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 422], ['x'.repeat(6_000_000), 413],
+  ];
+
+  const pings = pingLoop(t.port(0), t.tenant.externalId);
+  const statuses: Record<string, number> = {};
+  const deadline = Date.now() + 8000;
+  const worker = async (bodies: string[], expected: (r: { status: number; body: string }) => void) => {
+    for (let i = 0; Date.now() < deadline; i++) {
+      const r = await post(bodies[i % bodies.length]!);
+      statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+      expected(r);
+    }
+  };
+  await Promise.all([
+    worker([maximal], (r) => expect(r.status).toBe(202)),
+    worker([maximal], (r) => expect(r.status).toBe(202)),
+    worker(oversize, (r) => expect(r).toEqual({ status: 429, body: tooMany })),
+    worker(garbage.map(([b]) => b), (r) => expect(garbage.some(([, status]) => status === r.status)).toBe(true)),
+  ]);
+  const seen = await pings.stop();
+  const rssAfter = rssMb(gw.child.pid!);
+  process.stdout.write(`[hostile:rest] responses ${JSON.stringify(statuses)}; /api/ping ${seen.length} answers, worst ${Math.max(...seen).toFixed(0)} ms; gateway RSS ${rssBefore.toFixed(0)} → ${rssAfter.toFixed(0)} MB\n`);
+  expect(statuses[202]).toBeGreaterThan(0);
+  expect(statuses[429]).toBeGreaterThan(0);
+  expect(Math.max(...seen)).toBeLessThan(1000);
+  expect(rssAfter).toBeLessThan(rssBefore + 300);
+  await broadcastCrossesGateways(t.stack, t.tenant.externalId, t.tenant.jwtSecret);
+}, 90_000);
