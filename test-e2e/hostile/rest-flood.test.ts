@@ -28,6 +28,7 @@ it('refuses over-size batches and garbage, absorbs maximal batches, and keeps /a
   const garbage: Array<[string, number]> = [
     ['{"messages":', 422], ['[1,2,3]', 422], ['{"messages":"x"}', 422], ['{"messages":[1,2]}', 422],
     [`{"messages":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 422], ['x'.repeat(6_000_000), 413],
+    [`{"messages":[{"topic":"t","event":"e","payload":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}]}`, 422],
   ];
 
   const pings = pingLoop(t.port(0), t.tenant.externalId);

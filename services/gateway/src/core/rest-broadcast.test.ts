@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchBroadcast } from './rest-broadcast.ts';
+import { batchBroadcast, batchBroadcastText } from './rest-broadcast.ts';
 import { tenant, testGateway } from './test-support.ts';
 
 const claims = { role: 'anon', exp: 0 } as never;
@@ -44,5 +44,20 @@ describe('REST batch broadcast', () => {
     const { gateway, acme, clock } = setup();
     expect(await batchBroadcast(gateway, acme, claims, batch(500), 1000)).toEqual({ status: 202 });
     expect(gateway.usage.flush(clock.now(), 'gw', new Map())[0]).toMatchObject({ events_in: 500 });
+  });
+});
+
+describe('REST batch broadcast from its raw body', () => {
+  it('refuses an over-size batch and a too-deep body before parsing, and parses the rest', async () => {
+    const { gateway, acme, bus } = setup();
+    const hundredK = JSON.stringify({ messages: Array(100_000).fill({ topic: 'f', event: 'e', payload: {} }) });
+    expect(await batchBroadcastText(gateway, acme, claims, hundredK, 1000)).toEqual(tooLarge);
+    // A million levels parsed, then JSON.stringify of the payload threw (a 500 for the client).
+    const deep = `{"messages":[{"topic":"t","event":"e","payload":{"a":${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}}}]}`;
+    expect(await batchBroadcastText(gateway, acme, claims, deep, 1000)).toEqual({ status: 422, body: { errors: { messages: ['is invalid'] } } });
+    expect(await batchBroadcastText(gateway, acme, claims, '{"messages":[', 1000)).toEqual({ status: 422, body: { errors: { messages: ['is invalid'] } } });
+    expect(bus.published).toHaveLength(0);
+    expect(await batchBroadcastText(gateway, acme, claims, JSON.stringify(batch(3)), 1000)).toEqual({ status: 202 });
+    expect(bus.published).toHaveLength(3);
   });
 });

@@ -9,6 +9,8 @@ import { writeCheck } from './channel-policies.ts';
 import { eventRate, rateThrottle } from './rates.ts';
 import type { Throttle } from './global-limits.ts';
 import type { Claims } from './jwt.ts';
+import { scanBatch } from './batch-scan.ts';
+import { MAX_JSON_DEPTH } from '@realtime/protocol';
 
 export type RestResult = { status: 202 } | { status: 403 | 422 | 429; body: object; headers?: Record<string, string> };
 
@@ -42,6 +44,25 @@ function admitBatch(g: Gateway, tenant: Tenant, size: number, maxBatch: number):
 
 function message(g: Gateway, tenant: Tenant, fields: Pick<OutboundBroadcast, 'topic' | 'event' | 'private' | 'kind' | 'encoding' | 'payload' | 'metaId'>): OutboundBroadcast {
   return { ...fields, id: randomUUID(), tenant: tenant.externalId, originNode: g.deps.nodeId, sentAt: g.deps.clock.now() };
+}
+
+const invalidBody: RestResult = { status: 422, body: { errors: { messages: ['is invalid'] } } };
+
+/**
+ * POST /api/broadcast from its raw body: a batch over `maxBatch` messages or nested deeper than
+ * MAX_JSON_DEPTH is refused before it is parsed (see batch-scan.ts), the rest parsed and handled.
+ */
+export async function batchBroadcastText(g: Gateway, tenant: Tenant, claims: Claims, text: string, maxBatch: number): Promise<RestResult> {
+  const scan = scanBatch(text, maxBatch, MAX_JSON_DEPTH);
+  if (scan === 'too_many') return batchTooLarge;
+  if (scan === 'too_deep') return invalidBody;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return invalidBody;
+  }
+  return batchBroadcast(g, tenant, claims, body, maxBatch);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { Gateway } from '../core/gateway.ts';
 import type { Tenant } from '../core/tenant.ts';
 import { tenantFromHost } from '../core/tenant.ts';
 import type { Claims } from '../core/jwt.ts';
-import { batchBroadcast, singleBroadcast, type RestResult } from '../core/rest-broadcast.ts';
+import { batchBroadcastText, singleBroadcast, type RestResult } from '../core/rest-broadcast.ts';
 
 export interface HttpOptions {
   registry: Registry;
@@ -42,8 +42,12 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
   });
 
   const auth = authenticate(g);
-  const json = express.json({ limit: options.maxBodyBytes, type: () => true });
-  app.post('/api/broadcast', auth, json, async (req: Authed, res) => send(res, await batchBroadcast(g, req.tenant!, req.claims!, req.body, options.maxBatchMessages)));
+  // Read as text: the core looks at the batch's size and depth before it pays for JSON.parse.
+  const text = express.text({ limit: options.maxBodyBytes, type: () => true });
+  app.post('/api/broadcast', auth, text, async (req: Authed, res) => {
+    const body = typeof req.body === 'string' ? req.body : '';
+    send(res, await batchBroadcastText(g, req.tenant!, req.claims!, body, options.maxBatchMessages));
+  });
   app.post('/api/broadcast/:topic/events/:event', auth, express.raw({ limit: options.maxBodyBytes, type: () => true }), async (req: Authed, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type && type !== 'application/json' && type !== 'application/octet-stream') {
