@@ -56,3 +56,11 @@ it('refuses over-size batches and garbage, absorbs maximal batches, and keeps /a
   expect(rssAfter).toBeLessThan(rssBefore + 300);
   await broadcastCrossesGateways(t.stack, t.tenant.externalId, t.tenant.jwtSecret);
 }, 90_000);
+
+it('refuses a single-message payload nested too deep for 1.0.0 sockets to receive', async () => {
+  const deep = `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+  const res = await fetch(`http://${t.tenant.externalId}.localhost:${t.port(0)}/api/broadcast/deep/events/e`, {
+    method: 'POST', body: deep, headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' },
+  });
+  expect([res.status, await res.json()]).toEqual([422, { errors: { payload: ['is invalid'] } }]);
+});
