@@ -1,10 +1,12 @@
-// Hostile: REST floods on POST /api/broadcast. Concurrent maximal batches (1000 messages), batches
+// Hostile: REST floods on POST /api/broadcast. Maximal batches (1000 messages) in a loop, batches
 // one over the maximum and 100,000 messages (under the body limit), and garbage bodies. Over-size
 // batches get the spec's 429 before any per-message work, garbage its 4xx, and the gateway keeps
 // serving: /api/ping within a second throughout, a broadcast between two gateways, RSS bounded.
+import { request, type ClientRequest } from 'node:http';
 import { expect, it } from 'vitest';
-import { useTenantStack } from '../support/fixture.ts';
-import { broadcastCrossesGateways, pingLoop, rssMb } from './support.ts';
+import { waitFor } from '@realtime/testing';
+import { createTenant, token, useTenantStack } from '../support/fixture.ts';
+import { broadcastCrossesGateways, metric, pingLoop, rssMb, scrape } from './support.ts';
 
 const MAX_BATCH = 1000; // GATEWAY_REST_MAX_BATCH_MESSAGES's default
 const t = useTenantStack({ gateways: 2, tenant: { max_events_per_second: 10_000_000, max_bytes_per_second: 1_000_000_000 } });
@@ -43,7 +45,6 @@ it('refuses over-size batches and garbage, absorbs maximal batches, and keeps /a
   };
   await Promise.all([
     worker([maximal], (r) => expect(r.status).toBe(202)),
-    worker([maximal], (r) => expect(r.status).toBe(202)),
     worker(oversize, (r) => expect(r).toEqual({ status: 429, body: tooMany })),
     worker(garbage.map(([b]) => b), (r) => expect(garbage.some(([, status]) => status === r.status)).toBe(true)),
   ]);
@@ -64,3 +65,40 @@ it('refuses a single-message payload nested too deep for 1.0.0 sockets to receiv
   });
   expect([res.status, await res.json()]).toEqual([422, { errors: { payload: ['is invalid'] } }]);
 });
+
+it('holds at most a tenant\'s share of REST body bytes: uploads that never finish cannot exhaust the gateway', async () => {
+  const gw = t.stack.gateways[0]!;
+  const series = async () => {
+    const text = await scrape(t.stack, gw.url);
+    return { inflight: metric(text, 'realtime_rest_inflight_bytes{service="gateway"}'), busy: metric(text, 'realtime_rest_busy_total{service="gateway"}') };
+  };
+  const before = await series();
+  // Five uploads of 4 MB that send a little and then stall: 20 MB over the tenant's 16 MB share.
+  const stalled: ClientRequest[] = [];
+  const answers: Array<Promise<{ status: number; body: string }>> = [];
+  for (let i = 0; i < 5; i++) {
+    const req = request({ host: '127.0.0.1', port: t.port(0), path: '/api/broadcast', method: 'POST', headers: {
+      host: `${t.tenant.externalId}.localhost`, authorization: `Bearer ${t.key}`, 'content-type': 'application/json', 'content-length': 4_000_000,
+    } });
+    answers.push(new Promise((resolve) => {
+      req.on('response', (res) => { let body = ''; res.on('data', (c: Buffer) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body })); });
+      req.on('error', () => resolve({ status: 0, body: '' }));
+    }));
+    req.write('{"messages":[');
+    stalled.push(req);
+    if (i < 4) await waitFor(async () => expect((await series()).inflight).toBe(4_000_000 * (i + 1))); // admitted, body pending
+  }
+  expect(await answers[4]).toEqual({ status: 429, body: JSON.stringify({ message: 'Too many requests' }) });
+  const during = await series();
+  expect(during.inflight).toBe(16_000_000);
+  expect(during.busy).toBe(before.busy + 1);
+  // Another tenant still posts; the stalled tenant's pings still answer.
+  const other = await createTenant(t.stack);
+  const res = await fetch(`http://${other.externalId}.localhost:${t.port(0)}/api/broadcast`, {
+    method: 'POST', body: JSON.stringify({ messages: [{ topic: 'x', event: 'e', payload: {} }] }),
+    headers: { authorization: `Bearer ${await token(other.jwtSecret)}`, 'content-type': 'application/json' },
+  });
+  expect(res.status).toBe(202);
+  for (const req of stalled) req.destroy();
+  await waitFor(async () => expect((await series()).inflight).toBe(0));
+}, 60_000);

@@ -8,6 +8,7 @@ import type { Gateway } from '../core/gateway.ts';
 import type { Tenant } from '../core/tenant.ts';
 import { tenantFromHost } from '../core/tenant.ts';
 import type { Claims } from '../core/jwt.ts';
+import { InflightBudget, type InflightLimits } from '../core/inflight.ts';
 import { batchBroadcastText, singleBroadcast, type RestResult } from '../core/rest-broadcast.ts';
 
 export interface HttpOptions {
@@ -16,6 +17,8 @@ export interface HttpOptions {
   maxBodyBytes: number;
   /** Most messages in one POST /api/broadcast. */
   maxBatchMessages: number;
+  /** Budgets of REST body bytes held at once (all tenants, one tenant). */
+  inflight: InflightLimits;
 }
 
 type Authed = Request & { tenant?: Tenant; claims?: Claims };
@@ -43,13 +46,14 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
   });
 
   const auth = authenticate(g);
+  const admit = admitBody(g, new InflightBudget(options.inflight), options.maxBodyBytes);
   // Read as text: the core looks at the batch's size and depth before it pays for JSON.parse.
   const text = express.text({ limit: options.maxBodyBytes, type: () => true });
-  app.post('/api/broadcast', auth, text, async (req: Authed, res) => {
+  app.post('/api/broadcast', auth, admit, text, async (req: Authed, res) => {
     const body = typeof req.body === 'string' ? req.body : '';
     send(res, await batchBroadcastText(g, req.tenant!, req.claims!, body, options.maxBatchMessages));
   });
-  app.post('/api/broadcast/:topic/events/:event', auth, express.raw({ limit: options.maxBodyBytes, type: () => true }), async (req: Authed, res) => {
+  app.post('/api/broadcast/:topic/events/:event', auth, admit, express.raw({ limit: options.maxBodyBytes, type: () => true }), async (req: Authed, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type && type !== 'application/json' && type !== 'application/octet-stream') {
       return void res.status(415).json({ error: 'Unsupported Media Type. Use application/json or application/octet-stream' });
@@ -81,6 +85,30 @@ function authenticate(g: Gateway) {
     if (!verified.ok) return void res.status(401).json({ message: 'Unauthorized' });
     req.tenant = tenant;
     req.claims = verified.claims;
+    next();
+  };
+}
+
+/**
+ * Reserves the body's declared size (the body limit when it declares none) in the in-flight
+ * budget before the body is read, and frees it when the response is done or the client goes away.
+ * Past the budget: 429 in the reference's plug form, the body never read.
+ */
+function admitBody(g: Gateway, budget: InflightBudget, maxBodyBytes: number) {
+  return (req: Authed, res: Response, next: NextFunction) => {
+    const declared = Number(req.headers['content-length']);
+    const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxBodyBytes) : maxBodyBytes;
+    const tenant = req.tenant!.externalId;
+    if (!budget.tryReserve(tenant, bytes)) {
+      g.deps.metrics.restBusy.inc();
+      res.setHeader('connection', 'close'); // the unread body is not drained
+      return void res.status(429).json({ message: 'Too many requests' });
+    }
+    g.deps.metrics.restInflightBytes.inc(bytes);
+    res.once('close', () => {
+      budget.release(tenant, bytes);
+      g.deps.metrics.restInflightBytes.dec(bytes);
+    });
     next();
   };
 }
