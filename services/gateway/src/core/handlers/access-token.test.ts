@@ -39,6 +39,19 @@ describe('access_token refresh', () => {
     expect(socket.json().filter((f: any) => f[3] !== 'phx_reply' || f[1] !== '1')).toEqual([]); // never replied to
   });
 
+  it('keeps one cleanup per channel however many windows pass', async () => {
+    const { nowS, channel, refresh, clock } = await setup();
+    const cleanups = channel()!.cleanups.length;
+    for (let w = 0; w < 5; w++) {
+      await refresh(await sign(nowS + 3600 + w, `a${w}`));
+      await refresh(await sign(nowS + 3600 + w, `b${w}`)); // held
+      clock.advance(ACCESS_TOKEN_THROTTLE_MS);
+      await vi.waitFor(() => expect(channel()?.claims.sub).toBe(`b${w}`));
+      clock.advance(ACCESS_TOKEN_THROTTLE_MS);
+    }
+    expect(channel()!.cleanups.length).toBe(cleanups + 1);
+  });
+
   it('shuts the channel down when the held token is bad, and drops it when the channel left first', async () => {
     const first = await setup();
     await first.refresh(await sign(first.nowS + 7200, 'ok'));

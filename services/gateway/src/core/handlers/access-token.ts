@@ -18,6 +18,8 @@ interface Refreshes {
   appliedAt: number;
   /** The newest refresh that came inside the window, applied when it ends. */
   held: string | null;
+  /** The timer that applies `held`; cancelled with the channel. */
+  timer: { cancel(): void } | null;
 }
 
 // Per channel, and gone with it: a channel holds at most one token and one timer here.
@@ -29,7 +31,12 @@ export async function accessToken(g: Gateway, channel: Channel, msg: Message): P
   const now = g.deps.clock.now();
   const state = refreshes.get(channel);
   if (state && now - state.appliedAt < ACCESS_TOKEN_THROTTLE_MS) return hold(g, channel, state, token, now);
-  refreshes.set(channel, { appliedAt: now, held: null });
+  if (state) state.appliedAt = now;
+  else {
+    const fresh: Refreshes = { appliedAt: now, held: null, timer: null };
+    refreshes.set(channel, fresh);
+    channel.cleanups.push(() => fresh.timer?.cancel()); // once per channel, not per window
+  }
   await apply(g, channel, token);
 }
 
@@ -38,16 +45,16 @@ function hold(g: Gateway, channel: Channel, state: Refreshes, token: string, now
   state.held = token;
   if (waiting) return;
   g.deps.log.info({ code: ErrorCodes.AccessTokenRefreshThrottled, tenant: channel.conn.tenantId, topic: channel.topic }, 'access_token refresh held until the throttle window ends');
-  const timer = g.deps.clock.setTimeout(() => {
+  state.timer = g.deps.clock.setTimeout(() => {
     const held = state.held;
     state.held = null;
+    state.timer = null;
     state.appliedAt = g.deps.clock.now();
     if (!held || held === channel.token || !joined(channel)) return;
     apply(g, channel, held).catch((err: unknown) => {
       g.deps.log.warn({ code: ErrorCodes.UnknownErrorOnChannel, tenant: channel.conn.tenantId, err: String(err) }, 'held access_token not applied');
     });
   }, state.appliedAt + ACCESS_TOKEN_THROTTLE_MS - now);
-  channel.cleanups.push(() => timer.cancel());
 }
 
 async function apply(g: Gateway, channel: Channel, token: string): Promise<void> {
