@@ -50,6 +50,17 @@ export function pingLoop(port: number, tenant: string, everyMs = 50) {
   };
 }
 
+/**
+ * The slowest /api/ping over `ms` with no attack: the allowance a scenario adds its one second to,
+ * so that a machine already slow for other reasons does not fail the scenario (a stall caused by
+ * the attack still does: it shows up on top).
+ */
+export async function idleWorstPing(port: number, tenant: string, ms = 2000): Promise<number> {
+  const loop = pingLoop(port, tenant);
+  await new Promise((r) => setTimeout(r, ms));
+  return Math.max(...(await loop.stop()));
+}
+
 /** A broadcast sent through gateway 0 arrives at a client of gateway 1 (official client). */
 export async function broadcastCrossesGateways(stack: Stack, tenant: string, secret: string, topic = `still-served-${Date.now()}`): Promise<void> {
   const key = await token(secret);
