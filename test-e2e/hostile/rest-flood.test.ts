@@ -3,6 +3,7 @@
 // batches get the spec's 429 before any per-message work, garbage its 4xx, and the gateway keeps
 // serving: /api/ping within a second throughout, a broadcast between two gateways, RSS bounded.
 import { request, type ClientRequest } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { expect, it } from 'vitest';
 import { waitFor } from '@realtime/testing';
 import { createTenant, token, useTenantStack } from '../support/fixture.ts';
@@ -13,9 +14,13 @@ const t = useTenantStack({ gateways: 2, tenant: { max_events_per_second: 10_000_
 
 const batch = (n: number, bytes = 0) => JSON.stringify({ messages: Array.from({ length: n }, (_, i) => ({ topic: 'flood', event: 'e', payload: { i, s: 'x'.repeat(bytes) } })) });
 
+const GZIP = 'gzip:'; // a body to send gzip-compressed (a bomb: 5 MB of zeros in ~5 KB)
+
 async function post(body: string): Promise<{ status: number; body: string }> {
+  const gzip = body.startsWith(GZIP);
   const res = await fetch(`http://${t.tenant.externalId}.localhost:${t.port(0)}/api/broadcast`, {
-    method: 'POST', body, headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' }, signal: AbortSignal.timeout(30_000),
+    method: 'POST', body: gzip ? gzipSync(body.slice(GZIP.length)) : body, signal: AbortSignal.timeout(30_000),
+    headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
   });
   return { status: res.status, body: await res.text() };
 }
@@ -31,6 +36,7 @@ it('refuses over-size batches and garbage, absorbs maximal batches, and keeps /a
     ['{"messages":', 422], ['[1,2,3]', 422], ['{"messages":"x"}', 422], ['{"messages":[1,2]}', 422],
     [`{"messages":${'['.repeat(100_000)}${']'.repeat(100_000)}}`, 422], ['x'.repeat(6_000_000), 413],
     [`{"messages":[{"topic":"t","event":"e","payload":{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}}]}`, 422],
+    [`${GZIP}{"messages":[{"topic":"t","event":"e","payload":{"z":"${'0'.repeat(4_900_000)}"}}]}`, 415],
   ];
 
   const idle = await idleWorstPing(t.port(0), t.tenant.externalId);

@@ -48,12 +48,13 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
   const auth = authenticate(g);
   const admit = admitBody(g, new InflightBudget(options.inflight), options.maxBodyBytes);
   // Read as text: the core looks at the batch's size and depth before it pays for JSON.parse.
-  const text = express.text({ limit: options.maxBodyBytes, type: () => true });
+  // No inflating: a compressed body would hold many times the bytes it reserved in the budget.
+  const text = express.text({ limit: options.maxBodyBytes, type: () => true, inflate: false });
   app.post('/api/broadcast', auth, admit, text, async (req: Authed, res) => {
     const body = typeof req.body === 'string' ? req.body : '';
     send(res, await batchBroadcastText(g, req.tenant!, req.claims!, body, options.maxBatchMessages));
   });
-  app.post('/api/broadcast/:topic/events/:event', auth, admit, express.raw({ limit: options.maxBodyBytes, type: () => true }), async (req: Authed, res) => {
+  app.post('/api/broadcast/:topic/events/:event', auth, admit, express.raw({ limit: options.maxBodyBytes, type: () => true, inflate: false }), async (req: Authed, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type && type !== 'application/json' && type !== 'application/octet-stream') {
       return void res.status(415).json({ error: 'Unsupported Media Type. Use application/json or application/octet-stream' });
@@ -67,6 +68,8 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
     if (err.type === 'entity.too.large') return void res.status(413).json({ message: 'Payload too large' });
     if (err.status === 400) return void res.status(422).json({ errors: { messages: ['is invalid'] } });
+    // A compressed body or an unknown charset: the client's mistake, not a failure of ours to log.
+    if (err.status === 415) return void res.status(415).json({ message: 'Unsupported content encoding or charset' });
     g.deps.log.error({ err: String(err) }, 'http handler failed');
     res.status(500).json({ message: 'Internal server error' });
   });
