@@ -15,6 +15,7 @@
 // Strings are UTF-8 and their lengths are byte counts; realtime-js sends a null ref as "" and
 // leaves metadata empty when it has no allowed keys, so both read back as null here. Decoded
 // payloads are views on the frame's bytes, not copies.
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json.ts';
 import { decodeError, type DecodeError, type PayloadEncoding, type UserBroadcast, type UserBroadcastPush } from './types.ts';
 
 export const BinaryKinds = { userBroadcastPush: 3, userBroadcast: 4 } as const;
@@ -114,6 +115,7 @@ function encodingOf(byte: number): PayloadEncoding | DecodeError {
 // Wrapped so that user metadata shaped like a DecodeError cannot be mistaken for one.
 function parseMetadata(text: string): { value: Record<string, unknown> | null } | DecodeError {
   if (text === '') return { value: null };
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return decodeError(`binary frame metadata nests deeper than ${MAX_JSON_DEPTH} levels`);
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { value: value as Record<string, unknown> };
@@ -125,7 +127,9 @@ function parseMetadata(text: string): { value: Record<string, unknown> | null } 
 
 function isJson(bytes: Uint8Array): boolean {
   try {
-    JSON.parse(strictUtf8.decode(bytes));
+    const text = strictUtf8.decode(bytes);
+    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return false;
+    JSON.parse(text);
     return true;
   } catch {
     return false;

@@ -15,7 +15,7 @@ import { VSN_1 } from './vsn.ts';
 export function decodeV1(frame: string | Uint8Array): Decoded | DecodeError {
   if (typeof frame !== 'string') return decodeError('binary frames are not part of vsn 1.0.0');
   const parsed = parseJson(frame);
-  if (!parsed.ok) return decodeError('frame is not valid JSON');
+  if (!parsed.ok) return decodeError(parsed.reason);
   const v = parsed.value;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return decodeError('vsn 1.0.0 frame must be a JSON object');
   const o = v as Record<string, unknown>;

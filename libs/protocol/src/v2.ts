@@ -16,7 +16,7 @@ export function decodeV2(frame: string | Uint8Array): Decoded | DecodeError {
     return 'type' in push ? push : { type: 'user_broadcast_push', push };
   }
   const parsed = parseJson(frame);
-  if (!parsed.ok) return decodeError('frame is not valid JSON');
+  if (!parsed.ok) return decodeError(parsed.reason);
   const v = parsed.value;
   if (!Array.isArray(v) || v.length !== 5) return decodeError('vsn 2.0.0 frame must be a 5-element array');
   const [joinRef, ref, topic, event, payload] = v as unknown[];

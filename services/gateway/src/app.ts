@@ -82,7 +82,8 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
   usageTimer.unref();
   const changeFeed = overrides.noChangeFeed ? null : await startKafkaChangeFeed(kafka, { topic: topics.cdc, nodeId: config.nodeId, log, onChange: (e) => gateway.changes.receive(e) });
 
-  const server = createServer(createHttpApp(gateway, { registry, metricsJwtSecret: config.metricsJwtSecret, maxBodyBytes: config.maxFrameBytes }));
+  const server = createServer(createHttpApp(gateway, { registry, metricsJwtSecret: config.metricsJwtSecret, maxBodyBytes: config.maxFrameBytes, maxBatchMessages: config.restMaxBatchMessages,
+    inflight: { totalBytes: config.restInflightBytes, tenantBytes: config.restTenantInflightBytes } }));
   const wss = attachWebSocket(server, gateway, config);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.listenPort, resolve));
   const { port } = server.address() as AddressInfo;

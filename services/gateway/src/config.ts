@@ -21,6 +21,9 @@ export const gatewayConfig = defineConfig({
     redisUrl: setting('REDIS_URL', env.str('redis://localhost:6379'), 'Redis of presence-service: presence snapshots on join and this node\'s liveness key'),
     tenantDbPoolSize: setting('GATEWAY_TENANT_DB_POOL_SIZE', env.int(3), 'Connections per tenant database for RLS checks, subscription checks and channel policies'),
     logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
+    restMaxBatchMessages: setting('GATEWAY_REST_MAX_BATCH_MESSAGES', env.int(1000), 'Most messages one POST /api/broadcast may carry; a larger batch is refused with 429 before any of it is read (the tenant\'s max_events_per_second caps it further)'),
+    restInflightBytes: setting('GATEWAY_REST_INFLIGHT_BYTES', env.int(64_000_000), 'Bytes of REST request bodies this gateway holds at once (declared size, else GATEWAY_MAX_FRAME_BYTES); past it a request gets 429 before its body is read'),
+    restTenantInflightBytes: setting('GATEWAY_REST_TENANT_INFLIGHT_BYTES', env.int(16_000_000), 'The share of GATEWAY_REST_INFLIGHT_BYTES one tenant may hold, so one tenant cannot spend the budget of all'),
   },
 });
 

@@ -30,5 +30,7 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     authorizationCheck: { observe: (kind, seconds) => authorization.observe({ kind }, seconds) },
     rateLimited: { inc: (limit) => rateLimited.inc({ limit }) },
     tenantEvents: { inc: (tenant, direction, n = 1) => tenantEvents.inc({ tenant, direction }, n) },
+    restInflightBytes: gauge('realtime_rest_inflight_bytes', 'Bytes of REST request bodies being read or handled (reserved before reading)'),
+    restBusy: counter('realtime_rest_busy_total', 'REST requests refused with 429 because the in-flight body budget was spent'),
   };
 }

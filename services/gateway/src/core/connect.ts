@@ -23,6 +23,7 @@ const tokenErrors: Record<TokenFailureKind, [number, string]> = {
   exp_invalid: [500, 'Error connecting to Realtime'],
   iat_invalid: [500, 'Error connecting to Realtime'],
   claims: [500, 'Error connecting to Realtime'],
+  not_yet_valid: [401, 'Token is not valid yet'],
 };
 
 export async function checkConnect(g: Gateway, tenantId: string | null, token: string | null): Promise<ConnectResult> {

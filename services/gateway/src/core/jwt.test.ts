@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-import { verifyToken } from './jwt.ts';
+import { cachedKeys, verifyToken } from './jwt.ts';
 import { tenant } from './test-support.ts';
 
 const now = 1_700_000_000_000;
@@ -46,6 +46,9 @@ describe('verifyToken', () => {
     ['no role', () => hs(tenant().jwtSecret!, { exp }), 'role_exp'],
     ['no exp', () => hs(tenant().jwtSecret!, { role: 'anon' }), 'role_exp'],
     ['string exp', () => hs(tenant().jwtSecret!, { role: 'anon', exp: 'soon' }), 'exp_invalid'],
+    ['nbf in the future', () => hs(tenant().jwtSecret!, { role: 'anon', exp, nbf: now / 1000 + 60 }), 'not_yet_valid'],
+    ['string nbf', () => hs(tenant().jwtSecret!, { role: 'anon', exp, nbf: 'later' }), 'not_yet_valid'],
+    ['a 1 MB token', async () => `${await hs(tenant().jwtSecret!)}${'A'.repeat(1_000_000)}`, 'malformed'],
   ])('refuses %s', async (_name, make, kind) => {
     expect(await verifyToken(await make(), tenant(), opts)).toMatchObject({ ok: false, failure: { kind } });
   });
@@ -66,5 +69,34 @@ describe('verifyToken', () => {
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ role: 'anon', exp })).toString('base64url')}.`;
     expect(await verifyToken(none, tenant(), opts)).toMatchObject({ ok: false, failure: { kind: 'signer' } });
     expect(await verifyToken(await hs('x'.repeat(32)), tenant({ jwtSecret: null }), opts)).toMatchObject({ ok: false, failure: { kind: 'signer' } });
+  });
+
+  it('accepts an nbf that has passed', async () => {
+    const t = tenant();
+    expect((await verifyToken(await hs(t.jwtSecret!, { role: 'anon', exp, nbf: now / 1000 - 1 }), t, opts)).ok).toBe(true);
+  });
+
+  it('keeps the key cache bounded however many random kids and algs clients send', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1' };
+    const t = tenant({ jwks: { keys: [jwk] } });
+    for (let i = 0; i < 200; i++) {
+      await verifyToken(await hs(t.jwtSecret!, { role: 'anon', exp }, { kid: `random-${i}` }), t, opts);
+      const rs = await new SignJWT({ role: 'anon', exp }).setProtectedHeader({ alg: 'RS256', kid: `random-${i}` }).sign(privateKey);
+      expect(await verifyToken(rs, t, opts)).toMatchObject({ ok: false, failure: { kind: 'signer' } });
+      const header = Buffer.from(JSON.stringify({ alg: `X${i}`, kid: `random-${i}` })).toString('base64url');
+      await verifyToken(`${header}.e30.c2ln`, t, opts);
+    }
+    expect(cachedKeys(t)).toBe(2); // HS256 with the secret, RS256 without a known kid
+  });
+
+  it('refuses an HS256 token signed with the public key of the tenant (algorithm confusion)', async () => {
+    const { publicKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1' };
+    const t = tenant({ jwks: { keys: [jwk] } });
+    for (const material of [JSON.stringify(jwk), jwk.n!]) {
+      const forged = await hs(material, { role: 'service_role', exp }, { kid: 'k1' });
+      expect(await verifyToken(forged, t, opts)).toMatchObject({ ok: false, failure: { kind: 'signature' } });
+    }
   });
 });

@@ -8,7 +8,8 @@ import type { Tenant } from './tenant.ts';
 export type Claims = Record<string, unknown> & { role?: unknown; exp?: unknown; sub?: unknown };
 
 export type TokenFailureKind =
-  | 'missing' | 'malformed' | 'signature' | 'signer' | 'expired' | 'role_exp' | 'exp_invalid' | 'iat_invalid' | 'claims';
+  | 'missing' | 'malformed' | 'signature' | 'signer' | 'expired' | 'role_exp' | 'exp_invalid' | 'iat_invalid' | 'claims'
+  | 'not_yet_valid';
 
 export interface TokenFailure {
   kind: TokenFailureKind;
@@ -32,6 +33,12 @@ const ASYM = /^(RS|ES|PS)(256|384|512)$|^EdDSA$|^Ed25519$|^Ed448$/;
 const fail = (kind: TokenFailureKind, code: TokenFailure['code'], message: string, extra: Partial<TokenFailure> = {}): Verified =>
   ({ ok: false, failure: { kind, code, message, ...extra } });
 
+/**
+ * Longest token looked at. Real tokens are a few KB; a bigger one is refused as malformed before
+ * it is decoded, so a client cannot make every verification cost megabytes of work.
+ */
+export const MAX_TOKEN_CHARS = 64 * 1024;
+
 export function cleanToken(raw: string | null | undefined): string {
   if (!raw) return '';
   let token = raw;
@@ -40,6 +47,7 @@ export function cleanToken(raw: string | null | undefined): string {
 }
 
 export async function verifyToken(raw: string | null | undefined, tenant: Tenant, opts: VerifyOptions): Promise<Verified> {
+  if (raw && raw.length > MAX_TOKEN_CHARS) return fail('malformed', 'MalformedJWT', 'The token provided is not a valid JWT');
   const token = cleanToken(raw);
   if (!token) return fail('missing', 'MalformedJWT', 'The token provided is not a valid JWT');
   let header: ReturnType<typeof decodeProtectedHeader>;
@@ -81,6 +89,13 @@ export function checkClaims(claims: Claims, { claimValidators, nowMs }: VerifyOp
       return fail('expired', 'InvalidJWTToken', `Token has expired ${ago} seconds ago`, { expiredAgoS: ago });
     }
   }
+  if (claims.nbf !== undefined) {
+    // Not in the reference, which ignores nbf: a token that says it is not valid yet is refused
+    // like any other invalid token (InvalidJWTToken), rounded like exp.
+    if (typeof claims.nbf !== 'number' || !Number.isFinite(claims.nbf) || Math.round(claims.nbf) > nowMs / 1000) {
+      return fail('not_yet_valid', 'InvalidJWTToken', 'Token is not valid yet');
+    }
+  }
   if (claims.iat !== undefined && (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat))) {
     return fail('iat_invalid', 'InvalidJWTToken', 'Token issued-at time is invalid');
   }
@@ -96,17 +111,27 @@ export function checkClaims(claims: Claims, { claimValidators, nowMs }: VerifyOp
 }
 
 // Imported keys are cached per tenant object: a tenant change replaces the object, so the cache
-// never serves a key of an old secret.
+// never serves a key of an old secret. The header's alg and kid are the client's, so they are
+// reduced first to what the tenant actually has (a known alg; a kid only when it is in the
+// tenant's JWKS): random kids or algs all share one entry, and a tenant's cache holds at most
+// (algs × its own keys) entries whatever clients send.
 const keyCache = new WeakMap<Tenant, Map<string, CryptoKey | Uint8Array | null>>();
 
 async function signingKey(tenant: Tenant, alg: string, kid: string | undefined): Promise<CryptoKey | Uint8Array | null> {
+  if (!HS.test(alg) && !ASYM.test(alg)) return null;
+  const known = kid !== undefined && tenant.jwks?.keys.some((k) => k.kid === kid) ? kid : undefined;
   let cache = keyCache.get(tenant);
   if (!cache) keyCache.set(tenant, (cache = new Map()));
-  const id = `${alg}\u0000${kid ?? ''}`;
+  const id = `${alg}\u0000${known ?? ''}`;
   if (cache.has(id)) return cache.get(id) ?? null;
-  const key = await resolveKey(tenant, alg, kid).catch(() => null);
+  const key = await resolveKey(tenant, alg, known).catch(() => null);
   cache.set(id, key);
   return key;
+}
+
+/** Entries in `tenant`'s key cache (tests: bounded however many kids clients make up). */
+export function cachedKeys(tenant: Tenant): number {
+  return keyCache.get(tenant)?.size ?? 0;
 }
 
 async function resolveKey(tenant: Tenant, alg: string, kid: string | undefined): Promise<CryptoKey | Uint8Array | null> {

@@ -1,11 +1,21 @@
-// Per-tenant join rate on this gateway, in a sliding one-second window. The global view across
-// gateways (ratelimiter service, realtime.limits) comes on top of this; this local share is what
-// keeps being enforced when the ratelimiter is away.
+// Per-tenant rates on this gateway: joins in a one-second window, and message, byte and presence
+// averages over five seconds. The global view across gateways (ratelimiter service,
+// realtime.limits) comes on top of this; this local share is what keeps being enforced when the
+// ratelimiter is away. Every call is O(1) in the number of past events (fixed buckets, see
+// buckets.ts); the maps hold one entry per tenant key, so they are bounded by the tenants.
 import type { Clock } from '../ports.ts';
+import { Buckets } from './buckets.ts';
+
+/** Joins: a one-second window in tenths, so a burst is forgotten within 100 ms of its second. */
+const JOIN_WINDOW_MS = 1000;
+const JOIN_BUCKETS = 10;
+/** Averages: five seconds in half-second buckets (the reference averages its rate counter too). */
+const AVERAGE_BUCKETS = 10;
 
 export class LocalLimits {
   readonly #clock: Clock;
-  readonly #joins = new Map<string, number[]>();
+  readonly #joins = new Map<string, Buckets>();
+  readonly #amounts = new Map<string, { windowMs: number; buckets: Buckets }>();
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -13,11 +23,8 @@ export class LocalLimits {
 
   /** True when the tenant's joins in the last second reached `perSecond` (nothing recorded). */
   joinsTriggered(tenantId: string, perSecond: number): boolean {
-    const now = this.#clock.now();
-    return (this.#joins.get(tenantId) ?? []).filter((t) => now - t < 1000).length >= perSecond;
+    return (this.#joins.get(tenantId)?.total(this.#clock.now()) ?? 0) >= perSecond;
   }
-
-  readonly #amounts = new Map<string, Array<[number, number]>>();
 
   /**
    * Records `amount` under `key`; false when the average over the last `windowMs` is above
@@ -27,10 +34,14 @@ export class LocalLimits {
    */
   tryAmount(key: string, amount: number, perSecond: number, windowMs = 5000): boolean {
     const now = this.#clock.now();
-    const recent = (this.#amounts.get(key) ?? []).filter(([t]) => now - t < windowMs);
-    recent.push([now, amount]);
-    this.#amounts.set(key, recent);
-    return recent.reduce((sum, [, n]) => sum + n, 0) / (windowMs / 1000) <= perSecond;
+    const buckets = this.#window(key, windowMs);
+    buckets.add(now, amount);
+    return buckets.total(now) / (windowMs / 1000) <= perSecond;
+  }
+
+  /** The average per second under `key` over the last `windowMs`, without recording anything. */
+  rate(key: string, windowMs = 5000): number {
+    return (this.#window(key, windowMs).total(this.#clock.now())) / (windowMs / 1000);
   }
 
   /** Records an event under `key`; false when `key` already had `perSecond` in the last second. */
@@ -41,13 +52,19 @@ export class LocalLimits {
   /** Records a join attempt; false when the tenant is over `perSecond` in the last second. */
   tryJoin(tenantId: string, perSecond: number): boolean {
     const now = this.#clock.now();
-    const recent = (this.#joins.get(tenantId) ?? []).filter((t) => now - t < 1000);
-    if (recent.length >= perSecond) {
-      this.#joins.set(tenantId, recent);
-      return false;
-    }
-    recent.push(now);
-    this.#joins.set(tenantId, recent);
+    let buckets = this.#joins.get(tenantId);
+    if (!buckets) this.#joins.set(tenantId, (buckets = new Buckets(JOIN_WINDOW_MS, JOIN_BUCKETS)));
+    if (buckets.total(now) >= perSecond) return false;
+    buckets.add(now, 1);
     return true;
+  }
+
+  #window(key: string, windowMs: number): Buckets {
+    let entry = this.#amounts.get(key);
+    if (!entry || entry.windowMs !== windowMs) {
+      entry = { windowMs, buckets: new Buckets(windowMs, AVERAGE_BUCKETS) };
+      this.#amounts.set(key, entry);
+    }
+    return entry.buckets;
   }
 }

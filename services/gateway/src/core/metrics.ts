@@ -23,12 +23,17 @@ export interface GatewayMetrics {
   rateLimited: { inc(limit: LimitName | 'client_presence'): void };
   /** Broadcasts in and frames out per tenant. */
   tenantEvents: { inc(tenant: string, direction: 'in' | 'out', n?: number): void };
+  /** Bytes of REST bodies in flight (reserved before reading). */
+  restInflightBytes: Gauge;
+  /** REST requests refused because the in-flight budget was spent. */
+  restBusy: Counter;
 }
 
 const noop = { inc() {}, dec() {}, set() {}, observe() {} };
 export const noMetrics: GatewayMetrics = {
   connections: noop, tenantsConnected: noop, joins: noop, eventsIn: noop, eventsOut: noop, malformedFrames: noop, changesIn: noop,
   payloadSize: noop, rlsCheck: noop, authorizationCheck: noop, rateLimited: noop, tenantEvents: noop,
+  restInflightBytes: noop, restBusy: noop,
 };
 
 /** Times `work` into `observe` (seconds). */

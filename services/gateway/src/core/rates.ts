@@ -11,13 +11,16 @@ export function overRate(g: Gateway, tenant: Tenant, bytes: number): boolean {
   return rateThrottle(g, tenant, bytes) !== null;
 }
 
-/** The same, with the rate and limit to report (REST's x-rate-* headers). */
-export function rateThrottle(g: Gateway, tenant: Tenant, bytes: number): Throttle | null {
+/**
+ * The same, with the rate and limit to report (REST's x-rate-* headers). `count` messages of
+ * `bytes` in total are counted at once, so a REST batch costs one call, not one per message.
+ */
+export function rateThrottle(g: Gateway, tenant: Tenant, bytes: number, count = 1): Throttle | null {
   const id = tenant.externalId;
   const { maxEventsPerSecond, maxBytesPerSecond } = tenant.limits;
-  g.usage.count(id, 'events_in');
+  g.usage.count(id, 'events_in', count);
   g.usage.count(id, 'bytes_in', bytes);
-  const localEvents = g.limits.tryAmount(`events:${id}`, 1, maxEventsPerSecond);
+  const localEvents = g.limits.tryAmount(`events:${id}`, count, maxEventsPerSecond);
   const localBytes = g.limits.tryAmount(`bytes:${id}`, bytes, maxBytesPerSecond);
   const events = g.throttled(id, 'events_per_second') ?? (localEvents ? null : { rate: maxEventsPerSecond + 1, max: maxEventsPerSecond });
   if (events) return limited(g, 'events_per_second', events);
@@ -29,4 +32,10 @@ export function rateThrottle(g: Gateway, tenant: Tenant, bytes: number): Throttl
 function limited(g: Gateway, limit: 'events_per_second' | 'bytes_per_second', t: Throttle): Throttle {
   g.deps.metrics.rateLimited.inc(limit);
   return t;
+}
+
+/** The tenant's current inbound message rate: the global decision's, else this gateway's average. */
+export function eventRate(g: Gateway, tenant: Tenant): number {
+  const id = tenant.externalId;
+  return g.throttled(id, 'events_per_second')?.rate ?? g.limits.rate(`events:${id}`);
 }

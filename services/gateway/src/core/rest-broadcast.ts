@@ -6,9 +6,11 @@ import type { Tenant } from './tenant.ts';
 import { isObject } from './channel.ts';
 import { payloadTooLarge, type OutboundBroadcast } from './broadcast-message.ts';
 import { writeCheck } from './channel-policies.ts';
-import { rateThrottle } from './rates.ts';
+import { eventRate, rateThrottle } from './rates.ts';
 import type { Throttle } from './global-limits.ts';
 import type { Claims } from './jwt.ts';
+import { scanBatch } from './batch-scan.ts';
+import { MAX_JSON_DEPTH } from '@realtime/protocol';
 
 export type RestResult = { status: 202 } | { status: 403 | 422 | 429; body: object; headers?: Record<string, string> };
 
@@ -22,14 +24,56 @@ function tooMany(t: Throttle): RestResult {
 
 const encoder = new TextEncoder();
 
+/** 429 for a batch that may not be taken whole (spec §4 REST); nothing of it is sent. */
+const batchTooLarge: RestResult = { status: 429, body: { message: 'Too many messages to broadcast, please reduce the batch size' } };
+
+/**
+ * Decides on the batch from its length alone, before any per-message work, so that the cost of a
+ * refused batch does not grow with it. Like the reference: a tenant already over its rate is told
+ * so; a batch that would take it over is too large. `maxBatch` bounds the work one request can
+ * ask of this gateway whatever the tenant's limit.
+ */
+function admitBatch(g: Gateway, tenant: Tenant, size: number, maxBatch: number): RestResult | null {
+  if (size > maxBatch) return batchTooLarge;
+  const max = tenant.limits.maxEventsPerSecond;
+  const rate = eventRate(g, tenant);
+  if (rate > max) return tooMany({ rate, max });
+  if (rate + size > max) return batchTooLarge;
+  return null;
+}
+
 function message(g: Gateway, tenant: Tenant, fields: Pick<OutboundBroadcast, 'topic' | 'event' | 'private' | 'kind' | 'encoding' | 'payload' | 'metaId'>): OutboundBroadcast {
   return { ...fields, id: randomUUID(), tenant: tenant.externalId, originNode: g.deps.nodeId, sentAt: g.deps.clock.now() };
 }
 
-/** POST /api/broadcast: a batch of JSON broadcasts. Private ones without the write policy are skipped silently. */
-export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims, body: unknown): Promise<RestResult> {
+const invalidBody: RestResult = { status: 422, body: { errors: { messages: ['is invalid'] } } };
+
+/**
+ * POST /api/broadcast from its raw body: a batch over `maxBatch` messages or nested deeper than
+ * MAX_JSON_DEPTH is refused before it is parsed (see batch-scan.ts), the rest parsed and handled.
+ */
+export async function batchBroadcastText(g: Gateway, tenant: Tenant, claims: Claims, text: string, maxBatch: number): Promise<RestResult> {
+  const scan = scanBatch(text, maxBatch, MAX_JSON_DEPTH);
+  if (scan === 'too_many') return batchTooLarge;
+  if (scan === 'too_deep') return invalidBody;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return invalidBody;
+  }
+  return batchBroadcast(g, tenant, claims, body, maxBatch);
+}
+
+/**
+ * POST /api/broadcast: a batch of at most `maxBatch` JSON broadcasts. Private ones without the
+ * write policy are skipped silently.
+ */
+export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims, body: unknown, maxBatch: number): Promise<RestResult> {
   const list = isObject(body) ? body.messages : undefined;
   if (!Array.isArray(list) || list.length === 0) return { status: 422, body: { errors: { messages: ["can't be blank"] } } };
+  const refused = admitBatch(g, tenant, list.length, maxBatch);
+  if (refused) return refused;
   const errors: Array<Record<string, string[]>> = [];
   const accepted: OutboundBroadcast[] = [];
   for (const item of list) {
@@ -47,11 +91,12 @@ export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims,
     }
   }
   if (errors.some((e) => Object.keys(e).length > 0)) return { status: 422, body: { errors: { messages: errors } } };
-  let throttle: Throttle | null = null;
+  let bytes = 0;
   for (const m of accepted) {
     g.deps.metrics.payloadSize.observe(m.payload.byteLength);
-    throttle = rateThrottle(g, tenant, m.payload.byteLength) ?? throttle;
+    bytes += m.payload.byteLength;
   }
+  const throttle = rateThrottle(g, tenant, bytes, accepted.length); // counted once for the whole batch
   if (throttle) return tooMany(throttle);
   const writable = new Map<string, Promise<boolean>>(); // one policy check per private topic
   const allowed = await Promise.all(accepted.map((m) => {

@@ -3,16 +3,22 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { Registry } from '@realtime/metrics';
 import { scrape } from '@realtime/metrics';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '@realtime/protocol';
 import type { Gateway } from '../core/gateway.ts';
 import type { Tenant } from '../core/tenant.ts';
 import { tenantFromHost } from '../core/tenant.ts';
 import type { Claims } from '../core/jwt.ts';
-import { batchBroadcast, singleBroadcast, type RestResult } from '../core/rest-broadcast.ts';
+import { InflightBudget, type InflightLimits } from '../core/inflight.ts';
+import { batchBroadcastText, singleBroadcast, type RestResult } from '../core/rest-broadcast.ts';
 
 export interface HttpOptions {
   registry: Registry;
   metricsJwtSecret: string;
   maxBodyBytes: number;
+  /** Most messages in one POST /api/broadcast. */
+  maxBatchMessages: number;
+  /** Budgets of REST body bytes held at once (all tenants, one tenant). */
+  inflight: InflightLimits;
 }
 
 type Authed = Request & { tenant?: Tenant; claims?: Claims };
@@ -40,9 +46,15 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
   });
 
   const auth = authenticate(g);
-  const json = express.json({ limit: options.maxBodyBytes, type: () => true });
-  app.post('/api/broadcast', auth, json, async (req: Authed, res) => send(res, await batchBroadcast(g, req.tenant!, req.claims!, req.body)));
-  app.post('/api/broadcast/:topic/events/:event', auth, express.raw({ limit: options.maxBodyBytes, type: () => true }), async (req: Authed, res) => {
+  const admit = admitBody(g, new InflightBudget(options.inflight), options.maxBodyBytes);
+  // Read as text: the core looks at the batch's size and depth before it pays for JSON.parse.
+  // No inflating: a compressed body would hold many times the bytes it reserved in the budget.
+  const text = express.text({ limit: options.maxBodyBytes, type: () => true, inflate: false });
+  app.post('/api/broadcast', auth, admit, text, async (req: Authed, res) => {
+    const body = typeof req.body === 'string' ? req.body : '';
+    send(res, await batchBroadcastText(g, req.tenant!, req.claims!, body, options.maxBatchMessages));
+  });
+  app.post('/api/broadcast/:topic/events/:event', auth, admit, express.raw({ limit: options.maxBodyBytes, type: () => true, inflate: false }), async (req: Authed, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type && type !== 'application/json' && type !== 'application/octet-stream') {
       return void res.status(415).json({ error: 'Unsupported Media Type. Use application/json or application/octet-stream' });
@@ -56,6 +68,8 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
     if (err.type === 'entity.too.large') return void res.status(413).json({ message: 'Payload too large' });
     if (err.status === 400) return void res.status(422).json({ errors: { messages: ['is invalid'] } });
+    // A compressed body or an unknown charset: the client's mistake, not a failure of ours to log.
+    if (err.status === 415) return void res.status(415).json({ message: 'Unsupported content encoding or charset' });
     g.deps.log.error({ err: String(err) }, 'http handler failed');
     res.status(500).json({ message: 'Internal server error' });
   });
@@ -78,15 +92,42 @@ function authenticate(g: Gateway) {
   };
 }
 
+/**
+ * Reserves the body's declared size (the body limit when it declares none) in the in-flight
+ * budget before the body is read, and frees it when the response is done or the client goes away.
+ * Past the budget: 429 in the reference's plug form, the body never read.
+ */
+function admitBody(g: Gateway, budget: InflightBudget, maxBodyBytes: number) {
+  return (req: Authed, res: Response, next: NextFunction) => {
+    const declared = Number(req.headers['content-length']);
+    const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxBodyBytes) : maxBodyBytes;
+    const tenant = req.tenant!.externalId;
+    if (!budget.tryReserve(tenant, bytes)) {
+      g.deps.metrics.restBusy.inc();
+      res.setHeader('connection', 'close'); // the unread body is not drained
+      return void res.status(429).json({ message: 'Too many requests' });
+    }
+    g.deps.metrics.restInflightBytes.inc(bytes);
+    res.once('close', () => {
+      budget.release(tenant, bytes);
+      g.deps.metrics.restInflightBytes.dec(bytes);
+    });
+    next();
+  };
+}
+
 function send(res: Response, result: RestResult): void {
   if (result.status === 202) return void res.status(202).end();
   if (result.headers) res.set(result.headers);
   res.status(result.status).json(result.body);
 }
 
+// Too deep is invalid too: 1.0.0 sockets get the payload re-encoded, which would overflow the stack.
 function isJson(body: Buffer): boolean {
   try {
-    JSON.parse(body.toString('utf8'));
+    const text = body.toString('utf8');
+    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return false;
+    JSON.parse(text);
     return true;
   } catch {
     return false;
