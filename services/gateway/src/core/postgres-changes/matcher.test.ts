@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFilters } from './filters.ts';
+import { parseFilters, type Filter } from './filters.ts';
 import { matches, validateFilters, type Column } from './matcher.ts';
 
 const columns: Column[] = [
@@ -52,3 +52,16 @@ describe('validateFilters', () => {
     expect(validate('title=is.true')).toBe('is.true needs a boolean column, title is text');
   });
 });
+
+describe('matches never throws', () => {
+  it('treats a filter that fails while testing as no match for that binding only', () => {
+    const throwing: Filter = { column: 'title', op: 'match', negate: false, value: 'x', pattern: { test: () => { throw new Error('boom'); } } };
+    expect(matches([throwing], record, columns)).toBe(false);
+    expect(matches([{ ...throwing, negate: true }], record, columns)).toBe(false);
+    // A filter that never went through parseFilters (no compiled pattern, a value JavaScript's
+    // RegExp rejects) is refused the same way instead of throwing into the fan-out.
+    expect(matches([{ column: 'title', op: 'match', negate: false, value: '(' }], record, columns)).toBe(false);
+    expect(check('title=match.^Hello')).toBe(true);
+  });
+});
+

@@ -2,8 +2,8 @@
 // column type as `realtime.cast` + SQL would (spec §6): numbers numerically, booleans as booleans,
 // timestamps and dates as instants, json by value, everything else as text in code-point order.
 // SQL NULL semantics: a comparison with NULL is unknown, so it never matches, negated or not; only
-// `is` and `isdistinct` see NULL. `match`/`imatch` use JavaScript regular expressions (close to
-// POSIX for the common syntax).
+// `is` and `isdistinct` see NULL. `like`/`ilike`/`match`/`imatch` run the pattern compiled at
+// subscribe time (patterns.ts), in time linear in the value.
 import type { Filter } from './filters.ts';
 
 export interface Column {
@@ -50,18 +50,6 @@ function cast(value: unknown, fam: Family): Comparable | undefined {
 
 const compare = (a: Comparable, b: Comparable) => (a < b ? -1 : a > b ? 1 : 0);
 
-function likeToRegExp(pattern: string, flags: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '\\' && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    else if (ch === '%') re += '[\\s\\S]*';
-    else if (ch === '_') re += '[\\s\\S]';
-    else re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, flags);
-}
-
 /** null when every filter refers to a known column and its value casts; else the reason. */
 export function validateFilters(filters: Filter[], columns: Column[]): string | null {
   for (const f of filters) {
@@ -76,8 +64,16 @@ export function validateFilters(filters: Filter[], columns: Column[]): string | 
   return null;
 }
 
+/**
+ * Does the record pass every filter? Never throws: whatever goes wrong while testing one binding
+ * counts as "no match" for that binding alone, so it cannot cost other subscribers their changes.
+ */
 export function matches(filters: Filter[], record: Record<string, unknown>, columns: Column[]): boolean {
-  return filters.every((f) => matchOne(f, record[f.column] ?? null, family(columns.find((c) => c.name === f.column)?.type ?? 'text')));
+  try {
+    return filters.every((f) => matchOne(f, record[f.column] ?? null, family(columns.find((c) => c.name === f.column)?.type ?? 'text')));
+  } catch {
+    return false;
+  }
 }
 
 function matchOne(f: Filter, raw: unknown, fam: Family): boolean {
@@ -99,10 +95,7 @@ function matchOne(f: Filter, raw: unknown, fam: Family): boolean {
 function test(f: Filter, value: Comparable, raw: unknown, fam: Family): boolean {
   const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
   switch (f.op) {
-    case 'like': return likeToRegExp(String(f.value), '').test(text);
-    case 'ilike': return likeToRegExp(String(f.value), 'i').test(text);
-    case 'match': return new RegExp(String(f.value)).test(text);
-    case 'imatch': return new RegExp(String(f.value), 'i').test(text);
+    case 'like': case 'ilike': case 'match': case 'imatch': return f.pattern?.test(text) ?? false;
     case 'in': return (f.value as string[]).some((v) => { const c = cast(v, fam); return c !== undefined && compare(value, c) === 0; });
   }
   const other = cast(f.value, fam);

@@ -1,0 +1,86 @@
+// Text patterns of postgres_changes filters (`like`, `ilike`, `match`, `imatch`, spec §6), compiled
+// once when the channel subscribes and run on RE2 (re2js), whose matching time is linear in the
+// text: a client's pattern can never make the fan-out backtrack. Anything RE2 cannot run in linear time (back-references, look-around) or whose
+// meaning differs between Postgres and RE2 is refused with a reason instead of being guessed.
+import { RE2JS } from 're2js';
+
+export interface TextPattern {
+  test(text: string): boolean;
+}
+
+export type CompiledPattern = { ok: true; pattern: TextPattern } | { ok: false; error: string };
+
+/** Longest pattern a filter may carry; RE2's work per character grows with the pattern's size. */
+export const PATTERN_MAX_CHARS = 256;
+
+export function compilePattern(op: 'like' | 'ilike' | 'match' | 'imatch', source: string): CompiledPattern {
+  if (source.length > PATTERN_MAX_CHARS) return { ok: false, error: `${op}. pattern is longer than ${PATTERN_MAX_CHARS} characters` };
+  const translated = op === 'like' || op === 'ilike' ? likeToRe2(source) : postgresRegexToRe2(source);
+  if (!translated.ok) return { ok: false, error: `invalid ${op}. pattern ${JSON.stringify(source)}: ${translated.error}` };
+  // Postgres's `.` matches a newline and `^`/`$` anchor the whole value, hence DOTALL, no MULTILINE.
+  const flags = RE2JS.DOTALL | (op === 'ilike' || op === 'imatch' ? RE2JS.CASE_INSENSITIVE : 0);
+  try {
+    const re = RE2JS.compile(translated.source, flags);
+    return { ok: true, pattern: { test: (text) => re.test(text) } };
+  } catch (err) {
+    return { ok: false, error: `invalid ${op}. pattern ${JSON.stringify(source)}: ${(err as Error).message}` };
+  }
+}
+
+type Translated = { ok: true; source: string } | { ok: false; error: string };
+
+/** LIKE: `%` any run, `_` one character, `\` takes the next character literally; whole value. */
+function likeToRe2(pattern: string): Translated {
+  let out = '';
+  const chars = [...pattern]; // by code point, so `_` takes a whole character as Postgres does
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i]!;
+    if (ch === '\\') {
+      if (i + 1 >= chars.length) return { ok: false, error: 'LIKE pattern must not end with escape character' };
+      out += RE2JS.quote(chars[++i]!);
+    } else if (ch === '%') out += '.*';
+    else if (ch === '_') out += '.';
+    else out += RE2JS.quote(ch);
+  }
+  return { ok: true, source: `^(?:${out})$` };
+}
+
+/**
+ * Postgres advanced regular expressions → RE2 syntax. The common syntax is the same; escapes that
+ * differ are rewritten and features RE2 lacks are refused by name.
+ */
+function postgresRegexToRe2(pattern: string): Translated {
+  // `***=` makes the rest a literal string (Postgres "director").
+  if (pattern.startsWith('***=')) return { ok: true, source: RE2JS.quote(pattern.slice(4)) };
+  if (pattern.startsWith('***:')) pattern = pattern.slice(4);
+  if (/\(\?<?[=!]/.test(pattern)) return { ok: false, error: 'look-ahead and look-behind constraints are not supported' };
+  if (pattern.includes('[[:<:]]') || pattern.includes('[[:>:]]')) return { ok: false, error: 'word-boundary brackets [[:<:]] and [[:>:]] are not supported' };
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch !== '\\') {
+      out += ch;
+      continue;
+    }
+    const next = pattern[++i];
+    if (next === undefined) return { ok: false, error: 'pattern must not end with a backslash' };
+    const mapped = ESCAPES[next];
+    if (mapped === null) return { ok: false, error: `\\${next} is not supported` };
+    if (mapped !== undefined) out += mapped;
+    else if (next >= '1' && next <= '9') return { ok: false, error: 'back-references are not supported' };
+    else out += `\\${next}`;
+  }
+  return { ok: true, source: out };
+}
+
+/** Escapes whose Postgres meaning RE2 spells differently (string), or cannot express (null). */
+const ESCAPES: Record<string, string | null> = {
+  y: '\\b', // word boundary
+  Y: '\\B',
+  Z: '\\z', // end of string
+  b: '\\x08', // backspace in Postgres, a word boundary in RE2
+  B: '\\\\', // a literal backslash in Postgres
+  e: '\\x1b',
+  m: null, // start / end of a word: RE2 has only \b
+  M: null,
+};
