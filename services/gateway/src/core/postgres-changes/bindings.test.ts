@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bindingId, bindingWants, joinReplyBindings, parseBindings } from './bindings.ts';
+import { bindingId, bindingWants, echoBindings, joinReplyBindings, MAX_BINDINGS, parseBindings } from './bindings.ts';
 
 describe('postgres_changes bindings', () => {
   it('echoes each raw map plus an integer id, in order, adding no keys', () => {
@@ -35,4 +35,24 @@ describe('postgres_changes bindings', () => {
     expect(parseBindings([{ schema: 'public', table: 't', filter: 'id=nope.1' }])).toEqual({ ok: false, error: 'Error parsing `filter` params: nope is not a supported operator' });
     expect(parseBindings([{ schema: 'public', select: ['id'] }]).ok).toBe(false);
   });
+
+  it(`refuses more than ${MAX_BINDINGS} bindings, and a select longer than a table can be`, () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ event: 'INSERT', schema: 'public', table: `t${i}` }));
+    expect(parseBindings(many(MAX_BINDINGS)).ok).toBe(true);
+    expect(parseBindings(many(MAX_BINDINGS + 1))).toEqual({
+      ok: false, error: `Unable to subscribe to changes with given parameters. A channel accepts at most ${MAX_BINDINGS} postgres_changes bindings, got ${MAX_BINDINGS + 1}`,
+    });
+    const select = Array.from({ length: 1601 }, (_, i) => `c${i}`);
+    expect(parseBindings([{ schema: 'public', table: 't', select }])).toEqual({ ok: false, error: '`select` accepts at most 1600 columns, got 1601' });
+  });
+
+  it('hashes a deeply nested binding without recursing through all of it', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    const id = bindingId({ event: 'INSERT', junk: deep });
+    expect(Number.isInteger(id)).toBe(true);
+    expect(bindingId({ event: 'INSERT', junk: deep })).toBe(id);
+    expect(echoBindings([{ event: 'INSERT', junk: deep }])[0]!.id).toBe(id);
+  });
 });
+

@@ -23,18 +23,32 @@ export function bindingId(raw: Record<string, unknown>): number {
   return createHash('sha256').update(canonical(raw)).digest().readUInt32BE(0) & 0x7ffffff;
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+/** A real binding is one level deep (`select` is a list); anything nested deeper than this is
+ *  hashed as a constant, so a hostile payload cannot recurse the gateway's stack away. */
+const CANONICAL_MAX_DEPTH = 8;
+
+function canonical(value: unknown, depth = 0): string {
+  if (depth > CANONICAL_MAX_DEPTH) return '"…"';
+  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k], depth + 1)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
 
 const EVENTS = new Set(['*', 'INSERT', 'UPDATE', 'DELETE']);
 
+/** Bindings one channel may hold: each costs a query on the tenant database when subscribing and a
+ *  test on every change of the tenant, so the client cannot choose how many. */
+export const MAX_BINDINGS = 100;
+/** Postgres's own limit of columns in a table: a longer `select` can only be noise. */
+const MAX_SELECT = 1600;
+
 export function parseBindings(list: unknown): ParsedBindings {
   if (!Array.isArray(list)) return { ok: true, bindings: [] };
+  if (list.length > MAX_BINDINGS) {
+    return { ok: false, error: `Unable to subscribe to changes with given parameters. A channel accepts at most ${MAX_BINDINGS} postgres_changes bindings, got ${list.length}` };
+  }
   const bindings: Binding[] = [];
   for (const item of list) {
     const raw = (item && typeof item === 'object' && !Array.isArray(item) ? item : {}) as Record<string, unknown>;
@@ -45,6 +59,7 @@ export function parseBindings(list: unknown): ParsedBindings {
     const parsed = parseFilters(filter);
     if (!parsed.ok) return { ok: false, error: `Error parsing \`filter\` params: ${parsed.error}` };
     const select = Array.isArray(raw.select) ? raw.select.filter((c): c is string => typeof c === 'string') : null;
+    if (select && select.length > MAX_SELECT) return { ok: false, error: `\`select\` accepts at most ${MAX_SELECT} columns, got ${select.length}` };
     if (select && (table === '*' || schema === '*')) return { ok: false, error: '`select` cannot be used with a wildcard table' };
     bindings.push({ raw, id: bindingId(raw), event: (EVENTS.has(event) ? event : '*') as BindingEvent, schema, table, filters: parsed.filters, select });
   }

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import type { ChangeEvent } from '@realtime/schemas';
 import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../test-support.ts';
-import { bindingId } from './bindings.ts';
+import { bindingId, MAX_BINDINGS } from './bindings.ts';
 
 const secret = tenant().jwtSecret!;
 const cols = [{ name: 'id', type: 'int8' }, { name: 'owner', type: 'text' }, { name: 'title', type: 'text' }];
@@ -193,3 +193,35 @@ describe('postgres_changes delivery', () => {
     expect(t.gateway.changes.subscriberCount('acme')).toBe(0);
   });
 });
+
+describe('hostile filters', () => {
+  it('refuses an invalid pattern at subscribe time; an evil one runs in linear time; other subscribers keep their changes', async () => {
+    const normal = await client();
+    await normal.join('realtime:db', [{ event: 'INSERT', schema: 'public', table: 'todos', filter: 'title=like.%!' }]);
+    const invalid = await client();
+    await invalid.join('realtime:bad', [{ event: 'INSERT', schema: 'public', table: 'todos', filter: 'title=match.(' }]);
+    const evil = await client();
+    await evil.join('realtime:evil', [{ event: 'INSERT', schema: 'public', table: 'todos', filter: 'title=imatch.^(a+)+$' }]);
+
+    const refusal = (invalid.socket.json() as unknown[][]).find((f) => f[3] === 'system')![4];
+    expect(refusal).toMatchObject({ extension: 'postgres_changes', status: 'error', message: expect.stringMatching(/^Error parsing `filter` params: invalid match\. pattern "\(": /) });
+    expect(t.gateway.changes.subscriberCount('acme')).toBe(2);
+
+    // Exponential on a backtracking engine; one linear pass on RE2.
+    await deliver(change('INSERT', 'todos', { id: 1, owner: 'a', title: `${'a'.repeat(50_000)}!` }), change('INSERT', 'todos', { id: 2, owner: 'a', title: 'AAAA' }));
+    expect(normal.changes().map((p) => (p.data.record as { id: number }).id)).toEqual([1]);
+    expect(evil.changes().map((p) => (p.data.record as { id: number }).id)).toEqual([2]);
+    expect(invalid.changes()).toEqual([]);
+  });
+
+  it(`refuses a channel with more than ${MAX_BINDINGS} bindings without asking the database about each`, async () => {
+    const c = await client();
+    const bindings = Array.from({ length: MAX_BINDINGS + 1 }, (_, i) => ({ event: 'INSERT', schema: 'public', table: 'todos', filter: `id=eq.${i}` }));
+    await c.join('realtime:many', bindings);
+    const frames = c.socket.json() as unknown[][];
+    expect(frames[0]![4]).toMatchObject({ status: 'ok' });
+    expect(frames[1]![4]).toMatchObject({ status: 'error', message: expect.stringContaining(`at most ${MAX_BINDINGS} postgres_changes bindings`) });
+    expect(t.gateway.changes.subscriberCount('acme')).toBe(0);
+  });
+});
+
