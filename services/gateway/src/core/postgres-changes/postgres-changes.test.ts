@@ -31,7 +31,7 @@ async function client(claims: Record<string, unknown> = { role: 'anon' }) {
   };
   const changes = () => socket.json().filter((f) => (f as unknown[])[3] === 'postgres_changes').map((f) => (f as unknown[])[4] as { ids: number[]; data: Record<string, unknown> });
   const leave = (topic: string) => t.gateway.receive(conn, JSON.stringify(['1', '2', topic, 'phx_leave', {}]));
-  return { socket, join, changes, leave };
+  return { socket, conn, join, changes, leave };
 }
 
 function change(type: ChangeEvent['type'], table: string, record: Record<string, unknown> | null, old: Record<string, unknown> | null = null): ChangeEvent {
@@ -100,6 +100,24 @@ describe('postgres_changes join', () => {
     t.clock.advance(10_000);
     await new Promise((r) => setTimeout(r, 0));
     expect((c.socket.json()[2] as unknown[])[4]).toMatchObject({ status: 'ok', message: 'Subscribed to PostgreSQL' });
+  });
+
+  it('keeps one retry per channel however long the database stays down', async () => {
+    db.down = true;
+    const c = await client();
+    await c.join('realtime:db', [{ event: '*', schema: 'public', table: 'todos' }]);
+    const channel = c.conn.channels.get('realtime:db')!;
+    const before = channel.cleanups.length;
+    for (let i = 0; i < 20; i++) {
+      t.clock.advance(10_000);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect((c.socket.json() as unknown[][]).filter((f) => f[3] === 'system')).toHaveLength(21);
+    expect(channel.cleanups.length).toBe(before);
+    db.down = false;
+    t.clock.advance(10_000);
+    await new Promise((r) => setTimeout(r, 0));
+    expect((c.socket.json().at(-1) as unknown[])[4]).toMatchObject({ status: 'ok', message: 'Subscribed to PostgreSQL' });
   });
 });
 
