@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { SignJWT } from 'jose';
 import type { ChangeEvent } from '@realtime/schemas';
 import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../test-support.ts';
@@ -241,5 +241,13 @@ describe('hostile filters', () => {
     expect(frames[1]![4]).toMatchObject({ status: 'error', message: expect.stringContaining(`at most ${MAX_BINDINGS} postgres_changes bindings`) });
     expect(t.gateway.changes.subscriberCount('acme')).toBe(0);
   });
-});
 
+  it('asks the tenant database once per table, however many bindings name it', async () => {
+    const published = vi.spyOn(db, 'publishedTables');
+    const c = await client();
+    const bindings = Array.from({ length: MAX_BINDINGS }, (_, i) => ({ event: 'INSERT', schema: 'public', table: i % 2 ? 'todos' : 'notes', filter: `id=eq.${i}` }));
+    await c.join('realtime:many', bindings);
+    expect((c.socket.json()[1] as unknown[])[4]).toMatchObject({ status: 'ok', message: 'Subscribed to PostgreSQL' });
+    expect(published).toHaveBeenCalledTimes(2);
+  });
+});
