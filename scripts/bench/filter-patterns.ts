@@ -2,8 +2,9 @@
 // run: parsing the change's record (which the fan-out does once per change anyway) as the
 // baseline, a plain `eq` filter, then `like`/`match` patterns built to backtrack, on values of
 // growing length. With RE2 their time grows linearly with the value, a constant multiple of the
-// baseline; the old engine (JavaScript RegExp) is shown on tiny values for contrast,
-// since its time doubles with each added character. No infrastructure needed.
+// baseline, until PATTERN_MAX_WORK (instructions × characters) where a value is no longer read
+// (shown as ~0). The old engine (JavaScript RegExp) is shown on tiny values for contrast, since
+// its time doubles with each added character. No infrastructure needed.
 //   npm run bench:filters -- [longest value in chars = 100000]
 import { print } from '@realtime/log';
 import { parseFilters } from '../../services/gateway/src/core/postgres-changes/filters.ts';
@@ -38,6 +39,9 @@ const cases: Array<[string, string]> = [
   ['like (%a)x40 b', `v=like.${'%a'.repeat(40)}b`],
   ['imatch ^(a+)+$', 'v=imatch.^(a+)+$'],
   ['match ^(a|aa)+$', 'v=match.^(a|aa)+$'],
+  // Defeats RE2's lazy DFA (its states grow as 2^12) on a/b text; 'a' x n keeps it cheap, so the
+  // random a/b value below is the worst case. Past PATTERN_MAX_WORK the value is not read at all.
+  ['imatch DFA-hostile', 'v=imatch.(a|b)*a(a|b){12}$'],
 ];
 const lengths = [1_000, 10_000, longest].filter((n, i, all) => all.indexOf(n) === i);
 
@@ -57,6 +61,13 @@ for (const [name, text] of cases) {
     return perCall(() => matches(compiled, record, columns));
   }), baseline);
 }
+
+const mixed = Array.from({ length: longest }, (_, i) => ((i * 2654435761) >>> 7) & 1 ? 'a' : 'b').join('');
+const hostile = filters('v=imatch.(a|b)*a(a|b){12}$');
+show('  same, random a/b value', lengths.map((n) => {
+  const record = { v: mixed.slice(0, n) };
+  return perCall(() => matches(hostile, record, columns));
+}), baseline);
 
 // The engine the matcher used before: exponential in n, so only tiny values are measured.
 print(`JavaScript RegExp (backtracking) ^(a+)+$ on 'a' x n + '!', for contrast`);

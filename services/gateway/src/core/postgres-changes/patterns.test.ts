@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { compilePattern, PATTERN_MAX_CHARS } from './patterns.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { RE2JS } from 're2js';
+import { compilePattern, PATTERN_MAX_CHARS, PATTERN_MAX_INSTRUCTIONS, PATTERN_MAX_WORK } from './patterns.ts';
 
 const test = (op: 'like' | 'ilike' | 'match' | 'imatch', pattern: string, text: string) => {
   const compiled = compilePattern(op, pattern);
@@ -71,7 +72,40 @@ describe('bounds', () => {
     expect(test('match', '^(a+)+$', as)).toBe(true);
     expect(test('imatch', '^(a|aa)+$', `${as}!`)).toBe(false);
     expect(test('match', '(x+x+)+y', 'x'.repeat(100_000))).toBe(false);
-    expect(test('like', `${'%a'.repeat(50)}b`, as)).toBe(false);
-    expect(test('ilike', `${'%A'.repeat(50)}`, as)).toBe(true);
+    // 50 segments: ~150 instructions, so values up to PATTERN_MAX_WORK / 150 characters are read.
+    expect(test('like', `${'%a'.repeat(50)}b`, as.slice(0, 10_000))).toBe(false);
+    expect(test('ilike', `${'%A'.repeat(50)}`, as.slice(0, 10_000))).toBe(true);
+  });
+
+  it('refuses \\p classes (not Postgres syntax, and RE2\'s slowest) and programs too large', () => {
+    expect(error('match', '\\pL+')).toMatch(/^invalid match\. pattern "\\\\pL\+": /);
+    expect(error('match', '(abcd){100}')).toBeNull();
+    expect(error('match', '(abcd){300}')).toMatch(new RegExp(`^match\\. pattern "\\(abcd\\)\\{300\\}" is too complex \\(\\d+ instructions, at most ${PATTERN_MAX_INSTRUCTIONS}\\)$`));
+  });
+
+  it('does not match a value too long for its pattern: the work of one test is bounded', () => {
+    const pattern = `${'a'.repeat(200)}%`; // ~200 instructions
+    const compiled = compilePattern('like', pattern);
+    if (!compiled.ok) throw new Error(compiled.error);
+    expect(compiled.pattern.test('a'.repeat(PATTERN_MAX_WORK / 400))).toBe(true);
+    expect(compiled.pattern.test('a'.repeat(PATTERN_MAX_WORK / 100))).toBe(false);
+    expect(test('like', '%!', `${'a'.repeat(100_000)}!`)).toBe(true); // a small pattern still reads long values
+  });
+
+  // A pattern that defeats RE2's lazy DFA fills its state cache (up to 8 MB in re2js) and would
+  // keep it for the binding's lifetime; the cache is dropped after each test. This reads re2js's
+  // internal field, so an upgrade that renames it fails here instead of leaking silently.
+  it('keeps no DFA state cache between tests', () => {
+    const re = RE2JS.compile('(?i)(a|b)*a(a|b){12}$', RE2JS.DOTALL);
+    re.test('abba'.repeat(100));
+    expect((re.re2() as unknown as { lazyDFA: unknown }).lazyDFA).not.toBeNull(); // the field this relies on
+    const compiled = compilePattern('imatch', '(a|b)*a(a|b){12}$');
+    if (!compiled.ok) throw new Error(compiled.error);
+    const internals = vi.spyOn(RE2JS.prototype, 're2');
+    compiled.pattern.test('abba'.repeat(100));
+    const used = internals.mock.results.map((r) => r.value as { lazyDFA: unknown });
+    internals.mockRestore();
+    expect(used.length).toBeGreaterThan(0);
+    for (const re2 of used) expect(re2.lazyDFA).toBeNull();
   });
 });

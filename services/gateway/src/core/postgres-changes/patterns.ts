@@ -12,18 +12,46 @@ export type CompiledPattern = { ok: true; pattern: TextPattern } | { ok: false; 
 
 /** Longest pattern a filter may carry; RE2's work per character grows with the pattern's size. */
 export const PATTERN_MAX_CHARS = 256;
+/** Largest compiled program: counted repetitions make a short pattern big (`(abcd){250}`). */
+export const PATTERN_MAX_INSTRUCTIONS = 1000;
+/**
+ * Most work one test may take, in program instructions × characters of the value. RE2's lazy DFA
+ * usually costs far less, but some patterns defeat it and the NFA fallback pays about this much
+ * (~60 ns a unit here): the bound keeps one test under ~0.1 s. A value too long for its pattern is
+ * not matched: the change is not delivered to that binding (fail closed, as for a NULL).
+ */
+export const PATTERN_MAX_WORK = 2_000_000;
 
 export function compilePattern(op: 'like' | 'ilike' | 'match' | 'imatch', source: string): CompiledPattern {
   if (source.length > PATTERN_MAX_CHARS) return { ok: false, error: `${op}. pattern is longer than ${PATTERN_MAX_CHARS} characters` };
   const translated = op === 'like' || op === 'ilike' ? likeToRe2(source) : postgresRegexToRe2(source);
   if (!translated.ok) return { ok: false, error: `invalid ${op}. pattern ${JSON.stringify(source)}: ${translated.error}` };
   // Postgres's `.` matches a newline and `^`/`$` anchor the whole value, hence DOTALL, no MULTILINE.
-  const flags = RE2JS.DOTALL | (op === 'ilike' || op === 'imatch' ? RE2JS.CASE_INSENSITIVE : 0);
+  // Postgres has no \p{…} classes; they are also RE2's slowest per character.
+  const flags = RE2JS.DOTALL | RE2JS.DISABLE_UNICODE_GROUPS | (op === 'ilike' || op === 'imatch' ? RE2JS.CASE_INSENSITIVE : 0);
+  let re: RE2JS;
   try {
-    const re = RE2JS.compile(translated.source, flags);
-    return { ok: true, pattern: { test: (text) => re.test(text) } };
+    re = RE2JS.compile(translated.source, flags);
   } catch (err) {
     return { ok: false, error: `invalid ${op}. pattern ${JSON.stringify(source)}: ${(err as Error).message}` };
+  }
+  const size = Number(re.re2().numberOfInstructions());
+  if (size > PATTERN_MAX_INSTRUCTIONS) return { ok: false, error: `${op}. pattern ${JSON.stringify(source)} is too complex (${size} instructions, at most ${PATTERN_MAX_INSTRUCTIONS})` };
+  const longest = Math.floor(PATTERN_MAX_WORK / Math.max(size, 1));
+  return { ok: true, pattern: { test: (text) => text.length <= longest && testOnce(re, text) } };
+}
+
+/**
+ * RE2's lazy DFA keeps up to 8 MB of states per pattern for the pattern's lifetime; with a
+ * hundred bindings per channel that is memory a client chooses. The states are dropped after
+ * each test instead (rebuilding the few a typical pattern needs is cheap). `lazyDFA` is re2js's
+ * internal field, hence the exact version in package.json; patterns.test.ts pins the behaviour.
+ */
+function testOnce(re: RE2JS, text: string): boolean {
+  try {
+    return re.test(text);
+  } finally {
+    (re.re2() as unknown as { lazyDFA: unknown }).lazyDFA = null;
   }
 }
 
