@@ -23,6 +23,7 @@ describe('matches', () => {
     ['at=gt.2026-08-21T11:00:00Z', true], ['at=eq.2026-08-21 14:00:00+02', true], ['day=lt.2026-08-22', true],
     ['meta=eq.{"a": 1}', true], ['owner=eq.b3c1', true],
     ['id=in.(1,10,100)', true], ['id=in.(1,2)', false], ['title=in.("Hello World",x)', true],
+    ['price=in.(1,9.50)', true], ['at=in.(2026-08-21 14:00:00+02)', true], ['done=in.(f)', true], ['meta=in.({"a":1})', true], ['id=in.(010)', true],
     ['id=not.eq.10', false], ['id=not.in.(1,2)', true], ['title=not.like.Bye%', true],
     ['id=isdistinct.11', true], ['id=isdistinct.10', false], ['id=gt.5,price=lt.10', true], ['id=gt.5,price=gt.10', false],
   ])('%s → %s', (filter, expected) => expect(check(filter)).toBe(expected));
@@ -65,3 +66,17 @@ describe('matches never throws', () => {
   });
 });
 
+describe('in lists', () => {
+  it('casts the list once and still answers per record and per column type', () => {
+    const parsed = parseFilters('id=in.(1,10,x)');
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(matches(parsed.filters, { id: 10 }, columns)).toBe(true);
+    expect(matches(parsed.filters, { id: 11 }, columns)).toBe(false);
+    expect(matches(parsed.filters, { id: '10' }, columns)).toBe(true);
+    // The same filter against a text column compares as text: '10' is in, '010' is not.
+    const asText = [{ name: 'id', type: 'text' }];
+    expect(matches(parsed.filters, { id: '010' }, asText)).toBe(false);
+    expect(matches(parsed.filters, { id: 'x' }, asText)).toBe(true);
+    expect(matches(parsed.filters, { id: 10 }, columns)).toBe(true);
+  });
+});

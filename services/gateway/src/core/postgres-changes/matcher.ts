@@ -64,6 +64,23 @@ export function validateFilters(filters: Filter[], columns: Column[]): string | 
   return null;
 }
 
+/** An `in` list cast once per (filter, column type), not once per change: up to 100 casts saved on
+ *  every change. Comparables are primitives, so set membership is SQL equality. */
+const inSets = new WeakMap<Filter, { fam: Family; set: Set<Comparable> }>();
+
+function inSet(f: Filter, fam: Family): Set<Comparable> {
+  let entry = inSets.get(f);
+  if (entry?.fam !== fam) {
+    const set = new Set<Comparable>();
+    for (const v of f.value as string[]) {
+      const c = cast(v, fam);
+      if (c !== undefined) set.add(c);
+    }
+    inSets.set(f, (entry = { fam, set }));
+  }
+  return entry.set;
+}
+
 /**
  * Does the record pass every filter? Never throws: whatever goes wrong while testing one binding
  * counts as "no match" for that binding alone, so it cannot cost other subscribers their changes.
@@ -93,10 +110,9 @@ function matchOne(f: Filter, raw: unknown, fam: Family): boolean {
 }
 
 function test(f: Filter, value: Comparable, raw: unknown, fam: Family): boolean {
-  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
   switch (f.op) {
-    case 'like': case 'ilike': case 'match': case 'imatch': return f.pattern?.test(text) ?? false;
-    case 'in': return (f.value as string[]).some((v) => { const c = cast(v, fam); return c !== undefined && compare(value, c) === 0; });
+    case 'like': case 'ilike': case 'match': case 'imatch': return f.pattern?.test(typeof raw === 'string' ? raw : JSON.stringify(raw)) ?? false;
+    case 'in': return inSet(f, fam).has(value);
   }
   const other = cast(f.value, fam);
   if (other === undefined) return false;
