@@ -42,6 +42,9 @@ describe('postgres_changes bindings', () => {
     expect(parseBindings(many(MAX_BINDINGS + 1))).toEqual({
       ok: false, error: `Unable to subscribe to changes with given parameters. A channel accepts at most ${MAX_BINDINGS} postgres_changes bindings, got ${MAX_BINDINGS + 1}`,
     });
+    // The join reply echoes no more than that, whatever the client sent.
+    expect(echoBindings(many(100_000))).toHaveLength(MAX_BINDINGS);
+    expect(echoBindings(many(3)).map((b) => b.table)).toEqual(['t0', 't1', 't2']);
     const select = Array.from({ length: 1601 }, (_, i) => `c${i}`);
     expect(parseBindings([{ schema: 'public', table: 't', select }])).toEqual({ ok: false, error: '`select` accepts at most 1600 columns, got 1601' });
   });

@@ -72,10 +72,13 @@ export function joinReplyBindings(bindings: Binding[]): Array<Record<string, unk
 }
 
 /** The same from the join payload as sent, before (and whether or not) the bindings parse: the
- *  reply never waits for validation, whose errors arrive later as `system` messages (spec §3.5). */
+ *  reply never waits for validation, whose errors arrive later as `system` messages (spec §3.5).
+ *  Only the first MAX_BINDINGS are echoed: a 1 MB join of `{}`s took seconds to hash and made a
+ *  5 MB reply. realtime-js then sees fewer bindings than it sent, reports CHANNEL_ERROR
+ *  ("mismatch between server and client bindings") and leaves: the channel never half-works. */
 export function echoBindings(list: unknown): Array<Record<string, unknown>> {
   if (!Array.isArray(list)) return [];
-  return list.map((item) => {
+  return list.slice(0, MAX_BINDINGS).map((item) => {
     const raw = (item && typeof item === 'object' && !Array.isArray(item) ? item : {}) as Record<string, unknown>;
     return { ...raw, id: bindingId(raw) };
   });

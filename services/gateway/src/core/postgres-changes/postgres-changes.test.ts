@@ -238,6 +238,7 @@ describe('hostile filters', () => {
     await c.join('realtime:many', bindings);
     const frames = c.socket.json() as unknown[][];
     expect(frames[0]![4]).toMatchObject({ status: 'ok' });
+    expect(((frames[0]![4] as { response: { postgres_changes: unknown[] } }).response.postgres_changes)).toHaveLength(MAX_BINDINGS);
     expect(frames[1]![4]).toMatchObject({ status: 'error', message: expect.stringContaining(`at most ${MAX_BINDINGS} postgres_changes bindings`) });
     expect(t.gateway.changes.subscriberCount('acme')).toBe(0);
   });
