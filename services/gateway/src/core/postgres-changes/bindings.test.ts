@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bindingId, bindingWants, echoBindings, joinReplyBindings, MAX_BINDINGS, parseBindings } from './bindings.ts';
 
 describe('postgres_changes bindings', () => {
@@ -56,6 +56,18 @@ describe('postgres_changes bindings', () => {
     expect(Number.isInteger(id)).toBe(true);
     expect(bindingId({ event: 'INSERT', junk: deep })).toBe(id);
     expect(echoBindings([{ event: 'INSERT', junk: deep }])[0]!.id).toBe(id);
+  });
+
+  it('hashes a binding with a huge object or list without walking all of it', () => {
+    const wide = JSON.parse(`{${Array.from({ length: 20_000 }, (_, i) => `"k${i}":0`).join(',')}}`) as Record<string, number>;
+    const list = Array.from({ length: 100_000 }, () => 0);
+    const spy = vi.spyOn(JSON, 'stringify');
+    const id = bindingId({ event: 'INSERT', junk: wide, list });
+    const calls = spy.mock.calls.length;
+    spy.mockRestore();
+    expect(calls).toBeLessThan(100); // the two giants hashed as constants, not value by value
+    expect(bindingId({ event: 'INSERT', list: [0], junk: { other: 1 } })).not.toBe(id);
+    expect(bindingId({ event: 'INSERT', select: Array.from({ length: 1600 }, (_, i) => `c${i}`) })).not.toBe(bindingId({ event: 'INSERT', select: Array.from({ length: 1600 }, (_, i) => `c${i === 1599 ? 'x' : i}`) }));
   });
 });
 
