@@ -81,13 +81,28 @@ function inSet(f: Filter, fam: Family): Set<Comparable> {
   return entry.set;
 }
 
+/** Column name → type, built once per change's column list (shared by every binding it is tested
+ *  against) instead of a scan per filter: tables may have up to 1600 columns. */
+const typesByColumns = new WeakMap<Column[], Map<string, string>>();
+
+function columnTypes(columns: Column[]): Map<string, string> {
+  let types = typesByColumns.get(columns);
+  if (!types) {
+    types = new Map();
+    for (const c of columns) if (!types.has(c.name)) types.set(c.name, c.type);
+    typesByColumns.set(columns, types);
+  }
+  return types;
+}
+
 /**
  * Does the record pass every filter? Never throws: whatever goes wrong while testing one binding
  * counts as "no match" for that binding alone, so it cannot cost other subscribers their changes.
  */
 export function matches(filters: Filter[], record: Record<string, unknown>, columns: Column[]): boolean {
   try {
-    return filters.every((f) => matchOne(f, record[f.column] ?? null, family(columns.find((c) => c.name === f.column)?.type ?? 'text')));
+    const types = columnTypes(columns);
+    return filters.every((f) => matchOne(f, record[f.column] ?? null, family(types.get(f.column) ?? 'text')));
   } catch {
     return false;
   }
