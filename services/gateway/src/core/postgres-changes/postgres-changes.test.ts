@@ -232,6 +232,23 @@ describe('hostile filters', () => {
     expect(invalid.changes()).toEqual([]);
   });
 
+  it('keeps a binding whose filter throws while matching from costing anyone else the change', async () => {
+    const normal = await client();
+    await normal.join('realtime:db', [{ event: 'INSERT', schema: 'public', table: 'todos' }]);
+    const broken = await client();
+    await broken.join('realtime:broken', [{ event: 'INSERT', schema: 'public', table: 'todos', filter: 'title=match.x' }]);
+    // What no parse lets through, forced in: a pattern that throws (and a value RegExp rejects).
+    const channel = broken.conn.channels.get('realtime:broken')!;
+    const raw = { event: 'INSERT', schema: 'public', table: 'todos', filter: 'title=match.(' };
+    t.gateway.changes.subscribe(channel, [{
+      raw, id: bindingId(raw), event: 'INSERT', schema: 'public', table: 'todos', select: null,
+      filters: [{ column: 'title', op: 'match', negate: false, value: '(', pattern: { test: () => { throw new Error('boom'); } } }],
+    }]);
+    await deliver(change('INSERT', 'todos', { id: 1, owner: 'a', title: 'x' }));
+    expect(normal.changes()).toHaveLength(1);
+    expect(broken.changes()).toEqual([]);
+  });
+
   it(`refuses a channel with more than ${MAX_BINDINGS} bindings without asking the database about each`, async () => {
     const c = await client();
     const bindings = Array.from({ length: MAX_BINDINGS + 1 }, (_, i) => ({ event: 'INSERT', schema: 'public', table: 'todos', filter: `id=eq.${i}` }));
