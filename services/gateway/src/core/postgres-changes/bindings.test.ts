@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { bindingId, bindingWants, echoBindings, joinReplyBindings, MAX_BINDINGS, parseBindings } from './bindings.ts';
+import { CHANNEL_MAX_INSTRUCTIONS } from './patterns.ts';
 
 describe('postgres_changes bindings', () => {
   it('echoes each raw map plus an integer id, in order, adding no keys', () => {
@@ -47,6 +48,15 @@ describe('postgres_changes bindings', () => {
     expect(echoBindings(many(3)).map((b) => b.table)).toEqual(['t0', 't1', 't2']);
     const select = Array.from({ length: 1601 }, (_, i) => `c${i}`);
     expect(parseBindings([{ schema: 'public', table: 't', select }])).toEqual({ ok: false, error: '`select` accepts at most 1600 columns, got 1601' });
+  });
+
+  it(`shares one budget of ${CHANNEL_MAX_INSTRUCTIONS} compiled pattern instructions among a channel's bindings`, () => {
+    const heavy = (n: number) => Array.from({ length: n }, () => ({ event: 'INSERT', schema: 'public', table: 't', filter: 'v=match.(abcd){150}' })); // ~900 each
+    expect(parseBindings(heavy(4)).ok).toBe(true);
+    expect(parseBindings(heavy(5))).toEqual({
+      ok: false, error: `Error parsing \`filter\` params: the channel's patterns are too complex together (at most ${CHANNEL_MAX_INSTRUCTIONS} instructions)`,
+    });
+    expect(parseBindings([...heavy(4), { event: 'INSERT', schema: 'public', table: 't', filter: 'v=eq.1' }]).ok).toBe(true); // only patterns count
   });
 
   it('hashes a deeply nested binding without recursing through all of it', () => {

@@ -3,6 +3,7 @@
 // one by one and unsubscribes on any mismatch.
 import { createHash } from 'node:crypto';
 import { parseFilters, type Filter } from './filters.ts';
+import { channelBudget } from './patterns.ts';
 
 export type BindingEvent = '*' | 'INSERT' | 'UPDATE' | 'DELETE';
 
@@ -59,13 +60,14 @@ export function parseBindings(list: unknown): ParsedBindings {
     return { ok: false, error: `Unable to subscribe to changes with given parameters. A channel accepts at most ${MAX_BINDINGS} postgres_changes bindings, got ${list.length}` };
   }
   const bindings: Binding[] = [];
+  const budget = channelBudget();
   for (const item of list) {
     const raw = (item && typeof item === 'object' && !Array.isArray(item) ? item : {}) as Record<string, unknown>;
     const event = String(raw.event ?? '*').toUpperCase();
     const table = typeof raw.table === 'string' && raw.table ? raw.table : '*';
     const schema = typeof raw.schema === 'string' && raw.schema ? raw.schema : 'public';
     const filter = typeof raw.filter === 'string' ? raw.filter : undefined;
-    const parsed = parseFilters(filter);
+    const parsed = parseFilters(filter, budget);
     if (!parsed.ok) return { ok: false, error: `Error parsing \`filter\` params: ${parsed.error}` };
     if (Array.isArray(raw.select) && raw.select.length > MAX_SELECT) return { ok: false, error: `\`select\` accepts at most ${MAX_SELECT} columns, got ${raw.select.length}` };
     const select = Array.isArray(raw.select) ? raw.select.filter((c): c is string => typeof c === 'string') : null;

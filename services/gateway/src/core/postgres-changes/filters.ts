@@ -3,7 +3,7 @@
 // `is.` takes null|true|false|unknown; double-quoted values lose their quotes and `\` escapes.
 // Everything a client sends here is bounded (filter text, value size, list length) and patterns are
 // compiled now, once per binding, so a bad one is a subscribe error rather than a fan-out failure.
-import { compilePattern, type TextPattern } from './patterns.ts';
+import { channelBudget, CHANNEL_MAX_INSTRUCTIONS, compilePattern, type PatternBudget, type TextPattern } from './patterns.ts';
 
 export const OPERATORS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'in', 'like', 'ilike', 'is', 'match', 'imatch', 'isdistinct'] as const;
 export type Operator = (typeof OPERATORS)[number];
@@ -25,19 +25,20 @@ const IN_MAX = 100;
 export const FILTER_MAX_CHARS = 4096;
 export const VALUE_MAX_CHARS = 1024;
 
-export function parseFilters(text: string | undefined): ParsedFilters {
+/** `budget` is shared by every filter of one channel (see CHANNEL_MAX_INSTRUCTIONS). */
+export function parseFilters(text: string | undefined, budget: PatternBudget = channelBudget()): ParsedFilters {
   if (!text || text.trim() === '') return { ok: true, filters: [] };
   if (text.length > FILTER_MAX_CHARS) return { ok: false, error: `filter is longer than ${FILTER_MAX_CHARS} characters` };
   const filters: Filter[] = [];
   for (const part of splitOutside(text, ',')) {
-    const parsed = parseOne(part.trim());
+    const parsed = parseOne(part.trim(), budget);
     if (typeof parsed === 'string') return { ok: false, error: parsed };
     filters.push(parsed);
   }
   return { ok: true, filters };
 }
 
-function parseOne(part: string): Filter | string {
+function parseOne(part: string, budget: PatternBudget): Filter | string {
   const eq = part.indexOf('=');
   if (eq <= 0) return `${part} is not of the form column=operator.value`;
   const column = unquote(part.slice(0, eq).trim());
@@ -69,6 +70,8 @@ function parseOne(part: string): Filter | string {
   if (op === 'like' || op === 'ilike' || op === 'match' || op === 'imatch') {
     const compiled = compilePattern(op, value);
     if (!compiled.ok) return compiled.error;
+    budget.instructions -= compiled.instructions;
+    if (budget.instructions < 0) return `the channel's patterns are too complex together (at most ${CHANNEL_MAX_INSTRUCTIONS} instructions)`;
     return { column, op, negate, value, pattern: compiled.pattern };
   }
   return { column, op, negate, value };

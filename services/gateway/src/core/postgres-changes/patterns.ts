@@ -8,7 +8,20 @@ export interface TextPattern {
   test(text: string): boolean;
 }
 
-export type CompiledPattern = { ok: true; pattern: TextPattern } | { ok: false; error: string };
+export type CompiledPattern = { ok: true; pattern: TextPattern; instructions: number } | { ok: false; error: string };
+
+/**
+ * Compiling costs about a millisecond per few hundred instructions, and one join may carry 100
+ * bindings of several patterns each: a channel's patterns share this budget, so a join cannot
+ * buy seconds of compilation. Real channels use a few small patterns.
+ */
+export const CHANNEL_MAX_INSTRUCTIONS = 4000;
+
+export interface PatternBudget {
+  instructions: number;
+}
+
+export const channelBudget = (): PatternBudget => ({ instructions: CHANNEL_MAX_INSTRUCTIONS });
 
 /** Longest pattern a filter may carry; RE2's work per character grows with the pattern's size. */
 export const PATTERN_MAX_CHARS = 256;
@@ -38,7 +51,7 @@ export function compilePattern(op: 'like' | 'ilike' | 'match' | 'imatch', source
   const size = Number(re.re2().numberOfInstructions());
   if (size > PATTERN_MAX_INSTRUCTIONS) return { ok: false, error: `${op}. pattern ${JSON.stringify(source)} is too complex (${size} instructions, at most ${PATTERN_MAX_INSTRUCTIONS})` };
   const longest = Math.floor(PATTERN_MAX_WORK / Math.max(size, 1));
-  return { ok: true, pattern: { test: (text) => text.length <= longest && testOnce(re, text) } };
+  return { ok: true, instructions: size, pattern: { test: (text) => text.length <= longest && testOnce(re, text) } };
 }
 
 /**
