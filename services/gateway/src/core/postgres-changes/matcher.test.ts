@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseFilters, type Filter } from './filters.ts';
 import { matches, validateFilters, type Column } from './matcher.ts';
 
@@ -80,3 +80,23 @@ describe('in lists', () => {
     expect(matches(parsed.filters, { id: 10 }, columns)).toBe(true);
   });
 });
+
+describe('work per change', () => {
+  it('casts and serialises each column of a record once, however many bindings test it', () => {
+    const bindings = Array.from({ length: 50 }, (_, i) => {
+      const parsed = parseFilters(`meta=like.%${i}%,meta=neq.{"a":${i}}`);
+      if (!parsed.ok) throw new Error(parsed.error);
+      return parsed.filters;
+    });
+    const change = { meta: { a: 1, big: 'x'.repeat(10_000) } };
+    for (const filters of bindings) for (const f of filters) matches([f], change, columns); // the filters' own values, cast once
+    const stringify = vi.spyOn(JSON, 'stringify');
+    const next = { meta: { a: 2, big: 'y'.repeat(10_000) } };
+    const matched = bindings.filter((filters) => matches(filters, next, columns));
+    const calls = stringify.mock.calls.length;
+    stringify.mockRestore();
+    expect(matched).toEqual([bindings[2]]); // only `%2%` is in the text; {"a":2,…} is still neq {"a":2}
+    expect(calls).toBeLessThanOrEqual(2); // once as json, once as text: not once per filter (100)
+  });
+});
+

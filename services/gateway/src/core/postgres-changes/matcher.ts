@@ -64,21 +64,40 @@ export function validateFilters(filters: Filter[], columns: Column[]): string | 
   return null;
 }
 
-/** An `in` list cast once per (filter, column type), not once per change: up to 100 casts saved on
- *  every change. Comparables are primitives, so set membership is SQL equality. */
-const inSets = new WeakMap<Filter, { fam: Family; set: Set<Comparable> }>();
+/** A filter's value (or `in` list, as a set of primitives: membership is SQL equality) cast once
+ *  per column type, not on every change. */
+const filterCasts = new WeakMap<Filter, { fam: Family; cast: Comparable | Set<Comparable> | undefined }>();
 
-function inSet(f: Filter, fam: Family): Set<Comparable> {
-  let entry = inSets.get(f);
+function filterValue(f: Filter, fam: Family): Comparable | Set<Comparable> | undefined {
+  let entry = filterCasts.get(f);
   if (entry?.fam !== fam) {
-    const set = new Set<Comparable>();
-    for (const v of f.value as string[]) {
-      const c = cast(v, fam);
-      if (c !== undefined) set.add(c);
-    }
-    inSets.set(f, (entry = { fam, set }));
+    let value: Comparable | Set<Comparable> | undefined;
+    if (Array.isArray(f.value)) {
+      value = new Set();
+      for (const v of f.value) {
+        const c = cast(v, fam);
+        if (c !== undefined) value.add(c);
+      }
+    } else value = f.value === null ? undefined : cast(f.value, fam);
+    filterCasts.set(f, (entry = { fam, cast: value }));
   }
-  return entry.set;
+  return entry.cast;
+}
+
+/** A record's column cast (and, as 'text', stringified) once per change, however many filters of
+ *  however many bindings read it: the fan-out hands every binding the same record object, and a
+ *  1 MB json value must not be serialised once per filter. */
+const recordCasts = new WeakMap<object, Map<string, Comparable | undefined>>();
+
+function recordValue(record: Record<string, unknown>, column: string, fam: Family): Comparable | undefined {
+  let casts = recordCasts.get(record);
+  if (!casts) recordCasts.set(record, (casts = new Map()));
+  const key = `${fam}\u0000${column}`;
+  if (casts.has(key)) return casts.get(key);
+  const raw = record[column] ?? null;
+  const value = raw === null ? undefined : cast(raw, fam);
+  casts.set(key, value);
+  return value;
 }
 
 /** Column name → type, built once per change's column list (shared by every binding it is tested
@@ -102,34 +121,35 @@ function columnTypes(columns: Column[]): Map<string, string> {
 export function matches(filters: Filter[], record: Record<string, unknown>, columns: Column[]): boolean {
   try {
     const types = columnTypes(columns);
-    return filters.every((f) => matchOne(f, record[f.column] ?? null, family(types.get(f.column) ?? 'text')));
+    return filters.every((f) => matchOne(f, record, family(types.get(f.column) ?? 'text')));
   } catch {
     return false;
   }
 }
 
-function matchOne(f: Filter, raw: unknown, fam: Family): boolean {
+function matchOne(f: Filter, record: Record<string, unknown>, fam: Family): boolean {
   if (f.op === 'is') {
-    const result = f.value === null || f.value === 'unknown' ? raw === null : raw !== null && cast(raw, 'bool') === (f.value === 'true');
+    const isNull = (record[f.column] ?? null) === null;
+    const result = f.value === null || f.value === 'unknown' ? isNull : !isNull && recordValue(record, f.column, 'bool') === (f.value === 'true');
     return f.negate ? !result : result;
   }
-  const value = raw === null ? undefined : cast(raw, fam);
+  const value = recordValue(record, f.column, fam);
   if (f.op === 'isdistinct') {
-    const other = f.value === null ? undefined : cast(f.value, fam);
+    const other = filterValue(f, fam) as Comparable | undefined;
     const distinct = value === undefined || other === undefined ? value !== other : compare(value, other) !== 0;
     return f.negate ? !distinct : distinct;
   }
   if (value === undefined) return false; // NULL: unknown, never a match
-  const result = test(f, value, raw, fam);
+  const result = test(f, value, record, fam);
   return f.negate ? !result : result;
 }
 
-function test(f: Filter, value: Comparable, raw: unknown, fam: Family): boolean {
+function test(f: Filter, value: Comparable, record: Record<string, unknown>, fam: Family): boolean {
   switch (f.op) {
-    case 'like': case 'ilike': case 'match': case 'imatch': return f.pattern?.test(typeof raw === 'string' ? raw : JSON.stringify(raw)) ?? false;
-    case 'in': return inSet(f, fam).has(value);
+    case 'like': case 'ilike': case 'match': case 'imatch': return f.pattern?.test(recordValue(record, f.column, 'text') as string) ?? false;
+    case 'in': return (filterValue(f, fam) as Set<Comparable>).has(value);
   }
-  const other = cast(f.value, fam);
+  const other = filterValue(f, fam) as Comparable | undefined;
   if (other === undefined) return false;
   const c = compare(value, other);
   switch (f.op) {
