@@ -68,7 +68,7 @@ function parseOne(part: string, budget: PatternBudget): Filter | string {
   const value = unquote(raw);
   if (value.length > VALUE_MAX_CHARS) return `${op}. value is longer than ${VALUE_MAX_CHARS} characters`;
   if (op === 'like' || op === 'ilike' || op === 'match' || op === 'imatch') {
-    const compiled = compilePattern(op, value);
+    const compiled = compilePattern(op, value, budget);
     if (!compiled.ok) return compiled.error;
     budget.instructions -= compiled.instructions;
     if (budget.instructions < 0) return `the channel's patterns are too complex together (at most ${CHANNEL_MAX_INSTRUCTIONS} instructions)`;

@@ -146,7 +146,7 @@ function matchOne(f: Filter, record: Record<string, unknown>, fam: Family): bool
 
 function test(f: Filter, value: Comparable, record: Record<string, unknown>, fam: Family): boolean {
   switch (f.op) {
-    case 'like': case 'ilike': case 'match': case 'imatch': return f.pattern?.test(recordValue(record, f.column, 'text') as string) ?? false;
+    case 'like': case 'ilike': case 'match': case 'imatch': return f.pattern?.test(recordValue(record, f.column, 'text') as string, record) ?? false;
     case 'in': return (filterValue(f, fam) as Set<Comparable>).has(value);
   }
   const other = filterValue(f, fam) as Comparable | undefined;

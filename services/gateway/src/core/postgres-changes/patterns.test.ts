@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { RE2JS } from 're2js';
-import { compilePattern, PATTERN_MAX_CHARS, PATTERN_MAX_INSTRUCTIONS, PATTERN_MAX_WORK } from './patterns.ts';
+import { CHANNEL_MAX_WORK, channelBudget, compilePattern, PATTERN_MAX_CHARS, PATTERN_MAX_INSTRUCTIONS, PATTERN_MAX_WORK } from './patterns.ts';
 
 const test = (op: 'like' | 'ilike' | 'match' | 'imatch', pattern: string, text: string) => {
   const compiled = compilePattern(op, pattern);
@@ -90,6 +90,21 @@ describe('bounds', () => {
     expect(compiled.pattern.test('a'.repeat(PATTERN_MAX_WORK / 400))).toBe(true);
     expect(compiled.pattern.test('a'.repeat(PATTERN_MAX_WORK / 100))).toBe(false);
     expect(test('like', '%!', `${'a'.repeat(100_000)}!`)).toBe(true); // a small pattern still reads long values
+  });
+
+  it('shares a work allowance per change among the patterns of one channel', () => {
+    const budget = channelBudget();
+    const compiled = [1, 2, 3].map(() => compilePattern('like', `${'a'.repeat(100)}%`, budget));
+    const patterns = compiled.map((c) => {
+      if (!c.ok) throw new Error(c.error);
+      return c;
+    });
+    const value = 'a'.repeat(Math.floor((CHANNEL_MAX_WORK * 0.4) / patterns[0]!.instructions)); // each test: 40% of the allowance
+    const change = {};
+    expect(patterns.map((p) => p.pattern.test(value, change))).toEqual([true, true, false]);
+    expect(patterns[2]!.pattern.test(value, {})).toBe(true); // the next change has its own allowance
+    const other = compilePattern('like', `${'a'.repeat(100)}%`); // another channel: its own budget
+    expect(other.ok && other.pattern.test(value, change)).toBe(true);
   });
 
   // A pattern that defeats RE2's lazy DFA fills its state cache (up to 8 MB in re2js) and would

@@ -1,11 +1,14 @@
 // Text patterns of postgres_changes filters (`like`, `ilike`, `match`, `imatch`, spec §6), compiled
 // once when the channel subscribes and run on RE2 (re2js), whose matching time is linear in the
-// text: a client's pattern can never make the fan-out backtrack. Anything RE2 cannot run in linear time (back-references, look-around) or whose
-// meaning differs between Postgres and RE2 is refused with a reason instead of being guessed.
+// text: a client's pattern can never make the fan-out backtrack. Anything RE2 cannot run in linear
+// time (back-references, look-around) or whose meaning differs between Postgres and RE2 is refused
+// with a reason instead of being guessed. Compilation and matching work are bounded per pattern
+// and per channel (PatternBudget).
 import { RE2JS } from 're2js';
 
 export interface TextPattern {
-  test(text: string): boolean;
+  /** `change`: the record being matched, which the channel's work allowance is counted against. */
+  test(text: string, change?: object): boolean;
 }
 
 export type CompiledPattern = { ok: true; pattern: TextPattern; instructions: number } | { ok: false; error: string };
@@ -17,11 +20,28 @@ export type CompiledPattern = { ok: true; pattern: TextPattern; instructions: nu
  */
 export const CHANNEL_MAX_INSTRUCTIONS = 4000;
 
-export interface PatternBudget {
-  instructions: number;
+/**
+ * Matching work one channel's patterns may spend on one change (units as PATTERN_MAX_WORK): many
+ * small patterns on a long value add up. Past it, the channel's remaining pattern filters do not
+ * match that change (fail closed).
+ */
+export const CHANNEL_MAX_WORK = 4_000_000;
+
+/** What one channel's patterns may cost: instructions to compile, work per change to match. */
+export class PatternBudget {
+  instructions = CHANNEL_MAX_INSTRUCTIONS;
+  /** Work spent per change, keyed weakly by the record so no change is kept alive. */
+  readonly #spent = new WeakMap<object, number>();
+
+  charge(change: object, units: number): boolean {
+    const spent = (this.#spent.get(change) ?? 0) + units;
+    if (spent > CHANNEL_MAX_WORK) return false;
+    this.#spent.set(change, spent);
+    return true;
+  }
 }
 
-export const channelBudget = (): PatternBudget => ({ instructions: CHANNEL_MAX_INSTRUCTIONS });
+export const channelBudget = (): PatternBudget => new PatternBudget();
 
 /** Longest pattern a filter may carry; RE2's work per character grows with the pattern's size. */
 export const PATTERN_MAX_CHARS = 256;
@@ -35,7 +55,7 @@ export const PATTERN_MAX_INSTRUCTIONS = 1000;
  */
 export const PATTERN_MAX_WORK = 2_000_000;
 
-export function compilePattern(op: 'like' | 'ilike' | 'match' | 'imatch', source: string): CompiledPattern {
+export function compilePattern(op: 'like' | 'ilike' | 'match' | 'imatch', source: string, budget: PatternBudget = channelBudget()): CompiledPattern {
   if (source.length > PATTERN_MAX_CHARS) return { ok: false, error: `${op}. pattern is longer than ${PATTERN_MAX_CHARS} characters` };
   const translated = op === 'like' || op === 'ilike' ? likeToRe2(source) : postgresRegexToRe2(source);
   if (!translated.ok) return { ok: false, error: `invalid ${op}. pattern ${JSON.stringify(source)}: ${translated.error}` };
@@ -51,7 +71,11 @@ export function compilePattern(op: 'like' | 'ilike' | 'match' | 'imatch', source
   const size = Number(re.re2().numberOfInstructions());
   if (size > PATTERN_MAX_INSTRUCTIONS) return { ok: false, error: `${op}. pattern ${JSON.stringify(source)} is too complex (${size} instructions, at most ${PATTERN_MAX_INSTRUCTIONS})` };
   const longest = Math.floor(PATTERN_MAX_WORK / Math.max(size, 1));
-  return { ok: true, instructions: size, pattern: { test: (text) => text.length <= longest && testOnce(re, text) } };
+  return {
+    ok: true,
+    instructions: size,
+    pattern: { test: (text, change = {}) => text.length <= longest && budget.charge(change, size * Math.max(text.length, 1)) && testOnce(re, text) },
+  };
 }
 
 /**
