@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { parseFilters, splitOutside } from './filters.ts';
+import { FILTER_MAX_CHARS, parseFilters, splitOutside, VALUE_MAX_CHARS } from './filters.ts';
+import { PATTERN_MAX_CHARS } from './patterns.ts';
 
 describe('parseFilters', () => {
   it('parses every operator, with and without not.', () => {
     for (const op of ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'like', 'ilike', 'match', 'imatch', 'isdistinct']) {
-      expect(parseFilters(`c=${op}.v`)).toEqual({ ok: true, filters: [{ column: 'c', op, negate: false, value: 'v' }] });
-      expect(parseFilters(`c=not.${op}.v`)).toEqual({ ok: true, filters: [{ column: 'c', op, negate: true, value: 'v' }] });
+      expect(parseFilters(`c=${op}.v`)).toMatchObject({ ok: true, filters: [{ column: 'c', op, negate: false, value: 'v' }] });
+      expect(parseFilters(`c=not.${op}.v`)).toMatchObject({ ok: true, filters: [{ column: 'c', op, negate: true, value: 'v' }] });
     }
   });
 
@@ -44,5 +45,22 @@ describe('parseFilters', () => {
 
   it('splits only outside quotes and parentheses', () => {
     expect(splitOutside('a,"b,c",(d,e),f', ',')).toEqual(['a', '"b,c"', '(d,e)', 'f']);
+  });
+
+  it('compiles pattern operators once, and refuses a pattern that does not compile', () => {
+    const parsed = parseFilters('title=ilike.hello%,title=match.^H');
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.filters.map((f) => f.pattern?.test('Hello'))).toEqual([true, true]);
+    expect(parseFilters('id=eq.1')).toEqual({ ok: true, filters: [{ column: 'id', op: 'eq', negate: false, value: '1' }] });
+    expect(parseFilters('title=match.(')).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid match\. pattern "\(": /) });
+    expect(parseFilters('title=like.50\\')).toEqual({ ok: false, error: 'invalid like. pattern "50\\\\": LIKE pattern must not end with escape character' });
+  });
+
+  it('bounds the filter text, each value and each pattern', () => {
+    expect(parseFilters(`id=eq.${'1'.repeat(FILTER_MAX_CHARS)}`)).toEqual({ ok: false, error: `filter is longer than ${FILTER_MAX_CHARS} characters` });
+    expect(parseFilters(`t=eq.${'x'.repeat(VALUE_MAX_CHARS)}`).ok).toBe(true);
+    expect(parseFilters(`t=eq.${'x'.repeat(VALUE_MAX_CHARS + 1)}`)).toEqual({ ok: false, error: `eq. value is longer than ${VALUE_MAX_CHARS} characters` });
+    expect(parseFilters(`t=in.(a,${'x'.repeat(VALUE_MAX_CHARS + 1)})`)).toEqual({ ok: false, error: `in. values are limited to ${VALUE_MAX_CHARS} characters` });
+    expect(parseFilters(`t=like.${'x'.repeat(PATTERN_MAX_CHARS + 1)}`)).toEqual({ ok: false, error: `like. pattern is longer than ${PATTERN_MAX_CHARS} characters` });
   });
 });

@@ -48,9 +48,14 @@ export async function subscribeChanges(g: Gateway, channel: Channel, request: Ch
     system('error', outcome.message);
     if (outcome.final) return;
     const retry = g.deps.clock.setTimeout(() => void subscribeChanges(g, channel, request).then((report) => report()), 5000 + Math.floor(Math.random() * 5000));
-    channel.cleanups.push(() => retry.cancel());
+    // One cleanup per channel, however many retries: a database down for hours must not grow it.
+    if (!retries.has(channel)) channel.cleanups.push(() => retries.get(channel)?.cancel());
+    retries.set(channel, retry);
   };
 }
+
+/** The pending retry of each channel whose subscription failed with a retryable error. */
+const retries = new WeakMap<Channel, { cancel(): void }>();
 
 /** The subscription for a waiting join: its report, or the timeout reason after `ms`. */
 export async function waitForChanges(g: Gateway, channel: Channel, request: ChangesRequest, ms: number): Promise<(() => void) | string> {

@@ -2,8 +2,8 @@
 // column type as `realtime.cast` + SQL would (spec §6): numbers numerically, booleans as booleans,
 // timestamps and dates as instants, json by value, everything else as text in code-point order.
 // SQL NULL semantics: a comparison with NULL is unknown, so it never matches, negated or not; only
-// `is` and `isdistinct` see NULL. `match`/`imatch` use JavaScript regular expressions (close to
-// POSIX for the common syntax).
+// `is` and `isdistinct` see NULL. `like`/`ilike`/`match`/`imatch` run the pattern compiled at
+// subscribe time (patterns.ts), in time linear in the value.
 import type { Filter } from './filters.ts';
 
 export interface Column {
@@ -50,18 +50,6 @@ function cast(value: unknown, fam: Family): Comparable | undefined {
 
 const compare = (a: Comparable, b: Comparable) => (a < b ? -1 : a > b ? 1 : 0);
 
-function likeToRegExp(pattern: string, flags: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '\\' && i + 1 < pattern.length) re += pattern[++i]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    else if (ch === '%') re += '[\\s\\S]*';
-    else if (ch === '_') re += '[\\s\\S]';
-    else re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, flags);
-}
-
 /** null when every filter refers to a known column and its value casts; else the reason. */
 export function validateFilters(filters: Filter[], columns: Column[]): string | null {
   for (const f of filters) {
@@ -76,36 +64,92 @@ export function validateFilters(filters: Filter[], columns: Column[]): string | 
   return null;
 }
 
-export function matches(filters: Filter[], record: Record<string, unknown>, columns: Column[]): boolean {
-  return filters.every((f) => matchOne(f, record[f.column] ?? null, family(columns.find((c) => c.name === f.column)?.type ?? 'text')));
+/** A filter's value (or `in` list, as a set of primitives: membership is SQL equality) cast once
+ *  per column type, not on every change. */
+const filterCasts = new WeakMap<Filter, { fam: Family; cast: Comparable | Set<Comparable> | undefined }>();
+
+function filterValue(f: Filter, fam: Family): Comparable | Set<Comparable> | undefined {
+  let entry = filterCasts.get(f);
+  if (entry?.fam !== fam) {
+    let value: Comparable | Set<Comparable> | undefined;
+    if (Array.isArray(f.value)) {
+      value = new Set();
+      for (const v of f.value) {
+        const c = cast(v, fam);
+        if (c !== undefined) value.add(c);
+      }
+    } else value = f.value === null ? undefined : cast(f.value, fam);
+    filterCasts.set(f, (entry = { fam, cast: value }));
+  }
+  return entry.cast;
 }
 
-function matchOne(f: Filter, raw: unknown, fam: Family): boolean {
+/** A record's column cast (and, as 'text', stringified) once per change, however many filters of
+ *  however many bindings read it: the fan-out hands every binding the same record object, and a
+ *  1 MB json value must not be serialised once per filter. */
+const recordCasts = new WeakMap<object, Map<string, Comparable | undefined>>();
+
+function recordValue(record: Record<string, unknown>, column: string, fam: Family): Comparable | undefined {
+  let casts = recordCasts.get(record);
+  if (!casts) recordCasts.set(record, (casts = new Map()));
+  const key = `${fam}\u0000${column}`;
+  if (casts.has(key)) return casts.get(key);
+  const raw = record[column] ?? null;
+  const value = raw === null ? undefined : cast(raw, fam);
+  casts.set(key, value);
+  return value;
+}
+
+/** Column name → type, built once per change's column list (shared by every binding it is tested
+ *  against) instead of a scan per filter: tables may have up to 1600 columns. */
+const typesByColumns = new WeakMap<Column[], Map<string, string>>();
+
+function columnTypes(columns: Column[]): Map<string, string> {
+  let types = typesByColumns.get(columns);
+  if (!types) {
+    types = new Map();
+    for (const c of columns) if (!types.has(c.name)) types.set(c.name, c.type);
+    typesByColumns.set(columns, types);
+  }
+  return types;
+}
+
+/**
+ * Does the record pass every filter? Never throws: whatever goes wrong while testing one binding
+ * counts as "no match" for that binding alone, so it cannot cost other subscribers their changes.
+ */
+export function matches(filters: Filter[], record: Record<string, unknown>, columns: Column[]): boolean {
+  try {
+    const types = columnTypes(columns);
+    return filters.every((f) => matchOne(f, record, family(types.get(f.column) ?? 'text')));
+  } catch {
+    return false;
+  }
+}
+
+function matchOne(f: Filter, record: Record<string, unknown>, fam: Family): boolean {
   if (f.op === 'is') {
-    const result = f.value === null || f.value === 'unknown' ? raw === null : raw !== null && cast(raw, 'bool') === (f.value === 'true');
+    const isNull = (record[f.column] ?? null) === null;
+    const result = f.value === null || f.value === 'unknown' ? isNull : !isNull && recordValue(record, f.column, 'bool') === (f.value === 'true');
     return f.negate ? !result : result;
   }
-  const value = raw === null ? undefined : cast(raw, fam);
+  const value = recordValue(record, f.column, fam);
   if (f.op === 'isdistinct') {
-    const other = f.value === null ? undefined : cast(f.value, fam);
+    const other = filterValue(f, fam) as Comparable | undefined;
     const distinct = value === undefined || other === undefined ? value !== other : compare(value, other) !== 0;
     return f.negate ? !distinct : distinct;
   }
   if (value === undefined) return false; // NULL: unknown, never a match
-  const result = test(f, value, raw, fam);
+  const result = test(f, value, record, fam);
   return f.negate ? !result : result;
 }
 
-function test(f: Filter, value: Comparable, raw: unknown, fam: Family): boolean {
-  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+function test(f: Filter, value: Comparable, record: Record<string, unknown>, fam: Family): boolean {
   switch (f.op) {
-    case 'like': return likeToRegExp(String(f.value), '').test(text);
-    case 'ilike': return likeToRegExp(String(f.value), 'i').test(text);
-    case 'match': return new RegExp(String(f.value)).test(text);
-    case 'imatch': return new RegExp(String(f.value), 'i').test(text);
-    case 'in': return (f.value as string[]).some((v) => { const c = cast(v, fam); return c !== undefined && compare(value, c) === 0; });
+    case 'like': case 'ilike': case 'match': case 'imatch': return f.pattern?.test(recordValue(record, f.column, 'text') as string, record) ?? false;
+    case 'in': return (filterValue(f, fam) as Set<Comparable>).has(value);
   }
-  const other = cast(f.value, fam);
+  const other = filterValue(f, fam) as Comparable | undefined;
   if (other === undefined) return false;
   const c = compare(value, other);
   switch (f.op) {

@@ -1,8 +1,8 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { SignJWT } from 'jose';
 import type { ChangeEvent } from '@realtime/schemas';
 import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../test-support.ts';
-import { bindingId } from './bindings.ts';
+import { bindingId, MAX_BINDINGS } from './bindings.ts';
 
 const secret = tenant().jwtSecret!;
 const cols = [{ name: 'id', type: 'int8' }, { name: 'owner', type: 'text' }, { name: 'title', type: 'text' }];
@@ -31,7 +31,7 @@ async function client(claims: Record<string, unknown> = { role: 'anon' }) {
   };
   const changes = () => socket.json().filter((f) => (f as unknown[])[3] === 'postgres_changes').map((f) => (f as unknown[])[4] as { ids: number[]; data: Record<string, unknown> });
   const leave = (topic: string) => t.gateway.receive(conn, JSON.stringify(['1', '2', topic, 'phx_leave', {}]));
-  return { socket, join, changes, leave };
+  return { socket, conn, join, changes, leave };
 }
 
 function change(type: ChangeEvent['type'], table: string, record: Record<string, unknown> | null, old: Record<string, unknown> | null = null): ChangeEvent {
@@ -100,6 +100,24 @@ describe('postgres_changes join', () => {
     t.clock.advance(10_000);
     await new Promise((r) => setTimeout(r, 0));
     expect((c.socket.json()[2] as unknown[])[4]).toMatchObject({ status: 'ok', message: 'Subscribed to PostgreSQL' });
+  });
+
+  it('keeps one retry per channel however long the database stays down', async () => {
+    db.down = true;
+    const c = await client();
+    await c.join('realtime:db', [{ event: '*', schema: 'public', table: 'todos' }]);
+    const channel = c.conn.channels.get('realtime:db')!;
+    const before = channel.cleanups.length;
+    for (let i = 0; i < 20; i++) {
+      t.clock.advance(10_000);
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    expect((c.socket.json() as unknown[][]).filter((f) => f[3] === 'system')).toHaveLength(21);
+    expect(channel.cleanups.length).toBe(before);
+    db.down = false;
+    t.clock.advance(10_000);
+    await new Promise((r) => setTimeout(r, 0));
+    expect((c.socket.json().at(-1) as unknown[])[4]).toMatchObject({ status: 'ok', message: 'Subscribed to PostgreSQL' });
   });
 });
 
@@ -191,5 +209,63 @@ describe('postgres_changes delivery', () => {
     await deliver(change('INSERT', 'todos', { id: 2, owner: 'a', title: 'y' }));
     expect(c.changes()).toHaveLength(1);
     expect(t.gateway.changes.subscriberCount('acme')).toBe(0);
+  });
+});
+
+describe('hostile filters', () => {
+  it('refuses an invalid pattern at subscribe time; an evil one runs in linear time; other subscribers keep their changes', async () => {
+    const normal = await client();
+    await normal.join('realtime:db', [{ event: 'INSERT', schema: 'public', table: 'todos', filter: 'title=like.%!' }]);
+    const invalid = await client();
+    await invalid.join('realtime:bad', [{ event: 'INSERT', schema: 'public', table: 'todos', filter: 'title=match.(' }]);
+    const evil = await client();
+    await evil.join('realtime:evil', [{ event: 'INSERT', schema: 'public', table: 'todos', filter: 'title=imatch.^(a+)+$' }]);
+
+    const refusal = (invalid.socket.json() as unknown[][]).find((f) => f[3] === 'system')![4];
+    expect(refusal).toMatchObject({ extension: 'postgres_changes', status: 'error', message: expect.stringMatching(/^Error parsing `filter` params: invalid match\. pattern "\(": /) });
+    expect(t.gateway.changes.subscriberCount('acme')).toBe(2);
+
+    // Exponential on a backtracking engine; one linear pass on RE2.
+    await deliver(change('INSERT', 'todos', { id: 1, owner: 'a', title: `${'a'.repeat(50_000)}!` }), change('INSERT', 'todos', { id: 2, owner: 'a', title: 'AAAA' }));
+    expect(normal.changes().map((p) => (p.data.record as { id: number }).id)).toEqual([1]);
+    expect(evil.changes().map((p) => (p.data.record as { id: number }).id)).toEqual([2]);
+    expect(invalid.changes()).toEqual([]);
+  });
+
+  it('keeps a binding whose filter throws while matching from costing anyone else the change', async () => {
+    const normal = await client();
+    await normal.join('realtime:db', [{ event: 'INSERT', schema: 'public', table: 'todos' }]);
+    const broken = await client();
+    await broken.join('realtime:broken', [{ event: 'INSERT', schema: 'public', table: 'todos', filter: 'title=match.x' }]);
+    // What no parse lets through, forced in: a pattern that throws (and a value RegExp rejects).
+    const channel = broken.conn.channels.get('realtime:broken')!;
+    const raw = { event: 'INSERT', schema: 'public', table: 'todos', filter: 'title=match.(' };
+    t.gateway.changes.subscribe(channel, [{
+      raw, id: bindingId(raw), event: 'INSERT', schema: 'public', table: 'todos', select: null,
+      filters: [{ column: 'title', op: 'match', negate: false, value: '(', pattern: { test: () => { throw new Error('boom'); } } }],
+    }]);
+    await deliver(change('INSERT', 'todos', { id: 1, owner: 'a', title: 'x' }));
+    expect(normal.changes()).toHaveLength(1);
+    expect(broken.changes()).toEqual([]);
+  });
+
+  it(`refuses a channel with more than ${MAX_BINDINGS} bindings without asking the database about each`, async () => {
+    const c = await client();
+    const bindings = Array.from({ length: MAX_BINDINGS + 1 }, (_, i) => ({ event: 'INSERT', schema: 'public', table: 'todos', filter: `id=eq.${i}` }));
+    await c.join('realtime:many', bindings);
+    const frames = c.socket.json() as unknown[][];
+    expect(frames[0]![4]).toMatchObject({ status: 'ok' });
+    expect(((frames[0]![4] as { response: { postgres_changes: unknown[] } }).response.postgres_changes)).toHaveLength(MAX_BINDINGS);
+    expect(frames[1]![4]).toMatchObject({ status: 'error', message: expect.stringContaining(`at most ${MAX_BINDINGS} postgres_changes bindings`) });
+    expect(t.gateway.changes.subscriberCount('acme')).toBe(0);
+  });
+
+  it('asks the tenant database once per table, however many bindings name it', async () => {
+    const published = vi.spyOn(db, 'publishedTables');
+    const c = await client();
+    const bindings = Array.from({ length: MAX_BINDINGS }, (_, i) => ({ event: 'INSERT', schema: 'public', table: i % 2 ? 'todos' : 'notes', filter: `id=eq.${i}` }));
+    await c.join('realtime:many', bindings);
+    expect((c.socket.json()[1] as unknown[])[4]).toMatchObject({ status: 'ok', message: 'Subscribed to PostgreSQL' });
+    expect(published).toHaveBeenCalledTimes(2);
   });
 });

@@ -4,7 +4,7 @@
 // values cast). The outcome reaches the client as a `system` message. Parameter errors are final;
 // database errors are retried after 5–10 s while the channel stays joined.
 import { ErrorCodes, type ErrorCode } from '@realtime/errors';
-import type { TenantDatabase } from '../../ports.ts';
+import type { TableInfo, TenantDatabase } from '../../ports.ts';
 import type { Channel } from '../channel.ts';
 import { parseBindings, type Binding } from './bindings.ts';
 import { validateFilters } from './matcher.ts';
@@ -24,9 +24,17 @@ export async function checkSubscription(db: TenantDatabase | null, channel: Chan
   if (!parsed.ok) return paramError(parsed.error);
   if (!db) return { ok: false, final: true, code: ErrorCodes.UnableToConnectToProject, message: 'Realtime was unable to connect to the project database' };
   const role = typeof channel.claims.role === 'string' ? channel.claims.role : 'anon';
+  // Bindings of one channel often name the same table: ask the tenant database once per table.
+  const published = new Map<string, Promise<TableInfo[]>>();
+  const publishedTables = (schema: string, table: string) => {
+    const key = `${schema}\u0000${table}`;
+    let tables = published.get(key);
+    if (!tables) published.set(key, (tables = db.publishedTables(schema, table)));
+    return tables;
+  };
   try {
     for (const b of parsed.bindings) {
-      const tables = await db.publishedTables(b.schema, b.table);
+      const tables = await publishedTables(b.schema, b.table);
       if (tables.length === 0) {
         return paramError(`Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: ${describe(b)}`);
       }
