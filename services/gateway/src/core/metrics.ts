@@ -23,12 +23,15 @@ export interface GatewayMetrics {
   rateLimited: { inc(limit: LimitName | 'client_presence'): void };
   /** Broadcasts in and frames out per tenant. */
   tenantEvents: { inc(tenant: string, direction: 'in' | 'out', n?: number): void };
+  /** Socket broadcasts refused before publishing: a field too long for the binary frame. */
+  broadcastsRefused: { inc(reason: 'topic_too_long' | 'event_too_long'): void };
 }
 
 const noop = { inc() {}, dec() {}, set() {}, observe() {} };
 export const noMetrics: GatewayMetrics = {
   connections: noop, tenantsConnected: noop, joins: noop, eventsIn: noop, eventsOut: noop, malformedFrames: noop, changesIn: noop,
   payloadSize: noop, rlsCheck: noop, authorizationCheck: noop, rateLimited: noop, tenantEvents: noop,
+  broadcastsRefused: noop,
 };
 
 /** Times `work` into `observe` (seconds). */
