@@ -61,6 +61,10 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
         onErrors: (errors) => log.error({ code: ErrorCodes.PoolingReplicationError, errors: errors.map((e) => e.code) }, 'WAL messages not understood'),
         onFatal: (err) => wake(err),
         onPublished: (t) => o.metrics?.published(t.changes, (now() * 1000 - Number(t.commitTimestampUs)) / 1e6),
+        onBroadcastSkipped: (skip) => {
+          o.metrics?.broadcastSkipped?.(skip.reason);
+          log.warn({ code: ErrorCodes.UnableToHandleBroadcast, ...skip }, 'realtime.messages row not broadcast: a binary frame cannot carry it');
+        },
       });
       // After stop() nothing new goes in: the next owner replays it from the slot.
       const started = await source.start((_lsn, bytes) => (stopped ? Promise.resolve() : stream.receive(bytes)), (err) => wake(err)).then(() => true, (err: unknown) => (wake(err), false));

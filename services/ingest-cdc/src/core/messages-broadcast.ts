@@ -2,6 +2,9 @@
 // database"): each becomes a UserBroadcast to (topic, private) with meta.id = the row id.
 import { randomUUID } from 'node:crypto';
 import type { BroadcastMessage, ChangeEvent } from '@realtime/schemas';
+import { binaryFieldTooLong } from '@realtime/protocol';
+
+export type BroadcastSkipReason = 'topic_too_long' | 'event_too_long' | 'id_too_long';
 
 /** realtime.messages, or one of its daily partitions (messages_YYYY_MM_DD). */
 export function isMessagesRow(e: ChangeEvent): boolean {
@@ -26,4 +29,14 @@ export function toBroadcast(e: ChangeEvent, originNode: string): BroadcastMessag
     origin_node: originNode,
     sent_at: Math.floor(e.commit_timestamp / 1000),
   };
+}
+
+/**
+ * Why a row's broadcast must not be published, or null. Gateways deliver it as a kind 4 frame, which
+ * cannot carry a topic, event or id this long (docs/PROTOCOL.md §1.4): published, it would throw in
+ * every gateway's fan-out. Skipping the row keeps the rest of its transaction and confirms the slot.
+ */
+export function broadcastSkipReason(b: BroadcastMessage): BroadcastSkipReason | null {
+  const tooLong = binaryFieldTooLong({ topic: b.topic, event: b.event, metaId: b.meta_id });
+  return tooLong ? `${tooLong.field}_too_long` : null;
 }

@@ -10,7 +10,7 @@
 import type { AssemblerError, AssemblerState } from './assembler.ts';
 import { initialState, stepBytes } from './assembler.ts';
 import { transactionToChangeEvents } from './to-change-event.ts';
-import { isMessagesRow, toBroadcast } from './messages-broadcast.ts';
+import { broadcastSkipReason, isMessagesRow, toBroadcast, type BroadcastSkipReason } from './messages-broadcast.ts';
 import type { ChangeSink, LsnConfirmer } from '../ports.ts';
 
 export interface TenantStreamOptions {
@@ -25,6 +25,8 @@ export interface TenantStreamOptions {
   onFatal(err: unknown): void;
   /** Kafka acknowledged a transaction's events (for metrics; the caller owns the clock). */
   onPublished?(txn: { commitTimestampUs: bigint; changes: number; broadcasts: number }): void;
+  /** A realtime.messages row left out of realtime.broadcast (the rest of its transaction goes on). */
+  onBroadcastSkipped?(skip: { reason: BroadcastSkipReason; id: string; topicPrefix: string }): void;
 }
 
 export class TenantStream {
@@ -47,7 +49,11 @@ export class TenantStream {
     if (errors.length > 0) this.#o.onErrors(errors);
     for (const txn of emitted) {
       const events = transactionToChangeEvents(txn, this.#o.tenant, { maxRecordBytes: this.#o.maxRecordBytes });
-      const broadcasts = events.filter(isMessagesRow).map((e) => toBroadcast(e, this.#o.nodeId)).filter((b) => b !== null);
+      const broadcasts = events.filter(isMessagesRow).map((e) => toBroadcast(e, this.#o.nodeId)).filter((b) => b !== null).filter((b) => {
+        const reason = broadcastSkipReason(b);
+        if (reason) this.#o.onBroadcastSkipped?.({ reason, id: b.id, topicPrefix: b.topic.slice(0, 64) });
+        return reason === null;
+      });
       const changes = events.filter((e) => !isMessagesRow(e));
       const published = changes.length + broadcasts.length > 0 ? this.#o.sink.publish({ changes, broadcasts }) : Promise.resolve();
       // Stop publishing at once (the chain below reports the failure a few ticks later).
