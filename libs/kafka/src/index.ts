@@ -4,7 +4,7 @@ export { ensureTopics, type TopicOverrides } from './admin.ts';
 export { createAvroProducer, type AvroProducer, type OutgoingRecord, type SentRecord } from './producer.ts';
 export { readCompactedTable, type CompactedTableOptions, type Reader } from './compacted.ts';
 export { followTopic, type FollowOptions, type MessageMeta } from './follow.ts';
-export { joinSharedGroup, type RecordTools, type SharedGroupOptions } from './shared-group.ts';
+export { joinSharedGroup, recordTools, type RecordTools, type SharedGroupOptions } from './shared-group.ts';
 export { guardRecord, type GuardOptions, type RecordSite, type SkippedRecordsCounter, type SkipReason } from './record-guard.ts';
 export { decodeMessage, type Decoded } from './records.ts';
 export { classifyKafkaError, toRealtimeError, type KafkaErrorClass } from './errors.ts';

@@ -29,16 +29,21 @@ export interface RecordTools {
   guard(site: Omit<RecordSite, 'topic'>, handle: () => unknown, heartbeat?: () => Promise<void>): Promise<void>;
 }
 
+/** The tools for one topic's records; `running` turns false when the reader stops. */
+export function recordTools(kafka: Kafka, topic: string, log: Logger, running: () => boolean): RecordTools {
+  return {
+    decode: (schema, partition, message) => decodeMessage(topic, schema, partition, message, log, kafka),
+    guard: (site, handle, heartbeat) => guardRecord(kafka, { log, running, heartbeat }, { topic, ...site }, handle),
+  };
+}
+
 export async function joinSharedGroup(
   kafka: Kafka, o: SharedGroupOptions, run: ConsumerRunConfig | ((tools: RecordTools) => ConsumerRunConfig),
 ): Promise<{ consumer: Consumer; stop(): Promise<void> }> {
   const { topic, groupId } = o;
   let running = true;
   initSkippedRecords(kafka, topic);
-  const tools: RecordTools = {
-    decode: (schema, partition, message) => decodeMessage(topic, schema, partition, message, o.log, kafka),
-    guard: (site, handle, heartbeat) => guardRecord(kafka, { log: o.log, running: () => running, heartbeat }, { topic, ...site }, handle),
-  };
+  const tools = recordTools(kafka, topic, o.log, () => running);
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
   let joined!: () => void;
   let failed!: (err: Error) => void;

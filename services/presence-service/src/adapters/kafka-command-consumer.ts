@@ -36,29 +36,32 @@ export async function consumeCommands(kafka: Kafka, options: CommandConsumerOpti
         const record = records.decode<PresenceCommand>('PresenceCommand', batch.partition, message);
         if (record.ok && record.value) items.push({ command: record.value, at: { partition: batch.partition, offset: message.offset } });
       }
-      let resolved = -1n;
-      const done = (offset: string) => ((resolved = BigInt(offset)), resolveOffset(offset));
-      const control: BatchControl = { active: () => isRunning() && !isStale(), done, heartbeat };
-      try {
-        if (await options.onBatch(items, control)) resolveOffset(batch.lastOffset());
-      } catch (err) {
-        if (isRetryable(err)) throw err;
-        const rest = items.filter((item) => BigInt(item.at.offset) > resolved);
-        if (await oneByOne(rest, options.onBatch, control, records)) resolveOffset(batch.lastOffset());
-      }
+      const control: BatchControl = { active: () => isRunning() && !isStale(), done: resolveOffset, heartbeat };
+      if (await applyBatch(items, options.onBatch, control, records)) resolveOffset(batch.lastOffset());
     },
   }));
   return { stop: group.stop };
 }
 
-/** Applies each command as a batch of its own, through the record guard: only a poison one is skipped. */
-async function oneByOne(items: Consumed[], onBatch: CommandConsumerOptions['onBatch'], control: BatchControl, records: RecordTools): Promise<boolean> {
-  for (const item of items) {
+/**
+ * Resolves true when every command was applied or skipped. A retryable failure throws (kafkajs
+ * retries the batch from the last done offset); any other failure re-applies the commands not yet
+ * done one at a time through the record guard, so only the command that fails again is skipped.
+ */
+export async function applyBatch(items: Consumed[], onBatch: CommandConsumerOptions['onBatch'], control: BatchControl, records: RecordTools): Promise<boolean> {
+  let done = -1n;
+  const tracked: BatchControl = { ...control, done: (offset) => ((done = BigInt(offset)), control.done(offset)) };
+  try {
+    return await onBatch(items, tracked);
+  } catch (err) {
+    if (isRetryable(err)) throw err;
+  }
+  for (const item of items.filter((i) => BigInt(i.at.offset) > done)) {
     if (!control.active()) return false;
     let finished = true;
-    await records.guard({ partition: item.at.partition, offset: item.at.offset }, async () => void (finished = await onBatch([item], control)), control.heartbeat);
+    await records.guard({ partition: item.at.partition, offset: item.at.offset }, async () => void (finished = await onBatch([item], tracked)), control.heartbeat);
     if (!finished) return false;
-    control.done(item.at.offset);
+    if (BigInt(item.at.offset) > done) tracked.done(item.at.offset); // a skipped command is done too
   }
   return true;
 }
