@@ -94,14 +94,17 @@ describe('broadcast fields too long for a binary frame', () => {
     expect([topic.status, await topic.json()]).toEqual([422, { errors: { topic: ['should be at most 246 byte(s)'] } }]);
   });
 
-  it('realtime.send with a 300-byte topic: ingest-cdc skips the row, and the next send still arrives', async () => {
+  it('realtime.send with a 300-byte topic or a 1.2 MB payload: ingest-cdc skips the row, and the next send still arrives', async () => {
     const listener = client(t.port(1), t.tenant.externalId, t.key).channel('after');
     const got = collect<any>(listener, 'db');
     await subscribed(listener);
     await db.query(`SELECT realtime.send('{"n": 0}', 'db', repeat('t', 300), false)`);
+    await db.query(`SELECT realtime.send(jsonb_build_object('n', 0, 'big', repeat('x', 1200000)), 'db', 'after', false)`);
     await db.query(`SELECT realtime.send('{"n": 1}', 'db', 'after', false)`);
     await waitFor(() => expect(got.map((m) => m.payload.n)).toEqual([1]), { timeout: 15_000 });
-    expect(series(await metrics(t.stack.ingestCdc!.url), 'realtime_cdc_broadcasts_skipped_total', 'reason="topic_too_long"')).toBe(1);
+    const text = await metrics(t.stack.ingestCdc!.url);
+    expect(series(text, 'realtime_cdc_broadcasts_skipped_total', 'reason="topic_too_long"')).toBe(1);
+    expect(series(text, 'realtime_cdc_broadcasts_skipped_total', 'reason="payload_too_large"')).toBe(1);
   });
 
   it('a poison record already in realtime.broadcast is skipped by every gateway, which keep consuming for all tenants', async () => {

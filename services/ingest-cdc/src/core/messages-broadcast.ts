@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { BroadcastMessage, ChangeEvent } from '@realtime/schemas';
 import { binaryFieldTooLong } from '@realtime/protocol';
 
-export type BroadcastSkipReason = 'topic_too_long' | 'event_too_long' | 'id_too_long';
+export type BroadcastSkipReason = 'topic_too_long' | 'event_too_long' | 'id_too_long' | 'payload_too_large';
+export type BroadcastSkip = { reason: BroadcastSkipReason; id: string; topicPrefix: string };
 
 /** realtime.messages, or one of its daily partitions (messages_YYYY_MM_DD). */
 export function isMessagesRow(e: ChangeEvent): boolean {
@@ -34,9 +35,26 @@ export function toBroadcast(e: ChangeEvent, originNode: string): BroadcastMessag
 /**
  * Why a row's broadcast must not be published, or null. Gateways deliver it as a kind 4 frame, which
  * cannot carry a topic, event or id this long (docs/PROTOCOL.md §1.4): published, it would throw in
- * every gateway's fan-out. Skipping the row keeps the rest of its transaction and confirms the slot.
+ * every gateway's fan-out. A row over maxRecordBytes lost its payload column to the truncation
+ * (to-change-event.ts): broadcasting what is left would deliver `{}` in place of the message.
  */
-export function broadcastSkipReason(b: BroadcastMessage): BroadcastSkipReason | null {
+export function broadcastSkipReason(b: BroadcastMessage, truncated = false): BroadcastSkipReason | null {
+  if (truncated) return 'payload_too_large';
   const tooLong = binaryFieldTooLong({ topic: b.topic, event: b.event, metaId: b.meta_id });
   return tooLong ? `${tooLong.field}_too_long` : null;
+}
+
+/** The broadcasts of a transaction's realtime.messages rows, and the rows left out (with why). */
+export function messagesBroadcasts(events: ChangeEvent[], originNode: string): { broadcasts: BroadcastMessage[]; skipped: BroadcastSkip[] } {
+  const broadcasts: BroadcastMessage[] = [];
+  const skipped: BroadcastSkip[] = [];
+  for (const e of events) {
+    if (!isMessagesRow(e)) continue;
+    const b = toBroadcast(e, originNode);
+    if (!b) continue;
+    const reason = broadcastSkipReason(b, e.truncated);
+    if (reason) skipped.push({ reason, id: b.id, topicPrefix: b.topic.slice(0, 64) });
+    else broadcasts.push(b);
+  }
+  return { broadcasts, skipped };
 }

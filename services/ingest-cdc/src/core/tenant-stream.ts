@@ -10,7 +10,7 @@
 import type { AssemblerError, AssemblerState } from './assembler.ts';
 import { initialState, stepBytes } from './assembler.ts';
 import { transactionToChangeEvents } from './to-change-event.ts';
-import { broadcastSkipReason, isMessagesRow, toBroadcast, type BroadcastSkipReason } from './messages-broadcast.ts';
+import { isMessagesRow, messagesBroadcasts, type BroadcastSkip } from './messages-broadcast.ts';
 import type { ChangeSink, LsnConfirmer } from '../ports.ts';
 
 export interface TenantStreamOptions {
@@ -26,7 +26,7 @@ export interface TenantStreamOptions {
   /** Kafka acknowledged a transaction's events (for metrics; the caller owns the clock). */
   onPublished?(txn: { commitTimestampUs: bigint; changes: number; broadcasts: number }): void;
   /** A realtime.messages row left out of realtime.broadcast (the rest of its transaction goes on). */
-  onBroadcastSkipped?(skip: { reason: BroadcastSkipReason; id: string; topicPrefix: string }): void;
+  onBroadcastSkipped?(skip: BroadcastSkip): void;
 }
 
 export class TenantStream {
@@ -49,11 +49,8 @@ export class TenantStream {
     if (errors.length > 0) this.#o.onErrors(errors);
     for (const txn of emitted) {
       const events = transactionToChangeEvents(txn, this.#o.tenant, { maxRecordBytes: this.#o.maxRecordBytes });
-      const broadcasts = events.filter(isMessagesRow).map((e) => toBroadcast(e, this.#o.nodeId)).filter((b) => b !== null).filter((b) => {
-        const reason = broadcastSkipReason(b);
-        if (reason) this.#o.onBroadcastSkipped?.({ reason, id: b.id, topicPrefix: b.topic.slice(0, 64) });
-        return reason === null;
-      });
+      const { broadcasts, skipped } = messagesBroadcasts(events, this.#o.nodeId);
+      for (const skip of skipped) this.#o.onBroadcastSkipped?.(skip);
       const changes = events.filter((e) => !isMessagesRow(e));
       const published = changes.length + broadcasts.length > 0 ? this.#o.sink.publish({ changes, broadcasts }) : Promise.resolve();
       // Stop publishing at once (the chain below reports the failure a few ticks later).
