@@ -29,3 +29,13 @@ describe('messagesBroadcasts', () => {
     expect(skipped.map((s) => [s.reason, s.topicPrefix.length])).toEqual([['topic_too_long', 64], ['payload_too_large', 4]]);
   });
 });
+
+describe('the tenant payload limit', () => {
+  it('leaves out a row whose payload is over max_payload_size_in_kb·1000 + 500 bytes', () => {
+    const small = row({ topic: 'a', payload: { s: 'x'.repeat(100) } });
+    const large = row({ topic: 'b', payload: { s: 'x'.repeat(2_000) } });
+    const { broadcasts, skipped } = messagesBroadcasts([small, large], 'n1', 1 * 1000 + 500);
+    expect(broadcasts.map((b) => b.topic)).toEqual(['a']);
+    expect(skipped.map((s) => s.reason)).toEqual(['payload_too_large']);
+  });
+});

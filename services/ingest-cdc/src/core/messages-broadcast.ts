@@ -38,21 +38,25 @@ export function toBroadcast(e: ChangeEvent, originNode: string): BroadcastMessag
  * every gateway's fan-out. A row over maxRecordBytes lost its payload column to the truncation
  * (to-change-event.ts): broadcasting what is left would deliver `{}` in place of the message.
  */
-export function broadcastSkipReason(b: BroadcastMessage, truncated = false): BroadcastSkipReason | null {
-  if (truncated) return 'payload_too_large';
+export function broadcastSkipReason(b: BroadcastMessage, oversized = false): BroadcastSkipReason | null {
+  if (oversized) return 'payload_too_large';
   const tooLong = binaryFieldTooLong({ topic: b.topic, event: b.event, metaId: b.meta_id });
   return tooLong ? `${tooLong.field}_too_long` : null;
 }
 
-/** The broadcasts of a transaction's realtime.messages rows, and the rows left out (with why). */
-export function messagesBroadcasts(events: ChangeEvent[], originNode: string): { broadcasts: BroadcastMessage[]; skipped: BroadcastSkip[] } {
+/**
+ * The broadcasts of a transaction's realtime.messages rows, and the rows left out (with why). Size
+ * limits apply to database broadcasts too (docs/PROTOCOL.md §4): a payload over the tenant's
+ * limit is left out here, before it takes room in Kafka and in every gateway.
+ */
+export function messagesBroadcasts(events: ChangeEvent[], originNode: string, maxPayloadBytes = Infinity): { broadcasts: BroadcastMessage[]; skipped: BroadcastSkip[] } {
   const broadcasts: BroadcastMessage[] = [];
   const skipped: BroadcastSkip[] = [];
   for (const e of events) {
     if (!isMessagesRow(e)) continue;
     const b = toBroadcast(e, originNode);
     if (!b) continue;
-    const reason = broadcastSkipReason(b, e.truncated);
+    const reason = broadcastSkipReason(b, e.truncated || b.payload.byteLength > maxPayloadBytes);
     if (reason) skipped.push({ reason, id: b.id, topicPrefix: b.topic.slice(0, 64) });
     else broadcasts.push(b);
   }

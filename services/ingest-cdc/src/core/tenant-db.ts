@@ -7,6 +7,8 @@ export interface TenantDb {
   connectionString: string;
   publications: string[];
   maxRecordBytes: number;
+  /** Largest broadcast payload from realtime.messages (docs/PROTOCOL.md §4 size check, as the gateways apply it). */
+  maxPayloadBytes: number;
 }
 
 export const MESSAGES_PUBLICATION = 'supabase_realtime_messages_publication';
@@ -19,6 +21,7 @@ export function tenantDb(s: TenantSnapshot, reveal: (value: string) => string, d
     connectionString: tenantDbUrl(db),
     publications: [db.publication, MESSAGES_PUBLICATION],
     maxRecordBytes: db.maxRecordBytes ?? defaultMaxRecordBytes,
+    maxPayloadBytes: s.max_payload_size_in_kb * 1000 + 500,
   };
 }
 

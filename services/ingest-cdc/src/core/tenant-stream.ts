@@ -19,6 +19,8 @@ export interface TenantStreamOptions {
   sink: ChangeSink;
   confirmer: LsnConfirmer;
   maxRecordBytes: number;
+  /** Database broadcasts with a larger payload are skipped, like the gateways' size check. */
+  maxPayloadBytes?: number;
   maxInFlight?: number;
   onErrors(errors: AssemblerError[]): void;
   /** Kafka or confirm failed: the stream is dead and must be restarted from the slot. */
@@ -49,7 +51,7 @@ export class TenantStream {
     if (errors.length > 0) this.#o.onErrors(errors);
     for (const txn of emitted) {
       const events = transactionToChangeEvents(txn, this.#o.tenant, { maxRecordBytes: this.#o.maxRecordBytes });
-      const { broadcasts, skipped } = messagesBroadcasts(events, this.#o.nodeId);
+      const { broadcasts, skipped } = messagesBroadcasts(events, this.#o.nodeId, this.#o.maxPayloadBytes);
       for (const skip of skipped) this.#o.onBroadcastSkipped?.(skip);
       const changes = events.filter((e) => !isMessagesRow(e));
       const published = changes.length + broadcasts.length > 0 ? this.#o.sink.publish({ changes, broadcasts }) : Promise.resolve();
