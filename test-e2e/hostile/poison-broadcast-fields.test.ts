@@ -107,6 +107,21 @@ describe('broadcast fields too long for a binary frame', () => {
     expect(series(text, 'realtime_cdc_broadcasts_skipped_total', 'reason="payload_too_large"')).toBe(1);
   });
 
+  it('a flood of 5,000 realtime.send in one transaction goes out at the tenant\'s events per second (100), the rest skipped', async () => {
+    const listener = client(t.port(1), t.tenant.externalId, t.key).channel('flood');
+    const got = collect<any>(listener, 'db');
+    await subscribed(listener);
+    const skipped = async () => series(await metrics(t.stack.ingestCdc!.url), 'realtime_cdc_broadcasts_skipped_total', 'reason="rate_limited"');
+    const before = await skipped();
+    await db.query(`SELECT realtime.send(jsonb_build_object('n', i), 'db', 'flood', false) FROM generate_series(1, 5000) AS i`);
+    await waitFor(async () => expect(await skipped() - before).toBeGreaterThanOrEqual(4_900), { timeout: 15_000 });
+    // A send of the previous test may share the commit second and use up a little of its allowance.
+    const dropped = (await skipped()) - before;
+    await waitFor(() => expect(got.length + dropped).toBe(5_000));
+    expect(got.length).toBeLessThanOrEqual(100);
+    await othersStillServed('after-flood');
+  });
+
   it('a poison record already in realtime.broadcast is skipped by every gateway, which keep consuming for all tenants', async () => {
     const victim = client(t.port(1), t.tenant.externalId, t.key, { vsn: '2.0.0' }).channel('poisoned');
     await subscribed(victim);

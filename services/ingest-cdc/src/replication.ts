@@ -22,6 +22,8 @@ export interface TenantReplicationOptions {
   maxRecordBytes: number;
   /** Database broadcasts with a larger payload are skipped (the tenant's max_payload_size_in_kb). */
   maxPayloadBytes?: number;
+  /** Database broadcasts per second beyond this are skipped (the tenant's max_events_per_second). */
+  maxBroadcastsPerSecond?: number;
   log: Logger;
   /** The tenant's series: connected, changes published, commit → Kafka ack time. */
   metrics?: TenantCdcMetrics;
@@ -58,14 +60,19 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
       const source = makeSource({ connectionString: o.connectionString, slot: o.slot, publications: o.publications });
       const ended = new Promise<unknown>((resolve) => (wake = resolve));
       const stream = new TenantStream({
-        tenant: o.tenant, nodeId: o.nodeId, sink: o.sink, maxRecordBytes: o.maxRecordBytes, maxPayloadBytes: o.maxPayloadBytes,
+        tenant: o.tenant, nodeId: o.nodeId, sink: o.sink, maxRecordBytes: o.maxRecordBytes, maxPayloadBytes: o.maxPayloadBytes, maxBroadcastsPerSecond: o.maxBroadcastsPerSecond,
         confirmer: { confirm: async (lsn) => { await source.confirm(lsn); state.confirmedLsn = lsn; failures = 0; } },
         onErrors: (errors) => log.error({ code: ErrorCodes.PoolingReplicationError, errors: errors.map((e) => e.code) }, 'WAL messages not understood'),
         onFatal: (err) => wake(err),
         onPublished: (t) => o.metrics?.published(t.changes, (now() * 1000 - Number(t.commitTimestampUs)) / 1e6),
-        onBroadcastSkipped: (skip) => {
-          o.metrics?.broadcastSkipped?.(skip.reason);
-          log.warn({ code: ErrorCodes.UnableToHandleBroadcast, ...skip }, 'realtime.messages row not broadcast: a binary frame cannot carry it');
+        onBroadcastsSkipped: (skips) => {
+          const reasons: Record<string, number> = {};
+          for (const { reason } of skips) {
+            o.metrics?.broadcastSkipped?.(reason);
+            reasons[reason] = (reasons[reason] ?? 0) + 1;
+          }
+          // One line per transaction, however many rows it skipped.
+          log.warn({ code: ErrorCodes.UnableToHandleBroadcast, reasons, first: skips[0] }, 'realtime.messages rows not broadcast');
         },
       });
       // After stop() nothing new goes in: the next owner replays it from the slot.

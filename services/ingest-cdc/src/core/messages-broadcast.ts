@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { BroadcastMessage, ChangeEvent } from '@realtime/schemas';
 import { binaryFieldTooLong } from '@realtime/protocol';
 
-export type BroadcastSkipReason = 'topic_too_long' | 'event_too_long' | 'id_too_long' | 'payload_too_large';
+export type BroadcastSkipReason = 'topic_too_long' | 'event_too_long' | 'id_too_long' | 'payload_too_large' | 'rate_limited';
 export type BroadcastSkip = { reason: BroadcastSkipReason; id: string; topicPrefix: string };
 
 /** realtime.messages, or one of its daily partitions (messages_YYYY_MM_DD). */
