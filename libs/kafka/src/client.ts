@@ -1,6 +1,7 @@
 // The kafkajs client, its log lines routed into our pino logger.
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type logCreator } from 'kafkajs';
 import { createLogger, type Logger } from '@realtime/log';
+import { setSkippedRecordsCounter, type SkippedRecordsCounter } from './record-guard.ts';
 
 export type { Kafka };
 
@@ -10,13 +11,15 @@ export interface KafkaOptions {
   logger?: Logger;
   /** kafkajs is chatty at info (every join, every connect); warn by default. */
   kafkaLogLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** Where every reader of this client counts the records it skipped (see record-guard.ts). */
+  skippedRecords?: SkippedRecordsCounter;
 }
 
 const levels = { error: KafkaLogLevel.ERROR, warn: KafkaLogLevel.WARN, info: KafkaLogLevel.INFO, debug: KafkaLogLevel.DEBUG } as const;
 
-export function createKafka({ brokers, clientId, logger, kafkaLogLevel = 'warn' }: KafkaOptions): Kafka {
+export function createKafka({ brokers, clientId, logger, kafkaLogLevel = 'warn', skippedRecords }: KafkaOptions): Kafka {
   const log = (logger ?? createLogger({ service: clientId })).child({ component: 'kafkajs' });
-  return new Kafka({
+  const kafka = new Kafka({
     clientId,
     brokers,
     logLevel: levels[kafkaLogLevel],
@@ -26,6 +29,8 @@ export function createKafka({ brokers, clientId, logger, kafkaLogLevel = 'warn' 
     requestTimeout: 30_000,
     retry: { initialRetryTime: 100, maxRetryTime: 3_000, retries: 10, factor: 0.2, multiplier: 2 },
   });
+  setSkippedRecordsCounter(kafka, skippedRecords);
+  return kafka;
 }
 
 export function pinoLogCreator(log: Logger): logCreator {

@@ -9,6 +9,7 @@ import type { Logger } from '@realtime/log';
 import { toRealtimeError } from './errors.ts';
 import { decodeMessage } from './records.ts';
 import { retrying } from './retry.ts';
+import { guardRecord, initSkippedRecords } from './record-guard.ts';
 
 /** How long an idle fetch waits on the broker; also how long stop() may wait for it. */
 export const FETCH_WAIT_MS = 1_000;
@@ -17,8 +18,11 @@ export interface CompactedTableOptions<T> {
   topic: string;
   schema: SchemaName;
   logger: Logger;
-  /** Called in offset order per partition; null = the key was deleted (tombstone). */
-  onRecord(key: string, value: T | null): void;
+  /**
+   * Called in offset order per partition; null = the key was deleted (tombstone). A throw skips
+   * the record unless it is a retryable RealtimeError (record-guard.ts).
+   */
+  onRecord(key: string, value: T | null): void | Promise<void>;
 }
 
 export interface Reader {
@@ -47,6 +51,8 @@ export async function readCompactedTable<T>(kafka: Kafka, options: CompactedTabl
   };
   if (pending.size === 0) caughtUp();
 
+  let running = true;
+  initSkippedRecords(kafka, topic);
   const consumer = kafka.consumer({ groupId: `${topic}-reader-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: FETCH_WAIT_MS });
   consumer.on(consumer.events.END_BATCH_PROCESS, (e) => progress(e.payload.partition, e.payload.lastOffset));
   consumer.on(consumer.events.CRASH, (e) => {
@@ -57,14 +63,11 @@ export async function readCompactedTable<T>(kafka: Kafka, options: CompactedTabl
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ partition, message }) => {
-        const record = decodeMessage<T>(topic, schema, partition, message, log);
+      eachMessage: async ({ partition, message, heartbeat }) => {
+        const record = decodeMessage<T>(topic, schema, partition, message, log, kafka);
         if (record.ok) {
-          try {
-            options.onRecord(record.key, record.value);
-          } catch (err) {
-            log.error({ partition, offset: message.offset, key: record.key, err: String(err) }, 'onRecord threw; record skipped');
-          }
+          await guardRecord(kafka, { log, running: () => running, heartbeat }, { topic, partition, offset: message.offset, key: record.key }, () =>
+            options.onRecord(record.key, record.value));
         }
         progress(partition, message.offset);
       },
@@ -75,7 +78,12 @@ export async function readCompactedTable<T>(kafka: Kafka, options: CompactedTabl
     throw toRealtimeError(err, `loading the table of ${topic} failed`, { topic });
   }
   log.debug('table loaded');
-  return { stop: () => consumer.disconnect() };
+  return {
+    stop: () => {
+      running = false;
+      return consumer.disconnect();
+    },
+  };
 }
 
 export async function endOffsets(kafka: Kafka, topic: string) {

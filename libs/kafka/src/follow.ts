@@ -7,6 +7,7 @@ import { toRealtimeError } from './errors.ts';
 import { decodeMessage } from './records.ts';
 import { FETCH_WAIT_MS, type Reader } from './compacted.ts';
 import { retrying } from './retry.ts';
+import { guardRecord, initSkippedRecords } from './record-guard.ts';
 
 export interface MessageMeta {
   partition: number;
@@ -22,7 +23,10 @@ export interface FollowOptions<T> {
   /** Where a partition without a committed offset starts; default false = at the end. */
   fromBeginning?: boolean;
   logger: Logger;
-  /** A throw makes kafkajs retry the record (at least once); undecodable records are skipped. */
+  /**
+   * A retryable RealtimeError is retried with backoff until it succeeds; any other throw skips the
+   * record (logged, counted), as do undecodable records (record-guard.ts).
+   */
   eachMessage(key: string, value: T | null, meta: MessageMeta): void | Promise<void>;
 }
 
@@ -39,6 +43,8 @@ export async function followTopic<T>(kafka: Kafka, options: FollowOptions<T>): P
 
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: FETCH_WAIT_MS });
   let first = true;
+  let running = true;
+  initSkippedRecords(kafka, topic);
   let joined!: () => void;
   let failed!: (err: unknown) => void;
   const ready = new Promise<void>((resolve, reject) => ((joined = resolve), (failed = reject)));
@@ -55,10 +61,12 @@ export async function followTopic<T>(kafka: Kafka, options: FollowOptions<T>): P
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning });
     await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const record = decodeMessage<T>(topic, schema, partition, message, log);
+      eachMessage: async ({ partition, message, heartbeat }) => {
+        const record = decodeMessage<T>(topic, schema, partition, message, log, kafka);
         if (!record.ok) return;
-        await options.eachMessage(record.key, record.value, { partition, offset: message.offset, timestamp: Number(message.timestamp) });
+        const meta = { partition, offset: message.offset, timestamp: Number(message.timestamp) };
+        await guardRecord(kafka, { log, running: () => running, heartbeat }, { topic, partition, offset: message.offset, key: record.key }, () =>
+          options.eachMessage(record.key, record.value, meta));
       },
     });
     await ready;
@@ -66,7 +74,12 @@ export async function followTopic<T>(kafka: Kafka, options: FollowOptions<T>): P
     await consumer.disconnect().catch(() => {});
     throw toRealtimeError(err, `following ${topic} failed`, { topic, groupId });
   }
-  return { stop: () => consumer.disconnect() };
+  return {
+    stop: () => {
+      running = false;
+      return consumer.disconnect();
+    },
+  };
 }
 
 /** Current end offsets of the partitions on which `groupId` has no committed offset. */

@@ -3,9 +3,12 @@
 // presence-service's channels, the ratelimiter's tenants. A short session moves a crashed
 // instance's partitions to the others within ~10 s instead of 30. Resolves once the group is
 // joined; `onAssigned` hears every assignment, `onFatal` a crash kafkajs will not restart.
-import type { Consumer, ConsumerRunConfig, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig, Kafka, KafkaMessage } from 'kafkajs';
+import type { SchemaName } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
 import { toRealtimeError } from './errors.ts';
+import { decodeMessage, type Decoded } from './records.ts';
+import { guardRecord, initSkippedRecords, type RecordSite } from './record-guard.ts';
 
 export interface SharedGroupOptions {
   topic: string;
@@ -18,8 +21,29 @@ export interface SharedGroupOptions {
   onFatal?(err: Error): void;
 }
 
-export async function joinSharedGroup(kafka: Kafka, o: SharedGroupOptions, run: ConsumerRunConfig): Promise<{ consumer: Consumer; stop(): Promise<void> }> {
+/** The per-record policy of record-guard.ts, bound to this group, for handlers written against kafkajs. */
+export interface RecordTools {
+  /** Decodes or logs, counts and returns { ok: false } (skip it). */
+  decode<T>(schema: SchemaName, partition: number, message: KafkaMessage): Decoded<T>;
+  /** Retries a retryable RealtimeError with backoff, skips (logs, counts) on any other throw. */
+  guard(site: Omit<RecordSite, 'topic'>, handle: () => unknown, heartbeat?: () => Promise<void>): Promise<void>;
+}
+
+/** The tools for one topic's records; `running` turns false when the reader stops. */
+export function recordTools(kafka: Kafka, topic: string, log: Logger, running: () => boolean): RecordTools {
+  return {
+    decode: (schema, partition, message) => decodeMessage(topic, schema, partition, message, log, kafka),
+    guard: (site, handle, heartbeat) => guardRecord(kafka, { log, running, heartbeat }, { topic, ...site }, handle),
+  };
+}
+
+export async function joinSharedGroup(
+  kafka: Kafka, o: SharedGroupOptions, run: ConsumerRunConfig | ((tools: RecordTools) => ConsumerRunConfig),
+): Promise<{ consumer: Consumer; stop(): Promise<void> }> {
   const { topic, groupId } = o;
+  let running = true;
+  initSkippedRecords(kafka, topic);
+  const tools = recordTools(kafka, topic, o.log, () => running);
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
   let joined!: () => void;
   let failed!: (err: Error) => void;
@@ -41,11 +65,17 @@ export async function joinSharedGroup(kafka: Kafka, o: SharedGroupOptions, run: 
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: o.fromBeginning });
-    await consumer.run(run);
+    await consumer.run(typeof run === 'function' ? run(tools) : run);
     await started;
   } catch (err) {
     await consumer.disconnect().catch(() => {});
     throw toRealtimeError(err, `consuming ${topic} failed`, { topic, groupId });
   }
-  return { consumer, stop: () => consumer.disconnect() };
+  return {
+    consumer,
+    stop: () => {
+      running = false;
+      return consumer.disconnect();
+    },
+  };
 }

@@ -32,6 +32,6 @@ export async function scrape(registry: client.Registry, authorization: string | 
   return { contentType: registry.contentType, body: await registry.metrics() };
 }
 
-export { consumerLagGauge } from './shared-series.ts';
+export { consumerLagGauge, consumerRecordsSkippedCounter } from './shared-series.ts';
 
 export { startOpsServer, type OpsServer, type OpsServerOptions } from './ops-server.ts';

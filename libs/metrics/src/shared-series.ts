@@ -12,3 +12,14 @@ export function consumerLagGauge(registry: client.Registry): client.Gauge<'topic
     labelNames: ['topic', 'group'], registers: [registry],
   });
 }
+
+/** realtime_consumer_records_skipped_total{topic,reason}: counted by @realtime/kafka's readers. */
+export function consumerRecordsSkippedCounter(registry: client.Registry): client.Counter<'topic' | 'reason'> {
+  const name = 'realtime_consumer_records_skipped_total';
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as client.Counter<'topic' | 'reason'>;
+  return new client.Counter({
+    name, help: 'Kafka records a consumer skipped: undecodable, or its handler failed with a non-retryable error',
+    labelNames: ['topic', 'reason'], registers: [registry],
+  });
+}

@@ -3,7 +3,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '@realtime/log';
-import { createRegistry } from '@realtime/metrics';
+import { createRegistry, consumerRecordsSkippedCounter } from '@realtime/metrics';
 import { createKafka, ensureTopics, topicNames } from '@realtime/kafka';
 import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
 import type { GatewayConfig } from './config.ts';
@@ -42,7 +42,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
   const log = overrides.log ?? createLogger({ service: 'gateway', level: config.logLevel });
   const registry = createRegistry('gateway');
   const topics = topicNames(config.topicPrefix);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `gateway-${config.nodeId}`, logger: log });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `gateway-${config.nodeId}`, logger: log, skippedRecords: consumerRecordsSkippedCounter(registry) });
   if (!overrides.tenants || !overrides.bus) await ensureTopics(kafka, config.topicPrefix);
 
   const key = parseEncKey(config.dbEncKey);

@@ -2,7 +2,7 @@
 // tenants to this worker, and a small HTTP server for /healthcheck and /metrics. That group never
 // commits offsets (every assignment re-reads the compacted topic), so it has no consumer lag gauge.
 import type { Logger } from '@realtime/log';
-import { createRegistry, startOpsServer } from '@realtime/metrics';
+import { createRegistry, startOpsServer, consumerRecordsSkippedCounter } from '@realtime/metrics';
 import { createAvroProducer, createKafka, ensureTopics, topicNames } from '@realtime/kafka';
 import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
 import { slotName, type IngestCdcConfig } from './config.ts';
@@ -15,7 +15,7 @@ import { TenantReplications } from './tenants.ts';
 export async function start(config: IngestCdcConfig, { log }: { log: Logger }) {
   const registry = createRegistry('ingest-cdc');
   const topics = topicNames(config.topicPrefix);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ingest-cdc', logger: log });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ingest-cdc', logger: log, skippedRecords: consumerRecordsSkippedCounter(registry) });
   await ensureTopics(kafka, config.topicPrefix);
   const producer = createAvroProducer(kafka, { idempotent: true });
   await producer.connect();

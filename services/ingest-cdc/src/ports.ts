@@ -23,6 +23,8 @@ export interface TenantCdcMetrics {
   published(changes: number, seconds: number): void;
   connected(up: boolean): void;
   slotLag(bytes: number): void;
+  /** A realtime.messages row not broadcast (realtime_cdc_broadcasts_skipped_total). */
+  broadcastSkipped?(reason: 'topic_too_long' | 'event_too_long' | 'id_too_long' | 'payload_too_large' | 'rate_limited'): void;
   remove(): void;
 }
 

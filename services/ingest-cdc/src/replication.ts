@@ -20,6 +20,10 @@ export interface TenantReplicationOptions {
   sink: ChangeSink;
   nodeId: string;
   maxRecordBytes: number;
+  /** Database broadcasts with a larger payload are skipped (the tenant's max_payload_size_in_kb). */
+  maxPayloadBytes?: number;
+  /** Database broadcasts per second beyond this are skipped (the tenant's max_events_per_second). */
+  maxBroadcastsPerSecond?: number;
   log: Logger;
   /** The tenant's series: connected, changes published, commit → Kafka ack time. */
   metrics?: TenantCdcMetrics;
@@ -56,11 +60,20 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
       const source = makeSource({ connectionString: o.connectionString, slot: o.slot, publications: o.publications });
       const ended = new Promise<unknown>((resolve) => (wake = resolve));
       const stream = new TenantStream({
-        tenant: o.tenant, nodeId: o.nodeId, sink: o.sink, maxRecordBytes: o.maxRecordBytes,
+        tenant: o.tenant, nodeId: o.nodeId, sink: o.sink, maxRecordBytes: o.maxRecordBytes, maxPayloadBytes: o.maxPayloadBytes, maxBroadcastsPerSecond: o.maxBroadcastsPerSecond,
         confirmer: { confirm: async (lsn) => { await source.confirm(lsn); state.confirmedLsn = lsn; failures = 0; } },
         onErrors: (errors) => log.error({ code: ErrorCodes.PoolingReplicationError, errors: errors.map((e) => e.code) }, 'WAL messages not understood'),
         onFatal: (err) => wake(err),
         onPublished: (t) => o.metrics?.published(t.changes, (now() * 1000 - Number(t.commitTimestampUs)) / 1e6),
+        onBroadcastsSkipped: (skips) => {
+          const reasons: Record<string, number> = {};
+          for (const { reason } of skips) {
+            o.metrics?.broadcastSkipped?.(reason);
+            reasons[reason] = (reasons[reason] ?? 0) + 1;
+          }
+          // One line per transaction, however many rows it skipped.
+          log.warn({ code: ErrorCodes.UnableToHandleBroadcast, reasons, first: skips[0] }, 'realtime.messages rows not broadcast');
+        },
       });
       // After stop() nothing new goes in: the next owner replays it from the slot.
       const started = await source.start((_lsn, bytes) => (stopped ? Promise.resolve() : stream.receive(bytes)), (err) => wake(err)).then(() => true, (err: unknown) => (wake(err), false));

@@ -3,7 +3,7 @@
 // of that group, and a small HTTP server for /healthcheck and /metrics.
 import type { Logger } from '@realtime/log';
 import { ErrorCodes, errorCodeOf } from '@realtime/errors';
-import { consumerLagGauge, createRegistry, startOpsServer } from '@realtime/metrics';
+import { consumerLagGauge, createRegistry, startOpsServer, consumerRecordsSkippedCounter } from '@realtime/metrics';
 import { createAvroProducer, createKafka, ensureTopics, topicNames, watchConsumerLag } from '@realtime/kafka';
 import type { PresenceConfig } from './config.ts';
 import { createProcessor } from './processor.ts';
@@ -20,7 +20,7 @@ export async function start(config: PresenceConfig, { log }: { log: Logger }) {
   const registry = createRegistry('presence-service');
   const metrics = promPresenceMetrics(registry);
   const topics = topicNames(config.topicPrefix);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'presence-service', logger: log });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'presence-service', logger: log, skippedRecords: consumerRecordsSkippedCounter(registry) });
   await ensureTopics(kafka, config.topicPrefix);
   const producer = createAvroProducer(kafka, { idempotent: true });
   await producer.connect();

@@ -5,7 +5,7 @@
 // first decisions see both.
 import type { Logger } from '@realtime/log';
 import { ErrorCodes, errorCodeOf } from '@realtime/errors';
-import { consumerLagGauge, createRegistry, startOpsServer } from '@realtime/metrics';
+import { consumerLagGauge, createRegistry, startOpsServer, consumerRecordsSkippedCounter } from '@realtime/metrics';
 import { createAvroProducer, createKafka, ensureTopics, topicNames, watchConsumerLag } from '@realtime/kafka';
 import type { RatelimiterConfig } from './config.ts';
 import { Aggregator, type Emitted, type Timing } from './core/aggregate.ts';
@@ -22,7 +22,7 @@ export async function start(config: RatelimiterConfig, { log, timing }: { log: L
   const registry = createRegistry('ratelimiter');
   const metrics = promRatelimiterMetrics(registry);
   const topics = topicNames(config.topicPrefix);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ratelimiter', logger: log });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ratelimiter', logger: log, skippedRecords: consumerRecordsSkippedCounter(registry) });
   await ensureTopics(kafka, config.topicPrefix);
   const producer = createAvroProducer(kafka, { idempotent: true });
   await producer.connect();

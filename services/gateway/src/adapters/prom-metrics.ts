@@ -16,6 +16,8 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers,
   });
   for (const kind of ['read', 'write']) authorization.zero({ kind });
+  const refused = new client.Counter({ name: 'realtime_channel_broadcasts_refused_total', help: 'Socket broadcasts refused: topic or event too long for the binary frame', labelNames: ['reason'], registers });
+  for (const reason of ['topic_too_long', 'event_too_long']) refused.inc({ reason }, 0);
   const tenantEvents = new client.Counter({ name: 'realtime_tenant_events_total', help: 'Broadcasts in and frames out, per tenant', labelNames: ['tenant', 'direction'], registers });
   return {
     connections: gauge('realtime_connections_connected', 'WebSocket connections open on this gateway'),
@@ -32,5 +34,6 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     tenantEvents: { inc: (tenant, direction, n = 1) => tenantEvents.inc({ tenant, direction }, n) },
     restInflightBytes: gauge('realtime_rest_inflight_bytes', 'Bytes of REST request bodies being read or handled (reserved before reading)'),
     restBusy: counter('realtime_rest_busy_total', 'REST requests refused with 429 because the in-flight body budget was spent'),
+    broadcastsRefused: { inc: (reason) => refused.inc({ reason }) },
   };
 }

@@ -1,6 +1,7 @@
 // A broadcast as the gateway core handles it, whatever its source (WebSocket, REST, Kafka).
 // `kind` decides the wire form (spec §1.4 routing): a UserBroadcast goes to 2.0.0 sockets as
 // binary kind 4; a JSON broadcast goes to everyone as a text frame.
+import { binaryFieldTooLong, type FieldTooLong } from '@realtime/protocol';
 export interface OutboundBroadcast {
   id: string;
   tenant: string;
@@ -29,4 +30,24 @@ export function jsonPayload(message: OutboundBroadcast): unknown {
 /** Spec §4 size check: about the JSON size, against max_payload_size_in_kb·1000 + 500. */
 export function payloadTooLarge(byteLength: number, maxPayloadSizeInKb: number): boolean {
   return byteLength > maxPayloadSizeInKb * 1000 + 500;
+}
+
+/**
+ * Spec §1.4: a broadcast whose subtopic, event or meta id a kind 4 frame cannot carry is refused
+ * where it enters (socket, REST), never accepted and left to throw in the fan-out of every gateway.
+ */
+export function broadcastFieldError(b: { topic: string; event: string; metaId?: string | null }): FieldTooLong | null {
+  return binaryFieldTooLong(b);
+}
+
+/** The REST error text of a too-long field (the length message of the reference's validations). */
+export function tooLongMessage(e: FieldTooLong): string {
+  return `should be at most ${e.maxBytes} byte(s)`;
+}
+
+/** REST form of the check: `{ topic: ["should be at most 246 byte(s)"] }`, or {} when the fields fit. */
+export function fieldLengthErrors(m: { topic?: unknown; event?: unknown }): Record<string, string[]> {
+  if (typeof m.topic !== 'string' || typeof m.event !== 'string') return {};
+  const e = broadcastFieldError({ topic: m.topic, event: m.event });
+  return e ? { [e.field]: [tooLongMessage(e)] } : {};
 }

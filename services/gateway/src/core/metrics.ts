@@ -27,6 +27,8 @@ export interface GatewayMetrics {
   restInflightBytes: Gauge;
   /** REST requests refused because the in-flight budget was spent. */
   restBusy: Counter;
+  /** Socket broadcasts refused before publishing: a field too long for the binary frame. */
+  broadcastsRefused: { inc(reason: 'topic_too_long' | 'event_too_long'): void };
 }
 
 const noop = { inc() {}, dec() {}, set() {}, observe() {} };
@@ -34,6 +36,7 @@ export const noMetrics: GatewayMetrics = {
   connections: noop, tenantsConnected: noop, joins: noop, eventsIn: noop, eventsOut: noop, malformedFrames: noop, changesIn: noop,
   payloadSize: noop, rlsCheck: noop, authorizationCheck: noop, rateLimited: noop, tenantEvents: noop,
   restInflightBytes: noop, restBusy: noop,
+  broadcastsRefused: noop,
 };
 
 /** Times `work` into `observe` (seconds). */

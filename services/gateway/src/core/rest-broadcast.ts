@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Gateway } from './gateway.ts';
 import type { Tenant } from './tenant.ts';
 import { isObject } from './channel.ts';
-import { payloadTooLarge, type OutboundBroadcast } from './broadcast-message.ts';
+import { fieldLengthErrors, payloadTooLarge, type OutboundBroadcast } from './broadcast-message.ts';
 import { writeCheck } from './channel-policies.ts';
 import { eventRate, rateThrottle } from './rates.ts';
 import type { Throttle } from './global-limits.ts';
@@ -82,6 +82,7 @@ export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims,
     if (typeof m.topic !== 'string' || !m.topic) e.topic = ["can't be blank"];
     if (typeof m.event !== 'string' || !m.event) e.event = ["can't be blank"];
     if (!isObject(m.payload)) e.payload = ["can't be blank"];
+    Object.assign(e, fieldLengthErrors(m)); // a kind 4 frame must be able to carry topic and event
     const payload = encoder.encode(JSON.stringify(m.payload ?? null));
     if (!e.payload && payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) e.payload = ['Payload size exceeds tenant limit'];
     errors.push(e);
@@ -112,6 +113,7 @@ export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims,
 export async function singleBroadcast(
   g: Gateway, tenant: Tenant, claims: Claims, topic: string, event: string, isPrivate: boolean, payload: Uint8Array, encoding: 'json' | 'binary',
 ): Promise<RestResult> {
+  if (Object.keys(fieldLengthErrors({ topic, event })).length > 0) return { status: 422, body: { errors: fieldLengthErrors({ topic, event }) } };
   if (isPrivate && !(await writeCheck(g, tenant.externalId, topic, claims, 'broadcast'))) return { status: 403, body: { message: 'Unauthorized' } };
   if (payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) {
     return { status: 422, body: { errors: { payload: ['Payload size exceeds tenant limit'] } } };

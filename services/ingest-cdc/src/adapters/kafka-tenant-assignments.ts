@@ -3,9 +3,8 @@
 // Offsets are never committed, so every assignment reads its partitions from the beginning and
 // rebuilds their tenants from the compacted topic; a revoked partition's tenants are released.
 import { joinSharedGroup, type Kafka } from '@realtime/kafka';
-import { decode, type TenantSnapshot } from '@realtime/schemas';
+import type { TenantSnapshot } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
-import { ErrorCodes } from '@realtime/errors';
 
 export interface AssignmentHandlers {
   /** A tenant of an assigned partition, or its new state; null = deleted. */
@@ -24,22 +23,15 @@ export async function followTenantAssignments(kafka: Kafka, options: { topic: st
       owned = now;
       if (revoked.length > 0) void options.onRevoked(revoked);
     },
-  }, {
+  }, (records) => ({
     autoCommit: false,
-    eachMessage: async ({ partition, message }) => {
-      const key = message.key?.toString() ?? '';
-      let value: TenantSnapshot | null = null;
-      if (message.value) {
-        try {
-          value = decode<TenantSnapshot>('TenantSnapshot', message.value);
-        } catch (err) {
-          options.log.error({ code: ErrorCodes.UnknownError, tenant: key, err: String(err) }, 'tenant snapshot undecodable; skipped');
-          return;
-        }
-      }
-      await options.onTenant(partition, key, value);
+    // A snapshot that does not decode or that onTenant refuses is skipped; a retryable failure is retried.
+    eachMessage: async ({ partition, message, heartbeat }) => {
+      const record = records.decode<TenantSnapshot>('TenantSnapshot', partition, message);
+      if (!record.ok) return;
+      await records.guard({ partition, offset: message.offset, key: record.key }, () => options.onTenant(partition, record.key, record.value), heartbeat);
     },
-  });
+  }));
   return {
     stop: async () => {
       await group.stop();

@@ -14,6 +14,8 @@ export function promCdcMetrics(registry: Registry): CdcMetrics {
     name: 'realtime_cdc_commit_to_publish_seconds', help: 'From a transaction\'s commit timestamp (tenant database clock) to Kafka\'s acknowledgement of its events',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers,
   });
+  const skipped = new client.Counter({ name: 'realtime_cdc_broadcasts_skipped_total', help: 'realtime.messages rows not broadcast: a topic, event or id too long for the binary frame, a payload over the size limits, or over the tenant\'s events per second', labelNames: ['reason'], registers });
+  for (const reason of ['topic_too_long', 'event_too_long', 'id_too_long', 'payload_too_large', 'rate_limited']) skipped.inc({ reason }, 0);
   // A tenant restarted or re-assigned here gets a new handle; a late remove() of the old one must
   // not delete the new one's series.
   const owners = new Map<string, TenantCdcMetrics>();
@@ -28,6 +30,7 @@ export function promCdcMetrics(registry: Registry): CdcMetrics {
         },
         connected: (up) => void (live() && connected.set(labels, up ? 1 : 0)),
         slotLag: (bytes) => void (live() && slotLag.set(labels, bytes)),
+        broadcastSkipped: (reason) => skipped.inc({ reason }),
         remove() {
           if (!live()) return;
           owners.delete(tenant);

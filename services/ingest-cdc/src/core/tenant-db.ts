@@ -7,6 +7,10 @@ export interface TenantDb {
   connectionString: string;
   publications: string[];
   maxRecordBytes: number;
+  /** Largest broadcast payload from realtime.messages (docs/PROTOCOL.md §4 size check, as the gateways apply it). */
+  maxPayloadBytes: number;
+  /** Database broadcasts per second (the tenant's max_events_per_second, core/broadcast-rate.ts). */
+  maxBroadcastsPerSecond: number;
 }
 
 export const MESSAGES_PUBLICATION = 'supabase_realtime_messages_publication';
@@ -19,6 +23,8 @@ export function tenantDb(s: TenantSnapshot, reveal: (value: string) => string, d
     connectionString: tenantDbUrl(db),
     publications: [db.publication, MESSAGES_PUBLICATION],
     maxRecordBytes: db.maxRecordBytes ?? defaultMaxRecordBytes,
+    maxPayloadBytes: s.max_payload_size_in_kb * 1000 + 500,
+    maxBroadcastsPerSecond: s.max_events_per_second,
   };
 }
 

@@ -10,7 +10,8 @@
 import type { AssemblerError, AssemblerState } from './assembler.ts';
 import { initialState, stepBytes } from './assembler.ts';
 import { transactionToChangeEvents } from './to-change-event.ts';
-import { isMessagesRow, toBroadcast } from './messages-broadcast.ts';
+import { isMessagesRow, messagesBroadcasts, type BroadcastSkip } from './messages-broadcast.ts';
+import { BroadcastRate } from './broadcast-rate.ts';
 import type { ChangeSink, LsnConfirmer } from '../ports.ts';
 
 export interface TenantStreamOptions {
@@ -19,12 +20,18 @@ export interface TenantStreamOptions {
   sink: ChangeSink;
   confirmer: LsnConfirmer;
   maxRecordBytes: number;
+  /** Database broadcasts with a larger payload are skipped, like the gateways' size check. */
+  maxPayloadBytes?: number;
+  /** Database broadcasts per second of commit time beyond this are skipped (max_events_per_second). */
+  maxBroadcastsPerSecond?: number;
   maxInFlight?: number;
   onErrors(errors: AssemblerError[]): void;
   /** Kafka or confirm failed: the stream is dead and must be restarted from the slot. */
   onFatal(err: unknown): void;
   /** Kafka acknowledged a transaction's events (for metrics; the caller owns the clock). */
   onPublished?(txn: { commitTimestampUs: bigint; changes: number; broadcasts: number }): void;
+  /** The realtime.messages rows of one transaction left out of realtime.broadcast (the rest goes on). */
+  onBroadcastsSkipped?(skips: BroadcastSkip[]): void;
 }
 
 export class TenantStream {
@@ -34,10 +41,12 @@ export class TenantStream {
   #inFlight = 0;
   #failed = false;
   #publishFailed = false;
+  readonly #rate: BroadcastRate | null;
   confirmedLsn: string | null = null;
 
   constructor(options: TenantStreamOptions) {
     this.#o = options;
+    this.#rate = options.maxBroadcastsPerSecond === undefined ? null : new BroadcastRate(options.maxBroadcastsPerSecond);
   }
 
   async receive(bytes: Buffer): Promise<void> {
@@ -47,7 +56,10 @@ export class TenantStream {
     if (errors.length > 0) this.#o.onErrors(errors);
     for (const txn of emitted) {
       const events = transactionToChangeEvents(txn, this.#o.tenant, { maxRecordBytes: this.#o.maxRecordBytes });
-      const broadcasts = events.filter(isMessagesRow).map((e) => toBroadcast(e, this.#o.nodeId)).filter((b) => b !== null);
+      const { broadcasts, skipped } = messagesBroadcasts(events, this.#o.nodeId, this.#o.maxPayloadBytes);
+      const fit = this.#rate?.admit(txn.commitTimestampUs, broadcasts.length) ?? broadcasts.length;
+      for (const b of broadcasts.splice(fit)) skipped.push({ reason: 'rate_limited', id: b.id, topicPrefix: b.topic.slice(0, 64) });
+      if (skipped.length > 0) this.#o.onBroadcastsSkipped?.(skipped);
       const changes = events.filter((e) => !isMessagesRow(e));
       const published = changes.length + broadcasts.length > 0 ? this.#o.sink.publish({ changes, broadcasts }) : Promise.resolve();
       // Stop publishing at once (the chain below reports the failure a few ticks later).

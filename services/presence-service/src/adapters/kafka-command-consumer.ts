@@ -3,10 +3,13 @@
 // order. A new group starts from the beginning. Offsets are resolved only for what the batch
 // handler reports done and are committed after processing; after a crash or a rebalance the
 // uncommitted tail is consumed again, and the store makes that harmless.
-import { joinSharedGroup, type Kafka } from '@realtime/kafka';
-import { decode, type PresenceCommand } from '@realtime/schemas';
+// A batch that fails with a retryable error (Redis or Kafka down) throws: kafkajs retries it from the
+// last resolved offset. Any other failure is a poison command: the rest of the batch is applied one
+// command at a time, so only the command that fails again is skipped (logged, counted).
+import { joinSharedGroup, type Kafka, type RecordTools } from '@realtime/kafka';
+import type { PresenceCommand } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
-import { ErrorCodes } from '@realtime/errors';
+import { isRetryable } from '@realtime/errors';
 import type { BatchControl, Consumed } from '../processor.ts';
 
 export interface CommandConsumerOptions {
@@ -23,23 +26,42 @@ export interface CommandConsumerOptions {
 
 export async function consumeCommands(kafka: Kafka, options: CommandConsumerOptions): Promise<{ stop(): Promise<void> }> {
   const { topic, log } = options;
-  const group = await joinSharedGroup(kafka, { topic, groupId: options.groupId, fromBeginning: true, log, onAssigned: options.onAssigned, onFatal: options.onFatal }, {
+  const group = await joinSharedGroup(kafka, { topic, groupId: options.groupId, fromBeginning: true, log, onAssigned: options.onAssigned, onFatal: options.onFatal }, (records) => ({
     autoCommit: true,
     eachBatchAutoResolve: false,
     // autoCommit: kafkajs commits the resolved offsets after each batch, also when it throws.
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       const items: Consumed[] = [];
       for (const message of batch.messages) {
-        if (!message.value) continue;
-        try {
-          items.push({ command: decode<PresenceCommand>('PresenceCommand', message.value), at: { partition: batch.partition, offset: message.offset } });
-        } catch (err) {
-          log.error({ code: ErrorCodes.KafkaRecordUndecodable, topic, partition: batch.partition, offset: message.offset, err: String(err) }, 'skipping a presence command that does not decode');
-        }
+        const record = records.decode<PresenceCommand>('PresenceCommand', batch.partition, message);
+        if (record.ok && record.value) items.push({ command: record.value, at: { partition: batch.partition, offset: message.offset } });
       }
       const control: BatchControl = { active: () => isRunning() && !isStale(), done: resolveOffset, heartbeat };
-      if (await options.onBatch(items, control)) resolveOffset(batch.lastOffset());
+      if (await applyBatch(items, options.onBatch, control, records)) resolveOffset(batch.lastOffset());
     },
-  });
+  }));
   return { stop: group.stop };
+}
+
+/**
+ * Resolves true when every command was applied or skipped. A retryable failure throws (kafkajs
+ * retries the batch from the last done offset); any other failure re-applies the commands not yet
+ * done one at a time through the record guard, so only the command that fails again is skipped.
+ */
+export async function applyBatch(items: Consumed[], onBatch: CommandConsumerOptions['onBatch'], control: BatchControl, records: RecordTools): Promise<boolean> {
+  let done = -1n;
+  const tracked: BatchControl = { ...control, done: (offset) => ((done = BigInt(offset)), control.done(offset)) };
+  try {
+    return await onBatch(items, tracked);
+  } catch (err) {
+    if (isRetryable(err)) throw err;
+  }
+  for (const item of items.filter((i) => BigInt(i.at.offset) > done)) {
+    if (!control.active()) return false;
+    let finished = true;
+    await records.guard({ partition: item.at.partition, offset: item.at.offset }, async () => void (finished = await onBatch([item], tracked)), control.heartbeat);
+    if (!finished) return false;
+    if (BigInt(item.at.offset) > done) tracked.done(item.at.offset); // a skipped command is done too
+  }
+  return true;
 }

@@ -4,9 +4,8 @@
 // a throttle on realtime.limits but send no reports — hence owns(), computed the way the producer
 // partitions (murmur2 of the tenant key). A new group starts at the end: old usage is worthless.
 import { joinSharedGroup, partitionOf, recordKeys, toRealtimeError, type Kafka } from '@realtime/kafka';
-import { decode, type UsageReport } from '@realtime/schemas';
+import type { UsageReport } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
-import { ErrorCodes } from '@realtime/errors';
 
 export interface UsageConsumerOptions {
   topic: string;
@@ -38,21 +37,17 @@ export async function consumeUsage(kafka: Kafka, options: UsageConsumerOptions):
       // a rebalance also follows a partition increase: pick up the new count
       void countPartitions(kafka, topic).then((n) => (partitionCount = n), (err) => log.warn({ err: String(err) }, 'counting usage partitions failed; keeping the previous count'));
     },
-  }, {
-    eachBatch: async ({ batch }) => {
+  }, (records) => ({
+    // A report that does not decode or that onReport throws on is skipped (logged, counted).
+    eachBatch: async ({ batch, heartbeat }) => {
       for (const message of batch.messages) {
-        if (!message.value) continue;
-        let report: UsageReport;
-        try {
-          report = decode<UsageReport>('UsageReport', message.value);
-        } catch (err) {
-          log.error({ code: ErrorCodes.KafkaRecordUndecodable, topic, partition: batch.partition, offset: message.offset, err: String(err) }, 'skipping a usage report that does not decode');
-          continue;
-        }
-        options.onReport(report);
+        const record = records.decode<UsageReport>('UsageReport', batch.partition, message);
+        if (!record.ok || !record.value) continue;
+        const report = record.value;
+        await records.guard({ partition: batch.partition, offset: message.offset, key: record.key }, () => options.onReport(report), heartbeat);
       }
     },
-  });
+  }));
   // partitionOf hashes the key; every tick asks for every tenant, so remember the answers
   const partitionOfTenant = new Map<string, number>();
   let cachedFor = partitionCount;

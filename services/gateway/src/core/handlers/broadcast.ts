@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Message, UserBroadcastPush } from '@realtime/protocol';
 import type { Gateway } from '../gateway.ts';
 import { isObject, type Channel } from '../channel.ts';
-import { payloadTooLarge, type OutboundBroadcast } from '../broadcast-message.ts';
+import { broadcastFieldError, payloadTooLarge, type OutboundBroadcast } from '../broadcast-message.ts';
 import { mayWrite } from '../channel-policies.ts';
 import { ErrorCodes } from '@realtime/errors';
 import { overRate } from '../rates.ts';
@@ -35,6 +35,14 @@ async function accept(g: Gateway, channel: Channel, joinRef: string | null, ref:
   const ack = (status: 'ok' | 'error', response: unknown) => {
     if (channel.options.ack) conn.reply(channel.topic, joinRef, ref, status, response);
   };
+  // The channel's topic passed the join, but a kind 4 frame must carry it with the event.
+  const tooLong = broadcastFieldError({ topic: channel.subtopic, event: body.event });
+  if (tooLong) {
+    const reason = tooLong.field === 'topic' ? 'topic_too_long' : 'event_too_long';
+    g.deps.metrics.broadcastsRefused.inc(reason);
+    g.deps.log.info({ code: ErrorCodes.UnableToHandleBroadcast, tenant: tenant.externalId, reason, maxBytes: tooLong.maxBytes }, 'broadcast refused: field too long for the binary frame');
+    return ack('error', { error: reason });
+  }
   if (payloadTooLarge(body.payload.byteLength, tenant.limits.maxPayloadSizeInKb)) return ack('error', { error: 'payload_size_exceeded' });
   if (overRate(g, tenant, body.payload.byteLength)) {
     g.deps.log.info({ code: ErrorCodes.MessagePerSecondRateLimitReached, tenant: tenant.externalId }, 'tenant over its message rate');
