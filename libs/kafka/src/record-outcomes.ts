@@ -8,6 +8,12 @@ import { messageBytes, requestChunks, type SizedMessage } from './request-chunks
 /** Header of a v2 record batch (magic, CRC, offsets, producer id …): the broker counts it against max.message.bytes. */
 export const RECORD_BATCH_OVERHEAD_BYTES = 61;
 
+/**
+ * What a record's key, headers and framing may add to its value, with the batch header: a value of
+ * at most max.message.bytes − RECORD_ENVELOPE_BYTES fits whatever its (short) key.
+ */
+export const RECORD_ENVELOPE_BYTES = 4096;
+
 export type RecordOutcome = { ok: true } | { ok: false; error: RealtimeError };
 
 export interface Written {

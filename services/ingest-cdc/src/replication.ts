@@ -20,6 +20,7 @@ export interface TenantReplicationOptions {
   sink: ChangeSink;
   nodeId: string;
   maxRecordBytes: number;
+  maxEventBytes?: number;
   log: Logger;
   /** The tenant's series: connected, changes published, commit → Kafka ack time. */
   metrics?: TenantCdcMetrics;
@@ -56,7 +57,7 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
       const source = makeSource({ connectionString: o.connectionString, slot: o.slot, publications: o.publications });
       const ended = new Promise<unknown>((resolve) => (wake = resolve));
       const stream = new TenantStream({
-        tenant: o.tenant, nodeId: o.nodeId, sink: o.sink, maxRecordBytes: o.maxRecordBytes,
+        tenant: o.tenant, nodeId: o.nodeId, sink: o.sink, maxRecordBytes: o.maxRecordBytes, maxEventBytes: o.maxEventBytes,
         confirmer: { confirm: async (lsn) => { await source.confirm(lsn); state.confirmedLsn = lsn; failures = 0; } },
         onErrors: (errors) => log.error({ code: ErrorCodes.PoolingReplicationError, errors: errors.map((e) => e.code) }, 'WAL messages not understood'),
         onFatal: (err) => wake(err),

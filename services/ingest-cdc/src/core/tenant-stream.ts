@@ -19,6 +19,8 @@ export interface TenantStreamOptions {
   sink: ChangeSink;
   confirmer: LsnConfirmer;
   maxRecordBytes: number;
+  /** Largest ChangeEvent the cdc topic takes (to-change-event.ts); bigger ones get the 413 form. */
+  maxEventBytes?: number;
   maxInFlight?: number;
   onErrors(errors: AssemblerError[]): void;
   /** Kafka or confirm failed: the stream is dead and must be restarted from the slot. */
@@ -46,7 +48,7 @@ export class TenantStream {
     this.#state = state;
     if (errors.length > 0) this.#o.onErrors(errors);
     for (const txn of emitted) {
-      const events = transactionToChangeEvents(txn, this.#o.tenant, { maxRecordBytes: this.#o.maxRecordBytes });
+      const events = transactionToChangeEvents(txn, this.#o.tenant, { maxRecordBytes: this.#o.maxRecordBytes, maxEventBytes: this.#o.maxEventBytes });
       const broadcasts = events.filter(isMessagesRow).map((e) => toBroadcast(e, this.#o.nodeId)).filter((b) => b !== null);
       const changes = events.filter((e) => !isMessagesRow(e));
       const published = changes.length + broadcasts.length > 0 ? this.#o.sink.publish({ changes, broadcasts }) : Promise.resolve();
