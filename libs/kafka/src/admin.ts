@@ -1,6 +1,6 @@
 // Creates the topics this system uses, when missing. Safe to call from every service on every
 // start, concurrently: a topic that another caller created first counts as created.
-import { ConfigResourceTypes, type Admin, type Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { defaultTopicPrefix, defaultTopicSpecs, topicNames, type TopicKey, type TopicSpec } from './topics.ts';
 import { toRealtimeError } from './errors.ts';
 
@@ -64,6 +64,9 @@ function onlyAlreadyExists(err: unknown): boolean {
   return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((x) => x.type === 'TOPIC_ALREADY_EXISTS');
 }
 
+/** ConfigResourceType TOPIC of the Kafka protocol (kafkajs's constant is not an ESM named export). */
+const TOPIC_RESOURCE = 2;
+
 /**
  * Every topic's max.message.bytes (its own setting, else the broker's message.max.bytes): the
  * largest record batch the broker accepts. Services read it at start-up, so that the sizes they
@@ -75,7 +78,7 @@ export async function readRecordLimits(kafka: Kafka, topics: string[]): Promise<
     await admin.connect();
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })),
+      resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ['max.message.bytes'] })),
     });
     const limits: Record<string, number> = {};
     for (const r of resources) {
