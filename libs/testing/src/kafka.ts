@@ -16,6 +16,9 @@ export interface KafkaServer {
   stop(): Promise<void>;
   /** Stops and starts the broker again on the same port and data: a broker restart. */
   restart(): Promise<void>;
+  /** An outage: `down()` stops the broker, `up()` starts it again on the same port and data. */
+  down(): Promise<void>;
+  up(): Promise<void>;
 }
 
 const libs = join(repoRoot, '.cache/kafka/libs');
@@ -61,6 +64,10 @@ export async function startKafka(options: { dataDir?: string; port?: number } = 
     brokers, port,
     async restart() {
       await proc.stop(30_000);
+      proc = await launch();
+    },
+    down: () => proc.stop(30_000),
+    async up() {
       proc = await launch();
     },
     async stop() {
