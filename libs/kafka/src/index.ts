@@ -2,7 +2,7 @@
 export { createKafka, pinoLogCreator, type Kafka, type KafkaOptions } from './client.ts';
 export { ensureTopics, readRecordLimits, type TopicOverrides } from './admin.ts';
 export { createAvroProducer, type AvroProducer, type AvroProducerOptions, type OutgoingRecord, type SentRecord } from './producer.ts';
-export { RECORD_BATCH_OVERHEAD_BYTES, RECORD_ENVELOPE_BYTES, sendEachRecord, type RecordOutcome } from './record-outcomes.ts';
+export { RECORD_BATCH_OVERHEAD_BYTES, RECORD_ENVELOPE_BYTES, sendEachRecord, skipTooLarge, type RecordOutcome } from './record-outcomes.ts';
 export { readCompactedTable, type CompactedTableOptions, type Reader } from './compacted.ts';
 export { followTopic, type FollowOptions, type MessageMeta } from './follow.ts';
 export { joinSharedGroup, type SharedGroupOptions } from './shared-group.ts';

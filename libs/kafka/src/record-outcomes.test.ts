@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
-import { RECORD_BATCH_OVERHEAD_BYTES, sendEachRecord, type SendPlan } from './record-outcomes.ts';
+import { RECORD_BATCH_OVERHEAD_BYTES, sendEachRecord, skipTooLarge, type SendPlan } from './record-outcomes.ts';
 import { messageBytes, type SizedMessage } from './request-chunks.ts';
 
 const msg = (key: string, bytes: number): SizedMessage => ({ key, value: Buffer.alloc(bytes) });
@@ -54,5 +54,16 @@ describe('sendEachRecord', () => {
     expect(outcomes.map((o) => o.ok)).toEqual([true, true, false, false, false]);
     expect(outcomes[4]).toMatchObject({ error: { code: ErrorCodes.KafkaUnavailable } });
     expect(calls).toBe(2);
+  });
+});
+
+describe('skipTooLarge', () => {
+  it('reports each record too large and throws the first other failure', () => {
+    const big = new RealtimeError(ErrorCodes.PayloadSizeExceeded, 'big');
+    const down = new RealtimeError(ErrorCodes.KafkaUnavailable, 'down');
+    const skipped: number[] = [];
+    expect(() => skipTooLarge([{ ok: true }, { ok: false, error: big }], (i) => skipped.push(i))).not.toThrow();
+    expect(() => skipTooLarge([{ ok: false, error: big }, { ok: false, error: down }], (i) => skipped.push(i))).toThrow(down);
+    expect(skipped).toEqual([1, 0]);
   });
 });

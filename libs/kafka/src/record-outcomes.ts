@@ -101,3 +101,18 @@ export async function sendEachRecord<M extends SizedMessage>(plan: SendPlan<M>):
   }
   return { outcomes: outcomes as RecordOutcome[], written };
 }
+
+/**
+ * For a caller that would rather skip a record too large for Kafka than fail a whole batch over it
+ * (a replay would be refused again, forever): calls `onTooLarge` for each PayloadSizeExceeded and
+ * throws the first other failure.
+ */
+export function skipTooLarge(outcomes: readonly RecordOutcome[], onTooLarge: (index: number, error: RealtimeError) => void): void {
+  let failure: RealtimeError | undefined;
+  outcomes.forEach((o, i) => {
+    if (o.ok) return;
+    if (o.error.code === ErrorCodes.PayloadSizeExceeded) onTooLarge(i, o.error);
+    else failure ??= o.error;
+  });
+  if (failure) throw failure;
+}

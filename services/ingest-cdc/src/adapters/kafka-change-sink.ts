@@ -6,8 +6,8 @@
 // A record the topic refuses for its size (PayloadSizeExceeded) is logged and skipped, not failed:
 // replaying it from the slot would be refused again, forever, and stop the tenant's stream. Changes
 // are already cut to the 413 form to fit (to-change-event.ts); this is the last guard.
-import { ErrorCodes } from '@realtime/errors';
-import { orderedBatches, recordKeys, type AvroProducer, type RecordOutcome } from '@realtime/kafka';
+import type { RealtimeError } from '@realtime/errors';
+import { orderedBatches, recordKeys, skipTooLarge, type AvroProducer } from '@realtime/kafka';
 import type { Logger } from '@realtime/log';
 import type { BroadcastMessage, ChangeEvent } from '@realtime/schemas';
 import type { ChangeSink } from '../ports.ts';
@@ -15,20 +15,18 @@ import type { ChangeSink } from '../ports.ts';
 type Batch = { changes: ChangeEvent[]; broadcasts: BroadcastMessage[] };
 
 export function createKafkaChangeSink(producer: AvroProducer, topics: { cdc: string; broadcast: string }, log?: Logger): ChangeSink {
-  const check = (outcomes: RecordOutcome[], tenants: string[]) => {
-    outcomes.forEach((o, i) => {
-      if (o.ok) return;
-      if (o.error.code !== ErrorCodes.PayloadSizeExceeded) throw o.error;
-      log?.error({ code: o.error.code, tenant: tenants[i], details: o.error.details }, 'record too large for Kafka: skipped');
-    });
-  };
+  const skipped = (tenants: string[]) => (i: number, error: RealtimeError) =>
+    log?.error({ code: error.code, tenant: tenants[i], details: error.details }, 'record too large for Kafka: skipped');
   const publish = orderedBatches(async (batches: Batch[]) => {
     const changes = batches.flatMap((b) => b.changes);
     const broadcasts = batches.flatMap((b) => b.broadcasts);
-    if (changes.length) check(await producer.sendEach(topics.cdc, 'ChangeEvent', changes.map((e) => ({ key: recordKeys.tenant(e.tenant), value: e }))), changes.map((e) => e.tenant));
+    if (changes.length) {
+      const outcomes = await producer.sendEach(topics.cdc, 'ChangeEvent', changes.map((e) => ({ key: recordKeys.tenant(e.tenant), value: e })));
+      skipTooLarge(outcomes, skipped(changes.map((e) => e.tenant)));
+    }
     if (broadcasts.length) {
       const outcomes = await producer.sendEach(topics.broadcast, 'BroadcastMessage', broadcasts.map((b) => ({ key: recordKeys.channel(b.tenant, b.private, b.topic), value: b })));
-      check(outcomes, broadcasts.map((b) => b.tenant));
+      skipTooLarge(outcomes, skipped(broadcasts.map((b) => b.tenant)));
     }
   }, { queuedOnFailure: 'reject' });
   return { publish };
