@@ -58,7 +58,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
   let deliver: (m: OutboundBroadcast) => void = () => {};
   const publishDropped = new client.Counter({ name: 'realtime_broadcast_publish_dropped_total', help: 'Broadcasts not sent to other gateways: send queue full (Kafka slow or down) or record too large', registers: [registry] });
   const bus = overrides.bus ?? (await startKafkaBroadcastBus(kafka, {
-    topic: topics.broadcast, nodeId: config.nodeId, log, onMessage: (m) => deliver(m), recordLimits, onDropped: () => publishDropped.inc(),
+    topic: topics.broadcast, nodeId: config.nodeId, log, onMessage: (m) => deliver(m), recordLimits, onDropped: () => publishDropped.inc(), queueBytes: config.kafkaSendQueueBytes,
   }));
 
   const databases = overrides.databases ?? createPgTenantDatabases({ poolSize: config.tenantDbPoolSize, log });

@@ -21,6 +21,7 @@ export const gatewayConfig = defineConfig({
     redisUrl: setting('REDIS_URL', env.str('redis://localhost:6379'), 'Redis of presence-service: presence snapshots on join and this node\'s liveness key'),
     tenantDbPoolSize: setting('GATEWAY_TENANT_DB_POOL_SIZE', env.int(3), 'Connections per tenant database for RLS checks, subscription checks and channel policies'),
     logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
+    kafkaSendQueueBytes: setting('GATEWAY_KAFKA_SEND_QUEUE_BYTES', env.int(33_554_432), 'Payload bytes of broadcasts waiting to be sent to Kafka (at most 10,000 of them); past it, new broadcasts reach only this gateway\'s subscribers (realtime_broadcast_publish_dropped_total)'),
   },
 });
 

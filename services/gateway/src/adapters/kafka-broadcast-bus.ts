@@ -24,6 +24,8 @@ export async function startKafkaBroadcastBus(
     recordLimits?: Record<string, number>;
     /** A broadcast refused: queue full or too large (for realtime_broadcast_publish_dropped_total). */
     onDropped?: () => void;
+    /** Bound in payload bytes of the queue toward Kafka (default PUBLISH_QUEUE_LIMIT.bytes). */
+    queueBytes?: number;
   },
 ): Promise<KafkaBroadcastBus> {
   const producer = createAvroProducer(kafka, { idempotent: false, recordLimits: options.recordLimits });
@@ -45,7 +47,7 @@ export async function startKafkaBroadcastBus(
     const outcomes = await producer.sendEach(options.topic, 'BroadcastMessage', batch.map((m) => ({ key: recordKeys.channel(m.tenant, m.private, m.topic), value: toAvro(m) })));
     for (const o of outcomes) if (!o.ok && o.error.code === ErrorCodes.PayloadSizeExceeded) options.onDropped?.();
     return itemFailures(outcomes);
-  }, { queueLimit: { ...PUBLISH_QUEUE_LIMIT, sizeOf: (m: OutboundBroadcast) => m.payload.byteLength + 512, onFull: options.onDropped } });
+  }, { queueLimit: { ...PUBLISH_QUEUE_LIMIT, bytes: options.queueBytes ?? PUBLISH_QUEUE_LIMIT.bytes, sizeOf: (m: OutboundBroadcast) => m.payload.byteLength + 512, onFull: options.onDropped } });
   return {
     publish: send,
     stop: async () => {
