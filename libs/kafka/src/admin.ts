@@ -63,3 +63,33 @@ function onlyAlreadyExists(err: unknown): boolean {
   if (e.type === 'TOPIC_ALREADY_EXISTS') return true;
   return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((x) => x.type === 'TOPIC_ALREADY_EXISTS');
 }
+
+/** ConfigResourceType TOPIC of the Kafka protocol (kafkajs's constant is not an ESM named export). */
+const TOPIC_RESOURCE = 2;
+
+/**
+ * Every topic's max.message.bytes (its own setting, else the broker's message.max.bytes): the
+ * largest record batch the broker accepts. Services read it at start-up, so that the sizes they
+ * let clients send and the records they produce agree with what Kafka stores.
+ */
+export async function readRecordLimits(kafka: Kafka, topics: string[]): Promise<Record<string, number>> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: ['max.message.bytes'] })),
+    });
+    const limits: Record<string, number> = {};
+    for (const r of resources) {
+      const value = Number(r.configEntries.find((c) => c.configName === 'max.message.bytes')?.configValue);
+      if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`no max.message.bytes for ${r.resourceName}`);
+      limits[r.resourceName] = value;
+    }
+    return limits;
+  } catch (err) {
+    throw toRealtimeError(err, `reading max.message.bytes of ${topics.join(', ')} failed`, { topics });
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,7 +1,8 @@
 // @realtime/kafka: the only package that imports kafkajs.
 export { createKafka, pinoLogCreator, type Kafka, type KafkaOptions } from './client.ts';
-export { ensureTopics, type TopicOverrides } from './admin.ts';
-export { createAvroProducer, type AvroProducer, type OutgoingRecord, type SentRecord } from './producer.ts';
+export { ensureTopics, readRecordLimits, type TopicOverrides } from './admin.ts';
+export { createAvroProducer, type AvroProducer, type AvroProducerOptions, type OutgoingRecord, type SentRecord } from './producer.ts';
+export { RECORD_BATCH_OVERHEAD_BYTES, RECORD_ENVELOPE_BYTES, sendEachRecord, skipTooLarge, type RecordOutcome } from './record-outcomes.ts';
 export { readCompactedTable, type CompactedTableOptions, type Reader } from './compacted.ts';
 export { followTopic, type FollowOptions, type MessageMeta } from './follow.ts';
 export { joinSharedGroup, recordTools, type RecordTools, type SharedGroupOptions } from './shared-group.ts';
@@ -9,7 +10,7 @@ export { guardRecord, type GuardOptions, type RecordSite, type SkippedRecordsCou
 export { decodeMessage, type Decoded } from './records.ts';
 export { classifyKafkaError, toRealtimeError, type KafkaErrorClass } from './errors.ts';
 export { defaultTopicPrefix, defaultTopicSpecs, recordKeys, topicNames, type TopicKey, type TopicNames, type TopicSpec } from './topics.ts';
-export { orderedBatches } from './ordered.ts';
+export { itemFailures, orderedBatches, type ItemFailures, type OrderedBatchesOptions } from './ordered.ts';
 export { consumerLag, watchConsumerLag, type ConsumerLagOptions, type LagGauge } from './consumer-lag.ts';
 export { partitionOf } from './partition.ts';
 export { replayChanges, type Replay, type ReplayOptions } from './replay.ts';

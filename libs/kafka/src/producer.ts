@@ -3,7 +3,7 @@
 import { Partitioners, type IHeaders, type Kafka } from 'kafkajs';
 import { encode, type SchemaName } from '@realtime/schemas';
 import { toRealtimeError } from './errors.ts';
-import { requestChunks } from './request-chunks.ts';
+import { sendEachRecord, type RecordOutcome } from './record-outcomes.ts';
 
 export interface OutgoingRecord<T> {
   key: string;
@@ -25,10 +25,24 @@ export interface AvroProducer {
    * Records go out in order, in requests of at most MAX_REQUEST_BYTES (request-chunks.ts).
    */
   send<T>(topic: string, schema: SchemaName, records: OutgoingRecord<T>[]): Promise<SentRecord[]>;
+  /**
+   * One outcome per record, same order: a record that does not encode or does not fit in the topic
+   * (`PayloadSizeExceeded`) fails alone and the others are still sent. Never throws.
+   */
+  sendEach<T>(topic: string, schema: SchemaName, records: OutgoingRecord<T>[]): Promise<RecordOutcome[]>;
   disconnect(): Promise<void>;
 }
 
-export function createAvroProducer(kafka: Kafka, { idempotent = false }: { idempotent?: boolean } = {}): AvroProducer {
+export interface AvroProducerOptions {
+  idempotent?: boolean;
+  /**
+   * max.message.bytes of the topics this producer writes (readRecordLimits): a record over it is
+   * refused before any request. Without it the broker's MESSAGE_TOO_LARGE tells, record by record.
+   */
+  recordLimits?: Readonly<Record<string, number>>;
+}
+
+export function createAvroProducer(kafka: Kafka, { idempotent = false, recordLimits = {} }: AvroProducerOptions = {}): AvroProducer {
   const producer = kafka.producer({
     idempotent,
     // idempotence keeps order with up to 5 requests in flight; without it, 1 keeps per-key order under retries
@@ -46,30 +60,32 @@ export function createAvroProducer(kafka: Kafka, { idempotent = false }: { idemp
       }
     },
     async send(topic, schema, records) {
-      if (records.length === 0) return [];
-      let messages;
-      try {
-        messages = records.map((r) => ({
-          key: r.key,
-          value: r.value === null ? null : encode(schema, r.value as never),
-          headers: r.headers,
-        }));
-      } catch (err) {
-        throw toRealtimeError(err, `encoding ${schema} for ${topic} failed`, { topic, schema });
-      }
-      try {
-        // One request after the other, each small enough for the broker: order is kept, and when a
-        // request fails the records of the earlier ones are already written (at least once).
-        const sent: SentRecord[] = [];
-        for (const chunk of requestChunks(messages)) {
-          const meta = await producer.send({ topic, acks: -1, messages: chunk });
-          sent.push(...meta.map((m) => ({ partition: m.partition, offset: m.baseOffset ?? m.offset ?? '-1' })));
-        }
-        return sent;
-      } catch (err) {
-        throw toRealtimeError(err, `sending ${records.length} ${schema} record(s) to ${topic} failed`, { topic, schema });
-      }
+      const { outcomes, written } = await sendEach(topic, schema, records);
+      const failed = outcomes.find((o) => !o.ok);
+      if (failed) throw failed.error;
+      return written;
     },
+    sendEach: async (topic, schema, records) => (await sendEach(topic, schema, records)).outcomes,
     disconnect: () => producer.disconnect(),
   };
+
+  async function sendEach<T>(topic: string, schema: SchemaName, records: OutgoingRecord<T>[]) {
+    const messages = records.map((r) => {
+      try {
+        return { key: r.key, value: r.value === null ? null : encode(schema, r.value as never), headers: r.headers };
+      } catch (err) {
+        return toRealtimeError(err, `encoding ${schema} for ${topic} failed`, { topic, schema });
+      }
+    });
+    // One request after the other, each small enough for the broker: order is kept, and when a
+    // request fails the records of the earlier ones are already written (at least once).
+    return sendEachRecord({
+      topic,
+      messages,
+      limitBytes: recordLimits[topic],
+      sendChunk: async (chunk) =>
+        (await producer.send({ topic, acks: -1, messages: chunk })).map((m) => ({ partition: m.partition, offset: m.baseOffset ?? m.offset ?? '-1' })),
+      toError: (err) => toRealtimeError(err, `sending ${records.length} ${schema} record(s) to ${topic} failed`, { topic, schema }),
+    });
+  }
 }

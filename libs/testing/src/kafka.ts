@@ -16,6 +16,9 @@ export interface KafkaServer {
   stop(): Promise<void>;
   /** Stops and starts the broker again on the same port and data: a broker restart. */
   restart(): Promise<void>;
+  /** An outage: `down()` stops the broker, `up()` starts it again on the same port and data. */
+  down(): Promise<void>;
+  up(): Promise<void>;
 }
 
 const libs = join(repoRoot, '.cache/kafka/libs');
@@ -41,6 +44,8 @@ export async function startKafka(options: { dataDir?: string; port?: number } = 
     'offsets.topic.replication.factor=1', 'offsets.topic.num.partitions=4', 'transaction.state.log.replication.factor=1',
     'transaction.state.log.min.isr=1', 'group.initial.rebalance.delay.ms=0', 'log.cleaner.backoff.ms=1000',
     'log.segment.bytes=16777216', 'log.retention.check.interval.ms=60000',
+    // Kafka's own default, spelled out: record-size tests and start-up checks depend on it
+    'message.max.bytes=1048588',
   ].join('\n') + '\n');
   const log4j = join(root, 'log4j.properties');
   writeFileSync(log4j, `log4j.rootLogger=WARN, file\nlog4j.appender.file=org.apache.log4j.FileAppender\nlog4j.appender.file.File=${join(root, 'kafka.log')}\nlog4j.appender.file.layout=org.apache.log4j.PatternLayout\nlog4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n\n`);
@@ -61,6 +66,10 @@ export async function startKafka(options: { dataDir?: string; port?: number } = 
     brokers, port,
     async restart() {
       await proc.stop(30_000);
+      proc = await launch();
+    },
+    down: () => proc.stop(30_000),
+    async up() {
       proc = await launch();
     },
     async stop() {

@@ -3,8 +3,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '@realtime/log';
-import { createRegistry, consumerRecordsSkippedCounter } from '@realtime/metrics';
-import { createKafka, ensureTopics, topicNames } from '@realtime/kafka';
+import { client, createRegistry, consumerRecordsSkippedCounter } from '@realtime/metrics';
+import { createKafka, ensureTopics, readRecordLimits, topicNames } from '@realtime/kafka';
 import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
 import type { GatewayConfig } from './config.ts';
 import { systemClock, type BroadcastBus, type Clock, type PresenceBackend, type TenantDatabases, type TenantDirectory } from './ports.ts';
@@ -19,6 +19,7 @@ import { startKafkaChangeFeed } from './adapters/kafka-change-feed.ts';
 import { startPresenceBackend } from './adapters/presence-backend.ts';
 import { startKafkaLimits } from './adapters/kafka-limits.ts';
 import { createHttpApp } from './transport/http.ts';
+import { payloadCapError, payloadCapKb } from './core/payload-cap.ts';
 import { attachWebSocket } from './transport/ws.ts';
 
 export interface GatewayOverrides {
@@ -44,12 +45,21 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
   const topics = topicNames(config.topicPrefix);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `gateway-${config.nodeId}`, logger: log, skippedRecords: consumerRecordsSkippedCounter(registry) });
   if (!overrides.tenants || !overrides.bus) await ensureTopics(kafka, config.topicPrefix);
+  // Broadcasts and presence metas go through Kafka: the payload limit must fit in its records.
+  const recordLimits = overrides.tenants && overrides.bus ? {} : await readRecordLimits(kafka, [topics.broadcast, topics.presenceCommands]);
+  const capError = Object.keys(recordLimits).length ? payloadCapError(recordLimits) : null;
+  if (capError) throw new Error(capError);
+  const capKb = Object.keys(recordLimits).length ? payloadCapKb(Math.min(...Object.values(recordLimits))) : Infinity;
+  log.info({ recordLimits, payloadCapKb: capKb }, 'max_payload_size_in_kb is clamped to what Kafka stores');
 
   const key = parseEncKey(config.dbEncKey);
-  const tenants = overrides.tenants ?? (await startKafkaTenantDirectory(kafka, { topic: topics.tenants, decrypt: (c) => (isEncrypted(c) ? decrypt(c, key) : c), log }));
+  const tenants = overrides.tenants ?? (await startKafkaTenantDirectory(kafka, { topic: topics.tenants, decrypt: (c) => (isEncrypted(c) ? decrypt(c, key) : c), log, payloadCapKb: capKb }));
   // Remote broadcasts may arrive before the core exists; they have no local subscriber yet anyway.
   let deliver: (m: OutboundBroadcast) => void = () => {};
-  const bus = overrides.bus ?? (await startKafkaBroadcastBus(kafka, { topic: topics.broadcast, nodeId: config.nodeId, log, onMessage: (m) => deliver(m) }));
+  const publishDropped = new client.Counter({ name: 'realtime_broadcast_publish_dropped_total', help: 'Broadcasts not sent to other gateways: send queue full (Kafka slow or down) or record too large', registers: [registry] });
+  const bus = overrides.bus ?? (await startKafkaBroadcastBus(kafka, {
+    topic: topics.broadcast, nodeId: config.nodeId, log, onMessage: (m) => deliver(m), recordLimits, onDropped: () => publishDropped.inc(), queueBytes: config.kafkaSendQueueBytes,
+  }));
 
   const databases = overrides.databases ?? createPgTenantDatabases({ poolSize: config.tenantDbPoolSize, log });
   let onDiff: (d: PresenceDiff) => void = () => {};

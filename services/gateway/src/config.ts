@@ -24,6 +24,7 @@ export const gatewayConfig = defineConfig({
     restMaxBatchMessages: setting('GATEWAY_REST_MAX_BATCH_MESSAGES', env.int(1000), 'Most messages one POST /api/broadcast may carry; a larger batch is refused with 429 before any of it is read (the tenant\'s max_events_per_second caps it further)'),
     restInflightBytes: setting('GATEWAY_REST_INFLIGHT_BYTES', env.int(64_000_000), 'Bytes of REST request bodies this gateway holds at once (declared size, else GATEWAY_MAX_FRAME_BYTES); past it a request gets 429 before its body is read'),
     restTenantInflightBytes: setting('GATEWAY_REST_TENANT_INFLIGHT_BYTES', env.int(16_000_000), 'The share of GATEWAY_REST_INFLIGHT_BYTES one tenant may hold, so one tenant cannot spend the budget of all'),
+    kafkaSendQueueBytes: setting('GATEWAY_KAFKA_SEND_QUEUE_BYTES', env.int(33_554_432), 'Payload bytes of broadcasts waiting to be sent to Kafka (at most 10,000 of them); past it, new broadcasts reach only this gateway\'s subscribers (realtime_broadcast_publish_dropped_total)'),
   },
 });
 

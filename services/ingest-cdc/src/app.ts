@@ -3,7 +3,7 @@
 // commits offsets (every assignment re-reads the compacted topic), so it has no consumer lag gauge.
 import type { Logger } from '@realtime/log';
 import { createRegistry, startOpsServer, consumerRecordsSkippedCounter } from '@realtime/metrics';
-import { createAvroProducer, createKafka, ensureTopics, topicNames } from '@realtime/kafka';
+import { createAvroProducer, createKafka, ensureTopics, readRecordLimits, RECORD_ENVELOPE_BYTES, topicNames } from '@realtime/kafka';
 import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
 import { slotName, type IngestCdcConfig } from './config.ts';
 import { createKafkaChangeSink } from './adapters/kafka-change-sink.ts';
@@ -17,15 +17,22 @@ export async function start(config: IngestCdcConfig, { log }: { log: Logger }) {
   const topics = topicNames(config.topicPrefix);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ingest-cdc', logger: log, skippedRecords: consumerRecordsSkippedCounter(registry) });
   await ensureTopics(kafka, config.topicPrefix);
-  const producer = createAvroProducer(kafka, { idempotent: true });
+  // Record sizes agree with the broker by clamping, not by refusing to start: a change larger than
+  // the cdc topic takes becomes the 413 event (to-change-event.ts), whatever INGEST_CDC_MAX_RECORD_BYTES
+  // or a tenant's poll_max_record_bytes allow, so the slot never replays a record Kafka refuses.
+  const recordLimits = await readRecordLimits(kafka, [topics.cdc, topics.broadcast]);
+  const maxEventBytes = recordLimits[topics.cdc]! - RECORD_ENVELOPE_BYTES;
+  log.info({ recordLimits, maxEventBytes, maxRecordBytes: config.maxRecordBytes }, 'Kafka record limits');
+  const producer = createAvroProducer(kafka, { idempotent: true, recordLimits });
   await producer.connect();
   const key = parseEncKey(config.dbEncKey);
   const replications = new TenantReplications({
     slot: slotName(config.slotNameSuffix),
     nodeId: `ingest-cdc-${process.pid}`,
-    sink: createKafkaChangeSink(producer, topics),
+    sink: createKafkaChangeSink(producer, topics, log),
     reveal: (v) => (isEncrypted(v) ? decrypt(v, key) : v),
     maxRecordBytes: config.maxRecordBytes,
+    maxEventBytes,
     log,
     metrics: promCdcMetrics(registry),
     slotLagReader: createPgSlotLagReader,

@@ -24,6 +24,8 @@ export interface TenantReplicationOptions {
   maxPayloadBytes?: number;
   /** Database broadcasts per second beyond this are skipped (the tenant's max_events_per_second). */
   maxBroadcastsPerSecond?: number;
+  /** Largest ChangeEvent the cdc topic takes; bigger ones get the 413 form. */
+  maxEventBytes?: number;
   log: Logger;
   /** The tenant's series: connected, changes published, commit → Kafka ack time. */
   metrics?: TenantCdcMetrics;
@@ -60,7 +62,7 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
       const source = makeSource({ connectionString: o.connectionString, slot: o.slot, publications: o.publications });
       const ended = new Promise<unknown>((resolve) => (wake = resolve));
       const stream = new TenantStream({
-        tenant: o.tenant, nodeId: o.nodeId, sink: o.sink, maxRecordBytes: o.maxRecordBytes, maxPayloadBytes: o.maxPayloadBytes, maxBroadcastsPerSecond: o.maxBroadcastsPerSecond,
+        tenant: o.tenant, nodeId: o.nodeId, sink: o.sink, maxRecordBytes: o.maxRecordBytes, maxPayloadBytes: o.maxPayloadBytes, maxBroadcastsPerSecond: o.maxBroadcastsPerSecond, maxEventBytes: o.maxEventBytes,
         confirmer: { confirm: async (lsn) => { await source.confirm(lsn); state.confirmedLsn = lsn; failures = 0; } },
         onErrors: (errors) => log.error({ code: ErrorCodes.PoolingReplicationError, errors: errors.map((e) => e.code) }, 'WAL messages not understood'),
         onFatal: (err) => wake(err),

@@ -27,6 +27,8 @@ export interface TenantReplicationsOptions {
   sink: ChangeSink;
   reveal: (value: string) => string;
   maxRecordBytes: number;
+  /** From the cdc topic's max.message.bytes, read at start-up (app.ts). */
+  maxEventBytes?: number;
   log: Logger;
   metrics: CdcMetrics;
   slotLagReader(connectionString: string, slot: string): SlotLagReader;
@@ -61,7 +63,7 @@ export class TenantReplications {
     }
     if (!target) return;
     const metrics = this.#o.metrics.tenant(tenant);
-    const replication = startTenantReplication({ ...target, slot: this.#o.slot, sink: this.#o.sink, nodeId: this.#o.nodeId, log: this.#o.log, metrics });
+    const replication = startTenantReplication({ ...target, slot: this.#o.slot, sink: this.#o.sink, nodeId: this.#o.nodeId, log: this.#o.log, metrics, maxEventBytes: this.#o.maxEventBytes });
     const lag = startSlotLagSampler({
       reader: this.#o.slotLagReader(target.connectionString, this.#o.slot), intervalMs: this.#o.slotLagIntervalMs ?? SLOT_LAG_INTERVAL_MS,
       onLag: (bytes) => metrics.slotLag(bytes), log: this.#o.log.child({ tenant }),

@@ -4,7 +4,7 @@
 import type { Logger } from '@realtime/log';
 import { ErrorCodes, errorCodeOf } from '@realtime/errors';
 import { consumerLagGauge, createRegistry, startOpsServer, consumerRecordsSkippedCounter } from '@realtime/metrics';
-import { createAvroProducer, createKafka, ensureTopics, topicNames, watchConsumerLag } from '@realtime/kafka';
+import { createAvroProducer, createKafka, ensureTopics, readRecordLimits, topicNames, watchConsumerLag } from '@realtime/kafka';
 import type { PresenceConfig } from './config.ts';
 import { createProcessor } from './processor.ts';
 import { MemberCounts } from './core/member-counts.ts';
@@ -22,14 +22,17 @@ export async function start(config: PresenceConfig, { log }: { log: Logger }) {
   const topics = topicNames(config.topicPrefix);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'presence-service', logger: log, skippedRecords: consumerRecordsSkippedCounter(registry) });
   await ensureTopics(kafka, config.topicPrefix);
-  const producer = createAvroProducer(kafka, { idempotent: true });
+  // Records over max.message.bytes fail alone, before any request (libs/kafka record-outcomes.ts).
+  const recordLimits = await readRecordLimits(kafka, [topics.presenceEvents, topics.presenceCommands]);
+  log.info({ recordLimits }, 'Kafka record limits');
+  const producer = createAvroProducer(kafka, { idempotent: true, recordLimits });
   await producer.connect();
   const redis = connect(config.redisUrl, log);
   const pool = createRedisPool(config.redisUrl, config.concurrency, log);
   const nodes = createRedisNodeRegistry(redis, log);
   await nodes.ensureEpoch();
 
-  const sinks = createKafkaSinks(producer, topics);
+  const sinks = createKafkaSinks(producer, topics, log);
   const counts = new MemberCounts();
   const processBatch = createProcessor({ store: createRedisPresenceStore(pool), diffs: sinks.diffs, metrics, counts, log });
   let fatal: Error | undefined;

@@ -57,7 +57,7 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
     let publisher = overrides.publisher;
     if (!publisher) {
       await ensureTopics(kafka, config.topicPrefix);
-      const kafkaPublisher = await startKafkaSnapshotPublisher(kafka, topicNames(config.topicPrefix).tenants);
+      const kafkaPublisher = await startKafkaSnapshotPublisher(kafka, topicNames(config.topicPrefix).tenants, log);
       closers.push(() => kafkaPublisher.close());
       publisher = kafkaPublisher;
     }

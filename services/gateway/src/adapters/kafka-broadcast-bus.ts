@@ -2,20 +2,33 @@
 // messages stay in order. Each gateway reads in a consumer group of its own from the end: a late
 // gateway has no history to replay (architecture "Services").
 import type { Kafka } from '@realtime/kafka';
-import { createAvroProducer, followTopic, orderedBatches, recordKeys } from '@realtime/kafka';
+import { createAvroProducer, followTopic, itemFailures, orderedBatches, recordKeys } from '@realtime/kafka';
 import type { BroadcastMessage } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
+import { ErrorCodes } from '@realtime/errors';
 import type { BroadcastBus } from '../ports.ts';
 import type { OutboundBroadcast } from '../core/broadcast-message.ts';
+
+/** Broadcasts waiting behind the send in flight: past either bound a publish is dropped. */
+export const PUBLISH_QUEUE_LIMIT = { items: 10_000, bytes: 32 * 1024 * 1024 };
 
 export interface KafkaBroadcastBus extends BroadcastBus {
   stop(): Promise<void>;
 }
 
 export async function startKafkaBroadcastBus(
-  kafka: Kafka, options: { topic: string; nodeId: string; log: Logger; onMessage: (m: OutboundBroadcast) => void },
+  kafka: Kafka,
+  options: {
+    topic: string; nodeId: string; log: Logger; onMessage: (m: OutboundBroadcast) => void;
+    /** max.message.bytes per topic (readRecordLimits): an oversized broadcast fails alone. */
+    recordLimits?: Record<string, number>;
+    /** A broadcast refused: queue full or too large (for realtime_broadcast_publish_dropped_total). */
+    onDropped?: () => void;
+    /** Bound in payload bytes of the queue toward Kafka (default PUBLISH_QUEUE_LIMIT.bytes). */
+    queueBytes?: number;
+  },
 ): Promise<KafkaBroadcastBus> {
-  const producer = createAvroProducer(kafka, { idempotent: false });
+  const producer = createAvroProducer(kafka, { idempotent: false, recordLimits: options.recordLimits });
   await producer.connect();
   const follower = await followTopic<BroadcastMessage>(kafka, {
     topic: options.topic,
@@ -27,8 +40,14 @@ export async function startKafkaBroadcastBus(
       if (value && value.origin_node !== options.nodeId) options.onMessage(fromAvro(value));
     },
   });
-  const send = orderedBatches((batch: OutboundBroadcast[]) =>
-    producer.send(options.topic, 'BroadcastMessage', batch.map((m) => ({ key: recordKeys.channel(m.tenant, m.private, m.topic), value: toAvro(m) }))));
+  // Each broadcast settles alone (one too large for Kafka fails by itself), and what waits while a
+  // send is in flight is bounded: with the broker down a send lasts as long as kafkajs retries, and
+  // every client keeps publishing meanwhile. Local delivery never waits for this (gateway.ts).
+  const send = orderedBatches(async (batch: OutboundBroadcast[]) => {
+    const outcomes = await producer.sendEach(options.topic, 'BroadcastMessage', batch.map((m) => ({ key: recordKeys.channel(m.tenant, m.private, m.topic), value: toAvro(m) })));
+    for (const o of outcomes) if (!o.ok && o.error.code === ErrorCodes.PayloadSizeExceeded) options.onDropped?.();
+    return itemFailures(outcomes);
+  }, { queueLimit: { ...PUBLISH_QUEUE_LIMIT, bytes: options.queueBytes ?? PUBLISH_QUEUE_LIMIT.bytes, sizeOf: (m: OutboundBroadcast) => m.payload.byteLength + 512, onFull: options.onDropped } });
   return {
     publish: send,
     stop: async () => {

@@ -16,7 +16,7 @@ export interface KafkaTenantDirectory extends TenantDirectory {
 }
 
 export async function startKafkaTenantDirectory(
-  kafka: Kafka, options: { topic: string; decrypt: (ciphertext: string) => string; log: Logger },
+  kafka: Kafka, options: { topic: string; decrypt: (ciphertext: string) => string; log: Logger; payloadCapKb?: number },
 ): Promise<KafkaTenantDirectory> {
   const tenants = new Map<string, Tenant>();
   const listeners: Listener[] = [];
@@ -29,7 +29,7 @@ export async function startKafkaTenantDirectory(
       let next: Tenant | undefined;
       if (value) {
         try {
-          next = tenantFromSnapshot(value, options.decrypt);
+          next = tenantFromSnapshot(value, options.decrypt, options.payloadCapKb);
         } catch (err) {
           options.log.error({ code: ErrorCodes.UnknownError, tenant: key, err: String(err) }, 'tenant snapshot unreadable; keeping the previous one');
           return;

@@ -147,14 +147,26 @@ export class Gateway {
     this.removeChannel(channel);
   }
 
-  /** Delivers locally first, then hands the message to the bus for the other gateways. */
+  /**
+   * Delivers locally first, then hands the message to the bus for the other gateways without
+   * waiting for it: while Kafka is slow or down a send lasts as long as the client retries, and
+   * the sender's next frames, its ack and REST answers must not wait that long. The bus bounds
+   * what it holds (kafka-broadcast-bus.ts); its failures are logged at most once a second.
+   */
   async publish(message: OutboundBroadcast, sender?: Channel): Promise<void> {
     this.fanOut(message, sender);
-    try {
-      await this.deps.bus.publish(message);
-    } catch (err) {
-      this.deps.log.warn({ code: ErrorCodes.UnableToHandleBroadcast, tenant: message.tenant, err: String(err) }, 'broadcast not published to other gateways');
-    }
+    this.deps.bus.publish(message).catch((err: unknown) => this.#publishFailed(message.tenant, err));
+  }
+
+  #publishWarnedAt = -Infinity;
+  #publishFailures = 0;
+  #publishFailed(tenant: string, err: unknown): void {
+    this.#publishFailures++;
+    const now = this.deps.clock.now();
+    if (now - this.#publishWarnedAt < 1000) return;
+    this.deps.log.warn({ code: ErrorCodes.UnableToHandleBroadcast, tenant, failures: this.#publishFailures, err: String(err) }, 'broadcasts not published to other gateways');
+    this.#publishWarnedAt = now;
+    this.#publishFailures = 0;
   }
 
   /** A broadcast from another gateway. Our own come back through Kafka too: already delivered. */

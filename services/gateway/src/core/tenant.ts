@@ -30,8 +30,11 @@ export interface Tenant {
 }
 
 
-/** `reveal` decrypts an encrypted value and passes a plain one through. */
-export function tenantFromSnapshot(s: TenantSnapshot, reveal: (value: string) => string): Tenant {
+/**
+ * `reveal` decrypts an encrypted value and passes a plain one through. `payloadCapKb` clamps
+ * max_payload_size_in_kb to what Kafka stores (payload-cap.ts).
+ */
+export function tenantFromSnapshot(s: TenantSnapshot, reveal: (value: string) => string, payloadCapKb = Infinity): Tenant {
   return {
     externalId: s.external_id,
     id: s.id,
@@ -45,7 +48,7 @@ export function tenantFromSnapshot(s: TenantSnapshot, reveal: (value: string) =>
       maxChannelsPerClient: s.max_channels_per_client,
       maxBytesPerSecond: s.max_bytes_per_second,
       maxPresenceEventsPerSecond: s.max_presence_events_per_second,
-      maxPayloadSizeInKb: s.max_payload_size_in_kb,
+      maxPayloadSizeInKb: Math.min(s.max_payload_size_in_kb, payloadCapKb),
       clientPresenceMaxCalls: s.max_client_presence_events_per_window ?? 5,
       clientPresenceWindowMs: s.client_presence_window_ms ?? 30_000,
     },

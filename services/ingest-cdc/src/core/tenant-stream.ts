@@ -24,6 +24,8 @@ export interface TenantStreamOptions {
   maxPayloadBytes?: number;
   /** Database broadcasts per second of commit time beyond this are skipped (max_events_per_second). */
   maxBroadcastsPerSecond?: number;
+  /** Largest ChangeEvent the cdc topic takes (to-change-event.ts); bigger ones get the 413 form. */
+  maxEventBytes?: number;
   maxInFlight?: number;
   onErrors(errors: AssemblerError[]): void;
   /** Kafka or confirm failed: the stream is dead and must be restarted from the slot. */
@@ -55,7 +57,7 @@ export class TenantStream {
     this.#state = state;
     if (errors.length > 0) this.#o.onErrors(errors);
     for (const txn of emitted) {
-      const events = transactionToChangeEvents(txn, this.#o.tenant, { maxRecordBytes: this.#o.maxRecordBytes });
+      const events = transactionToChangeEvents(txn, this.#o.tenant, { maxRecordBytes: this.#o.maxRecordBytes, maxEventBytes: this.#o.maxEventBytes });
       const { broadcasts, skipped } = messagesBroadcasts(events, this.#o.nodeId, this.#o.maxPayloadBytes);
       const fit = this.#rate?.admit(txn.commitTimestampUs, broadcasts.length) ?? broadcasts.length;
       for (const b of broadcasts.splice(fit)) skipped.push({ reason: 'rate_limited', id: b.id, topicPrefix: b.topic.slice(0, 64) });

@@ -4,7 +4,7 @@ import { readExpectedJson } from './fixture-files.ts';
 import { compactJson, jsonbNumber } from './json-text.ts';
 import { parsePgArray } from './pg-array.ts';
 import { relationOids, replayFixture } from './test-replay.ts';
-import { toChangeEvent, transactionToChangeEvents } from './to-change-event.ts';
+import { changeEventBytes, toChangeEvent, transactionToChangeEvents } from './to-change-event.ts';
 import { columnJson } from './to-jsonb.ts';
 
 /** JSON → value with every number kept as its exact text, so 2^63-1 and 2.50 compare exactly. */
@@ -99,5 +99,33 @@ describe('toChangeEvent records', () => {
     expect(events('toast')[0]!.record_json).toHaveLength(4800 + '{"id":1,"title":"t1","body":""}'.length);
     const sum = events('crud', { maxRecordBytes: 40 })[3]!; // 35 + 8 bytes: over, yet every field is small
     expect(sum).toMatchObject({ record_json: '{"id":10,"name":"pear","qty":null}', old_record_json: '{"id":2}', truncated: true });
+  });
+});
+
+describe('a change too large for one Kafka record (the 413 form, docs/PROTOCOL.md §6)', () => {
+  const col = (name: string, typeOid: number, typeName: string) => ({ name, typeOid, typeName, typeModifier: -1, isKey: name === 'code' });
+  const txn = { xid: 7, commitLsn: '0/10', commitLsnNum: 16n, endLsn: '0/20', endLsnNum: 32n, commitTimestampUs: 1_763_800_000_000_000n, changes: [] };
+  const code = 'k'.repeat(100); // a primary key over 64 bytes
+  const change = (body: string) => ({
+    seq: 0, type: 'INSERT' as const, schema: 'public', table: 'docs', relationId: 1,
+    columns: [col('code', 25, 'text'), col('n', 23, 'int4'), col('body', 25, 'text')],
+    record: { code, n: '5', body }, oldRecord: null, toastUnchanged: [], pkColumns: ['code'],
+  });
+
+  it('a 2 MB column: only small fields and the primary key are kept, and the event fits the bound', () => {
+    const e = toChangeEvent(change('x'.repeat(2_000_000)), txn, 't', { maxRecordBytes: 10_000_000, maxEventBytes: 1_044_492 });
+    expect(e).toMatchObject({ truncated: true, record_json: `{"code":"${code}","n":5}` });
+    expect(encode('ChangeEvent', e).length).toBeLessThanOrEqual(1_044_492);
+  });
+
+  it('the default bound holds even when the tenant set a large poll_max_record_bytes', () => {
+    expect(toChangeEvent(change('x'.repeat(1_100_000)), txn, 't', { maxRecordBytes: 50_000_000 }).truncated).toBe(true);
+    expect(toChangeEvent(change('x'.repeat(1_000)), txn, 't', { maxRecordBytes: 50_000_000 }).truncated).toBe(false);
+  });
+
+  it('changeEventBytes is never below the encoded size', () => {
+    for (const e of [...events('types'), ...events('toast'), toChangeEvent(change('é'.repeat(3000)), txn, 't')]) {
+      expect(changeEventBytes(e)).toBeGreaterThanOrEqual(encode('ChangeEvent', e).length);
+    }
   });
 });

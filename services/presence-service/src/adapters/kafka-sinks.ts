@@ -1,11 +1,17 @@
 // DiffSink and CommandSink on one idempotent producer (acks=all), keyed by channel so a channel's
 // records share a partition. Sends go out one at a time: the consumer's rounds and the liveness
 // monitor both use the producer, and kafkajs's idempotent producer is safest without concurrent sends.
-import { recordKeys, type AvroProducer } from '@realtime/kafka';
+// A diff too large for realtime.presence.events (a member's big meta leaving and joining in one diff)
+// is logged and skipped, not failed: the round would be retried and refused again, forever, and the
+// partition (every tenant on it) would stop.
+import { recordKeys, skipTooLarge, type AvroProducer } from '@realtime/kafka';
+import type { Logger } from '@realtime/log';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import type { CommandSink, DiffSink } from '../ports.ts';
 
-export function createKafkaSinks(producer: AvroProducer, topics: { presenceCommands: string; presenceEvents: string }): { diffs: DiffSink; commands: CommandSink } {
+export function createKafkaSinks(
+  producer: AvroProducer, topics: { presenceCommands: string; presenceEvents: string }, log?: Logger,
+): { diffs: DiffSink; commands: CommandSink } {
   let tail: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
     const run = tail.then(fn, fn);
@@ -16,7 +22,9 @@ export function createKafkaSinks(producer: AvroProducer, topics: { presenceComma
   return {
     diffs: {
       publish: async (diffs: PresenceDiff[]) => {
-        if (diffs.length > 0) await serial(() => producer.send(topics.presenceEvents, 'PresenceDiff', diffs.map((d) => ({ key: key(d), value: d }))));
+        if (diffs.length === 0) return;
+        const outcomes = await serial(() => producer.sendEach(topics.presenceEvents, 'PresenceDiff', diffs.map((d) => ({ key: key(d), value: d }))));
+        skipTooLarge(outcomes, (i, error) => log?.error({ code: error.code, tenant: diffs[i]!.tenant, details: error.details }, 'presence diff too large for Kafka: skipped'));
       },
     },
     commands: {
