@@ -21,6 +21,9 @@ export const gatewayConfig = defineConfig({
     redisUrl: setting('REDIS_URL', env.str('redis://localhost:6379'), 'Redis of presence-service: presence snapshots on join and this node\'s liveness key'),
     tenantDbPoolSize: setting('GATEWAY_TENANT_DB_POOL_SIZE', env.int(3), 'Connections per tenant database for RLS checks, subscription checks and channel policies'),
     logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
+    tenantDbStatementTimeoutMs: setting('GATEWAY_TENANT_DB_STATEMENT_TIMEOUT_MS', env.int(5000), 'statement_timeout of every query on a tenant database (RLS checks, channel policies, replay); the gateway also gives up on its side shortly after'),
+    tenantDbConnectTimeoutMs: setting('GATEWAY_TENANT_DB_CONNECT_TIMEOUT_MS', env.int(5000), 'Longest wait to connect to a tenant database or to get a connection from its pool'),
+    changesQueueBytes: setting('GATEWAY_CHANGES_QUEUE_BYTES', env.int(16 * 1024 * 1024), 'Bound of one tenant\'s queue of Postgres changes on a gateway (bytes); past it the tenant\'s changes are dropped and its postgres_changes channels shut down'),
   },
 });
 

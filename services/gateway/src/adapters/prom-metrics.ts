@@ -17,6 +17,7 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
   });
   for (const kind of ['read', 'write']) authorization.zero({ kind });
   const tenantEvents = new client.Counter({ name: 'realtime_tenant_events_total', help: 'Broadcasts in and frames out, per tenant', labelNames: ['tenant', 'direction'], registers });
+  const changesQueueBytes = new client.Gauge({ name: 'realtime_tenant_changes_queue_bytes', help: 'Bytes of Postgres changes held for a tenant (queued or being checked), per tenant', labelNames: ['tenant'], registers });
   return {
     connections: gauge('realtime_connections_connected', 'WebSocket connections open on this gateway'),
     tenantsConnected: gauge('realtime_tenants_connected', 'Tenants with at least one open connection on this gateway'),
@@ -30,5 +31,8 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     authorizationCheck: { observe: (kind, seconds) => authorization.observe({ kind }, seconds) },
     rateLimited: { inc: (limit) => rateLimited.inc({ limit }) },
     tenantEvents: { inc: (tenant, direction, n = 1) => tenantEvents.inc({ tenant, direction }, n) },
+    changesDropped: counter('realtime_postgres_changes_dropped_total', 'Postgres changes not delivered because the tenant\'s queue was full or its database failed (the channels are shut down)'),
+    changesQueueBytes: { set: (tenant, bytes) => changesQueueBytes.set({ tenant }, bytes) },
+    tenantDbTimeouts: counter('realtime_tenant_db_timeouts_total', 'Tenant database queries or pool checkouts cut by a timeout'),
   };
 }

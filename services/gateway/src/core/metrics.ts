@@ -23,12 +23,19 @@ export interface GatewayMetrics {
   rateLimited: { inc(limit: LimitName | 'client_presence'): void };
   /** Broadcasts in and frames out per tenant. */
   tenantEvents: { inc(tenant: string, direction: 'in' | 'out', n?: number): void };
+  /** Postgres changes not delivered: the tenant's queue was full or its database failed. */
+  changesDropped: Counter;
+  /** Bytes of changes held per tenant, queued or being checked (tenant-labelled). */
+  changesQueueBytes: { set(tenant: string, bytes: number): void };
+  /** Tenant database queries or checkouts cut by a timeout. */
+  tenantDbTimeouts: Counter;
 }
 
 const noop = { inc() {}, dec() {}, set() {}, observe() {} };
 export const noMetrics: GatewayMetrics = {
   connections: noop, tenantsConnected: noop, joins: noop, eventsIn: noop, eventsOut: noop, malformedFrames: noop, changesIn: noop,
   payloadSize: noop, rlsCheck: noop, authorizationCheck: noop, rateLimited: noop, tenantEvents: noop,
+  changesDropped: noop, changesQueueBytes: noop, tenantDbTimeouts: noop,
 };
 
 /** Times `work` into `observe` (seconds). */
