@@ -3,6 +3,7 @@
 // arrive per partition in commit order; the fan-out queues them per tenant and never pushes back:
 // one partition carries many tenants, so waiting for one tenant's database here would stall them
 // all. A tenant that does not keep up is bounded in the fan-out instead (its queue's byte bound).
+import { ErrorCodes } from '@realtime/errors';
 import type { Kafka } from '@realtime/kafka';
 import { followTopic } from '@realtime/kafka';
 import type { ChangeEvent } from '@realtime/schemas';
@@ -18,7 +19,13 @@ export async function startKafkaChangeFeed(
     fromBeginning: false,
     logger: options.log,
     eachMessage: (_key, value) => {
-      if (value) options.onChange(value);
+      if (!value) return;
+      try {
+        options.onChange(value);
+      } catch (err) {
+        // One record's failure is that record's: retrying it would stop the partition for every tenant.
+        options.log.error({ code: ErrorCodes.UnableToBroadcastChanges, tenant: value.tenant, err: String(err) }, 'change event skipped');
+      }
     },
   });
 }

@@ -16,8 +16,11 @@ import type { Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, Te
 import type { Tenant } from '../core/tenant.ts';
 import { selectableColumns, visibleKeys, visibleKeysForEach } from './pg-rls.ts';
 import { channelRead, channelWrite } from './pg-channel-policies.ts';
+import { CatalogCache } from './catalog-cache.ts';
 
 const CATALOG_TTL_MS = 1000;
+/** Catalog answers kept per tenant and kind (tables; table × role). */
+const CATALOG_MAX_ENTRIES = 1000;
 /** Identities checked per round trip (statement text grows with it). */
 const RLS_CHUNK = 100;
 
@@ -55,18 +58,6 @@ export function createPgTenantDatabases(options: PgTenantDatabasesOptions): Tena
   };
 }
 
-class Cache<T> {
-  readonly #entries = new Map<string, { at: number; value: Promise<T> }>();
-  get(key: string, load: () => Promise<T>): Promise<T> {
-    const hit = this.#entries.get(key);
-    if (hit && Date.now() - hit.at < CATALOG_TTL_MS) return hit.value;
-    const value = load();
-    this.#entries.set(key, { at: Date.now(), value });
-    value.catch(() => this.#entries.delete(key)); // never cache a failure
-    return value;
-  }
-}
-
 const TABLES_SQL = `
   SELECT n.nspname AS schema, c.relname AS "table", c.relrowsecurity AS rls,
     (SELECT json_agg(json_build_object('name', a.attname, 'type', t.typname) ORDER BY a.attnum)
@@ -82,8 +73,8 @@ class PgTenantDatabase implements TenantDatabase {
   readonly #tenant: string;
   readonly #options: PgTenantDatabasesOptions;
   readonly #publication: string;
-  readonly #tables = new Cache<TableInfo | null>();
-  readonly #columns = new Cache<Set<string>>();
+  readonly #tables = new CatalogCache<TableInfo | null>(CATALOG_TTL_MS, CATALOG_MAX_ENTRIES);
+  readonly #columns = new CatalogCache<Set<string>>(CATALOG_TTL_MS, CATALOG_MAX_ENTRIES);
 
   constructor(tenant: string, db: TenantDbSettings, options: PgTenantDatabasesOptions) {
     this.#publication = db.publication;

@@ -63,7 +63,7 @@ export class Gateway {
     this.presence = new PresenceHub({ node: deps.nodeId, backend: deps.presence, clock: deps.clock, log: deps.log, onDiff: (n) => deps.metrics.eventsOut.inc(n) });
     deps.tenants.onChange((prev, next) => {
       if (prev && requiresDrain(prev, next)) this.drainTenant(prev.externalId);
-      if (prev && next && databaseMoved(prev.db, next.db)) this.changes.databaseChanged(next.externalId);
+      if (prev && databaseMoved(prev.db, next?.db ?? null)) this.changes.databaseChanged(prev.externalId);
     });
   }
 

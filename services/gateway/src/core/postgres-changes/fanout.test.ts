@@ -137,6 +137,20 @@ describe('CDC de-duplication', () => {
     expect(second.changes()).toEqual([2]);
   });
 
+  it('starts over for a tenant deleted and made again under the same id', async () => {
+    const { t, dbs } = setup();
+    const db = dbs.get('acme')!;
+    await client(t, 'acme', 'todos');
+    t.gateway.changes.receive({ ...change(db, 'acme', 'todos', 1), commit_lsn_num: 1_000_000 });
+    await t.gateway.changes.idle();
+    t.tenants.put(undefined, 'acme');
+    t.tenants.put(tenant({ externalId: 'acme', name: 'acme', db: settings('acme.db') }));
+    const c = await client(t, 'acme', 'todos');
+    t.gateway.changes.receive({ ...change(db, 'acme', 'todos', 2), commit_lsn_num: 500 });
+    await t.gateway.changes.idle();
+    expect(c.changes()).toEqual([2]);
+  });
+
   it('keeps its watermark when only other tenant settings change', async () => {
     const { t, dbs } = setup();
     const db = dbs.get('acme')!;
