@@ -125,13 +125,20 @@ export class ChangeFanout {
     this.#deps.metrics.changesQueueBytes.set(tenant, queue.bytes);
     const channels = [...(this.#subscribers.get(tenant)?.keys() ?? [])];
     this.#deps.log.warn({ code: ErrorCodes.UnableToBroadcastChanges, tenant, dropped, channels: channels.length }, 'tenant change queue full: changes dropped, channels shut down');
-    this.#stop(channels);
+    this.#stop(tenant, channels);
   }
 
-  #stop(channels: Iterable<Channel>): void {
+  #stop(tenant: string, channels: Iterable<Channel>): void {
     for (const channel of new Set(channels)) {
       this.unsubscribe(channel);
       if (!channel.conn.closed && channel.conn.channels.get(channel.topic) === channel) this.#deps.shutdown(channel, DB_UNREACHABLE);
+    }
+    // Nobody left to receive what waits: free it now, so a channel that joins again starts with
+    // the changes committed after its join, not with a backlog it never asked for.
+    const queue = this.#queues.get(tenant);
+    if (queue && !this.#subscribers.has(tenant)) {
+      this.#deps.metrics.changesDropped.inc(queue.clear());
+      this.#deps.metrics.changesQueueBytes.set(tenant, queue.bytes);
     }
   }
 
@@ -169,7 +176,7 @@ export class ChangeFanout {
       this.#deps.metrics.changesDropped.inc(pending.length);
       const channels = pending.flatMap((p) => p.deliveries.map((d) => d.sub.channel));
       this.#deps.log.error({ code, tenant, changes: pending.length, err: String(err) }, 'postgres changes not delivered: channels shut down');
-      return this.#stop(channels);
+      return this.#stop(tenant, channels);
     }
     this.#send(tenant, pending, checked);
   }
