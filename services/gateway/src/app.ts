@@ -72,6 +72,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     claimValidators: config.claimValidators,
     channelErrorBackoffMs: config.channelErrorBackoffMs,
     changesQueueBytes: config.changesQueueBytes,
+    changesTotalQueueBytes: config.changesTotalQueueBytes,
   });
   deliver = (m) => gateway.receiveRemote(m);
   onDiff = (d) => gateway.presence.receive(d);

@@ -24,6 +24,7 @@ export const gatewayConfig = defineConfig({
     tenantDbStatementTimeoutMs: setting('GATEWAY_TENANT_DB_STATEMENT_TIMEOUT_MS', env.int(5000), 'statement_timeout of every query on a tenant database (RLS checks, channel policies, replay); the gateway also gives up on its side shortly after'),
     tenantDbConnectTimeoutMs: setting('GATEWAY_TENANT_DB_CONNECT_TIMEOUT_MS', env.int(5000), 'Longest wait to connect to a tenant database or to get a connection from its pool'),
     changesQueueBytes: setting('GATEWAY_CHANGES_QUEUE_BYTES', env.int(16 * 1024 * 1024), 'Bound of one tenant\'s queue of Postgres changes on a gateway (bytes); past it the tenant\'s changes are dropped and its postgres_changes channels shut down'),
+    changesTotalQueueBytes: setting('GATEWAY_CHANGES_TOTAL_QUEUE_BYTES', env.int(256 * 1024 * 1024), 'Bound of all tenants\' queues of Postgres changes on a gateway together (bytes); past it the tenant holding the most is treated as past its own bound'),
   },
 });
 

@@ -32,9 +32,12 @@ export interface GatewayDeps {
   channelErrorBackoffMs: number;
   /** Bound of one tenant's Postgres changes queue on this gateway (bytes). */
   changesQueueBytes?: number;
+  /** Bound of all tenants' Postgres changes queues on this gateway together (bytes). */
+  changesTotalQueueBytes?: number;
 }
 
 const DEFAULT_CHANGES_QUEUE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_CHANGES_TOTAL_QUEUE_BYTES = 256 * 1024 * 1024;
 
 export class Gateway {
   readonly deps: GatewayDeps;
@@ -57,6 +60,7 @@ export class Gateway {
       },
       shutdown: (channel, message) => this.shutdownChannel(channel, message),
       maxQueueBytes: deps.changesQueueBytes ?? DEFAULT_CHANGES_QUEUE_BYTES,
+      maxTotalQueueBytes: deps.changesTotalQueueBytes ?? DEFAULT_CHANGES_TOTAL_QUEUE_BYTES,
       log: deps.log,
       metrics: deps.metrics,
     });

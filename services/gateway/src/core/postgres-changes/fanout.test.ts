@@ -164,3 +164,25 @@ describe('CDC de-duplication', () => {
     expect(c.changes()).toEqual([]);
   });
 });
+
+describe('the gateway-wide bound of all tenants\' queues', () => {
+  it('stops the tenant holding the most when the total would pass it, and takes the other tenant\'s change', async () => {
+    const dbs = new Map<string, SlowDatabase>([['slow', database()], ['acme', database()]]);
+    const databases = { get: (x: { externalId: string }): TenantDatabase | null => dbs.get(x.externalId) ?? null, close: async () => {} };
+    // Each tenant may hold 64 KiB, both together only 48 KiB.
+    const t = testGateway(undefined, null, undefined, { databases, changesQueueBytes: 64 * 1024, changesTotalQueueBytes: 48 * 1024 });
+    for (const id of dbs.keys()) t.tenants.put(tenant({ externalId: id, name: id, db: settings(`${id}.db`) }));
+    const slow = await client(t, 'slow', 'notes');
+    const healthy = await client(t, 'acme', 'notes');
+    dbs.get('slow')!.hold();
+    const big = 'x'.repeat(1000);
+    t.gateway.changes.receive(change(dbs.get('slow')!, 'slow', 'notes', 1, big));
+    await new Promise((r) => setImmediate(r));
+    for (let i = 2; i <= 30; i++) t.gateway.changes.receive(change(dbs.get('slow')!, 'slow', 'notes', i, big)); // ~40 KiB: under both bounds
+    expect(slow.after()).toEqual([]);
+    for (let i = 1; i <= 12; i++) t.gateway.changes.receive(change(dbs.get('acme')!, 'acme', 'notes', i, big)); // passes the total
+    expect(slow.after()).toEqual([shutdown, ['phx_close', {}]]);
+    await vi.waitFor(() => expect(healthy.changes()).toEqual(Array.from({ length: 12 }, (_, i) => i + 1)));
+    dbs.get('slow')!.release();
+  });
+});

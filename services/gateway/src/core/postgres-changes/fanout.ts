@@ -27,7 +27,7 @@ import { ChangeDedupe } from '../cdc/dedupe.ts';
 import { bindingWants, type Binding } from './bindings.ts';
 import { matches } from './matcher.ts';
 import { changePayload } from './payload.ts';
-import { TenantQueue } from './tenant-queue.ts';
+import { ByteBudget, TenantQueue } from './tenant-queue.ts';
 
 export interface FanoutDeps {
   database(tenantId: string): TenantDatabase | null;
@@ -35,6 +35,8 @@ export interface FanoutDeps {
   shutdown(channel: Channel, message: string): void;
   /** Bound of one tenant's queue (queued plus in-flight changes), in bytes. */
   maxQueueBytes: number;
+  /** Bound of all tenants' queues together, in bytes. */
+  maxTotalQueueBytes: number;
   log: Logger;
   metrics: {
     changesIn: Counter; eventsOut: Counter; rlsCheck: Histogram;
@@ -69,9 +71,11 @@ export class ChangeFanout {
   readonly #subscribers = new Map<string, Map<Channel, Subscriber>>();
   readonly #queues = new Map<string, TenantQueue>();
   readonly #dedupe = new ChangeDedupe();
+  readonly #budget: ByteBudget;
 
   constructor(deps: FanoutDeps) {
     this.#deps = deps;
+    this.#budget = new ByteBudget(deps.maxTotalQueueBytes);
   }
 
   subscribe(channel: Channel, bindings: Binding[]): void {
@@ -103,8 +107,15 @@ export class ChangeFanout {
     const tenant = event.tenant;
     if (!this.#subscribers.has(tenant)) return; // nobody here listens to this tenant
     let queue = this.#queues.get(tenant);
-    if (!queue) this.#queues.set(tenant, (queue = new TenantQueue(this.#deps.maxQueueBytes)));
-    if (!queue.offer(event)) return this.#overflow(tenant, queue);
+    if (!queue) this.#queues.set(tenant, (queue = new TenantQueue(this.#deps.maxQueueBytes, this.#budget)));
+    let offer = queue.offer(event);
+    if (offer === 'gateway-full') {
+      // The gateway's bound is shared: the tenant holding the most is the one that does not keep up.
+      const [largest, held] = [...this.#queues].reduce((a, b) => (b[1].queuedBytes > a[1].queuedBytes ? b : a));
+      if (largest !== tenant) this.#overflow(largest, held, 0);
+      offer = largest === tenant ? offer : queue.offer(event);
+    }
+    if (offer !== 'queued') return this.#overflow(tenant, queue, 1);
     this.#deps.metrics.changesQueueBytes.set(tenant, queue.bytes);
     if (!queue.running) {
       // Start on the next turn so the rest of a Kafka fetch joins the batch (one RLS query for all).
@@ -119,8 +130,8 @@ export class ChangeFanout {
   }
 
   /** The tenant's database does not keep up: drop what waits and stop every channel that misses it. */
-  #overflow(tenant: string, queue: TenantQueue): void {
-    const dropped = queue.clear() + 1;
+  #overflow(tenant: string, queue: TenantQueue, refused: number): void {
+    const dropped = queue.clear() + refused;
     this.#deps.metrics.changesDropped.inc(dropped);
     this.#deps.metrics.changesQueueBytes.set(tenant, queue.bytes);
     const channels = [...(this.#subscribers.get(tenant)?.keys() ?? [])];
