@@ -76,7 +76,7 @@ describe('a tenant with pg_sleep in its RLS policy', () => {
     await slowDb.query(`INSERT INTO notes SELECT i, repeat('x', 100) FROM generate_series(1, 5000) i`);
     await healthyDb.query(`INSERT INTO notes VALUES (1, 'first'), (2, 'second')`);
 
-    await waitFor(() => expect(healthySub.changes.map((c) => c.new.id)).toEqual([1, 2]), { timeout: 10_000 });
+    await waitFor(() => expect(healthySub.changes.map((c) => c.new.id)).toEqual([1, 2]), { timeout: 15_000 });
     const ping = await fetch(`http://${healthy.externalId}.localhost:${stack.gateways[0]!.port}/api/ping`, { signal: AbortSignal.timeout(1000) });
     expect(await ping.json()).toEqual({ message: 'Success' });
     expect(await sender.send({ type: 'broadcast', event: 'msg', payload: { n: 1 } })).toBe('ok');
