@@ -48,6 +48,8 @@ export interface RowKeys {
   table: string;
   pk: Column[];
   keys: Array<Array<string | null>>;
+  /** Transactions (32-bit xids) of the changes: the check waits until they are visible. */
+  xids?: number[];
 }
 
 /**

@@ -15,6 +15,7 @@ class SlowDatabase extends MemoryTenantDatabase {
   #gate: Promise<void> | null = null;
   #open: () => void = () => {};
   failWith: Error | null = null;
+  readonly asked: RowKeys[] = [];
   hold() {
     this.#gate = new Promise((r) => (this.#open = r));
   }
@@ -23,6 +24,7 @@ class SlowDatabase extends MemoryTenantDatabase {
     this.#open();
   }
   override async visibleRows(rows: RowKeys, who: Identity[]) {
+    this.asked.push(rows);
     if (this.#gate) await this.#gate;
     if (this.failWith) throw this.failWith;
     return super.visibleRows(rows, who);
@@ -122,6 +124,20 @@ describe('a stalled tenant database', () => {
     await t.gateway.changes.idle();
     expect(todos.changes()).toEqual([2]);
     expect(todos.after().map((f) => f[0])).toEqual(['postgres_changes']);
+  });
+});
+
+describe('the RLS check of a batch', () => {
+  it('names the changes\' transactions, so the database waits until they are visible', async () => {
+    const { t, dbs } = setup();
+    const db = dbs.get('acme')!;
+    const c = await client(t, 'acme', 'notes');
+    const [a, b] = [change(db, 'acme', 'notes', 1), change(db, 'acme', 'notes', 2)];
+    t.gateway.changes.receive(a);
+    t.gateway.changes.receive(b);
+    await t.gateway.changes.idle();
+    expect(db.asked.map((r) => r.xids)).toEqual([[a.xid, b.xid]]);
+    expect(c.changes()).toEqual([1, 2]);
   });
 });
 

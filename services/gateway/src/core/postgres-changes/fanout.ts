@@ -310,7 +310,8 @@ async function rlsHidden(db: TenantDatabase, pending: Pending[], tables: Map<str
       const row = JSON.parse(p.event.record_json ?? '{}') as Record<string, unknown>;
       return table.pk.map((c) => keyText(row[c.name]));
     });
-    const visible = await db.visibleRows({ schema: table.schema, table: table.table, pk: table.pk, keys }, list.map((g) => g.identity));
+    const xids = events.map((p) => p.event.xid);
+    const visible = await db.visibleRows({ schema: table.schema, table: table.table, pk: table.pk, keys, xids }, list.map((g) => g.identity));
     list.forEach((g, gi) => {
       for (const item of g.items) if (!visible[gi]!.has(index.get(item.p)!)) hide(item.p, item.channel);
     });
