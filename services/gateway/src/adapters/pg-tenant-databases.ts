@@ -51,6 +51,10 @@ export function createPgTenantDatabases(options: PgTenantDatabasesOptions): Tena
       byTenant.set(tenant.externalId, { key, db });
       return db;
     },
+    release(tenantId) {
+      void byTenant.get(tenantId)?.db.close();
+      byTenant.delete(tenantId);
+    },
     async close() {
       await Promise.all([...byTenant.values()].map((e) => e.db.close()));
       byTenant.clear();

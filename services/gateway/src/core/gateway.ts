@@ -68,6 +68,7 @@ export class Gateway {
     deps.tenants.onChange((prev, next) => {
       if (prev && requiresDrain(prev, next)) this.drainTenant(prev.externalId);
       if (prev && databaseMoved(prev.db, next?.db ?? null)) this.changes.databaseChanged(prev.externalId);
+      if (prev && !next) deps.databases.release?.(prev.externalId);
     });
   }
 

@@ -141,6 +141,19 @@ describe('the RLS check of a batch', () => {
   });
 });
 
+describe('a deleted tenant', () => {
+  it('has its database connections released', () => {
+    const released: string[] = [];
+    const databases = { get: () => null, release: (id: string) => void released.push(id), close: async () => {} };
+    const t = testGateway(undefined, null, undefined, { databases });
+    t.tenants.put(tenant());
+    t.tenants.put(tenant({ name: 'renamed' }));
+    expect(released).toEqual([]);
+    t.tenants.put(undefined, 'acme');
+    expect(released).toEqual(['acme']);
+  });
+});
+
 describe('CDC de-duplication', () => {
   it('starts over when the tenant moves to another database, whose LSNs start again from low values', async () => {
     const { t, dbs } = setup();
