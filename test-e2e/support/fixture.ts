@@ -32,11 +32,14 @@ export async function adminFetch(stack: Stack, path: string, init: { method?: st
   });
 }
 
-export async function createTenant(stack: Stack, fields: Record<string, unknown> = {}): Promise<TenantInfo> {
+/**
+ * `pgUrl`: the Postgres server of the tenant's database (the suite's by default). Replication slot
+ * names are per server, so tenants that both replicate need servers of their own.
+ */
+export async function createTenant(stack: Stack, fields: Record<string, unknown> = {}, pgUrl = inject('infra').pgUrl): Promise<TenantInfo> {
   const externalId = `t${randomBytes(5).toString('hex')}`;
   const jwtSecret = randomBytes(24).toString('hex');
-  const infra = inject('infra');
-  const dbUrl = await createSupabaseDatabase(infra.pgUrl, `${externalId}_db`);
+  const dbUrl = await createSupabaseDatabase(pgUrl, `${externalId}_db`);
   const res = await adminFetch(stack, '/api/tenants', { method: 'POST', body: { tenant: tenantBody(externalId, jwtSecret, dbUrl, fields) } });
   if (res.status !== 201) throw new Error(`tenant create failed: ${res.status} ${await res.text()}`);
   await waitForTenant(stack, externalId);

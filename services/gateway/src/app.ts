@@ -61,7 +61,11 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     topic: topics.broadcast, nodeId: config.nodeId, log, onMessage: (m) => deliver(m), recordLimits, onDropped: () => publishDropped.inc(), queueBytes: config.kafkaSendQueueBytes,
   }));
 
-  const databases = overrides.databases ?? createPgTenantDatabases({ poolSize: config.tenantDbPoolSize, log });
+  const metrics = promGatewayMetrics(registry);
+  const databases = overrides.databases ?? createPgTenantDatabases({
+    poolSize: config.tenantDbPoolSize, statementTimeoutMs: config.tenantDbStatementTimeoutMs, connectTimeoutMs: config.tenantDbConnectTimeoutMs,
+    log, onTimeout: () => metrics.tenantDbTimeouts.inc(),
+  });
   let onDiff: (d: PresenceDiff) => void = () => {};
   const presence = overrides.presence ?? (await startPresenceBackend(kafka, {
     redisUrl: config.redisUrl, commandsTopic: topics.presenceCommands, eventsTopic: topics.presenceEvents, nodeId: config.nodeId, log, onDiff: (d) => onDiff(d),
@@ -74,9 +78,11 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     presence,
     clock: overrides.clock ?? systemClock,
     log,
-    metrics: promGatewayMetrics(registry),
+    metrics,
     claimValidators: config.claimValidators,
     channelErrorBackoffMs: config.channelErrorBackoffMs,
+    changesQueueBytes: config.changesQueueBytes,
+    changesTotalQueueBytes: config.changesTotalQueueBytes,
   });
   deliver = (m) => gateway.receiveRemote(m);
   onDiff = (d) => gateway.presence.receive(d);

@@ -25,6 +25,10 @@ export const gatewayConfig = defineConfig({
     restInflightBytes: setting('GATEWAY_REST_INFLIGHT_BYTES', env.int(64_000_000), 'Bytes of REST request bodies this gateway holds at once (declared size, else GATEWAY_MAX_FRAME_BYTES); past it a request gets 429 before its body is read'),
     restTenantInflightBytes: setting('GATEWAY_REST_TENANT_INFLIGHT_BYTES', env.int(16_000_000), 'The share of GATEWAY_REST_INFLIGHT_BYTES one tenant may hold, so one tenant cannot spend the budget of all'),
     kafkaSendQueueBytes: setting('GATEWAY_KAFKA_SEND_QUEUE_BYTES', env.int(33_554_432), 'Payload bytes of broadcasts waiting to be sent to Kafka (at most 10,000 of them); past it, new broadcasts reach only this gateway\'s subscribers (realtime_broadcast_publish_dropped_total)'),
+    tenantDbStatementTimeoutMs: setting('GATEWAY_TENANT_DB_STATEMENT_TIMEOUT_MS', env.int(5000), 'statement_timeout of every query on a tenant database (RLS checks, channel policies, replay); the gateway also gives up on its side shortly after'),
+    tenantDbConnectTimeoutMs: setting('GATEWAY_TENANT_DB_CONNECT_TIMEOUT_MS', env.int(5000), 'Longest wait to connect to a tenant database or to get a connection from its pool'),
+    changesQueueBytes: setting('GATEWAY_CHANGES_QUEUE_BYTES', env.int(16 * 1024 * 1024), 'Bound of one tenant\'s queue of Postgres changes on a gateway (bytes); past it the tenant\'s changes are dropped and its postgres_changes channels shut down'),
+    changesTotalQueueBytes: setting('GATEWAY_CHANGES_TOTAL_QUEUE_BYTES', env.int(256 * 1024 * 1024), 'Bound of all tenants\' queues of Postgres changes on a gateway together (bytes); past it the tenant holding the most is treated as past its own bound'),
   },
 });
 

@@ -48,6 +48,8 @@ export interface RowKeys {
   table: string;
   pk: Column[];
   keys: Array<Array<string | null>>;
+  /** Transactions (32-bit xids) of the changes: the check waits until they are visible. */
+  xids?: number[];
 }
 
 /**
@@ -85,6 +87,8 @@ export type PolicyExtension = 'broadcast' | 'presence';
 export interface TenantDatabases {
   /** null when the tenant has no database settings. */
   get(tenant: Tenant): TenantDatabase | null;
+  /** The tenant is gone: close its connections and forget it (else every tenant ever seen stays). */
+  release?(tenantId: string): void;
   close(): Promise<void>;
 }
 

@@ -5,6 +5,7 @@ import { uniqueName } from '@realtime/testing';
 import { selectableColumns, visibleKeys, visibleKeysForEach } from './pg-rls.ts';
 
 let db: pg.Client;
+let dbUrl: string;
 const alice = randomUUID();
 const bob = randomUUID();
 
@@ -15,7 +16,8 @@ beforeAll(async () => {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  db = new pg.Client({ connectionString: infra.pgUrl.replace(/\/postgres$/, `/${name}`) });
+  dbUrl = infra.pgUrl.replace(/\/postgres$/, `/${name}`);
+  db = new pg.Client({ connectionString: dbUrl });
   await db.connect();
   await db.query(`DO $$ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'authenticated') THEN CREATE ROLE authenticated NOLOGIN; END IF;
@@ -85,3 +87,37 @@ describe('RLS batch check', () => {
     expect([...(await selectableColumns(db, 'public', 'notes', 'authenticated'))].sort()).toEqual(['body', 'id', 'owner']);
   });
 });
+
+describe('a change whose transaction is not visible yet', () => {
+  // Logical decoding can pass a commit on before the committing backend is out of the running
+  // transactions: the check must wait for it instead of finding no row.
+  async function pending(id: number): Promise<{ xid: number; commit(): Promise<void> }> {
+    const writer = new pg.Client({ connectionString: dbUrl });
+    await writer.connect();
+    await writer.query('BEGIN');
+    await writer.query(`INSERT INTO notes VALUES ($1, $2, 'late', 's')`, [id, alice]);
+    const { rows } = await writer.query('SELECT txid_current()::text AS x');
+    const xid = Number(BigInt(rows[0].x) & 0xffffffffn); // what the WAL carries
+    return { xid, commit: async () => void (await writer.query('COMMIT'), await writer.end()) };
+  }
+  const aliceWho = { role: 'authenticated', claims: { sub: alice, role: 'authenticated' } };
+
+  it('waits until it is visible, then finds the row (one identity and many)', async () => {
+    const first = await pending(101);
+    const one = visibleKeys(db, { ...notes(['101']), xids: [first.xid] }, aliceWho);
+    setTimeout(() => void first.commit(), 300);
+    expect(await one).toEqual(new Set([0]));
+
+    const checker = new pg.Client({ connectionString: dbUrl });
+    await checker.connect();
+    const second = await pending(102);
+    const many = visibleKeysForEach(checker, { ...notes(['102']), xids: [second.xid] }, [aliceWho, { role: 'authenticated', claims: { sub: bob } }]);
+    setTimeout(() => void second.commit(), 300);
+    expect(await many).toEqual([new Set([0]), new Set()]);
+    await checker.end();
+  });
+});
+
+function notes(ids: string[]) {
+  return { schema: 'public', table: 'notes', pk: [{ name: 'id', type: 'int4' }], keys: ids.map((id) => [id]) };
+}

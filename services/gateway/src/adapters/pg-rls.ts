@@ -11,6 +11,26 @@ export interface RowBatch {
   pk: Array<{ name: string; type: string }>;
   /** One entry per changed row: its primary-key values as text, in `pk` order. */
   keys: Array<Array<string | null>>;
+  /** The changes' transactions (32-bit xids from the WAL): checked only once they are visible. */
+  xids?: number[];
+}
+
+/**
+ * A statement that returns once every transaction in `xids` is visible to new snapshots, or null.
+ * Logical decoding can hand a commit on (and the change reach us through Kafka) before the
+ * committing backend has left the list of running transactions: a check in that window finds no
+ * row and would hide the change from everyone (or, in a multi-statement check, from some
+ * identities only). The wait is server-side and bounded by statement_timeout. The 32-bit xid is
+ * widened against the current snapshot's xmax (the WAL is never 2^31 transactions behind).
+ */
+export function waitVisibleSql(xids: number[] | undefined): string | null {
+  const list = [...new Set(xids ?? [])].filter((x) => Number.isInteger(x) && x >= 3 && x < 2 ** 32);
+  if (list.length === 0) return null;
+  return `DO $$ BEGIN LOOP
+    EXIT WHEN NOT EXISTS (SELECT 1 FROM unnest('{${list.join(',')}}'::bigint[]) x, txid_current_snapshot() s
+      WHERE NOT txid_visible_in_snapshot(txid_snapshot_xmax(s) - ((txid_snapshot_xmax(s) % 4294967296 - x + 4294967296) % 4294967296), s));
+    PERFORM pg_sleep(0.002);
+  END LOOP; END $$`;
 }
 
 export interface Identity {
@@ -38,6 +58,8 @@ export async function visibleKeys(client: pg.PoolClient | pg.Client, batch: RowB
   const claims = JSON.stringify(who.claims);
   await client.query('BEGIN');
   try {
+    const wait = waitVisibleSql(batch.xids);
+    if (wait) await client.query(wait);
     await client.query(`SET LOCAL ROLE ${ident(who.role)}`);
     await client.query(
       `SELECT set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', coalesce($1::jsonb->>'sub', ''), true),
@@ -77,7 +99,9 @@ export async function visibleKeysForEach(client: pg.PoolClient | pg.Client, batc
   // from choosing a hash join that reads (and runs the policy on) every row of a small table.
   const select = `WITH k AS MATERIALIZED (SELECT ${casts}, ord FROM jsonb_array_elements(current_setting('realtime.rls_keys')::jsonb) WITH ORDINALITY AS x(e, ord))
     SELECT k.ord FROM k CROSS JOIN LATERAL (SELECT 1 FROM ${ident(batch.schema)}.${ident(batch.table)} t WHERE ${match} LIMIT 1) hit`;
-  const parts = ['BEGIN', `SELECT set_config('realtime.rls_keys', ${literal(JSON.stringify(batch.keys))}, true)`];
+  const wait = waitVisibleSql(batch.xids);
+  const parts = ['BEGIN', ...(wait ? [wait] : []), `SELECT set_config('realtime.rls_keys', ${literal(JSON.stringify(batch.keys))}, true)`];
+  const head = parts.length;
   for (const w of who) {
     const claims = JSON.stringify(w.claims);
     const sub = typeof w.claims.sub === 'string' ? w.claims.sub : '';
@@ -88,7 +112,7 @@ export async function visibleKeysForEach(client: pg.PoolClient | pg.Client, batc
   parts.push('ROLLBACK');
   try {
     const results = (await client.query(parts.join(';\n'))) as unknown as pg.QueryResult[];
-    return who.map((_, i) => new Set(results[2 + i * 3 + 2]!.rows.map((r: { ord: string }) => Number(r.ord) - 1)));
+    return who.map((_, i) => new Set(results[head + i * 3 + 2]!.rows.map((r: { ord: string }) => Number(r.ord) - 1)));
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

@@ -2,6 +2,12 @@
 // catalog lookups cached for CATALOG_TTL_MS, RLS checks through pg-rls.ts. The short TTL bounds how
 // long a newly enabled RLS policy or a revoked column privilege can go unseen; the queries it saves
 // would otherwise run for every change.
+//
+// A tenant database is the tenant's: its policies may sleep, its host may not answer. So every
+// use is bounded in time: connecting and waiting for a pooled connection (connectTimeoutMs), each
+// statement on the server (statement_timeout), and the whole use on our side (a policy can reset
+// its own statement_timeout, a network can swallow the cancel): past statementTimeoutMs plus a
+// grace the connection is destroyed and the caller gets QueryCanceled.
 import pg from 'pg';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
@@ -10,14 +16,26 @@ import type { Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, Te
 import type { Tenant } from '../core/tenant.ts';
 import { selectableColumns, visibleKeys, visibleKeysForEach } from './pg-rls.ts';
 import { channelRead, channelWrite } from './pg-channel-policies.ts';
+import { CatalogCache } from './catalog-cache.ts';
 
 const CATALOG_TTL_MS = 1000;
+/** Catalog answers kept per tenant and kind (tables; table × role). */
+const CATALOG_MAX_ENTRIES = 1000;
 /** Identities checked per round trip (statement text grows with it). */
 const RLS_CHUNK = 100;
 
+/** How long past the statement timeout our side waits before destroying the connection. */
+const CLIENT_GRACE_MS = 1000;
+
 export interface PgTenantDatabasesOptions {
   poolSize: number;
+  /** statement_timeout of every session, and (plus a grace) our own deadline for one use. */
+  statementTimeoutMs: number;
+  /** Connecting, and waiting for a free pooled connection. */
+  connectTimeoutMs: number;
   log: Logger;
+  /** A query or checkout was cut by a timeout (a metric). */
+  onTimeout?: (tenant: string) => void;
 }
 
 export function createPgTenantDatabases(options: PgTenantDatabasesOptions): TenantDatabases {
@@ -33,23 +51,15 @@ export function createPgTenantDatabases(options: PgTenantDatabasesOptions): Tena
       byTenant.set(tenant.externalId, { key, db });
       return db;
     },
+    release(tenantId) {
+      void byTenant.get(tenantId)?.db.close();
+      byTenant.delete(tenantId);
+    },
     async close() {
       await Promise.all([...byTenant.values()].map((e) => e.db.close()));
       byTenant.clear();
     },
   };
-}
-
-class Cache<T> {
-  readonly #entries = new Map<string, { at: number; value: Promise<T> }>();
-  get(key: string, load: () => Promise<T>): Promise<T> {
-    const hit = this.#entries.get(key);
-    if (hit && Date.now() - hit.at < CATALOG_TTL_MS) return hit.value;
-    const value = load();
-    this.#entries.set(key, { at: Date.now(), value });
-    value.catch(() => this.#entries.delete(key)); // never cache a failure
-    return value;
-  }
 }
 
 const TABLES_SQL = `
@@ -64,15 +74,22 @@ const TABLES_SQL = `
 
 class PgTenantDatabase implements TenantDatabase {
   readonly #pool: pg.Pool;
+  readonly #tenant: string;
+  readonly #options: PgTenantDatabasesOptions;
   readonly #publication: string;
-  readonly #tables = new Cache<TableInfo | null>();
-  readonly #columns = new Cache<Set<string>>();
+  readonly #tables = new CatalogCache<TableInfo | null>(CATALOG_TTL_MS, CATALOG_MAX_ENTRIES);
+  readonly #columns = new CatalogCache<Set<string>>(CATALOG_TTL_MS, CATALOG_MAX_ENTRIES);
 
   constructor(tenant: string, db: TenantDbSettings, options: PgTenantDatabasesOptions) {
     this.#publication = db.publication;
+    this.#tenant = tenant;
+    this.#options = options;
     this.#pool = new pg.Pool({
       host: db.host, port: db.port, database: db.database, user: db.user, password: db.password,
-      max: options.poolSize, connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, application_name: 'realtime-gateway',
+      max: options.poolSize, connectionTimeoutMillis: options.connectTimeoutMs, idleTimeoutMillis: 30_000, application_name: 'realtime-gateway',
+      statement_timeout: options.statementTimeoutMs,
+      // Never leave a transaction (and its locks) open in the tenant's database if we stop mid-way.
+      idle_in_transaction_session_timeout: options.statementTimeoutMs * 2,
     });
     this.#pool.on('error', (err) => options.log.warn({ code: ErrorCodes.UnableToConnectToProject, tenant, err: err.message }, 'idle tenant DB connection failed'));
   }
@@ -115,9 +132,12 @@ class PgTenantDatabase implements TenantDatabase {
     const chunks: Identity[][] = [];
     for (let i = 0; i < asked.length; i += RLS_CHUNK) chunks.push(asked.slice(i, i + RLS_CHUNK));
     const results = await Promise.all(chunks.map((chunk) =>
-      this.#with((c) => visibleKeysForEach(c, rows, chunk)).catch(() =>
+      this.#with((c) => visibleKeysForEach(c, rows, chunk)).catch((err) => {
+        // A timeout or a lost database fails the batch: asking one by one would only multiply the wait.
+        if (err instanceof RealtimeError) throw err;
         // One identity's role may lack privileges or not exist: ask one by one, so it sees nothing and the rest are unaffected.
-        Promise.all(chunk.map((w) => this.#with((c) => visibleKeys(c, rows, w)).catch(unknownRole(new Set<number>())))))));
+        return Promise.all(chunk.map((w) => this.#with((c) => visibleKeys(c, rows, w)).catch(unknownRole(new Set<number>()))));
+      })));
     chunks.forEach((chunk, i) => chunk.forEach((w, j) => answers.set(w, results[i]![j]!)));
     return who.map((w) => answers.get(w) ?? new Set<number>());
   }
@@ -158,15 +178,50 @@ class PgTenantDatabase implements TenantDatabase {
     try {
       client = await this.#pool.connect();
     } catch (err) {
-      throw classify(err);
+      throw this.#classify(err);
     }
+    let timer: NodeJS.Timeout | undefined;
+    let released = false;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        released = true;
+        const err = new RealtimeError(ErrorCodes.QueryCanceled, `no answer within ${this.#options.statementTimeoutMs + CLIENT_GRACE_MS} ms`, { retryable: true });
+        client.release(err); // destroys the connection: whatever it still runs is abandoned
+        reject(err);
+      }, this.#options.statementTimeoutMs + CLIENT_GRACE_MS);
+    });
+    const work = fn(client);
+    work.catch(() => undefined); // after the deadline its failure is nobody's
     try {
-      return await fn(client);
+      return await Promise.race([work, deadline]);
+    } catch (err) {
+      throw this.#classify(err);
     } finally {
-      client.release();
+      clearTimeout(timer);
+      if (!released) client.release();
     }
   }
+
+  /**
+   * Timeouts and connection failures become catalog errors (RealtimeError: the batch fails);
+   * SQL errors of the statement itself (privileges, unknown role, a policy's own error) stay as
+   * they are, for the callers that treat them per identity.
+   */
+  #classify(err: unknown): unknown {
+    const e = err as { code?: string; message?: string };
+    const timeout = err instanceof RealtimeError ? err.code === ErrorCodes.QueryCanceled
+      : e.code === '57014' || /timeout exceeded when trying to connect|Connection terminated due to connection timeout/.test(e.message ?? '');
+    if (timeout) {
+      this.#options.onTimeout?.(this.#tenant);
+      return err instanceof RealtimeError ? err : new RealtimeError(ErrorCodes.QueryCanceled, e.message ?? String(err), { cause: err, retryable: true });
+    }
+    if (err instanceof RealtimeError || isStatementError(e.code)) return err;
+    return classify(err);
+  }
 }
+
+/** A SQLSTATE of the statement itself, not of the connection (08), resources (53) or an operator (57). */
+const isStatementError = (code: string | undefined) => !!code && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57)/.test(code);
 
 /** A JWT role that is no Postgres role may see and do nothing; every other error goes on. */
 const unknownRole = <T>(nothing: T) => (err: unknown): T => {

@@ -19,6 +19,7 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
   const refused = new client.Counter({ name: 'realtime_channel_broadcasts_refused_total', help: 'Socket broadcasts refused: topic or event too long for the binary frame', labelNames: ['reason'], registers });
   for (const reason of ['topic_too_long', 'event_too_long']) refused.inc({ reason }, 0);
   const tenantEvents = new client.Counter({ name: 'realtime_tenant_events_total', help: 'Broadcasts in and frames out, per tenant', labelNames: ['tenant', 'direction'], registers });
+  const changesQueueBytes = new client.Gauge({ name: 'realtime_tenant_changes_queue_bytes', help: 'Bytes of Postgres changes held for a tenant (queued or being checked), per tenant', labelNames: ['tenant'], registers });
   return {
     connections: gauge('realtime_connections_connected', 'WebSocket connections open on this gateway'),
     tenantsConnected: gauge('realtime_tenants_connected', 'Tenants with at least one open connection on this gateway'),
@@ -35,5 +36,8 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     restInflightBytes: gauge('realtime_rest_inflight_bytes', 'Bytes of REST request bodies being read or handled (reserved before reading)'),
     restBusy: counter('realtime_rest_busy_total', 'REST requests refused with 429 because the in-flight body budget was spent'),
     broadcastsRefused: { inc: (reason) => refused.inc({ reason }) },
+    changesDropped: counter('realtime_postgres_changes_dropped_total', 'Postgres changes not delivered because the tenant\'s queue was full or its database failed (the channels are shut down)'),
+    changesQueueBytes: { set: (tenant, bytes) => changesQueueBytes.set({ tenant }, bytes) },
+    tenantDbTimeouts: counter('realtime_tenant_db_timeouts_total', 'Tenant database queries or pool checkouts cut by a timeout'),
   };
 }

@@ -14,6 +14,7 @@ import { dispatch } from './handlers/index.ts';
 import { LocalLimits } from './local-limits.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { ChangeFanout } from './postgres-changes/fanout.ts';
+import { databaseMoved } from './cdc/dedupe.ts';
 import { PresenceHub } from './presence/hub.ts';
 import { GlobalLimits, type LimitName, type Throttle } from './global-limits.ts';
 import { UsageMeter } from './usage.ts';
@@ -29,7 +30,14 @@ export interface GatewayDeps {
   metrics: GatewayMetrics;
   claimValidators: Record<string, unknown>;
   channelErrorBackoffMs: number;
+  /** Bound of one tenant's Postgres changes queue on this gateway (bytes). */
+  changesQueueBytes?: number;
+  /** Bound of all tenants' Postgres changes queues on this gateway together (bytes). */
+  changesTotalQueueBytes?: number;
 }
+
+const DEFAULT_CHANGES_QUEUE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_CHANGES_TOTAL_QUEUE_BYTES = 256 * 1024 * 1024;
 
 export class Gateway {
   readonly deps: GatewayDeps;
@@ -50,12 +58,17 @@ export class Gateway {
         const tenant = this.tenant(id);
         return tenant ? deps.databases.get(tenant) : null;
       },
+      shutdown: (channel, message) => this.shutdownChannel(channel, message),
+      maxQueueBytes: deps.changesQueueBytes ?? DEFAULT_CHANGES_QUEUE_BYTES,
+      maxTotalQueueBytes: deps.changesTotalQueueBytes ?? DEFAULT_CHANGES_TOTAL_QUEUE_BYTES,
       log: deps.log,
       metrics: deps.metrics,
     });
     this.presence = new PresenceHub({ node: deps.nodeId, backend: deps.presence, clock: deps.clock, log: deps.log, onDiff: (n) => deps.metrics.eventsOut.inc(n) });
     deps.tenants.onChange((prev, next) => {
       if (prev && requiresDrain(prev, next)) this.drainTenant(prev.externalId);
+      if (prev && databaseMoved(prev.db, next?.db ?? null)) this.changes.databaseChanged(prev.externalId);
+      if (prev && !next) deps.databases.release?.(prev.externalId);
     });
   }
 

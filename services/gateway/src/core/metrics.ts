@@ -29,6 +29,12 @@ export interface GatewayMetrics {
   restBusy: Counter;
   /** Socket broadcasts refused before publishing: a field too long for the binary frame. */
   broadcastsRefused: { inc(reason: 'topic_too_long' | 'event_too_long'): void };
+  /** Postgres changes not delivered: the tenant's queue was full or its database failed. */
+  changesDropped: Counter;
+  /** Bytes of changes held per tenant, queued or being checked (tenant-labelled). */
+  changesQueueBytes: { set(tenant: string, bytes: number): void };
+  /** Tenant database queries or checkouts cut by a timeout. */
+  tenantDbTimeouts: Counter;
 }
 
 const noop = { inc() {}, dec() {}, set() {}, observe() {} };
@@ -37,6 +43,7 @@ export const noMetrics: GatewayMetrics = {
   payloadSize: noop, rlsCheck: noop, authorizationCheck: noop, rateLimited: noop, tenantEvents: noop,
   restInflightBytes: noop, restBusy: noop,
   broadcastsRefused: noop,
+  changesDropped: noop, changesQueueBytes: noop, tenantDbTimeouts: noop,
 };
 
 /** Times `work` into `observe` (seconds). */

@@ -5,7 +5,7 @@ import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import { channelId, memberId, toState, type PresenceChannel, type StoredMember } from '@realtime/presence';
 import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, TenantDatabase, TenantDatabases, TenantDirectory } from '../ports.ts';
 import type { OutboundBroadcast } from './broadcast-message.ts';
-import { Gateway } from './gateway.ts';
+import { Gateway, type GatewayDeps } from './gateway.ts';
 import { noMetrics } from './metrics.ts';
 import type { Tenant } from './tenant.ts';
 
@@ -166,14 +166,15 @@ export class MemoryPresence implements PresenceBackend {
   }
 }
 
-export function testGateway(clock = new ManualClock(), db: TenantDatabase | null = null, presence = new MemoryPresence()) {
+/** `deps` replaces any of the gateway's dependencies (per-tenant databases, metrics, bounds). */
+export function testGateway(clock = new ManualClock(), db: TenantDatabase | null = null, presence = new MemoryPresence(), deps: Partial<GatewayDeps> = {}) {
   const databases: TenantDatabases = { get: () => db, close: async () => {} };
   const tenants = new MemoryTenants();
   const bus = new MemoryBus();
   const silent = new Writable({ write: (_c, _e, cb) => cb() });
   const gateway = new Gateway({
     nodeId: 'node-a', tenants, bus, clock, databases, presence, log: createLogger({ service: 'test', destination: silent }), metrics: noMetrics,
-    claimValidators: {}, channelErrorBackoffMs: 0,
+    claimValidators: {}, channelErrorBackoffMs: 0, ...deps,
   });
   presence.deliver = (d) => gateway.presence.receive(d);
   return { gateway, tenants, bus, clock, presence };

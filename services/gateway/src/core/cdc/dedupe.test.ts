@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChangeDedupe } from './dedupe.ts';
+import { ChangeDedupe, databaseMoved } from './dedupe.ts';
 
 const at = (tenant: string, lsn: number, seq: number) => ({ tenant, commit_lsn_num: lsn, seq });
 
@@ -18,5 +18,20 @@ describe('ChangeDedupe', () => {
     expect(d.accept(at('b', 100, 0))).toBe(true);
     d.forget('a');
     expect(d.accept(at('a', 100, 0))).toBe(true);
+  });
+});
+
+describe('databaseMoved', () => {
+  const db = { host: 'a', port: 5432, database: 'postgres', user: 'u', password: 'p', publication: 'pub', maxRecordBytes: null };
+  it('is true for another host, port or database name, or a database added or removed', () => {
+    expect(databaseMoved(db, { ...db, host: 'b' })).toBe(true);
+    expect(databaseMoved(db, { ...db, port: 6543 })).toBe(true);
+    expect(databaseMoved(db, { ...db, database: 'other' })).toBe(true);
+    expect(databaseMoved(null, db)).toBe(true);
+    expect(databaseMoved(db, null)).toBe(true);
+  });
+  it('is false for the same database with other credentials or publication', () => {
+    expect(databaseMoved(db, { ...db, password: 'rotated', user: 'v', publication: 'other' })).toBe(false);
+    expect(databaseMoved(null, null)).toBe(false);
   });
 });

@@ -2,6 +2,8 @@
 // events arrive in commit order on one partition, and a replay always starts again at the slot's
 // confirmed position, so a per-tenant watermark of (commit LSN, seq) is enough: anything at or
 // below it was delivered already.
+import type { TenantDbSettings } from '@realtime/schemas';
+
 export interface ChangePosition {
   tenant: string;
   commit_lsn_num: number;
@@ -22,4 +24,13 @@ export class ChangeDedupe {
   forget(tenant: string): void {
     this.#watermarks.delete(tenant);
   }
+}
+
+/**
+ * Does a tenant's new snapshot point at another database (host, port or name)? Its slot and LSNs
+ * are then new, so the old watermark would drop its changes as "already seen".
+ */
+export function databaseMoved(prev: TenantDbSettings | null, next: TenantDbSettings | null): boolean {
+  if (!prev || !next) return prev !== next;
+  return prev.host !== next.host || prev.port !== next.port || prev.database !== next.database;
 }

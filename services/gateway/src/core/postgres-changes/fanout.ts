@@ -10,9 +10,14 @@
 //      subscribers; DELETE is never RLS-checked (as in the reference);
 //   3. column privileges per (table, role), cached by the database adapter;
 //   4. send, encoding each distinct frame once.
-// Fail closed: if the tenant database cannot answer, the batch's changes are not delivered (and
-// logged with the code), never delivered unchecked.
-import { ErrorCodes } from '@realtime/errors';
+// Fail closed: if the tenant database cannot answer (statement timeout, unreachable), the batch's
+// changes are not delivered, never delivered unchecked, and the channels that would have received
+// them are shut down with the reference's "Realtime was unable to connect to the project database"
+// (spec §3.5): they missed changes, and a closed channel tells the client so instead of a silent
+// gap; the client decides when to join again. The same happens when a tenant's queue passes its
+// byte bound (a stalled tenant): its changes are dropped for its subscribers, and receive() never
+// waits, so the shared realtime.cdc consumer and every other tenant are unaffected.
+import { errorDef, ErrorCodes } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 import type { ChangeEvent } from '@realtime/schemas';
 import type { Identity, TableInfo, TenantDatabase } from '../../ports.ts';
@@ -22,11 +27,24 @@ import { ChangeDedupe } from '../cdc/dedupe.ts';
 import { bindingWants, type Binding } from './bindings.ts';
 import { matches } from './matcher.ts';
 import { changePayload } from './payload.ts';
+import { ByteBudget, TenantQueue } from './tenant-queue.ts';
 
 export interface FanoutDeps {
   database(tenantId: string): TenantDatabase | null;
+  /** Server-side stop of a channel (system error, then phx_close; spec §3.5). */
+  shutdown(channel: Channel, message: string): void;
+  /** Bound of one tenant's queue (queued plus in-flight changes), in bytes. */
+  maxQueueBytes: number;
+  /** Bound of all tenants' queues together, in bytes. */
+  maxTotalQueueBytes: number;
   log: Logger;
-  metrics: { changesIn: Counter; eventsOut: Counter; rlsCheck: Histogram };
+  metrics: {
+    changesIn: Counter; eventsOut: Counter; rlsCheck: Histogram;
+    /** Changes not delivered because the tenant's queue was full or its database failed. */
+    changesDropped: Counter;
+    /** Bytes held per tenant (tenant-labelled). */
+    changesQueueBytes: { set(tenant: string, bytes: number): void };
+  };
 }
 
 interface Subscriber {
@@ -46,22 +64,18 @@ interface Pending {
 }
 
 const MAX_BATCH = 1000;
-const HIGH_WATER = 20_000;
-
-class TenantQueue {
-  events: ChangeEvent[] = [];
-  running = false;
-  waiters: Array<() => void> = [];
-}
+const DB_UNREACHABLE = errorDef(ErrorCodes.UnableToConnectToProject).message!;
 
 export class ChangeFanout {
   readonly #deps: FanoutDeps;
   readonly #subscribers = new Map<string, Map<Channel, Subscriber>>();
   readonly #queues = new Map<string, TenantQueue>();
   readonly #dedupe = new ChangeDedupe();
+  readonly #budget: ByteBudget;
 
   constructor(deps: FanoutDeps) {
     this.#deps = deps;
+    this.#budget = new ByteBudget(deps.maxTotalQueueBytes);
   }
 
   subscribe(channel: Channel, bindings: Binding[]): void {
@@ -81,20 +95,33 @@ export class ChangeFanout {
     return this.#subscribers.get(tenantId)?.size ?? 0;
   }
 
-  /** Queues one event; resolves at once unless the tenant's queue is full (back-pressure on Kafka). */
-  receive(event: ChangeEvent): Promise<void> {
-    if (!this.#dedupe.accept(event)) return Promise.resolve();
+  /** The tenant's changes now come from another database, whose LSNs start over: forget the old ones. */
+  databaseChanged(tenantId: string): void {
+    this.#dedupe.forget(tenantId);
+  }
+
+  /** Queues one event and returns at once, whatever the state of the tenant's database. */
+  receive(event: ChangeEvent): void {
+    if (!this.#dedupe.accept(event)) return;
     this.#deps.metrics.changesIn.inc();
-    if (!this.#subscribers.has(event.tenant)) return Promise.resolve(); // nobody here listens to this tenant
-    let queue = this.#queues.get(event.tenant);
-    if (!queue) this.#queues.set(event.tenant, (queue = new TenantQueue()));
-    queue.events.push(event);
+    const tenant = event.tenant;
+    if (!this.#subscribers.has(tenant)) return; // nobody here listens to this tenant
+    let queue = this.#queues.get(tenant);
+    if (!queue) this.#queues.set(tenant, (queue = new TenantQueue(this.#deps.maxQueueBytes, this.#budget)));
+    let offer = queue.offer(event);
+    if (offer === 'gateway-full') {
+      // The gateway's bound is shared: the tenant holding the most is the one that does not keep up.
+      const [largest, held] = [...this.#queues].reduce((a, b) => (b[1].queuedBytes > a[1].queuedBytes ? b : a));
+      if (largest !== tenant) this.#overflow(largest, held, 0);
+      offer = largest === tenant ? offer : queue.offer(event);
+    }
+    if (offer !== 'queued') return this.#overflow(tenant, queue, 1);
+    this.#deps.metrics.changesQueueBytes.set(tenant, queue.bytes);
     if (!queue.running) {
       // Start on the next turn so the rest of a Kafka fetch joins the batch (one RLS query for all).
       queue.running = true;
-      setImmediate(() => void this.#drain(event.tenant, queue));
+      setImmediate(() => void this.#drain(tenant, queue));
     }
-    return queue.events.length < HIGH_WATER ? Promise.resolve() : new Promise((r) => queue.waiters.push(r));
   }
 
   /** Resolves when every queued event has been handled (tests, shutdown). */
@@ -102,22 +129,47 @@ export class ChangeFanout {
     while ([...this.#queues.values()].some((q) => q.running)) await new Promise((r) => setTimeout(r, 5));
   }
 
+  /** The tenant's database does not keep up: drop what waits and stop every channel that misses it. */
+  #overflow(tenant: string, queue: TenantQueue, refused: number): void {
+    const dropped = queue.clear() + refused;
+    this.#deps.metrics.changesDropped.inc(dropped);
+    this.#deps.metrics.changesQueueBytes.set(tenant, queue.bytes);
+    const channels = [...(this.#subscribers.get(tenant)?.keys() ?? [])];
+    this.#deps.log.warn({ code: ErrorCodes.UnableToBroadcastChanges, tenant, dropped, channels: channels.length }, 'tenant change queue full: changes dropped, channels shut down');
+    this.#stop(tenant, channels);
+  }
+
+  #stop(tenant: string, channels: Iterable<Channel>): void {
+    for (const channel of new Set(channels)) {
+      this.unsubscribe(channel);
+      if (!channel.conn.closed && channel.conn.channels.get(channel.topic) === channel) this.#deps.shutdown(channel, DB_UNREACHABLE);
+    }
+    // Nobody left to receive what waits: free it now, so a channel that joins again starts with
+    // the changes committed after its join, not with a backlog it never asked for.
+    const queue = this.#queues.get(tenant);
+    if (queue && !this.#subscribers.has(tenant)) {
+      this.#deps.metrics.changesDropped.inc(queue.clear());
+      this.#deps.metrics.changesQueueBytes.set(tenant, queue.bytes);
+    }
+  }
+
   async #drain(tenant: string, queue: TenantQueue): Promise<void> {
     try {
-      while (queue.events.length > 0) {
-        const batch = queue.events.splice(0, MAX_BATCH);
-        if (queue.events.length < HIGH_WATER) for (const w of queue.waiters.splice(0)) w();
+      while (queue.length > 0) {
+        const batch = queue.take(MAX_BATCH);
         try {
           await this.#deliver(tenant, batch);
         } catch (err) {
           const code = (err as { code?: string }).code ?? ErrorCodes.UnknownError;
           this.#deps.log.error({ code, tenant, changes: batch.length, err: String(err) }, 'postgres changes not delivered');
+        } finally {
+          queue.done();
+          this.#deps.metrics.changesQueueBytes.set(tenant, queue.bytes);
         }
       }
     } finally {
       queue.running = false;
-      for (const w of queue.waiters.splice(0)) w();
-      if (queue.events.length === 0) this.#queues.delete(tenant);
+      if (queue.length === 0) this.#queues.delete(tenant);
     }
   }
 
@@ -126,9 +178,24 @@ export class ChangeFanout {
     if (!subs) return;
     const pending = events.map((event) => ({ event, deliveries: match(event, subs.values()) })).filter((p) => p.deliveries.length > 0);
     if (pending.length === 0) return;
+    let checked: Checked;
+    try {
+      checked = await this.#check(tenant, pending);
+    } catch (err) {
+      // Fail closed, and loudly: every channel that would have received one of these changes stops.
+      const code = (err as { code?: string }).code ?? ErrorCodes.UnknownError;
+      this.#deps.metrics.changesDropped.inc(pending.length);
+      const channels = pending.flatMap((p) => p.deliveries.map((d) => d.sub.channel));
+      this.#deps.log.error({ code, tenant, changes: pending.length, err: String(err) }, 'postgres changes not delivered: channels shut down');
+      return this.#stop(tenant, channels);
+    }
+    this.#send(tenant, pending, checked);
+  }
+
+  /** Everything the tenant database must say about a batch before it can be sent. */
+  async #check(tenant: string, pending: Pending[]): Promise<Checked> {
     const db = this.#deps.database(tenant);
     if (!db) throw Object.assign(new Error('tenant database not configured'), { code: ErrorCodes.UnableToConnectToProject });
-
     const tables = new Map<string, TableInfo | null>();
     for (const p of pending) {
       const name = `${p.event.schema}.${p.event.table}`;
@@ -142,7 +209,11 @@ export class ChangeFanout {
         if (!columns.has(key)) columns.set(key, await db.selectableColumns(p.event.schema, p.event.table, roleOf(d.sub.channel)));
       }
     }
+    return { tables, hidden, columns };
+  }
 
+  #send(tenant: string, pending: Pending[], { tables, hidden, columns }: Checked): void {
+    const subs = this.#subscribers.get(tenant);
     let sent = 0;
     for (const p of pending) {
       const e = p.event;
@@ -152,7 +223,7 @@ export class ChangeFanout {
       for (const d of p.deliveries) {
         if (hidden.get(p)?.has(d.sub.channel)) continue;
         const channel = d.sub.channel;
-        if (channel.conn.closed) continue;
+        if (channel.conn.closed || !subs?.has(channel)) continue; // left, closed or shut down meanwhile
         const role = roleOf(channel);
         const key = `${channel.conn.vsn}\u0000${channel.topic}\u0000${d.ids.join(',')}\u0000${role}\u0000${d.select?.join(',') ?? ''}`;
         let frame = frames.get(key);
@@ -171,6 +242,12 @@ export class ChangeFanout {
     }
     this.#deps.metrics.eventsOut.inc(sent);
   }
+}
+
+interface Checked {
+  tables: Map<string, TableInfo | null>;
+  hidden: Map<Pending, Set<Channel>>;
+  columns: Map<string, Set<string>>;
 }
 
 const roleOf = (channel: Channel) => identityOf(channel.claims).role;
@@ -233,7 +310,8 @@ async function rlsHidden(db: TenantDatabase, pending: Pending[], tables: Map<str
       const row = JSON.parse(p.event.record_json ?? '{}') as Record<string, unknown>;
       return table.pk.map((c) => keyText(row[c.name]));
     });
-    const visible = await db.visibleRows({ schema: table.schema, table: table.table, pk: table.pk, keys }, list.map((g) => g.identity));
+    const xids = events.map((p) => p.event.xid);
+    const visible = await db.visibleRows({ schema: table.schema, table: table.table, pk: table.pk, keys, xids }, list.map((g) => g.identity));
     list.forEach((g, gi) => {
       for (const item of g.items) if (!visible[gi]!.has(index.get(item.p)!)) hide(item.p, item.channel);
     });
