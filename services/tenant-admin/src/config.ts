@@ -25,12 +25,18 @@ export const tenantAdminConfig = defineConfig({
     metricsJwtSecret: setting('METRICS_JWT_SECRET', env.str(''), 'Secret of the Bearer JWT that /metrics requires (empty: /metrics always 403)', { secret: true }),
     logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
     outboxPollMs: setting('OUTBOX_POLL_MS', env.int(500), 'Outbox relay polling fallback (LISTEN/NOTIFY wakes it sooner); also how often a standby retries the relay lock'),
+    partitionIntervalMs: setting('TENANT_ADMIN_PARTITION_INTERVAL_MS', env.int(3_600_000), 'How often every tenant database gets its realtime.messages partitions topped up (yesterday to +3 days) and old ones dropped'),
+    partitionTimeoutMs: setting('TENANT_ADMIN_PARTITION_TIMEOUT_MS', env.int(10_000), 'Bound on one tenant database\'s partition upkeep (connect, statement, locks), so a database that is down delays only itself'),
+    partitionConcurrency: setting('TENANT_ADMIN_PARTITION_CONCURRENCY', env.int(4), 'Tenant databases whose partitions are kept at the same time'),
   },
   check: (c) => {
     const problems: string[] = [];
     try { parseEncKey(c.dbEncKey); } catch { problems.push('DB_ENC_KEY: must be 32 raw characters, 64 hex characters or base64 of 32 bytes'); }
     for (const [env, value] of Object.entries(tenantDefaultsEnv(c))) if (value <= 0) problems.push(`${env}: must be a positive integer`);
     if (c.outboxPollMs <= 0) problems.push('OUTBOX_POLL_MS: must be positive');
+    for (const [name, v] of [['TENANT_ADMIN_PARTITION_INTERVAL_MS', c.partitionIntervalMs], ['TENANT_ADMIN_PARTITION_TIMEOUT_MS', c.partitionTimeoutMs], ['TENANT_ADMIN_PARTITION_CONCURRENCY', c.partitionConcurrency]] as const) {
+      if (v <= 0) problems.push(`${name}: must be positive`);
+    }
     return problems;
   },
 });

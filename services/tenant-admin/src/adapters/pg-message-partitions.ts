@@ -1,0 +1,23 @@
+// MessagePartitions over one short-lived connection to the tenant database. Every wait is bounded:
+// connecting, the statement, and the locks a DROP of an old partition needs (it takes the parent
+// table's lock, so waiting on a busy table must give up rather than queue the tenant's inserts).
+import pg from 'pg';
+import type { MessagePartitions } from '../ports.ts';
+
+export function createPgMessagePartitions(timeoutMs: number): MessagePartitions {
+  return {
+    async ensure(target, at) {
+      const client = new pg.Client({
+        ...target, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs,
+        lock_timeout: Math.max(100, Math.floor(timeoutMs / 4)), application_name: 'tenant-admin:partitions',
+      });
+      client.on('error', () => {}); // a dropped connection surfaces as the query's rejection
+      try {
+        await client.connect();
+        await client.query('SELECT realtime.ensure_message_partitions($1::timestamptz)', [at.toISOString()]);
+      } finally {
+        await client.end().catch(() => {});
+      }
+    },
+  };
+}
