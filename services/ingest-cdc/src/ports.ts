@@ -23,6 +23,8 @@ export interface TenantCdcMetrics {
   published(changes: number, seconds: number): void;
   connected(up: boolean): void;
   slotLag(bytes: number): void;
+  /** WAL messages the assembler could not understand (the stream stops confirming at them). */
+  notUnderstood?(messages: number): void;
   remove(): void;
 }
 

@@ -5,6 +5,10 @@
 // sink batches) and bounded by `maxInFlight` so a slow Kafka pushes back on the WAL stream. Once a
 // publish failed, no later transaction goes to the sink: the restarted stream replays from the slot,
 // and a later transaction published meanwhile would reach Kafka before that replay (out of order).
+// A change the assembler could not understand is missing from its transaction, so neither that
+// transaction nor any later one may be published or confirmed: the stream stops taking WAL, lets
+// what came before land and be confirmed (the last good commit), then reports itself dead with
+// an AssemblyFailed error; the slot keeps the WAL from the failed change on for a retry or a fix.
 // Each acknowledged transaction is reported to onPublished with its commit timestamp, for metrics:
 // the caller holds the clock, this file stays pure.
 import type { AssemblerError, AssemblerState } from './assembler.ts';
@@ -34,6 +38,7 @@ export class TenantStream {
   #inFlight = 0;
   #failed = false;
   #publishFailed = false;
+  #assemblyFailed = false;
   confirmedLsn: string | null = null;
 
   constructor(options: TenantStreamOptions) {
@@ -41,10 +46,15 @@ export class TenantStream {
   }
 
   async receive(bytes: Buffer): Promise<void> {
-    if (this.#failed || this.#publishFailed) return;
+    if (this.#failed || this.#publishFailed || this.#assemblyFailed) return;
     const { state, emitted, errors } = stepBytes(this.#state, bytes);
     this.#state = state;
-    if (errors.length > 0) this.#o.onErrors(errors);
+    if (errors.length > 0) {
+      this.#assemblyFailed = true;
+      this.#o.onErrors(errors);
+      this.#tail.then(() => this.#fatal(new AssemblyFailed(errors)), () => {});
+      return;
+    }
     for (const txn of emitted) {
       const events = transactionToChangeEvents(txn, this.#o.tenant, { maxRecordBytes: this.#o.maxRecordBytes });
       const broadcasts = events.filter(isMessagesRow).map((e) => toBroadcast(e, this.#o.nodeId)).filter((b) => b !== null);
@@ -61,18 +71,29 @@ export class TenantStream {
           this.confirmedLsn = txn.endLsn;
           this.#inFlight--;
         });
-      this.#tail.catch((err: unknown) => {
-        if (!this.#failed) {
-          this.#failed = true;
-          this.#o.onFatal(err);
-        }
-      });
+      this.#tail.catch((err: unknown) => this.#fatal(err));
     }
     if (this.#inFlight >= (this.#o.maxInFlight ?? 1000)) await this.#tail.catch(() => {});
+  }
+
+  #fatal(err: unknown) {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#o.onFatal(err);
   }
 
   /** Resolves when everything received so far is published and confirmed (or has failed). */
   drain(): Promise<void> {
     return this.#tail.catch(() => {});
+  }
+}
+
+/** The stream stopped at WAL it could not understand; `errors` say what (codes of transaction.ts). */
+export class AssemblyFailed extends Error {
+  override name = 'AssemblyFailed';
+  readonly errors: AssemblerError[];
+  constructor(errors: AssemblerError[]) {
+    super(`WAL not understood: ${errors.map((e) => `${e.code} (${e.message})`).join('; ')}`);
+    this.errors = errors;
   }
 }
