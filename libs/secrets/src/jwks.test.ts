@@ -14,7 +14,7 @@ const jwks = {
 describe('mapJwkSecrets', () => {
   it('encrypts the key material of every key and only that; decrypting gives the set back', () => {
     const stored = mapJwkSecrets(jwks, (v) => encrypt(v, key));
-    const [oct, ec, rsa] = stored.keys as Record<string, string>[];
+    const [oct, ec, rsa] = stored.keys as unknown as Record<string, string>[];
     expect(isEncrypted(oct!.k)).toBe(true);
     expect(ec).toEqual(jwks.keys[1]);
     for (const m of ['d', 'p', 'q', 'dp', 'dq', 'qi']) expect(isEncrypted(rsa![m])).toBe(true);

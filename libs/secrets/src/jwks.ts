@@ -11,7 +11,7 @@ export const SECRET_JWK_MEMBERS = ['k', 'd', 'p', 'q', 'dp', 'dq', 'qi'] as cons
  */
 export function mapJwkSecrets<T>(jwks: T, fn: (value: string) => string): T {
   if (!jwks || typeof jwks !== 'object' || !Array.isArray((jwks as { keys?: unknown }).keys)) return jwks;
-  const keys = (jwks as { keys: unknown[] }).keys.map((key) => {
+  const keys = (jwks as unknown as { keys: unknown[] }).keys.map((key) => {
     if (!key || typeof key !== 'object') return key;
     const copy: Record<string, unknown> = { ...(key as Record<string, unknown>) };
     for (const member of SECRET_JWK_MEMBERS) {
