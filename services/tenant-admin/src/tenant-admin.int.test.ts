@@ -1,5 +1,6 @@
 // tenant-admin against real Postgres and Kafka: the management API (spec §8), secrets at rest, and
 // the outbox relay delivering snapshots/tombstones to realtime.tenants.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { SignJWT } from 'jose';
@@ -46,7 +47,7 @@ beforeAll(async () => {
   controlUrl.pathname = `/${dbName}`;
   const prefix = `${uniqueName('ta').toLowerCase()}.`;
   const { config } = tenantAdminConfig.load({
-    TENANT_ADMIN_LISTEN_PORT: '0', API_JWT_SECRET: API_SECRET, DB_ENC_KEY: 'k'.repeat(32), CONTROL_DB_URL: controlUrl.toString(),
+    TENANT_ADMIN_LISTEN_PORT: '0', API_JWT_SECRET: API_SECRET, DB_ENC_KEY: randomBytes(32).toString('hex'), CONTROL_DB_URL: controlUrl.toString(),
     KAFKA_BROKERS: infra.kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, OUTBOX_POLL_MS: '100',
   });
   app = await start(config, { log });
