@@ -96,6 +96,8 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
     const tenants = createTenantService({
       store, probe: overrides.probe ?? createPgTenantProbe(), defaults: tenantDefaults(config), key, migrations,
     });
+    const reEncrypted = await tenants.encryptStoredJwks();
+    if (reEncrypted.length > 0) log.info({ tenants: reEncrypted }, 'encrypted JWK key material stored in clear');
     const app = createHttpApp({
       tenants, registry, log, metricsJwtSecret: config.metricsJwtSecret,
       changes: overrides.changes ?? createKafkaChangeHistory(kafka, topicNames(config.topicPrefix).cdc, log),
