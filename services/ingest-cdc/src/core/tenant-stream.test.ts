@@ -119,4 +119,24 @@ describe('TenantStream', () => {
     expect(fatal[0]).toBeInstanceOf(AssemblyFailed);
     expect((fatal[0] as AssemblyFailed).message).toMatch(/Decode/);
   });
+
+  it('publishes the pieces of a large transaction in order and confirms only its end', async () => {
+    const sink = new ManualSink();
+    const confirmer = new RecordingConfirmer();
+    const s = new TenantStream({ tenant: 't1', nodeId: 'n1', sink, confirmer, maxRecordBytes: 1_048_576, maxHeldChanges: 1, onErrors: () => {}, onFatal: () => {} });
+    const messages = readHexFixture('crud');
+    let i = 0;
+    while (sink.calls.length < 1) await s.receive(messages[i++]!); // the first insert of a two-insert transaction
+    expect(sink.calls[0]!.changes.map((c) => c.seq)).toEqual([0]);
+    sink.calls[0]!.resolve();
+    await flush();
+    expect(confirmer.confirmed).toEqual([]); // a piece is never a position to confirm
+    while (i < messages.length) await s.receive(messages[i++]!);
+    for (const call of sink.calls) call.resolve();
+    await s.drain();
+    expect(sink.calls[1]!.changes.map((c) => c.seq)).toEqual([1]);
+    expect(sink.calls.flatMap((c) => c.changes).map((c) => c.type)).toEqual(['INSERT', 'INSERT', 'UPDATE', 'UPDATE', 'DELETE']);
+    expect(confirmer.confirmed).toHaveLength(4); // one per transaction
+    expect(s.confirmedLsn).toBe(confirmer.confirmed[3]);
+  });
 });

@@ -24,6 +24,10 @@ export interface TenantStreamOptions {
   confirmer: LsnConfirmer;
   maxRecordBytes: number;
   maxInFlight?: number;
+  /** Changes published and not yet acknowledged before receive() waits (memory bound in changes). */
+  maxInFlightChanges?: number;
+  /** Changes of one transaction held before they go out as a piece (assembler.ts). */
+  maxHeldChanges?: number;
   onErrors(errors: AssemblerError[]): void;
   /** Kafka or confirm failed: the stream is dead and must be restarted from the slot. */
   onFatal(err: unknown): void;
@@ -36,6 +40,7 @@ export class TenantStream {
   #state: AssemblerState = initialState();
   #tail: Promise<void> = Promise.resolve();
   #inFlight = 0;
+  #inFlightChanges = 0;
   #failed = false;
   #publishFailed = false;
   #assemblyFailed = false;
@@ -47,7 +52,7 @@ export class TenantStream {
 
   async receive(bytes: Buffer): Promise<void> {
     if (this.#failed || this.#publishFailed || this.#assemblyFailed) return;
-    const { state, emitted, errors } = stepBytes(this.#state, bytes);
+    const { state, emitted, errors } = stepBytes(this.#state, bytes, this.#o.maxHeldChanges);
     this.#state = state;
     if (errors.length > 0) {
       this.#assemblyFailed = true;
@@ -64,16 +69,19 @@ export class TenantStream {
       const acked = { commitTimestampUs: txn.commitTimestampUs, changes: changes.length, broadcasts: broadcasts.length };
       published.then(() => acked.changes + acked.broadcasts > 0 && this.#o.onPublished?.(acked), () => (this.#publishFailed = true));
       this.#inFlight++;
+      this.#inFlightChanges += txn.changes.length;
       this.#tail = this.#tail
         .then(() => published)
-        .then(() => this.#o.confirmer.confirm(txn.endLsn))
+        // A piece of a large transaction is published in order but confirmed only with its end.
+        .then(() => (txn.partial ? undefined : this.#o.confirmer.confirm(txn.endLsn)))
         .then(() => {
-          this.confirmedLsn = txn.endLsn;
+          if (!txn.partial) this.confirmedLsn = txn.endLsn;
           this.#inFlight--;
+          this.#inFlightChanges -= txn.changes.length;
         });
       this.#tail.catch((err: unknown) => this.#fatal(err));
     }
-    if (this.#inFlight >= (this.#o.maxInFlight ?? 1000)) await this.#tail.catch(() => {});
+    if (this.#inFlight >= (this.#o.maxInFlight ?? 1000) || this.#inFlightChanges >= (this.#o.maxInFlightChanges ?? 20_000)) await this.#tail.catch(() => {});
   }
 
   #fatal(err: unknown) {
