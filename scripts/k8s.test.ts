@@ -50,6 +50,11 @@ describe('k8s manifests', () => {
         expect(container.readinessProbe.httpGet.path).toBe('/healthcheck');
       });
 
+      it('bounds its memory, so one pod that grows is restarted rather than starving its node', () => {
+        expect(container.resources?.limits?.memory).toMatch(/^\d+(Mi|Gi)$/);
+        expect(container.resources?.requests?.memory).toBeDefined();
+      });
+
       it('has a Service selecting its pods', () => {
         const service = byKind('Service').find((s) => s.metadata.name === name);
         expect(service?.spec.selector).toEqual(deployment.spec.selector.matchLabels);
