@@ -106,4 +106,14 @@ describe('message partition keeper', () => {
     await Promise.all([ensure.ensure(conn, at), ensure.ensure(conn, at), ensure.ensure(conn, at)]);
     expect(await partitions()).toHaveLength(5);
   });
+
+  it('migrates a database still on the schema before the clock argument, then keeps its partitions', async () => {
+    await db.query('DROP FUNCTION realtime.ensure_message_partitions(timestamptz)');
+    await db.query(`CREATE FUNCTION realtime.ensure_message_partitions() RETURNS void LANGUAGE sql AS 'SELECT'`);
+    await db.query('DELETE FROM realtime.schema_migrations WHERE version >= 2');
+    const at = new Date(Date.now() + 2 * WEEK_MS);
+    await createPgMessagePartitions(5000).ensure(conn, at);
+    expect(await partitions()).toContain(await dayName(2 * WEEK_MS, 3));
+    expect((await db.query('SELECT max(version)::int AS v FROM realtime.schema_migrations')).rows[0].v).toBeGreaterThanOrEqual(2);
+  });
 });
