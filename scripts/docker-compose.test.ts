@@ -11,6 +11,7 @@ import { listenPortVar, serviceConfigs, type ServiceName } from './service-confi
 
 interface ComposeService {
   image?: string;
+  mem_limit?: string;
   build?: { context: string; args?: { SERVICE?: string } };
   environment?: Record<string, string | number>;
   ports?: string[];
@@ -49,6 +50,8 @@ describe('docker-compose.yml', () => {
         expect(Object.keys(env).filter((k) => !known.has(k))).toEqual([]);
         expect(() => schema.load(env)).not.toThrow();
       });
+
+      it('bounds its memory', () => expect(service.mem_limit).toMatch(/^\d+[mg]$/));
 
       it('publishes its listen port', () => {
         const port = stringEnv(service)[listenPortVar[kind]];
