@@ -91,7 +91,10 @@ export function createTenantService(deps: TenantServiceDeps) {
       }
       return done;
     },
-    delete: (externalId: string) => deps.store.delete(externalId),
+    async delete(externalId: string) {
+      await deps.store.delete(externalId);
+      deps.migrations?.cancel(externalId);
+    },
     /** Reload and shutdown both make every reader re-apply the tenant (a new reload_seq). */
     async reload(externalId: string) {
       const found = await deps.store.bumpReload(externalId);
