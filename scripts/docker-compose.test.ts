@@ -4,12 +4,14 @@
 // addresses that point at services defined in the same file.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { listenPortVar, serviceConfigs, type ServiceName } from './service-configs.ts';
 
 interface ComposeService {
   image?: string;
+  mem_limit?: string;
   build?: { context: string; args?: { SERVICE?: string } };
   environment?: Record<string, string | number>;
   ports?: string[];
@@ -18,7 +20,13 @@ interface ComposeService {
 
 const compose = parse(readFileSync(join(import.meta.dirname, '../docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
 const ours = Object.entries(compose.services).filter(([, s]) => s.build);
-const stringEnv = (s: ComposeService) => Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v)]));
+// `${NAME:?message}` is how the file asks for a secret from .env; these stand in for the random
+// values the command at the top of docker-compose.yml writes there.
+const REQUIRED_VAR = /^\$\{([A-Z_]+):\?[^}]+\}$/;
+const dotEnv: Record<string, string> = {};
+const fromDotEnv = (v: string) => v.replace(REQUIRED_VAR, (_m, name: string) => (dotEnv[name] ??= randomBytes(32).toString('hex')));
+const stringEnv = (s: ComposeService) => Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, fromDotEnv(String(v))]));
+const secretVars = new Set(Object.values(serviceConfigs).flatMap((c) => Object.values(c.settings).filter((s) => s.secret).map((s) => s.env)));
 
 describe('docker-compose.yml', () => {
   it('runs Postgres with logical WAL, Kafka in KRaft mode, Redis and each of our services', () => {
@@ -43,6 +51,8 @@ describe('docker-compose.yml', () => {
         expect(() => schema.load(env)).not.toThrow();
       });
 
+      it('bounds its memory', () => expect(service.mem_limit).toMatch(/^\d+[mg]$/));
+
       it('publishes its listen port', () => {
         const port = stringEnv(service)[listenPortVar[kind]];
         expect(port).toBeDefined();
@@ -60,6 +70,16 @@ describe('docker-compose.yml', () => {
       });
     });
   }
+
+  it('ships no secret value: each comes from .env, required, and the .env command writes every one', () => {
+    const header = readFileSync(join(import.meta.dirname, '../docker-compose.yml'), 'utf8');
+    for (const [, s] of ours) {
+      for (const [name, value] of Object.entries(s.environment ?? {})) {
+        if (secretVars.has(name) && name !== 'CONTROL_DB_URL') expect(String(value), name).toMatch(REQUIRED_VAR);
+      }
+    }
+    for (const name of Object.keys(dotEnv)) expect(header).toMatch(new RegExp(`^#.*${name}=%s`, 'm'));
+  });
 
   it('never uses a <SERVICE>_PORT variable (Kubernetes injects those)', () => {
     for (const [, s] of ours) expect(Object.keys(s.environment ?? {}).filter((k) => /^[A-Z_]+_PORT$/.test(k) && !k.endsWith('_LISTEN_PORT'))).toEqual([]);

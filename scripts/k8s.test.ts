@@ -4,6 +4,7 @@
 // probes and the autoscaler point at things that exist.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { listenPortVar, serviceConfigs, type ServiceName } from './service-configs.ts';
@@ -12,7 +13,11 @@ const dir = join(import.meta.dirname, '../k8s');
 const docs = readdirSync(dir).filter((f) => f.endsWith('.yaml')).flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS()));
 const byKind = (kind: string) => docs.filter((d) => d?.kind === kind);
 const configMap = byKind('ConfigMap').find((d) => d.metadata.name === 'realtime-infra');
-const secret = byKind('Secret').find((d) => d.metadata.name === 'realtime-secrets');
+// realtime-secrets is created by the user with the command in k8s/README.md; these stand in for
+// the random values it generates.
+const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+const secretKeys = [...readme.matchAll(/--from-literal=([A-Z_]+)=/g)].map((m) => m[1]!);
+const secret: { stringData: Record<string, string> } = { stringData: Object.fromEntries(secretKeys.map((k) => [k, k === 'CONTROL_DB_URL' ? 'postgres://realtime:pw@postgres:5432/realtime_control' : randomBytes(32).toString('hex')])) };
 
 describe('k8s manifests', () => {
   it('deploy every service that has a config schema', () => {
@@ -25,7 +30,7 @@ describe('k8s manifests', () => {
     const env: Record<string, string> = {};
     for (const e of container.env ?? []) {
       if (e.value !== undefined) env[e.name] = String(e.value);
-      else if (e.valueFrom?.secretKeyRef) env[e.name] = secret.stringData[e.valueFrom.secretKeyRef.key];
+      else if (e.valueFrom?.secretKeyRef) env[e.name] = secret.stringData[e.valueFrom.secretKeyRef.key] ?? 'missing-from-the-readme-command';
       else env[e.name] = 'from-field';
     }
     for (const from of container.envFrom ?? []) Object.assign(env, from.configMapRef?.name === 'realtime-infra' ? configMap.data : {});
@@ -45,12 +50,25 @@ describe('k8s manifests', () => {
         expect(container.readinessProbe.httpGet.path).toBe('/healthcheck');
       });
 
+      it('bounds its memory, so one pod that grows is restarted rather than starving its node', () => {
+        expect(container.resources?.limits?.memory).toMatch(/^\d+(Mi|Gi)$/);
+        expect(container.resources?.requests?.memory).toBeDefined();
+      });
+
       it('has a Service selecting its pods', () => {
         const service = byKind('Service').find((s) => s.metadata.name === name);
         expect(service?.spec.selector).toEqual(deployment.spec.selector.matchLabels);
       });
     });
   }
+
+  it('ship no secret values: realtime-secrets comes from the README command, with every key the Deployments read', () => {
+    expect(byKind('Secret')).toEqual([]);
+    const used = new Set(byKind('Deployment').flatMap((d) => (d.spec.template.spec.containers[0].env ?? [])
+      .map((e: { valueFrom?: { secretKeyRef?: { name: string; key: string } } }) => e.valueFrom?.secretKeyRef)
+      .filter((ref: { name: string } | undefined) => ref?.name === 'realtime-secrets').map((ref: { key: string }) => ref.key)));
+    expect([...used].sort()).toEqual([...secretKeys].sort());
+  });
 
   it('autoscales the gateway Deployment', () => {
     const hpa = byKind('HorizontalPodAutoscaler').find((h) => h.spec.scaleTargetRef.name === 'gateway');

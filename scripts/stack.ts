@@ -2,7 +2,8 @@
 // .realtime/ between runs), tenant-admin and two gateways as child processes, the default tenant
 // `realtime-dev` (secrets as in the reference's README), one origin at http://localhost:4000.
 // Writes .realtime/stack.json for tools; Ctrl-C stops everything.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { print } from '@realtime/log';
@@ -16,11 +17,13 @@ const root = join(import.meta.dirname, '..');
 const dir = process.env.STACK_DIR ?? join(root, '.realtime');
 mkdirSync(dir, { recursive: true });
 
-// The reference README's values: its example tokens verify against these secrets.
+// The default tenant's jwt_secret is the reference README's, so its example tokens verify here: a
+// tenant secret, chosen by whoever creates the tenant. The service secrets are ours: random, made
+// on the first start and kept in .realtime/secrets.json beside the data they protect (DB_ENC_KEY
+// encrypts the tenant secrets in the control database, so it must survive restarts).
 const TENANT = 'realtime-dev';
 const JWT_SECRET = 'a1d99c8b-91b6-47b2-8f3c-aa7d9a9ad20f';
-const API_JWT_SECRET = 'dc447559-996d-4761-a306-f47a5eab1623';
-const DB_ENC_KEY = 'local-dev-key-please-change-it!!'; // 32 chars; local only
+const { apiJwtSecret: API_JWT_SECRET, dbEncKey: DB_ENC_KEY } = serviceSecrets(join(dir, 'secrets.json'));
 const port = Number(process.env.STACK_PORT ?? 4000);
 
 print('starting Kafka, Postgres and Redis …');
@@ -89,3 +92,10 @@ const stop = async () => {
 };
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
+
+function serviceSecrets(file: string): { apiJwtSecret: string; dbEncKey: string } {
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { apiJwtSecret: string; dbEncKey: string };
+  const secrets = { apiJwtSecret: randomBytes(32).toString('hex'), dbEncKey: randomBytes(32).toString('hex') };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}

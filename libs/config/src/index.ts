@@ -3,6 +3,7 @@
 // every bad key at once, applies cross-field rules, and warns about unknown variables that carry
 // one of the service's prefixes (usually a typo).
 import { z } from 'zod';
+import { weakSecretReason } from './secret.ts';
 
 export { z };
 
@@ -84,6 +85,18 @@ export const env = {
   str: (def: string) => z.string().default(def),
   requiredStr: () => z.string({ error: 'required' }).min(1, 'required'),
   list: (def: string) => z.string().default(def).transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+  /**
+   * A secret the service refuses to start without, or with a placeholder, a short or a patterned
+   * value (see secret.ts). `optional`: empty is allowed and means the feature it guards is off.
+   */
+  secret: (opts: { minBytes?: number; optional?: boolean } = {}) => {
+    const base = opts.optional ? z.string().default('') : z.string({ error: 'required' }).min(1, 'required');
+    return base.superRefine((v, ctx) => {
+      if (v === '' && opts.optional) return;
+      const why = weakSecretReason(v, opts.minBytes ?? 32);
+      if (why) ctx.addIssue({ code: 'custom', message: why });
+    });
+  },
   json: <T>(schema: z.ZodType<T>, def: string) =>
     z.string().default(def).transform((v, ctx) => {
       try { return JSON.parse(v) as unknown; } catch { ctx.addIssue({ code: 'custom', message: 'not valid JSON' }); return z.NEVER; }
@@ -101,3 +114,4 @@ export function renderEnvDoc(schema: { service: string; settings: Settings }): s
 }
 
 export { runService } from './run-service.ts';
+export { weakSecretReason } from './secret.ts';

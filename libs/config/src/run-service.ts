@@ -2,13 +2,24 @@
 // a clean close on SIGTERM/SIGINT, or when the supervisor that started us with an IPC channel
 // (tests, the local stack) goes away.
 import { createLogger, type Logger } from '@realtime/log';
-import type { ConfigOf, ConfigSchema, Setting } from './index.ts';
+import { ConfigError, type ConfigOf, type ConfigSchema, type Setting } from './index.ts';
 
 export async function runService<S extends Record<string, Setting<any>>>(
   schema: ConfigSchema<S>,
   start: (config: ConfigOf<S>, log: Logger) => Promise<{ close(): Promise<void> }>,
 ): Promise<void> {
-  const { config, warnings } = schema.load(process.env);
+  let loaded: ReturnType<typeof schema.load>;
+  try {
+    loaded = schema.load(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // One structured line naming every bad setting (never its value), then a failing exit: a
+    // service with a missing or placeholder secret must not start at all.
+    createLogger({ service: schema.service }).fatal({ problems: err.problems }, 'invalid config; not starting');
+    process.exitCode = 1;
+    return;
+  }
+  const { config, warnings } = loaded;
   const log = createLogger({ service: schema.service, level: (config as { logLevel?: string }).logLevel ?? 'info' });
   for (const warning of warnings) log.warn(warning);
   const running = await start(config, log);

@@ -25,6 +25,8 @@ export interface TenantCdcMetrics {
   slotLag(bytes: number): void;
   /** A realtime.messages row not broadcast (realtime_cdc_broadcasts_skipped_total). */
   broadcastSkipped?(reason: 'topic_too_long' | 'event_too_long' | 'id_too_long' | 'payload_too_large' | 'rate_limited'): void;
+  /** WAL messages the assembler could not understand (the stream stops confirming at them). */
+  notUnderstood?(messages: number): void;
   remove(): void;
 }
 

@@ -67,4 +67,22 @@ describe('tenant replication to realtime.cdc', () => {
     await replication.stop();
     await reader.stop();
   });
+
+  it('streams a transaction larger than the assembler holds in pieces: every row once, in order, then confirmed', async () => {
+    const seen: ChangeEvent[] = [];
+    const reader = await followTopic<ChangeEvent>(kafka, { topic: topics.cdc, schema: 'ChangeEvent', groupId: uniqueName('g'), fromBeginning: true, logger: log, eachMessage: (_k, v) => void (v && v.tenant === 'big' && seen.push(v)) });
+    const replication = startTenantReplication({ tenant: 'big', connectionString: dbUrl, slot: uniqueName('slot'), publications: ['supabase_realtime'], sink: createKafkaChangeSink(producer, topics), nodeId: 'n1', maxRecordBytes: 1_048_576, log });
+    try {
+      await replication.ready;
+      await insert(10_000, 2500, 2500); // one transaction, 2.5 times DEFAULT_MAX_HELD_CHANGES
+      await waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(2500), { timeout: 30_000 });
+      expect(new Set(seen.map((e) => e.commit_lsn_num)).size).toBe(1);
+      expect(seen.map((e) => e.seq)).toEqual(Array.from({ length: 2500 }, (_, i) => i));
+      expect(seen.map((e) => (JSON.parse(e.record_json!) as { id: number }).id)).toEqual(Array.from({ length: 2500 }, (_, i) => 10_000 + i));
+      await waitFor(() => expect(replication.confirmedLsn).not.toBeNull(), { timeout: 10_000 });
+    } finally {
+      await replication.stop();
+      await reader.stop();
+    }
+  });
 });

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import type { BroadcastMessage, ChangeEvent } from '@realtime/schemas';
 import { startTenantReplication } from './replication.ts';
 import { readHexFixture } from './core/fixture-files.ts';
+import { waitFor } from '@realtime/testing';
 import type { ReplicationSource } from './adapters/pg-replication-source.ts';
 
 const silent = createLogger({ service: 'test', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -64,5 +65,38 @@ describe('tenant replication hand-over', () => {
     expect(calls.filter((c) => c.startsWith('published'))).toHaveLength(4);
     await replication.stop();
     expect(calls.at(-1)).toBe('connected false');
+  });
+
+  it('stops at WAL it cannot understand: confirms the last good commit, logs and counts it, and restarts from the slot', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = createLogger({ service: 'test', destination: new Writable({ write: (c, _e, cb) => { lines.push(JSON.parse(String(c))); cb(); } }) });
+    const confirmed: string[] = [];
+    let sources = 0;
+    let feed!: (bytes: Buffer) => Promise<void>;
+    const calls: string[] = [];
+    const metrics = {
+      published: () => {}, slotLag: () => {}, remove: () => {},
+      connected: (up: boolean) => void calls.push(`connected ${up}`),
+      notUnderstood: (n: number) => void calls.push(`not understood ${n}`),
+    };
+    const replication = startTenantReplication({
+      tenant: 't', connectionString: 'postgres://x', slot: 's', publications: ['p'], sink: { publish: async () => {} }, nodeId: 'n', maxRecordBytes: 1 << 20, log, metrics,
+      sourceFactory: () => {
+        sources++;
+        return { start: async (onMessage) => void (feed = (b) => onMessage('0/0', b)), confirm: async (lsn) => void confirmed.push(lsn), stop: async () => {} };
+      },
+    });
+    await replication.ready;
+    const messages = readHexFixture('crud');
+    const secondBegin = messages.findIndex((m, i) => i > 0 && m[0] === 0x42 && messages.slice(0, i).some((x) => x[0] === 0x43)); // 'B' after the first 'C'
+    for (const bytes of messages.slice(0, secondBegin + 1)) await feed(bytes);
+    await feed(Buffer.from([0x49, 0x00])); // an Insert cut short
+    for (const bytes of messages.slice(secondBegin + 1)) await feed(bytes);
+    await waitFor(() => expect(sources).toBe(2), { timeout: 5000 }); // restarted from the slot after its backoff
+    expect(confirmed).toHaveLength(1); // the first transaction only
+    expect(replication.confirmedLsn).toBe(confirmed[0]);
+    expect(calls).toEqual(['connected true', 'not understood 1', 'connected false', 'connected true']);
+    expect(lines.filter((l) => l.code === 'PoolingReplicationError').length).toBeGreaterThanOrEqual(2); // the error, then the restart
+    await replication.stop();
   });
 });

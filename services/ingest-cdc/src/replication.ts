@@ -6,7 +6,7 @@ import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
 import { createReplicationSource, type ReplicationSource, type ReplicationSourceOptions } from './adapters/pg-replication-source.ts';
 import { classifyReplicationError } from './adapters/pg-errors.ts';
-import { TenantStream } from './core/tenant-stream.ts';
+import { AssemblyFailed, TenantStream } from './core/tenant-stream.ts';
 import type { ChangeSink, TenantCdcMetrics } from './ports.ts';
 
 /** How long a hand-over waits for in-flight publishes before releasing the slot anyway. */
@@ -64,7 +64,10 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
       const stream = new TenantStream({
         tenant: o.tenant, nodeId: o.nodeId, sink: o.sink, maxRecordBytes: o.maxRecordBytes, maxPayloadBytes: o.maxPayloadBytes, maxBroadcastsPerSecond: o.maxBroadcastsPerSecond, maxEventBytes: o.maxEventBytes,
         confirmer: { confirm: async (lsn) => { await source.confirm(lsn); state.confirmedLsn = lsn; failures = 0; } },
-        onErrors: (errors) => log.error({ code: ErrorCodes.PoolingReplicationError, errors: errors.map((e) => e.code) }, 'WAL messages not understood'),
+        onErrors: (errors) => {
+          o.metrics?.notUnderstood?.(errors.length);
+          log.error({ code: ErrorCodes.PoolingReplicationError, errors: errors.map((e) => e.code), lastConfirmedLsn: state.confirmedLsn }, 'WAL messages not understood; confirming stops at the last good commit');
+        },
         onFatal: (err) => wake(err),
         onPublished: (t) => o.metrics?.published(t.changes, (now() * 1000 - Number(t.commitTimestampUs)) / 1e6),
         onBroadcastsSkipped: (skips) => {
@@ -90,7 +93,7 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
       setConnected(false);
       await source.stop().catch(() => {});
       if (stopped) break;
-      const c = classifyReplicationError(err);
+      const c = err instanceof AssemblyFailed ? { code: ErrorCodes.PoolingReplicationError, retryable: true, message: err.message } : classifyReplicationError(err);
       failures++;
       const backoff = Math.min(30_000, 250 * 2 ** Math.min(failures, 7));
       log.warn({ code: c.code, retryable: c.retryable, err: c.message, backoffMs: backoff }, 'replication stopped; restarting from the slot');

@@ -27,7 +27,7 @@ const received: { diff: PresenceDiff; at: number }[] = [];
 
 const config = () => presenceConfig.load({
   PRESENCE_LISTEN_PORT: '0', KAFKA_BROKERS: inject('infra').kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix,
-  REDIS_URL: redisServer.url, PRESENCE_GROUP_ID: `${prefix}presence`, METRICS_JWT_SECRET: 'metrics-secret', LOG_LEVEL: 'warn',
+  REDIS_URL: redisServer.url, PRESENCE_GROUP_ID: `${prefix}presence`, METRICS_JWT_SECRET: 'metrics-secret-for-this-test-0123456789', LOG_LEVEL: 'warn',
 }).config;
 
 beforeAll(async () => {
@@ -106,7 +106,7 @@ describe('presence-service', () => {
     const url = `http://127.0.0.1:${app!.address.port}`;
     expect((await fetch(`${url}/healthcheck`)).status).toBe(200);
     expect((await fetch(`${url}/metrics`)).status).toBe(403);
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('metrics-secret'));
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('metrics-secret-for-this-test-0123456789'));
     const body = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
     expect(body).toMatch(/^realtime_presence_commands_total\{service="presence-service"\} [1-9]/m);
     expect(body).toMatch(/^realtime_presence_diffs_total\{service="presence-service"\} [1-9]/m);

@@ -26,7 +26,7 @@ beforeAll(async () => {
   const infra = inject('infra');
   const { config } = ratelimiterConfig.load({
     KAFKA_BROKERS: infra.kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, RATELIMITER_LISTEN_PORT: '0', RATELIMITER_GROUP_ID: groupId,
-    METRICS_JWT_SECRET: 'metrics-secret',
+    METRICS_JWT_SECRET: 'metrics-secret-for-this-test-0123456789',
   });
   service = await start(config, { log }); // creates the topics
   kafka = createKafka({ brokers: infra.kafkaBrokers, clientId: 'ratelimiter-test', logger: log });
@@ -135,7 +135,7 @@ describe('ratelimiter', () => {
     const url = `http://127.0.0.1:${service.address.port}`;
     expect(await (await fetch(`${url}/healthcheck`)).text()).toBe('ok');
     expect((await fetch(`${url}/metrics`)).status).toBe(403);
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('metrics-secret'));
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('metrics-secret-for-this-test-0123456789'));
     const body = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
     expect(body).toMatch(/realtime_limit_decisions_total\{limit="events_per_second",throttled="true",service="ratelimiter"\} [1-9]/);
     expect(body).toMatch(/realtime_limit_decisions_total\{limit="presence_events_per_second",throttled="true",service="ratelimiter"\} 0/);

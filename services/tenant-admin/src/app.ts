@@ -16,10 +16,12 @@ import { createPgOutbox } from './adapters/pg-outbox.ts';
 import { createPgTenantProbe } from './adapters/pg-tenant-probe.ts';
 import { startKafkaSnapshotPublisher } from './adapters/kafka-snapshot-publisher.ts';
 import { createKafkaChangeHistory } from './adapters/kafka-change-history.ts';
-import { createTenantService } from './core/tenant-service.ts';
+import { createTenantService, tenantDbConnection } from './core/tenant-service.ts';
 import { startOutboxRelay } from './core/outbox-relay.ts';
 import { createMigrationScheduler } from './core/migration-scheduler.ts';
 import { migrateTenantDb } from './adapters/pg-tenant-migrations.ts';
+import { startPartitionKeeper } from './core/partition-keeper.ts';
+import { createPgMessagePartitions } from './adapters/pg-message-partitions.ts';
 import { createHttpApp } from './transport/http.ts';
 
 export interface TenantAdminOverrides {
@@ -74,9 +76,28 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
 
     const migrations = createMigrationScheduler(migrateTenantDb, log);
     closers.push(async () => migrations.close());
-    const tenants = createTenantService({
-      store: createPgTenantStore(pool), probe: overrides.probe ?? createPgTenantProbe(), defaults: tenantDefaults(config), key, migrations,
+    const store = createPgTenantStore(pool);
+    const partitionRuns = new prom.Counter({ name: 'realtime_tenant_admin_partition_runs_total', help: 'Tenant databases whose message partitions were kept, by result', labelNames: ['result'], registers: [registry] });
+    for (const result of ['ok', 'failed']) partitionRuns.inc({ result }, 0);
+    const keeper = startPartitionKeeper({
+      targets: async () => (await store.list()).flatMap((row) => {
+        const db = tenantDbConnection(row, key);
+        return db ? [{ externalId: row.external_id, db }] : [];
+      }),
+      partitions: createPgMessagePartitions(config.partitionTimeoutMs),
+      now: () => new Date(),
+      log,
+      intervalMs: config.partitionIntervalMs,
+      timeoutMs: config.partitionTimeoutMs,
+      concurrency: config.partitionConcurrency,
+      onResult: (ok) => partitionRuns.inc({ result: ok ? 'ok' : 'failed' }),
     });
+    closers.push(() => keeper.stop());
+    const tenants = createTenantService({
+      store, probe: overrides.probe ?? createPgTenantProbe(), defaults: tenantDefaults(config), key, migrations,
+    });
+    const reEncrypted = await tenants.encryptStoredJwks();
+    if (reEncrypted.length > 0) log.info({ tenants: reEncrypted }, 'encrypted JWK key material stored in clear');
     const app = createHttpApp({
       tenants, registry, log, metricsJwtSecret: config.metricsJwtSecret,
       changes: overrides.changes ?? createKafkaChangeHistory(kafka, topicNames(config.topicPrefix).cdc, log),

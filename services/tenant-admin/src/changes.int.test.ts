@@ -1,6 +1,7 @@
 // GET /api/tenants/:id/changes against real Postgres and Kafka: API-token auth like every /api
 // route, 404/422 before anything is read, and the tenant's changes from realtime.cdc streamed as
 // NDJSON, the same bytes on every call, with no consumer group left behind.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { SignJWT } from 'jose';
@@ -55,7 +56,7 @@ beforeAll(async () => {
   controlUrl.pathname = `/${dbName}`;
   const prefix = `${uniqueName('tc').toLowerCase()}.`;
   const { config } = tenantAdminConfig.load({
-    TENANT_ADMIN_LISTEN_PORT: '0', API_JWT_SECRET: API_SECRET, DB_ENC_KEY: 'k'.repeat(32), CONTROL_DB_URL: controlUrl.toString(),
+    TENANT_ADMIN_LISTEN_PORT: '0', API_JWT_SECRET: API_SECRET, DB_ENC_KEY: randomBytes(32).toString('hex'), CONTROL_DB_URL: controlUrl.toString(),
     KAFKA_BROKERS: infra.kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, OUTBOX_POLL_MS: '100',
   });
   app = await start(config, { log }); // creates the topics

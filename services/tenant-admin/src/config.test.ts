@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '@realtime/config';
+import { randomBytes } from 'node:crypto';
 import { tenantAdminConfig, tenantDefaults } from './config.ts';
 
-const required = { API_JWT_SECRET: 's', DB_ENC_KEY: 'a'.repeat(64), CONTROL_DB_URL: 'postgres://localhost/x' };
+const required = { API_JWT_SECRET: randomBytes(32).toString('hex'), DB_ENC_KEY: randomBytes(32).toString('hex'), CONTROL_DB_URL: 'postgres://localhost/x' };
 
 describe('tenant-admin config', () => {
   it('has the reference defaults', () => {
@@ -18,14 +19,21 @@ describe('tenant-admin config', () => {
   it('requires the secrets and a usable DB_ENC_KEY, without echoing them', () => {
     expect(() => tenantAdminConfig.load({})).toThrow(ConfigError);
     try {
-      tenantAdminConfig.load({ ...required, DB_ENC_KEY: 'too-short-key', TENANT_MAX_EVENTS_PER_SECOND: '0' });
+      tenantAdminConfig.load({ ...required, DB_ENC_KEY: 'Zx9Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz2Xc4Vb6', TENANT_MAX_EVENTS_PER_SECOND: '0' });
       expect.unreachable();
     } catch (e) {
       expect((e as ConfigError).problems).toEqual([
         'DB_ENC_KEY: must be 32 raw characters, 64 hex characters or base64 of 32 bytes',
         'TENANT_MAX_EVENTS_PER_SECOND: must be a positive integer',
       ]);
-      expect((e as Error).message).not.toContain('too-short-key');
+      expect((e as Error).message).not.toContain('Zx9Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz2Xc4Vb6');
+    }
+  });
+
+  it('refuses to start with the placeholders and short secrets k8s/config.yaml and docker-compose.yml once shipped', () => {
+    for (const [name, value] of [['API_JWT_SECRET', 'replace-me'], ['DB_ENC_KEY', 'replace-with-32-bytes-of-secret!'], ['METRICS_JWT_SECRET', 'change-me-metrics'],
+      ['API_JWT_SECRET_NEXT', 'short'], ['DB_ENC_KEY', 'k'.repeat(32)]] as const) {
+      expect(() => tenantAdminConfig.load({ ...required, [name]: value }), name).toThrow(new RegExp(`^invalid tenant-admin config:\\n  ${name}: `));
     }
   });
 

@@ -8,10 +8,10 @@ export const tenantAdminConfig = defineConfig({
   prefixes: ['TENANT_ADMIN_', 'TENANT_MAX_', 'API_JWT_'],
   settings: {
     listenPort: setting('TENANT_ADMIN_LISTEN_PORT', env.port(4001), 'HTTP port of the management API (/api/tenants, /healthcheck, /metrics)'),
-    apiJwtSecret: setting('API_JWT_SECRET', env.requiredStr(), 'Secret of the HS256 Bearer JWT the management API requires', { secret: true }),
-    apiJwtSecretNext: setting('API_JWT_SECRET_NEXT', env.str(''), 'Second accepted API secret, for rotation (empty: none)', { secret: true }),
+    apiJwtSecret: setting('API_JWT_SECRET', env.secret(), 'Secret of the HS256 Bearer JWT the management API requires', { secret: true }),
+    apiJwtSecretNext: setting('API_JWT_SECRET_NEXT', env.secret({ optional: true }), 'Second accepted API secret, for rotation (empty: none)', { secret: true }),
     apiTokenBlocklist: setting('API_TOKEN_BLOCKLIST', env.list(''), 'Comma-separated API tokens that are refused even when correctly signed', { secret: true }),
-    dbEncKey: setting('DB_ENC_KEY', env.requiredStr(), 'AES-256-GCM key for tenant secrets at rest (32 bytes: raw, 64 hex or base64)', { secret: true }),
+    dbEncKey: setting('DB_ENC_KEY', env.secret(), 'AES-256-GCM key for tenant secrets at rest (32 bytes: raw, 64 hex or base64)', { secret: true }),
     controlDbUrl: setting('CONTROL_DB_URL', env.requiredStr(), 'Postgres URL of the control database; tables live in schema _realtime', { secret: true }),
     kafkaBrokers: setting('KAFKA_BROKERS', env.list('localhost:9092'), 'Kafka bootstrap servers, comma-separated'),
     topicPrefix: setting('KAFKA_TOPIC_PREFIX', env.str('realtime.'), 'Prefix of every Kafka topic name'),
@@ -22,15 +22,21 @@ export const tenantAdminConfig = defineConfig({
     maxBytesPerSecond: setting('TENANT_MAX_BYTES_PER_SECOND', env.int(100_000), 'Default max_bytes_per_second of a new tenant (stored, never enforced)'),
     maxPresenceEventsPerSecond: setting('TENANT_MAX_PRESENCE_EVENTS_PER_SECOND', env.int(1000), 'Default max_presence_events_per_second of a new tenant'),
     maxPayloadSizeInKb: setting('TENANT_MAX_PAYLOAD_SIZE_IN_KB', env.int(3000), 'Default max_payload_size_in_kb of a new tenant'),
-    metricsJwtSecret: setting('METRICS_JWT_SECRET', env.str(''), 'Secret of the Bearer JWT that /metrics requires (empty: /metrics always 403)', { secret: true }),
+    metricsJwtSecret: setting('METRICS_JWT_SECRET', env.secret({ optional: true }), 'Secret of the Bearer JWT that /metrics requires (empty: /metrics always 403)', { secret: true }),
     logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
     outboxPollMs: setting('OUTBOX_POLL_MS', env.int(500), 'Outbox relay polling fallback (LISTEN/NOTIFY wakes it sooner); also how often a standby retries the relay lock'),
+    partitionIntervalMs: setting('TENANT_ADMIN_PARTITION_INTERVAL_MS', env.int(3_600_000), 'How often every tenant database gets its realtime.messages partitions topped up (yesterday to +3 days) and old ones dropped'),
+    partitionTimeoutMs: setting('TENANT_ADMIN_PARTITION_TIMEOUT_MS', env.int(10_000), 'Bound on one tenant database\'s partition upkeep (connect, statement, locks), so a database that is down delays only itself'),
+    partitionConcurrency: setting('TENANT_ADMIN_PARTITION_CONCURRENCY', env.int(4), 'Tenant databases whose partitions are kept at the same time'),
   },
   check: (c) => {
     const problems: string[] = [];
     try { parseEncKey(c.dbEncKey); } catch { problems.push('DB_ENC_KEY: must be 32 raw characters, 64 hex characters or base64 of 32 bytes'); }
     for (const [env, value] of Object.entries(tenantDefaultsEnv(c))) if (value <= 0) problems.push(`${env}: must be a positive integer`);
     if (c.outboxPollMs <= 0) problems.push('OUTBOX_POLL_MS: must be positive');
+    for (const [name, v] of [['TENANT_ADMIN_PARTITION_INTERVAL_MS', c.partitionIntervalMs], ['TENANT_ADMIN_PARTITION_TIMEOUT_MS', c.partitionTimeoutMs], ['TENANT_ADMIN_PARTITION_CONCURRENCY', c.partitionConcurrency]] as const) {
+      if (v <= 0) problems.push(`${name}: must be positive`);
+    }
     return problems;
   },
 });

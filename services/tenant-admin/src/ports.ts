@@ -80,3 +80,8 @@ export interface ChangeHistory {
 export interface ChangeStream extends AsyncIterable<ChangeEvent> {
   close(): Promise<void>;
 }
+
+/** Keeps a tenant database's realtime.messages partitions around a given time (yesterday → +3 days). */
+export interface MessagePartitions {
+  ensure(target: DbTarget, at: Date): Promise<void>;
+}

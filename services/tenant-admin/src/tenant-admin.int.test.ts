@@ -1,5 +1,6 @@
 // tenant-admin against real Postgres and Kafka: the management API (spec §8), secrets at rest, and
 // the outbox relay delivering snapshots/tombstones to realtime.tenants.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { SignJWT } from 'jose';
@@ -15,6 +16,7 @@ const infra = inject('infra');
 const API_SECRET = 'api-jwt-secret-api-jwt-secret-0123';
 const JWT_SECRET = 'tenant-jwt-secret-with-at-least-32-characters';
 const DB_PASSWORD = 'tenant-db-password-do-not-leak';
+const METRICS_SECRET = randomBytes(32).toString('hex');
 const log = createLogger({ service: 'tenant-admin-test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 
 let app: RunningTenantAdmin;
@@ -46,8 +48,9 @@ beforeAll(async () => {
   controlUrl.pathname = `/${dbName}`;
   const prefix = `${uniqueName('ta').toLowerCase()}.`;
   const { config } = tenantAdminConfig.load({
-    TENANT_ADMIN_LISTEN_PORT: '0', API_JWT_SECRET: API_SECRET, DB_ENC_KEY: 'k'.repeat(32), CONTROL_DB_URL: controlUrl.toString(),
+    TENANT_ADMIN_LISTEN_PORT: '0', API_JWT_SECRET: API_SECRET, DB_ENC_KEY: randomBytes(32).toString('hex'), CONTROL_DB_URL: controlUrl.toString(),
     KAFKA_BROKERS: infra.kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, OUTBOX_POLL_MS: '100',
+    METRICS_JWT_SECRET: METRICS_SECRET, TENANT_ADMIN_PARTITION_INTERVAL_MS: '500', TENANT_ADMIN_PARTITION_TIMEOUT_MS: '2000',
   });
   app = await start(config, { log });
   control = new pg.Client({ connectionString: controlUrl.toString() });
@@ -130,5 +133,21 @@ describe('tenant-admin', () => {
     expect((await api('PATCH', '/api/tenants/healthy', body('1'))).status).toBe(200);
     expect(await health('healthy')).toMatchObject({ healthy: false, db_connected: false, replication_connected: false, connected_cluster: 0 });
     expect((await api('GET', '/api/tenants/nobody/health')).status).toBe(404);
+  });
+
+  it('keeps every tenant database\'s message partitions on a timer, a failing database counted apart', async () => {
+    const metricsToken = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(METRICS_SECRET));
+    const runs = async (result: string) => {
+      const text = await (await api('GET', '/metrics', undefined, `Bearer ${metricsToken}`)).text();
+      return Number(new RegExp(`^realtime_tenant_admin_partition_runs_total\\{result="${result}"[^}]*\\} (\\d+)`, 'm').exec(text)?.[1]);
+    };
+    const body = { tenant: { name: 'P', jwt_secret: JWT_SECRET, extensions: [extension(String(infra.pgPort), decodeURIComponent(pgUrl.password) || 'ignored-by-trust-auth')] } };
+    expect((await api('PUT', '/api/tenants/parts', body)).status).toBe(201);
+    const before = await runs('ok');
+    // 'healthy' of the test above now points at port 1: its failures do not stop 'parts'.
+    await waitFor(async () => {
+      expect(await runs('ok')).toBeGreaterThan(before);
+      expect(await runs('failed')).toBeGreaterThan(0);
+    }, { timeout: 15_000 });
   });
 });

@@ -1,5 +1,6 @@
 // The gateway's view of a tenant: a TenantSnapshot from realtime.tenants with its secrets decrypted.
 import type { JSONWebKeySet } from 'jose';
+import { mapJwkSecrets } from '@realtime/secrets';
 import { tenantDbSettings, type TenantDbSettings, type TenantSnapshot } from '@realtime/schemas';
 
 export interface TenantLimits {
@@ -40,7 +41,7 @@ export function tenantFromSnapshot(s: TenantSnapshot, reveal: (value: string) =>
     id: s.id,
     name: s.name,
     jwtSecret: s.jwt_secret_enc ? reveal(s.jwt_secret_enc) : null,
-    jwks: s.jwt_jwks ? parseJwks(s.jwt_jwks) : null,
+    jwks: s.jwt_jwks ? mapJwkSecrets(parseJwks(s.jwt_jwks), reveal) : null,
     limits: {
       maxConcurrentUsers: s.max_concurrent_users,
       maxEventsPerSecond: s.max_events_per_second,

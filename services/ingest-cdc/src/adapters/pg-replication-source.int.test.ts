@@ -2,6 +2,7 @@
 // confirmed_flush_lsn, and a restart streams every transaction that was not confirmed.
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import pg from 'pg';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { uniqueName, waitFor } from '@realtime/testing';
 import { decodePgoutput } from '../core/pgoutput.ts';
 import { createReplicationSource } from './pg-replication-source.ts';
@@ -77,4 +78,19 @@ it('confirms exactly the end LSN: a transaction committed right behind the confi
   expect(second.committed[0]!.ids).toEqual(pair!.b.ids);
   await second.source.stop();
   await waitFor(() => a.query('SELECT pg_drop_replication_slot($1)', [slot]), { timeout: 10_000 }); // once the walsender is gone
+});
+
+it('gives up on a database that accepts the connection and never answers, so a hand-over is not held', async () => {
+  const held: Socket[] = [];
+  const blackhole = createServer((s) => void held.push(s));
+  await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (blackhole.address() as AddressInfo).port;
+    const source = createReplicationSource({ connectionString: `postgres://postgres@127.0.0.1:${port}/x`, slot: 'never', publications: ['p'], timeoutMs: 300 });
+    await expect(source.start(async () => {}, () => {})).rejects.toThrow(/timeout/i);
+    await source.stop().catch(() => {});
+  } finally {
+    for (const s of held) s.destroy();
+    await new Promise((resolve) => blackhole.close(resolve));
+  }
 });

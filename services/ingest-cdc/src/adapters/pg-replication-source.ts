@@ -17,7 +17,14 @@ export interface ReplicationSourceOptions {
   connectionString: string;
   slot: string;
   publications: string[];
+  /**
+   * Bound on connecting and on each setup query. Without it a tenant database that accepts the
+   * TCP connection and never answers holds start() (and the stop() of a hand-over) forever.
+   */
+  timeoutMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface ReplicationSource {
   /** Streams from the slot's confirmed position; `onMessage` is awaited before the next one. */
@@ -41,8 +48,9 @@ class RawPgoutput extends AbstractPlugin<{ publications: string[] }> {
 }
 
 /** Creates the slot when missing; returns its confirmed position (where streaming will start). */
-export async function ensureSlot(connectionString: string, slot: string): Promise<bigint | null> {
-  const client = new pg.Client({ connectionString });
+export async function ensureSlot(connectionString: string, slot: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<bigint | null> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  client.on('error', () => {}); // a dropped connection surfaces as the pending query's rejection
   await client.connect();
   const confirmedFlush = async () => {
     const { rows } = await client.query<{ lsn: string | null }>('SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1', [slot]);
@@ -52,7 +60,10 @@ export async function ensureSlot(connectionString: string, slot: string): Promis
     const existing = await confirmedFlush();
     if (existing !== undefined) return existing;
     try {
-      await client.query(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+      // Creating a slot waits for the transactions running at that moment: a longer bound (pg
+      // reads query_timeout per query too, its types only know it on the client).
+      const create = { text: `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, values: [slot], query_timeout: timeoutMs * 6 };
+      await client.query(create);
     } catch (err) {
       if ((err as { code?: string }).code !== '42710') throw err; // created concurrently: fine
     }
@@ -70,7 +81,10 @@ function acknowledgeExactly(service: LogicalReplicationService, lsn: bigint): Pr
 export function createReplicationSource(options: ReplicationSourceOptions): ReplicationSource {
   const service = new LogicalReplicationService(
     // Value text (dates, times) must not depend on the database's defaults: the core expects ISO/UTC.
-    { connectionString: options.connectionString, application_name: `ingest-cdc:${options.slot}`, options: '-c DateStyle=ISO -c TimeZone=UTC' },
+    {
+      connectionString: options.connectionString, application_name: `ingest-cdc:${options.slot}`, options: '-c DateStyle=ISO -c TimeZone=UTC',
+      connectionTimeoutMillis: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    },
     { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
   );
   // Until the first confirm, the slot's own position: a reply must never move it backwards.
@@ -81,7 +95,7 @@ export function createReplicationSource(options: ReplicationSourceOptions): Repl
   });
   return {
     async start(onMessage, onError) {
-      confirmed = await ensureSlot(options.connectionString, options.slot);
+      confirmed = await ensureSlot(options.connectionString, options.slot, options.timeoutMs);
       service.on('data', (lsn: string, bytes: Buffer) => onMessage(lsn, bytes));
       service.on('error', onError);
       void service.subscribe(new RawPgoutput({ publications: options.publications }), options.slot).catch(onError);

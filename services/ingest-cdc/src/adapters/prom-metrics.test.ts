@@ -15,10 +15,13 @@ describe('ingest-cdc prom metrics', () => {
     t.published(3, 0.02);
     t.published(0, 0.5); // a broadcast-only transaction: timed, no change counted
     t.slotLag(4096);
+    expect(await text(registry)).toMatch(/^realtime_cdc_wal_not_understood_total\{tenant="acme",service="ingest-cdc"\} 0$/m);
+    t.notUnderstood!(2);
     const body = await text(registry);
     expect(body).toMatch(/^realtime_replication_connected\{tenant="acme",service="ingest-cdc"\} 1$/m);
     expect(body).toMatch(/^realtime_cdc_changes_published_total\{tenant="acme",service="ingest-cdc"\} 3$/m);
     expect(body).toMatch(/^realtime_replication_slot_lag_bytes\{tenant="acme",service="ingest-cdc"\} 4096$/m);
+    expect(body).toMatch(/^realtime_cdc_wal_not_understood_total\{tenant="acme",service="ingest-cdc"\} 2$/m);
     expect(body).toMatch(/^realtime_cdc_commit_to_publish_seconds_count\{service="ingest-cdc"\} 2$/m);
     t.remove();
     t.slotLag(1); // late sample after the hand-over: ignored

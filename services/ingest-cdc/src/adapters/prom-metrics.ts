@@ -10,6 +10,7 @@ export function promCdcMetrics(registry: Registry): CdcMetrics {
   const slotLag = new client.Gauge({ name: 'realtime_replication_slot_lag_bytes', help: 'WAL bytes between pg_current_wal_lsn() and the confirmed_flush_lsn of the tenant\'s slot', labelNames, registers });
   const connected = new client.Gauge({ name: 'realtime_replication_connected', help: '1 while this worker streams the tenant\'s replication slot, else 0', labelNames, registers });
   const changes = new client.Counter({ name: 'realtime_cdc_changes_published_total', help: 'ChangeEvents of the tenant acknowledged by Kafka on realtime.cdc (replays after a restart included)', labelNames, registers });
+  const notUnderstood = new client.Counter({ name: 'realtime_cdc_wal_not_understood_total', help: 'WAL messages of the tenant the assembler could not understand; its slot is not confirmed past them', labelNames, registers });
   const commitToPublish = new client.Histogram({
     name: 'realtime_cdc_commit_to_publish_seconds', help: 'From a transaction\'s commit timestamp (tenant database clock) to Kafka\'s acknowledgement of its events',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers,
@@ -31,14 +32,16 @@ export function promCdcMetrics(registry: Registry): CdcMetrics {
         connected: (up) => void (live() && connected.set(labels, up ? 1 : 0)),
         slotLag: (bytes) => void (live() && slotLag.set(labels, bytes)),
         broadcastSkipped: (reason) => skipped.inc({ reason }),
+        notUnderstood: (n) => void (live() && notUnderstood.inc(labels, n)),
         remove() {
           if (!live()) return;
           owners.delete(tenant);
-          for (const m of [slotLag, connected, changes]) m.remove(labels);
+          for (const m of [slotLag, connected, changes, notUnderstood]) m.remove(labels);
         },
       };
       owners.set(tenant, handle);
       changes.inc(labels, 0);
+      notUnderstood.inc(labels, 0);
       connected.set(labels, 0);
       slotLag.set(labels, 0);
       return handle;

@@ -176,3 +176,25 @@ describe('step is pure', () => {
     expect(initialState().relations.size).toBe(0);
   });
 });
+
+describe('large transactions', () => {
+  it('hand their changes out in pieces of at most maxHeld, the same changes in the same order, confirmable only at the end', () => {
+    for (const name of ['crud', 'multi-statement', 'truncate', 'types']) {
+      const whole = replayFixture(name).transactions;
+      let mostHeld = 0;
+      const pieces = replay(readHexFixture(name), initialState(), 2, (s) => void (mostHeld = Math.max(mostHeld, s.open?.held ?? 0))).transactions;
+      expect(mostHeld, name).toBeLessThan(2);
+      if (whole.some((t) => t.changes.length >= 2)) expect(pieces.some((p) => p.partial), name).toBe(true);
+      expect(pieces.every((p) => p.changes.length <= 2 + 1), name).toBe(true); // a truncate may add one per relation
+      const complete = pieces.filter((p) => !p.partial);
+      expect(complete.map((t) => [t.xid, t.commitLsn, t.endLsn]), name).toEqual(whole.map((t) => [t.xid, t.commitLsn, t.endLsn]));
+      for (const t of whole) {
+        const mine = pieces.filter((p) => p.xid === t.xid);
+        expect(mine.flatMap((p) => p.changes), name).toEqual(t.changes);
+        for (const p of mine) expect([p.commitLsn, p.commitTimestampUs]).toEqual([t.commitLsn, t.commitTimestampUs]);
+        expect(mine.at(-1)!.partial, name).toBeUndefined(); // only the last piece carries the position to confirm
+      }
+    }
+  });
+});
+

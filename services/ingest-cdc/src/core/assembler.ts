@@ -11,6 +11,10 @@
 //   decoding session, before the first change that needs them (and again after a DDL change).
 // - A change that cannot be understood becomes an error in `errors` and is left out; errors mean
 //   the stream was not fully understood, so the caller must not confirm past them.
+// - Memory is bounded whatever a tenant commits: a transaction's changes are handed out in pieces
+//   of at most `maxHeld` (`partial: true`, commit LSN and time from Begin, which pgoutput sends
+//   only once the transaction committed), and the rest at Commit. Only that last one carries the
+//   position to confirm; seq runs on across the pieces.
 import { decodePgoutput } from './pgoutput.ts';
 import type { BeginMessage, PgoutputMessage } from './pgoutput-types.ts';
 import { rowChange, truncateChanges, type Built, type Catalog } from './row-change.ts';
@@ -22,7 +26,11 @@ export type * from './transaction.ts';
 export const PG_EPOCH_UNIX_US = 946_684_800_000_000n;
 
 interface ChangeNode { change: Change; prev: ChangeNode | null } // newest first: O(1) appends
-interface OpenTransaction { begin: BeginMessage; last: ChangeNode | null; count: number }
+/** `count` numbers the changes (seq); `held` of them, the newest, are still in `last`. */
+interface OpenTransaction { begin: BeginMessage; last: ChangeNode | null; count: number; held: number }
+
+/** Changes of one transaction held before they are handed out as a piece (see the header). */
+export const DEFAULT_MAX_HELD_CHANGES = 1000;
 
 export interface AssemblerState extends Catalog {
   open: OpenTransaction | null;
@@ -47,27 +55,37 @@ const ok = (state: AssemblerState, emitted: Transaction[] = [], errors: Assemble
 const xidOf = (state: AssemblerState) => state.open?.begin.xid ?? null;
 
 function collect(open: OpenTransaction): Change[] {
-  const changes: Change[] = new Array(open.count);
-  for (let node = open.last, i = open.count - 1; node; node = node.prev, i--) changes[i] = node.change;
+  const changes: Change[] = new Array(open.held);
+  for (let node = open.last, i = open.held - 1; node; node = node.prev, i--) changes[i] = node.change;
   return changes;
 }
 
-function addChanges(state: AssemblerState, built: Built[]): StepResult {
+function addChanges(state: AssemblerState, built: Built[], maxHeld: number): StepResult {
   const open = state.open;
   if (!open) return ok(state, [], [{ code: 'NoTransaction', message: 'row change outside a transaction', xid: null, relationId: null }]);
-  let { last, count } = open;
+  let { last, count, held } = open;
   const errors: AssemblerError[] = [];
   for (const b of built) {
     if (!b.ok) errors.push({ code: b.code, message: b.message, xid: open.begin.xid, relationId: b.relationId });
-    else last = { change: { ...b.change, seq: count++ }, prev: last };
+    else {
+      last = { change: { ...b.change, seq: count++ }, prev: last };
+      held++;
+    }
   }
-  return ok({ ...state, open: { ...open, last, count } }, [], errors);
+  const next = { ...open, last, count, held };
+  if (held < maxHeld) return ok({ ...state, open: next }, [], errors);
+  const { finalLsn, timestamp, xid } = open.begin;
+  const piece: Transaction = {
+    xid, commitLsn: finalLsn.text, commitLsnNum: finalLsn.num, endLsn: finalLsn.text, endLsnNum: finalLsn.num,
+    commitTimestampUs: timestamp + PG_EPOCH_UNIX_US, changes: collect(next), partial: true,
+  };
+  return ok({ ...state, open: { ...next, last: null, held: 0 } }, [piece], errors);
 }
 
-export function step(state: AssemblerState, message: PgoutputMessage): StepResult {
+export function step(state: AssemblerState, message: PgoutputMessage, maxHeld = DEFAULT_MAX_HELD_CHANGES): StepResult {
   switch (message.tag) {
     case 'begin': {
-      const next = { ...state, open: { begin: message, last: null, count: 0 } };
+      const next = { ...state, open: { begin: message, last: null, count: 0, held: 0 } };
       if (!state.open) return ok(next);
       const xid = state.open.begin.xid;
       return ok(next, [], [{ code: 'UnterminatedTransaction', message: `Begin of xid ${message.xid} while xid ${xid} was open: dropped it`, xid, relationId: null }]);
@@ -93,9 +111,9 @@ export function step(state: AssemblerState, message: PgoutputMessage): StepResul
     case 'insert':
     case 'update':
     case 'delete':
-      return addChanges(state, [rowChange(state, message)]);
+      return addChanges(state, [rowChange(state, message)], maxHeld);
     case 'truncate':
-      return addChanges(state, truncateChanges(state, message));
+      return addChanges(state, truncateChanges(state, message), maxHeld);
     case 'origin':
     case 'message':
       return ok(state); // replication origin and logical messages carry no row changes
@@ -103,8 +121,8 @@ export function step(state: AssemblerState, message: PgoutputMessage): StepResul
 }
 
 /** Decodes then steps; undecodable bytes become a 'Decode' error and leave the state as it was. */
-export function stepBytes(state: AssemblerState, bytes: Buffer): StepResult {
+export function stepBytes(state: AssemblerState, bytes: Buffer, maxHeld = DEFAULT_MAX_HELD_CHANGES): StepResult {
   const decoded = decodePgoutput(bytes);
-  if (decoded.ok) return step(state, decoded.message);
+  if (decoded.ok) return step(state, decoded.message, maxHeld);
   return ok(state, [], [{ code: 'Decode', message: decoded.error.message, xid: xidOf(state), relationId: null, decode: decoded.error }]);
 }

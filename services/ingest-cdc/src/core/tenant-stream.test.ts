@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BroadcastMessage, ChangeEvent } from '@realtime/schemas';
-import { TenantStream } from './tenant-stream.ts';
+import { AssemblyFailed, TenantStream } from './tenant-stream.ts';
+import type { AssemblerError } from './assembler.ts';
 import { readHexFixture } from './fixture-files.ts';
 import type { ChangeSink, LsnConfirmer } from '../ports.ts';
 
@@ -88,5 +89,54 @@ describe('TenantStream', () => {
     expect(acked.map((a) => a.changes)).toEqual([2]);
     expect(acked[0]!.broadcasts).toBe(0);
     expect(acked[0]!.commitTimestampUs).toBe(BigInt(sink.calls[0]!.changes[0]!.commit_timestamp));
+  });
+
+  it('confirms up to the last good commit before a change it could not understand, publishes nothing after it, and reports why', async () => {
+    const sink = new ManualSink();
+    const confirmer = new RecordingConfirmer();
+    const fatal: unknown[] = [];
+    const reported: AssemblerError[][] = [];
+    const s = new TenantStream({
+      tenant: 't1', nodeId: 'n1', sink, confirmer, maxRecordBytes: 1_048_576,
+      onErrors: (e) => void reported.push(e), onFatal: (e) => void fatal.push(e),
+    });
+    const messages = readHexFixture('crud');
+    let i = 0;
+    while (sink.calls.length < 1) await s.receive(messages[i++]!); // the first transaction, committed
+    await s.receive(messages[i++]!); // Begin of the second
+    await s.receive(Buffer.from([0x49, 0x00])); // an Insert cut short: the assembler fails on it
+    while (i < messages.length) await s.receive(messages[i++]!); // the rest of the WAL, well formed
+    expect(sink.calls).toHaveLength(1);
+    expect(reported).toHaveLength(1);
+    expect(reported[0]![0]!.code).toBe('Decode');
+    expect(fatal).toEqual([]); // not before the good transaction landed
+    sink.calls[0]!.resolve();
+    await s.drain();
+    await flush();
+    expect(confirmer.confirmed).toEqual([s.confirmedLsn]);
+    expect(confirmer.confirmed).toHaveLength(1);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]).toBeInstanceOf(AssemblyFailed);
+    expect((fatal[0] as AssemblyFailed).message).toMatch(/Decode/);
+  });
+
+  it('publishes the pieces of a large transaction in order and confirms only its end', async () => {
+    const sink = new ManualSink();
+    const confirmer = new RecordingConfirmer();
+    const s = new TenantStream({ tenant: 't1', nodeId: 'n1', sink, confirmer, maxRecordBytes: 1_048_576, maxHeldChanges: 1, onErrors: () => {}, onFatal: () => {} });
+    const messages = readHexFixture('crud');
+    let i = 0;
+    while (sink.calls.length < 1) await s.receive(messages[i++]!); // the first insert of a two-insert transaction
+    expect(sink.calls[0]!.changes.map((c) => c.seq)).toEqual([0]);
+    sink.calls[0]!.resolve();
+    await flush();
+    expect(confirmer.confirmed).toEqual([]); // a piece is never a position to confirm
+    while (i < messages.length) await s.receive(messages[i++]!);
+    for (const call of sink.calls) call.resolve();
+    await s.drain();
+    expect(sink.calls[1]!.changes.map((c) => c.seq)).toEqual([1]);
+    expect(sink.calls.flatMap((c) => c.changes).map((c) => c.type)).toEqual(['INSERT', 'INSERT', 'UPDATE', 'UPDATE', 'DELETE']);
+    expect(confirmer.confirmed).toHaveLength(4); // one per transaction
+    expect(s.confirmedLsn).toBe(confirmer.confirmed[3]);
   });
 });

@@ -5,6 +5,10 @@
 // sink batches) and bounded by `maxInFlight` so a slow Kafka pushes back on the WAL stream. Once a
 // publish failed, no later transaction goes to the sink: the restarted stream replays from the slot,
 // and a later transaction published meanwhile would reach Kafka before that replay (out of order).
+// A change the assembler could not understand is missing from its transaction, so neither that
+// transaction nor any later one may be published or confirmed: the stream stops taking WAL, lets
+// what came before land and be confirmed (the last good commit), then reports itself dead with
+// an AssemblyFailed error; the slot keeps the WAL from the failed change on for a retry or a fix.
 // Each acknowledged transaction is reported to onPublished with its commit timestamp, for metrics:
 // the caller holds the clock, this file stays pure.
 import type { AssemblerError, AssemblerState } from './assembler.ts';
@@ -27,6 +31,10 @@ export interface TenantStreamOptions {
   /** Largest ChangeEvent the cdc topic takes (to-change-event.ts); bigger ones get the 413 form. */
   maxEventBytes?: number;
   maxInFlight?: number;
+  /** Changes published and not yet acknowledged before receive() waits (memory bound in changes). */
+  maxInFlightChanges?: number;
+  /** Changes of one transaction held before they go out as a piece (assembler.ts). */
+  maxHeldChanges?: number;
   onErrors(errors: AssemblerError[]): void;
   /** Kafka or confirm failed: the stream is dead and must be restarted from the slot. */
   onFatal(err: unknown): void;
@@ -41,9 +49,11 @@ export class TenantStream {
   #state: AssemblerState = initialState();
   #tail: Promise<void> = Promise.resolve();
   #inFlight = 0;
+  #inFlightChanges = 0;
   #failed = false;
   #publishFailed = false;
   readonly #rate: BroadcastRate | null;
+  #assemblyFailed = false;
   confirmedLsn: string | null = null;
 
   constructor(options: TenantStreamOptions) {
@@ -52,10 +62,15 @@ export class TenantStream {
   }
 
   async receive(bytes: Buffer): Promise<void> {
-    if (this.#failed || this.#publishFailed) return;
-    const { state, emitted, errors } = stepBytes(this.#state, bytes);
+    if (this.#failed || this.#publishFailed || this.#assemblyFailed) return;
+    const { state, emitted, errors } = stepBytes(this.#state, bytes, this.#o.maxHeldChanges);
     this.#state = state;
-    if (errors.length > 0) this.#o.onErrors(errors);
+    if (errors.length > 0) {
+      this.#assemblyFailed = true;
+      this.#o.onErrors(errors);
+      this.#tail.then(() => this.#fatal(new AssemblyFailed(errors)), () => {});
+      return;
+    }
     for (const txn of emitted) {
       const events = transactionToChangeEvents(txn, this.#o.tenant, { maxRecordBytes: this.#o.maxRecordBytes, maxEventBytes: this.#o.maxEventBytes });
       const { broadcasts, skipped } = messagesBroadcasts(events, this.#o.nodeId, this.#o.maxPayloadBytes);
@@ -68,25 +83,39 @@ export class TenantStream {
       const acked = { commitTimestampUs: txn.commitTimestampUs, changes: changes.length, broadcasts: broadcasts.length };
       published.then(() => acked.changes + acked.broadcasts > 0 && this.#o.onPublished?.(acked), () => (this.#publishFailed = true));
       this.#inFlight++;
+      this.#inFlightChanges += txn.changes.length;
       this.#tail = this.#tail
         .then(() => published)
-        .then(() => this.#o.confirmer.confirm(txn.endLsn))
+        // A piece of a large transaction is published in order but confirmed only with its end.
+        .then(() => (txn.partial ? undefined : this.#o.confirmer.confirm(txn.endLsn)))
         .then(() => {
-          this.confirmedLsn = txn.endLsn;
+          if (!txn.partial) this.confirmedLsn = txn.endLsn;
           this.#inFlight--;
+          this.#inFlightChanges -= txn.changes.length;
         });
-      this.#tail.catch((err: unknown) => {
-        if (!this.#failed) {
-          this.#failed = true;
-          this.#o.onFatal(err);
-        }
-      });
+      this.#tail.catch((err: unknown) => this.#fatal(err));
     }
-    if (this.#inFlight >= (this.#o.maxInFlight ?? 1000)) await this.#tail.catch(() => {});
+    if (this.#inFlight >= (this.#o.maxInFlight ?? 1000) || this.#inFlightChanges >= (this.#o.maxInFlightChanges ?? 20_000)) await this.#tail.catch(() => {});
+  }
+
+  #fatal(err: unknown) {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#o.onFatal(err);
   }
 
   /** Resolves when everything received so far is published and confirmed (or has failed). */
   drain(): Promise<void> {
     return this.#tail.catch(() => {});
+  }
+}
+
+/** The stream stopped at WAL it could not understand; `errors` say what (codes of transaction.ts). */
+export class AssemblyFailed extends Error {
+  override name = 'AssemblyFailed';
+  readonly errors: AssemblerError[];
+  constructor(errors: AssemblerError[]) {
+    super(`WAL not understood: ${errors.map((e) => `${e.code} (${e.message})`).join('; ')}`);
+    this.errors = errors;
   }
 }

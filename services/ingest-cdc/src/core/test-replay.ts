@@ -9,11 +9,12 @@ export interface Replay {
   state: AssemblerState;
 }
 
-export function replay(messages: Buffer[], state: AssemblerState = initialState()): Replay {
+export function replay(messages: Buffer[], state: AssemblerState = initialState(), maxHeld?: number, onStep?: (s: AssemblerState) => void): Replay {
   const transactions: Transaction[] = [];
   const errors: AssemblerError[] = [];
   for (const bytes of messages) {
-    const result = stepBytes(state, bytes);
+    const result = stepBytes(state, bytes, maxHeld);
+    onStep?.(result.state);
     state = result.state;
     transactions.push(...result.emitted);
     errors.push(...result.errors);

@@ -43,6 +43,11 @@ export interface Transaction {
   /** Microseconds since the Unix epoch. */
   commitTimestampUs: bigint;
   changes: Change[];
+  /**
+   * A piece of a large transaction, more of it to come (assembler.ts): publish it, never confirm
+   * it; endLsn is then the commit LSN, not a position to confirm.
+   */
+  partial?: true;
 }
 
 export type AssemblerErrorCode =

@@ -58,4 +58,16 @@ describe('tenant database migrations', () => {
     expect((await db.query('SELECT count(*)::int AS n FROM realtime.messages')).rows[0].n).toBe(0);
     await db.query('ROLLBACK');
   });
+
+  it('give up, instead of waiting forever, when another session holds the migration lock', async () => {
+    const holder = new pg.Client(conn);
+    await holder.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock(7331001)');
+      await expect(migrateTenantDb(conn, { lockMs: 200 })).rejects.toThrow(/lock timeout/);
+    } finally {
+      await holder.end();
+    }
+    expect(await migrateTenantDb(conn)).toBe(tenantMigrations.length);
+  });
 });

@@ -22,9 +22,26 @@ export interface TenantDbConnection {
   password: string;
 }
 
+/**
+ * Every wait is bounded, so a tenant database that hangs (or a lock another session never
+ * releases) fails the attempt and the scheduler retries later, instead of holding it forever.
+ */
+export interface MigrationTimeouts {
+  connectMs: number;
+  /** Waiting for the migration lock or a table lock a migration needs. */
+  lockMs: number;
+  statementMs: number;
+}
+const TIMEOUTS: MigrationTimeouts = { connectMs: 5000, lockMs: 30_000, statementMs: 120_000 };
+
 /** Applies the missing migrations; returns how many migrations the database now has. */
-export async function migrateTenantDb(conn: TenantDbConnection): Promise<number> {
-  const client = new pg.Client({ ...conn, connectionTimeoutMillis: 5000, application_name: 'tenant-admin:migrations' });
+export async function migrateTenantDb(conn: TenantDbConnection, timeouts: Partial<MigrationTimeouts> = {}): Promise<number> {
+  const t = { ...TIMEOUTS, ...timeouts };
+  const client = new pg.Client({
+    ...conn, connectionTimeoutMillis: t.connectMs, lock_timeout: t.lockMs, statement_timeout: t.statementMs,
+    query_timeout: t.statementMs + 1000, application_name: 'tenant-admin:migrations',
+  });
+  client.on('error', () => {}); // a dropped connection surfaces as the pending query's rejection
   await client.connect();
   // One session-level lock around everything: even CREATE ... IF NOT EXISTS races with itself
   // (duplicate pg_type rows) when two tenant-admin replicas migrate the same database at once.

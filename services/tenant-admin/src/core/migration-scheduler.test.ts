@@ -56,4 +56,22 @@ describe('migration scheduler', () => {
       vi.useRealTimers();
     }
   });
+
+  it('forgets a tenant once migrated or cancelled: a deleted tenant is not retried', async () => {
+    vi.useFakeTimers();
+    try {
+      const migrate = vi.fn(async (c: typeof conn) => { if (c.host === 'gone') throw new Error('down'); return 1; });
+      const s = createMigrationScheduler(migrate, capture().log, 100, 1000);
+      s.schedule('deleted', { ...conn, host: 'gone' });
+      s.schedule('fine', conn);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(migrate).toHaveBeenCalledTimes(2);
+      s.cancel('deleted');
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(migrate).toHaveBeenCalledTimes(2);
+      s.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -98,4 +98,21 @@ describe('tenant service', () => {
     expect(await service.reload('acme')).toBe(true);
     expect((await store.get('acme'))!.reload_seq).toBe(1);
   });
+
+  it('encrypts JWK key material a tenant stored in clear before, once, and republishes it', async () => {
+    const { store, service } = setup();
+    const k = 'b2xkLWNsZWFyLWhtYWMta2V5LWZyb20tYmVmb3Jl';
+    await service.upsert('acme', input(createBody()));
+    await service.upsert('other', input(createBody({ external_id: 'other' })));
+    const stored = (await store.get('acme'))!;
+    stored.jwt_jwks = { keys: [{ kty: 'oct', kid: 'legacy', k }] }; // as an older version wrote it
+    store.outbox.length = 0;
+    expect(await service.encryptStoredJwks()).toEqual(['acme']);
+    const after = (await store.get('acme'))!.jwt_jwks as { keys: Record<string, string>[] };
+    expect(after.keys[0]!.kid).toBe('legacy');
+    expect(after.keys[0]!.k).toMatch(/^g1:/);
+    expect(JSON.stringify(after)).not.toContain(k);
+    expect(store.outbox).toEqual(['acme']);
+    expect(await service.encryptStoredJwks()).toEqual([]);
+  });
 });

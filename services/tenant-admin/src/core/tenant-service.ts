@@ -5,6 +5,7 @@ import type { FieldErrors, TenantInput } from './tenant-input.ts';
 import type { TenantLimitDefaults, TenantRow } from './tenant.ts';
 import { decideUpsert } from './upsert.ts';
 import { decryptSettings, tenantView, type TenantJson } from './tenant-view.ts';
+import { decrypt, isEncrypted, mapJwkSecrets } from '@realtime/secrets';
 import type { DbConnection, MigrationScheduler } from './migration-scheduler.ts';
 
 export interface TenantServiceDeps {
@@ -67,7 +68,33 @@ export function createTenantService(deps: TenantServiceDeps) {
       migrate(result.row);
       return { kind: result.created ? 'created' : 'updated', tenant: view(result.row) };
     },
-    delete: (externalId: string) => deps.store.delete(externalId),
+    /**
+     * Tenants written before JWK key material was encrypted at rest get it encrypted now (run at
+     * start; a no-op once done). Goes through the ordinary upsert, so the outbox republishes them.
+     */
+    async encryptStoredJwks(): Promise<string[]> {
+      const done: string[] = [];
+      for (const row of await deps.store.list()) {
+        if (!jwkSecretsInClear(row.jwt_jwks)) continue;
+        const result = await deps.store.upsert<null>(row.external_id, (existing) => {
+          if (!existing || !jwkSecretsInClear(existing.jwt_jwks)) return { reject: null };
+          let plain: TenantInput['jwt_jwks'];
+          try {
+            plain = mapJwkSecrets(existing.jwt_jwks, (v) => (isEncrypted(v) ? decrypt(v, deps.key) : v)) as TenantInput['jwt_jwks'];
+          } catch {
+            return { reject: null }; // ciphertext of another key: leave the row for an operator
+          }
+          const decision = decideUpsert(existing, existing.external_id, { jwt_jwks: plain }, deps.defaults, deps.key);
+          return decision.ok ? { write: decision.write } : { reject: null };
+        });
+        if (!('reject' in result)) done.push(row.external_id);
+      }
+      return done;
+    },
+    async delete(externalId: string) {
+      await deps.store.delete(externalId);
+      deps.migrations?.cancel(externalId);
+    },
     /** Reload and shutdown both make every reader re-apply the tenant (a new reload_seq). */
     async reload(externalId: string) {
       const found = await deps.store.bumpReload(externalId);
@@ -96,3 +123,9 @@ export function createTenantService(deps: TenantServiceDeps) {
 }
 
 export type TenantService = ReturnType<typeof createTenantService>;
+
+function jwkSecretsInClear(jwks: unknown): boolean {
+  let clear = false;
+  mapJwkSecrets(jwks, (v) => { if (!isEncrypted(v)) clear = true; return v; });
+  return clear;
+}

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { decrypt } from '@realtime/secrets';
 import { parseTenantBody, type TenantInput } from './tenant-input.ts';
 import { decideUpsert } from './upsert.ts';
+import { tenantView } from './tenant-view.ts';
+import { toSnapshot } from './snapshot.ts';
 import { createBody, DB_PASSWORD, defaults, JWT_SECRET, key, rowFrom } from './test-fixtures.ts';
 
 function input(body: unknown): TenantInput {
@@ -48,6 +50,23 @@ describe('decideUpsert', () => {
     expect(settings.region).toBe('us-east-1');
     expect(settings.slot_name).toBe('supabase_realtime_replication_slot');
     expect(JSON.stringify(d.write)).not.toContain(DB_PASSWORD);
+  });
+
+  it('encrypts the k of oct JWKs at rest; neither the API view nor the snapshot carries it in clear', () => {
+    const k = 'aG1hYy1rZXktb2YtdGhlLXRlbmFudC1ub3QtdG8tbGVhaw';
+    const d = decideUpsert(null, 'acme', input(createBody({ jwt_secret: undefined, jwt_jwks: { keys: [{ kty: 'oct', kid: 'k1', k }] } })), defaults, key);
+    if (!d.ok) throw new Error('rejected');
+    const stored = (d.write.jwt_jwks as { keys: Record<string, string>[] }).keys[0]!;
+    expect(stored).toMatchObject({ kty: 'oct', kid: 'k1' });
+    expect(decrypt(stored.k!, key)).toBe(k);
+    const row = rowFrom(d.write);
+    expect(JSON.stringify(d.write)).not.toContain(k);
+    expect(JSON.stringify(tenantView(row, key))).not.toContain(k);
+    expect(JSON.stringify(toSnapshot(row))).not.toContain(k);
+    // An update that does not mention jwt_jwks keeps the stored ciphertext as it is.
+    const again = decideUpsert(row, 'acme', input({ tenant: { name: 'Acme 2' } }), defaults, key);
+    if (!again.ok) throw new Error('rejected');
+    expect(again.write.jwt_jwks).toEqual(d.write.jwt_jwks);
   });
 
   it('requires name, a jwt secret (or jwks) and the connection settings on create', () => {

@@ -1,7 +1,7 @@
 // Upsert decision (spec §8: POST/PUT/PATCH are upserts). Pure: given the stored tenant (or null)
 // and a typed input, returns the row to write or the field errors. Secrets are encrypted here, at
 // the first moment they exist, so nothing downstream ever holds a plaintext db_password/jwt_secret.
-import { encrypt } from '@realtime/secrets';
+import { encrypt, mapJwkSecrets } from '@realtime/secrets';
 import { addError, EXTERNAL_ID, type FieldErrors, type TenantInput } from './tenant-input.ts';
 import {
   ENCRYPTED_SETTINGS, LIMIT_FIELDS, REQUIRED_SETTINGS, SETTING_DEFAULTS,
@@ -19,7 +19,10 @@ export function decideUpsert(
   const limits = {} as TenantLimitDefaults;
   for (const f of LIMIT_FIELDS) limits[f] = input[f] ?? existing?.[f] ?? defaults[f];
   const jwt_secret = input.jwt_secret === undefined ? (existing?.jwt_secret ?? null) : input.jwt_secret === null ? null : encrypt(input.jwt_secret, key);
-  const jwt_jwks = input.jwt_jwks === undefined ? (existing?.jwt_jwks ?? null) : input.jwt_jwks;
+  // The key material inside a JWK set (an oct key's `k` is an HMAC secret like jwt_secret) is
+  // encrypted member by member; the rest of the set stays readable.
+  const jwt_jwks = input.jwt_jwks === undefined ? (existing?.jwt_jwks ?? null)
+    : input.jwt_jwks === null ? null : mapJwkSecrets(input.jwt_jwks, (v) => encrypt(v, key));
   const name = input.name ?? existing?.name;
   if (!name) addError(errors, 'name', "can't be blank");
   if (!jwt_secret && !jwt_jwks) addError(errors, 'jwt_secret', "can't be blank (or set jwt_jwks)");
