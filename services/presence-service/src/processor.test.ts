@@ -18,9 +18,9 @@ const consumed = (topics: string[]): Consumed[] => topics.map((t, i) => ({ comma
 const diffOf = (c: PresenceCommand, offset: string): PresenceDiff => ({ tenant: c.tenant, topic: c.topic, private: false, joins_json: c.key!, leaves_json: '{}', version: Number(offset), epoch: 'e', at: 0 });
 
 /** Records calls; every command yields a diff named after its key. */
-function fakeStore(outcome?: (c: PresenceCommand) => ApplyOutcome): PresenceStore & { calls: string[] } {
+function fakeStore(outcome?: (c: PresenceCommand) => ApplyOutcome, forget: PresenceStore['forgetIfEmpty'] = async () => true): PresenceStore & { calls: string[] } {
   const calls: string[] = [];
-  return { calls, apply: async (c, at) => (calls.push(c.key!), outcome?.(c) ?? { kind: 'applied', diff: diffOf(c, at.offset) }) };
+  return { calls, apply: async (c, at) => (calls.push(c.key!), outcome?.(c) ?? { kind: 'applied', diff: diffOf(c, at.offset) }), forgetIfEmpty: forget };
 }
 function control(active = () => true): BatchControl & { marks: string[] } {
   const marks: string[] = [];
@@ -75,5 +75,24 @@ describe('processor', () => {
     sizes.a = 0;
     await process(consumed(['a']), control());
     expect(m.members.n).toBe(3);
+  });
+
+  it('deletes the state of channels a round emptied only after their diffs were acknowledged', async () => {
+    const events: string[] = [];
+    const store = fakeStore(
+      (c) => ({ kind: 'applied', diff: diffOf(c, '1'), members: c.topic === 'gone' ? 0 : 1 }),
+      async (channel, at) => (events.push(`forget ${channel.topic}@${at.offset}`), true),
+    );
+    const process = createProcessor({ store, diffs: { publish: async (d) => void events.push(`publish ${d.length}`) }, metrics: metrics(), counts: new MemberCounts(), log });
+    await process(consumed(['kept', 'gone']), control());
+    expect(events).toEqual(['publish 2', 'forget gone@101']);
+  });
+
+  it('carries on when deleting an emptied channel fails (its state expires instead)', async () => {
+    const ctl = control();
+    const store = fakeStore((c) => ({ kind: 'applied', diff: diffOf(c, '1'), members: 0 }), async () => { throw new Error('redis down'); });
+    const process = createProcessor({ store, diffs: { publish: async () => {} }, metrics: metrics(), counts: new MemberCounts(), log });
+    expect(await process(consumed(['a', 'a']), ctl)).toBe(true);
+    expect(ctl.marks).toEqual(['100', '101']);
   });
 });

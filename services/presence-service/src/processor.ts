@@ -2,14 +2,16 @@
 // go to the store concurrently (distinct channels), then their diffs to Kafka in one send, and only
 // then is the batch's done prefix marked for commit. A failure throws before anything later is
 // marked: the consumer restarts from the committed offset and the store makes replays harmless.
+// Once a round's diffs are acknowledged, the channels they emptied lose their state in Redis
+// (`forgetIfEmpty`); if that fails, the state's expiry takes over, so it is logged, not retried.
 import { channelId } from '@realtime/presence';
 import type { PresenceCommand } from '@realtime/schemas';
-import { ErrorCodes } from '@realtime/errors';
+import { ErrorCodes, errorCodeOf } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 import { planRounds } from './core/rounds.ts';
 import type { MemberCounts } from './core/member-counts.ts';
 import type { Position } from './core/step.ts';
-import type { DiffSink, PresenceMetrics, PresenceStore } from './ports.ts';
+import type { ApplyOutcome, DiffSink, PresenceMetrics, PresenceStore } from './ports.ts';
 
 export interface Consumed {
   command: PresenceCommand;
@@ -40,6 +42,7 @@ export function createProcessor(deps: { store: PresenceStore; diffs: DiffSink; m
       });
       const diffs = outcomes.flatMap((o) => (o.diff ? [o.diff] : []));
       await deps.diffs.publish(diffs);
+      await forgetEmptied(round.indices.filter((_, n) => emptied(outcomes[n]!)).map((i) => items[i]!));
       deps.metrics.commands.inc(round.indices.length);
       deps.metrics.members.set(deps.counts.total);
       if (diffs.length > 0) deps.metrics.diffs.inc(diffs.length);
@@ -48,4 +51,13 @@ export function createProcessor(deps: { store: PresenceStore; diffs: DiffSink; m
     }
     return true;
   };
+
+  async function forgetEmptied(items: Consumed[]): Promise<void> {
+    await Promise.all(items.map(({ command: c, at }) =>
+      deps.store.forgetIfEmpty({ tenant: c.tenant, private: c.private, topic: c.topic }, at).catch((err: unknown) =>
+        deps.log.warn({ code: errorCodeOf(err) ?? ErrorCodes.RedisUnavailable, tenant: c.tenant, topic: c.topic, err: String(err) }, 'empty presence channel not deleted; its state expires instead'))));
+  }
 }
+
+/** The command left its channel without members (or re-published the diff of one that may have). */
+const emptied = (o: ApplyOutcome) => (o.kind === 'applied' && o.members === 0) || o.kind === 'republished';
