@@ -17,6 +17,8 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
   });
   for (const kind of ['read', 'write']) authorization.zero({ kind });
   const tenantEvents = new client.Counter({ name: 'realtime_tenant_events_total', help: 'Broadcasts in and frames out, per tenant', labelNames: ['tenant', 'direction'], registers });
+  const leaveRetries = new client.Counter({ name: 'realtime_presence_leave_retries_total', help: 'Presence leaves whose Kafka send failed, by what happened next', labelNames: ['outcome'], registers });
+  for (const outcome of ['retried', 'sent', 'dropped']) leaveRetries.inc({ outcome }, 0);
   return {
     connections: gauge('realtime_connections_connected', 'WebSocket connections open on this gateway'),
     tenantsConnected: gauge('realtime_tenants_connected', 'Tenants with at least one open connection on this gateway'),
@@ -30,5 +32,6 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     authorizationCheck: { observe: (kind, seconds) => authorization.observe({ kind }, seconds) },
     rateLimited: { inc: (limit) => rateLimited.inc({ limit }) },
     tenantEvents: { inc: (tenant, direction, n = 1) => tenantEvents.inc({ tenant, direction }, n) },
+    presenceLeaveRetries: { inc: (outcome) => leaveRetries.inc({ outcome }) },
   };
 }

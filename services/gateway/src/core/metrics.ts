@@ -23,12 +23,15 @@ export interface GatewayMetrics {
   rateLimited: { inc(limit: LimitName | 'client_presence'): void };
   /** Broadcasts in and frames out per tenant. */
   tenantEvents: { inc(tenant: string, direction: 'in' | 'out', n?: number): void };
+  /** Presence leaves whose send failed: sent again later, finally sent, or given up. */
+  presenceLeaveRetries: { inc(outcome: 'retried' | 'sent' | 'dropped'): void };
 }
 
 const noop = { inc() {}, dec() {}, set() {}, observe() {} };
 export const noMetrics: GatewayMetrics = {
   connections: noop, tenantsConnected: noop, joins: noop, eventsIn: noop, eventsOut: noop, malformedFrames: noop, changesIn: noop,
   payloadSize: noop, rlsCheck: noop, authorizationCheck: noop, rateLimited: noop, tenantEvents: noop,
+  presenceLeaveRetries: noop,
 };
 
 /** Times `work` into `observe` (seconds). */

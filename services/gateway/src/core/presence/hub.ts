@@ -6,9 +6,12 @@
 // while the snapshot is read, and then passes on only diffs newer than the snapshot (a new Redis
 // epoch resets the count). Duplicated diffs are dropped the same way.
 //
+// Leaves (untrack, leaving the channel, closing the socket) are retried when their send fails
+// (leaves.ts): a member must not outlive its presence because one Kafka send failed.
+//
 // Liveness: the hub renews this node's key every NODE_RENEW_MS; when the epoch it gets back
 // changes (Redis lost its data), it re-asserts every presence it tracks.
-import { NODE_RENEW_MS, type Snapshot } from '@realtime/presence';
+import { memberId, NODE_RENEW_MS, type Snapshot } from '@realtime/presence';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
@@ -16,6 +19,7 @@ import type { Clock, PresenceBackend } from '../../ports.ts';
 import type { Channel } from '../channel.ts';
 import { channelKey } from '../registry.ts';
 import { newPhxRef } from './refs.ts';
+import { LeaveRetries, type LeaveOutcome, type LeaveRetryOptions } from './leaves.ts';
 
 export interface Tracked {
   key: string;
@@ -40,6 +44,8 @@ export interface HubDeps {
   clock: Clock;
   log: Logger;
   onDiff?: (delivered: number) => void;
+  onLeaveRetry?: (outcome: LeaveOutcome) => void;
+  leaveRetry?: LeaveRetryOptions;
 }
 
 export class PresenceHub {
@@ -48,9 +54,16 @@ export class PresenceHub {
   readonly #tracking = new Set<Channel>();
   #epoch: string | null = null;
   #timer: { cancel(): void } | null = null;
+  readonly #leaves: LeaveRetries;
 
   constructor(deps: HubDeps) {
     this.#d = deps;
+    this.#leaves = new LeaveRetries({ send: (c) => deps.backend.send(c), clock: deps.clock, log: deps.log, onOutcome: deps.onLeaveRetry, options: deps.leaveRetry });
+  }
+
+  /** Leaves waiting to be sent again. */
+  get pendingLeaves(): number {
+    return this.#leaves.size;
   }
 
   /** Presence on for this channel: register for diffs, then send the snapshot as presence_state. */
@@ -82,15 +95,17 @@ export class PresenceHub {
     if (state.tracked && state.tracked.metaJson === metaJson) return;
     state.tracked = { key: state.key, metaJson, phxRef: newPhxRef(this.#d.node) };
     this.#tracking.add(channel);
+    this.#leaves.cancel(this.#member(channel));
     await this.#d.backend.send(this.#command(channel, 'TRACK', state.tracked));
   }
 
+  /** Resolves once the leave was sent or queued for another send (leaves.ts). */
   async untrack(channel: Channel): Promise<void> {
     const state = channel.presence;
     if (!state?.tracked) return;
     state.tracked = null;
     this.#tracking.delete(channel);
-    await this.#d.backend.send(this.#command(channel, 'UNTRACK', null));
+    await this.#leaves.leave(this.#member(channel), this.#command(channel, 'UNTRACK', null));
   }
 
   /** The channel is gone (leave, close, shutdown): its presence leaves. */
@@ -103,8 +118,7 @@ export class PresenceHub {
     if (set?.size === 0) this.#channels.delete(channel.key);
     if (state.tracked) {
       this.#tracking.delete(channel);
-      this.#d.backend.send(this.#command(channel, 'UNTRACK', null)).catch((err) =>
-        this.#d.log.warn({ code: ErrorCodes.UnableToHandlePresence, tenant: channel.conn.tenantId, err: String(err) }, 'presence leave not sent'));
+      void this.#leaves.leave(this.#member(channel), this.#command(channel, 'UNTRACK', null));
     }
   }
 
@@ -137,8 +151,11 @@ export class PresenceHub {
     void beat();
   }
 
+  /** Waiting leaves are dropped too: once this node's liveness key expires, presence-service
+   *  removes all of its members (NODE_DOWN). */
   stop(): void {
     this.#timer?.cancel();
+    this.#leaves.stop();
   }
 
   async #reassert(): Promise<void> {
@@ -157,6 +174,10 @@ export class PresenceHub {
     const payload = { joins: JSON.parse(diff.joins_json), leaves: JSON.parse(diff.leaves_json) };
     channel.conn.send(channel.conn.wire.encode({ joinRef: null, ref: null, topic: channel.topic, event: 'presence_diff', payload }));
     return true;
+  }
+
+  #member(channel: Channel): string {
+    return memberId(this.#d.node, channel.conn.id, channel.joinRef);
   }
 
   #command(channel: Channel, op: PresenceCommand['op'], tracked: Tracked | null): PresenceCommand {
