@@ -6,6 +6,12 @@
 // while the snapshot is read, and then passes on only diffs newer than the snapshot (a new Redis
 // epoch resets the count). Duplicated diffs are dropped the same way.
 //
+// A new epoch means Redis lost its data: the clients' state no longer matches it (an update or an
+// untrack applied to the empty Redis has no leave for the meta the clients still show), so the
+// channel re-reads the snapshot and sends it as a new presence_state, which realtime-js turns into
+// the joins and leaves that make the client match. The same happens to a channel whose snapshot
+// could not be read (Redis down at join) as soon as an epoch is known again.
+//
 // Leaves (untrack, leaving the channel, closing the socket) are retried when their send fails
 // (leaves.ts): a member must not outlive its presence because one Kafka send failed.
 //
@@ -74,6 +80,12 @@ export class PresenceHub {
     let set = this.#channels.get(channel.key);
     if (!set) this.#channels.set(channel.key, (set = new Set()));
     set.add(channel);
+    await this.#sync(channel, state);
+  }
+
+  /** Reads the snapshot, sends it as presence_state, then the diffs buffered meanwhile. */
+  async #sync(channel: Channel, state: ChannelPresence): Promise<void> {
+    state.ready = false;
     let snapshot: Snapshot = { state: {}, version: 0, epoch: '' };
     try {
       snapshot = await this.#d.backend.snapshot({ tenant: channel.conn.tenantId, private: channel.options.private, topic: channel.subtopic });
@@ -85,7 +97,17 @@ export class PresenceHub {
     state.epoch = snapshot.epoch;
     state.ready = true;
     if (readable(channel)) channel.conn.push(channel, 'presence_state', snapshot.state);
-    for (const diff of state.buffer.splice(0)) this.#deliver(channel, diff);
+    for (const diff of state.buffer.splice(0)) this.#deliver(channel, diff, false);
+  }
+
+  /** Channels whose state belongs to another epoch than Redis's current one: sync them again. */
+  #resyncOutside(epoch: string): void {
+    for (const set of this.#channels.values()) {
+      for (const channel of set) {
+        const state = channel.presence;
+        if (state?.ready && state.epoch !== epoch) void this.#sync(channel, state);
+      }
+    }
   }
 
   /** Tracks (or updates) the channel's presence. An identical re-track changes nothing. */
@@ -143,6 +165,7 @@ export class PresenceHub {
         // change nothing.
         if (epoch !== '' && epoch !== this.#epoch && this.#tracking.size > 0) await this.#reassert();
         if (epoch !== '') this.#epoch = epoch;
+        if (epoch !== '') this.#resyncOutside(epoch);
       } catch (err) {
         this.#d.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: String(err) }, 'presence heartbeat failed');
       }
@@ -163,8 +186,13 @@ export class PresenceHub {
     await Promise.all([...this.#tracking].map((ch) => (ch.presence?.tracked ? this.#d.backend.send(this.#command(ch, 'REASSERT', ch.presence.tracked)) : undefined)));
   }
 
-  #deliver(channel: Channel, diff: PresenceDiff): boolean {
+  #deliver(channel: Channel, diff: PresenceDiff, resync = true): boolean {
     const state = channel.presence!;
+    if (resync && diff.epoch !== '' && diff.epoch !== state.epoch) {
+      state.buffer.push(diff);
+      void this.#sync(channel, state);
+      return false;
+    }
     if (diff.epoch !== '') { // v1 writers: no version, no filtering
       if (diff.epoch === state.epoch && diff.version <= state.version) return false; // in the snapshot, or seen
       state.epoch = diff.epoch;

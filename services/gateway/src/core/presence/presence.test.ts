@@ -97,8 +97,46 @@ describe('presence', () => {
     t.gateway.presence.receive({ ...diff, version: t.presence.version, epoch: t.presence.epoch }); // the snapshot had it
     t.gateway.presence.receive({ ...diff, version: t.presence.version + 1, epoch: t.presence.epoch });
     t.gateway.presence.receive({ ...diff, version: t.presence.version + 1, epoch: t.presence.epoch }); // duplicate
+    expect(a.frames('presence_diff')).toHaveLength(1);
+    t.presence.epoch = 'e2';
     t.gateway.presence.receive({ ...diff, version: 1, epoch: 'e2' }); // Redis lost its data: a new count
+    await new Promise((r) => setTimeout(r, 0));
     expect(a.frames('presence_diff')).toHaveLength(2);
+  });
+
+  it('after Redis lost its data, sends the new snapshot as presence_state: no ghost of a meta whose leave was lost', async () => {
+    const a = await client();
+    const b = await client();
+    await a.join('room', { enabled: true, key: 'alice' });
+    await b.join('room', { enabled: true, key: 'bob' });
+    await a.track({ v: 1 });
+    await b.track({ v: 1 });
+    // Redis comes back empty; bob's update is applied to it as a join, and alice's leave is lost
+    t.presence.channels.clear();
+    t.presence.epoch = 'e2';
+    await b.track({ v: 2 }, '7');
+    await new Promise((r) => setTimeout(r, 0));
+    const states = a.frames('presence_state');
+    expect(states).toHaveLength(2);
+    expect(Object.keys(states[1]![4] as object)).toEqual(['bob']);
+    expect(metasOf(states[1]![4], 'bob')).toEqual([expect.objectContaining({ v: 2 })]);
+  });
+
+  it('a channel whose snapshot failed at join gets it as soon as Redis answers again', async () => {
+    const a = await client();
+    await a.join('room', { enabled: true, key: 'alice' });
+    await a.track({ v: 1 });
+    const snapshot = t.presence.snapshot.bind(t.presence);
+    t.presence.snapshot = async () => { throw new Error('redis down'); };
+    const late = await client();
+    await late.join('room', { enabled: true });
+    expect(late.frames('presence_state')).toEqual([['1', null, 'realtime:room', 'presence_state', {}]]);
+    t.presence.snapshot = snapshot;
+    t.gateway.presence.start();
+    await new Promise((r) => setTimeout(r, 0));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(metasOf(late.frames('presence_state')[1]![4], 'alice')).toEqual([expect.objectContaining({ v: 1 })]);
+    t.gateway.presence.stop();
   });
 
   it('shuts the channel down on the 6th presence message in the window', async () => {
