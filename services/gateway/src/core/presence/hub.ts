@@ -38,11 +38,17 @@ export interface ChannelPresence {
   tracked: Tracked | null;
   ready: boolean;
   buffer: PresenceDiff[];
+  /** The buffer overflowed while the snapshot was read: read it again instead of delivering. */
+  overflowed?: boolean;
   version: number;
   epoch: string;
   /** Times of this channel's presence messages (client rate limit). */
   calls: number[];
 }
+
+/** Diffs one channel keeps while its snapshot is read (a slow Redis must not grow memory); past
+ *  it they are dropped and the snapshot is read again, which contains them. */
+export const MAX_BUFFERED_DIFFS = 1000;
 
 export interface HubDeps {
   node: string;
@@ -97,6 +103,11 @@ export class PresenceHub {
     state.epoch = snapshot.epoch;
     state.ready = true;
     if (readable(channel)) channel.conn.push(channel, 'presence_state', snapshot.state);
+    if (state.overflowed) {
+      state.overflowed = false;
+      state.buffer.length = 0;
+      return this.#sync(channel, state);
+    }
     for (const diff of state.buffer.splice(0)) this.#deliver(channel, diff, false);
   }
 
@@ -149,9 +160,14 @@ export class PresenceHub {
     const set = this.#channels.get(channelKey(diff.tenant, diff.private, diff.topic));
     if (!set) return;
     let delivered = 0;
+    let payload: object | undefined; // parsed once, however many local channels
+    const parsed = () => (payload ??= { joins: JSON.parse(diff.joins_json), leaves: JSON.parse(diff.leaves_json) });
     for (const channel of set) {
-      if (!channel.presence!.ready) channel.presence!.buffer.push(diff);
-      else if (this.#deliver(channel, diff)) delivered++;
+      const state = channel.presence!;
+      if (state.ready) {
+        if (this.#deliver(channel, diff, true, parsed)) delivered++;
+      } else if (state.buffer.length < MAX_BUFFERED_DIFFS) state.buffer.push(diff);
+      else state.overflowed = true;
     }
     this.#d.onDiff?.(delivered);
   }
@@ -186,7 +202,7 @@ export class PresenceHub {
     await Promise.all([...this.#tracking].map((ch) => (ch.presence?.tracked ? this.#d.backend.send(this.#command(ch, 'REASSERT', ch.presence.tracked)) : undefined)));
   }
 
-  #deliver(channel: Channel, diff: PresenceDiff, resync = true): boolean {
+  #deliver(channel: Channel, diff: PresenceDiff, resync = true, parsed: () => object = () => ({ joins: JSON.parse(diff.joins_json), leaves: JSON.parse(diff.leaves_json) })): boolean {
     const state = channel.presence!;
     if (resync && diff.epoch !== '' && diff.epoch !== state.epoch) {
       state.buffer.push(diff);
@@ -199,8 +215,7 @@ export class PresenceHub {
       state.version = diff.version;
     }
     if (!readable(channel)) return false;
-    const payload = { joins: JSON.parse(diff.joins_json), leaves: JSON.parse(diff.leaves_json) };
-    channel.conn.send(channel.conn.wire.encode({ joinRef: null, ref: null, topic: channel.topic, event: 'presence_diff', payload }));
+    channel.conn.send(channel.conn.wire.encode({ joinRef: null, ref: null, topic: channel.topic, event: 'presence_diff', payload: parsed() }));
     return true;
   }
 

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../test-support.ts';
+import { MAX_BUFFERED_DIFFS } from './hub.ts';
 
 const secret = tenant().jwtSecret!;
 let t: ReturnType<typeof testGateway>;
@@ -198,5 +199,25 @@ describe('presence', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(t.presence.commands.map((c) => c.op)).toEqual(['TRACK', 'REASSERT']);
     t.gateway.presence.stop();
+  });
+
+  it('keeps at most MAX_BUFFERED_DIFFS diffs while a snapshot is slow, then reads the snapshot again', async () => {
+    const snapshot = t.presence.snapshot.bind(t.presence);
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    t.presence.snapshot = async (c) => { if (reads++ === 0) await slow; return snapshot(c); };
+    const a = await client();
+    await a.join('room', { enabled: true });
+    const diff = { tenant: 'acme', topic: 'room', private: false, joins_json: '{}', leaves_json: '{}', at: 0, epoch: t.presence.epoch };
+    for (let v = 1; v <= MAX_BUFFERED_DIFFS + 500; v++) t.gateway.presence.receive({ ...diff, version: t.presence.version + v });
+    const state = [...a.conn.channels.values()][0]!.presence!;
+    expect(state.buffer).toHaveLength(MAX_BUFFERED_DIFFS);
+    release();
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+    expect(reads).toBe(2);
+    expect(a.frames('presence_state')).toHaveLength(2);
+    expect(a.frames('presence_diff')).toHaveLength(0);
+    expect(state.buffer).toHaveLength(0);
   });
 });
