@@ -20,7 +20,7 @@
 import { memberId, NODE_RENEW_MS, type Snapshot } from '@realtime/presence';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
-import { ErrorCodes } from '@realtime/errors';
+import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { Clock, PresenceBackend } from '../../ports.ts';
 import type { Channel } from '../channel.ts';
 import { channelKey } from '../registry.ts';
@@ -126,10 +126,26 @@ export class PresenceHub {
     const state = channel.presence!;
     const metaJson = JSON.stringify(meta);
     if (state.tracked && state.tracked.metaJson === metaJson) return;
-    state.tracked = { key: state.key, metaJson, phxRef: newPhxRef(this.#d.node) };
+    const previous = state.tracked;
+    const next: Tracked = { key: state.key, metaJson, phxRef: newPhxRef(this.#d.node) };
+    state.tracked = next;
     this.#tracking.add(channel);
     this.#leaves.cancel(this.#member(channel));
-    await this.#d.backend.send(this.#command(channel, 'TRACK', state.tracked));
+    try {
+      await this.#d.backend.send(this.#command(channel, 'TRACK', next));
+    } catch (err) {
+      // Not tracked: put back what presence-service still has, so that the same track sent again
+      // is not taken for an identical re-track, and an untracked member (whose waiting leave the
+      // track cancelled) gets its leave again.
+      if (channel.presence === state && state.tracked === next) {
+        state.tracked = previous;
+        if (!previous) {
+          this.#tracking.delete(channel);
+          void this.#leaves.leave(this.#member(channel), this.#command(channel, 'UNTRACK', null));
+        }
+      }
+      throw new RealtimeError(ErrorCodes.UnableToTrackPresence, 'presence track not sent', { cause: err, details: { tenant: channel.conn.tenantId } });
+    }
   }
 
   /** Resolves once the leave was sent or queued for another send (leaves.ts). */
@@ -160,8 +176,16 @@ export class PresenceHub {
     const set = this.#channels.get(channelKey(diff.tenant, diff.private, diff.topic));
     if (!set) return;
     let delivered = 0;
-    let payload: object | undefined; // parsed once, however many local channels
-    const parsed = () => (payload ??= { joins: JSON.parse(diff.joins_json), leaves: JSON.parse(diff.leaves_json) });
+    // parsed once, however many local channels; a diff that does not parse is dropped here, logged,
+    // instead of failing the consumer of realtime.presence.events for every tenant
+    let payload: object;
+    try {
+      payload = { joins: JSON.parse(diff.joins_json), leaves: JSON.parse(diff.leaves_json) };
+    } catch (err) {
+      this.#d.log.error({ code: ErrorCodes.UnableToHandlePresence, tenant: diff.tenant, err: String(err) }, 'presence diff that does not parse dropped');
+      return;
+    }
+    const parsed = () => payload;
     for (const channel of set) {
       const state = channel.presence!;
       if (state.ready) {

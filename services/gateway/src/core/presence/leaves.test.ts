@@ -72,8 +72,10 @@ describe('presence leave retries', () => {
 /** A backend whose sends of UNTRACK fail `failures` times. */
 class FlakyPresence extends MemoryPresence {
   failures = 0;
+  trackFailures = 0;
   override async send(c: PresenceCommand) {
     if (c.op === 'UNTRACK' && this.failures-- > 0) throw new Error('broker down');
+    if (c.op === 'TRACK' && this.trackFailures-- > 0) throw new Error('broker down');
     return super.send(c);
   }
 }
@@ -93,7 +95,7 @@ describe('presence hub leaves', () => {
     const members = () => [...presence.channels.values()].reduce((n, m) => n + m.size, 0);
     expect(members()).toBe(1);
     const retryUntilSent = async () => { for (let i = 0; i < 5; i++) { t.clock.advance(1000); await flush(); } };
-    return { t, presence, conn, send, members, retryUntilSent };
+    return { t, presence, conn, socket, send, members, retryUntilSent };
   }
 
   it('an untrack whose send failed still removes the member, and the client gets its ok', async () => {
@@ -127,5 +129,18 @@ describe('presence hub leaves', () => {
     await s.retryUntilSent();
     expect(s.members()).toBe(1);
     expect(s.presence.commands.map((c) => c.op)).toEqual(['TRACK', 'TRACK']);
+  });
+
+  it('a track whose send failed is answered with an error, and the same track sent again goes through', async () => {
+    const s = await setup();
+    s.presence.trackFailures = 1;
+    await s.send(['1', '7', 'realtime:room', 'presence', { type: 'presence', event: 'track', payload: { v: 2 } }]);
+    const reply = (ref: string) => (s.socket.json() as unknown[][]).find((f) => f[1] === ref && f[3] === 'phx_reply')?.[4];
+    expect(reply('7')).toEqual({ status: 'error', response: {} });
+    expect(s.t.gateway.presence.pendingLeaves).toBe(0); // the first track {v: 1} is still there: nothing to leave
+    await s.send(['1', '8', 'realtime:room', 'presence', { type: 'presence', event: 'track', payload: { v: 2 } }]);
+    expect(reply('8')).toEqual({ status: 'ok', response: {} });
+    const metas = [...s.presence.channels.values()].flatMap((m) => [...m.values()].map((x) => x.meta.v));
+    expect(metas).toEqual([2]);
   });
 });

@@ -220,4 +220,13 @@ describe('presence', () => {
     expect(a.frames('presence_diff')).toHaveLength(0);
     expect(state.buffer).toHaveLength(0);
   });
+
+  it('drops a diff whose JSON does not parse, and goes on with the next', async () => {
+    const a = await client();
+    await a.join('room', { enabled: true });
+    const diff = { tenant: 'acme', topic: 'room', private: false, leaves_json: '{}', at: 0, epoch: t.presence.epoch };
+    expect(() => t.gateway.presence.receive({ ...diff, joins_json: '{"x":', version: t.presence.version + 1 })).not.toThrow();
+    t.gateway.presence.receive({ ...diff, joins_json: '{}', version: t.presence.version + 2 });
+    expect(a.frames('presence_diff')).toHaveLength(1);
+  });
 });
