@@ -49,6 +49,8 @@ export interface PresenceMetrics {
   commands: { inc(n?: number): void };
   diffs: { inc(n?: number): void };
   nodesDown: { inc(n?: number): void };
+  /** Commands skipped after a failure that retrying cannot fix (processor.ts). */
+  failed: { inc(n?: number): void };
   /** Members of the channels this instance owns and has touched (core/member-counts.ts). */
   members: { set(n: number): void };
 }

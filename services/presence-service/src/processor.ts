@@ -6,7 +6,7 @@
 // (`forgetIfEmpty`); if that fails, the state's expiry takes over, so it is logged, not retried.
 import { channelId } from '@realtime/presence';
 import type { PresenceCommand } from '@realtime/schemas';
-import { ErrorCodes, errorCodeOf } from '@realtime/errors';
+import { ErrorCodes, errorCodeOf, isRetryable } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 import { planRounds } from './core/rounds.ts';
 import type { MemberCounts } from './core/member-counts.ts';
@@ -32,11 +32,11 @@ export function createProcessor(deps: { store: PresenceStore; diffs: DiffSink; m
     const keys = items.map(({ command: c }) => channelId({ tenant: c.tenant, private: c.private, topic: c.topic }));
     for (const round of planRounds(keys)) {
       if (!control.active()) return false;
-      const outcomes = await Promise.all(round.indices.map((i) => deps.store.apply(items[i]!.command, items[i]!.at)));
+      const outcomes = await Promise.all(round.indices.map((i) => applyOne(items[i]!)));
       outcomes.forEach((o, n) => {
         const i = round.indices[n]!;
         if ('members' in o && o.members !== undefined) deps.counts.set(keys[i]!, items[i]!.at.partition, o.members);
-        if (o.kind !== 'ignored') return;
+        if (o.kind !== 'ignored' || o.reason === 'failed') return;
         const { tenant, topic, op } = items[i]!.command;
         deps.log.warn({ code: ErrorCodes.UnableToHandlePresence, tenant, topic, op, reason: o.reason }, 'presence command ignored');
       });
@@ -51,6 +51,23 @@ export function createProcessor(deps: { store: PresenceStore; diffs: DiffSink; m
     }
     return true;
   };
+
+  /**
+   * A retryable failure (Redis unreachable) fails the batch: it is consumed again and nothing
+   * accepted is lost. Any other failure belongs to this one command (data Redis cannot take, a
+   * stored value that does not parse): retrying it would stall the partition for every channel on
+   * it for good, so it is logged with its code, counted and skipped.
+   */
+  async function applyOne({ command: c, at }: Consumed): Promise<ApplyOutcome> {
+    try {
+      return await deps.store.apply(c, at);
+    } catch (err) {
+      if (isRetryable(err)) throw err;
+      deps.metrics.failed.inc();
+      deps.log.error({ code: errorCodeOf(err) ?? ErrorCodes.UnknownError, tenant: c.tenant, topic: c.topic, op: c.op, partition: at.partition, offset: at.offset, err: String(err) }, 'presence command failed; skipped');
+      return { kind: 'ignored', diff: null, reason: 'failed' };
+    }
+  }
 
   async function forgetEmptied(items: Consumed[]): Promise<void> {
     await Promise.all(items.map(({ command: c, at }) =>

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createLogger } from '@realtime/log';
-import { channelId, presenceKeys, readSnapshot } from '@realtime/presence';
+import { channelId, memberId, presenceKeys, readSnapshot } from '@realtime/presence';
+import { ErrorCodes, errorCodeOf, isRetryable } from '@realtime/errors';
 import type { PresenceCommand } from '@realtime/schemas';
 import { startRedis, uniqueName, type RedisServer } from '@realtime/testing';
 import { createRedisPool, type RedisPool } from './redis-pool.ts';
@@ -104,6 +105,15 @@ describe('redis presence store', () => {
     expect(epoch).toBeTruthy();
     expect(epoch).not.toBe(before);
     expect(outcome.diff?.epoch).toBe(epoch);
+  });
+
+  it('fails a command for good (not retryable) when a stored member does not parse', async () => {
+    const store = createRedisPresenceStore(pool);
+    const topic = uniqueName('room');
+    await redis.hset(presenceKeys.members({ tenant: 'acme', private: false, topic }), memberId('gw-1', 'c1', '1'), '{not json');
+    const failure = await store.apply(command(topic), { partition: 0, offset: '1' }).then(() => null, (err: unknown) => err);
+    expect(isRetryable(failure)).toBe(false);
+    expect(errorCodeOf(failure)).toBe(ErrorCodes.UnknownError);
   });
 
   describe('channels without members keep no keys', () => {
