@@ -116,6 +116,19 @@ describe('redis presence store', () => {
     expect(errorCodeOf(failure)).toBe(ErrorCodes.UnknownError);
   });
 
+  it('fails a command as retryable when Redis hangs, instead of waiting for ever', async () => {
+    const hung = createRedisPool(server.url, 1, log, 500);
+    try {
+      const store = createRedisPresenceStore(hung);
+      await redis.call('CLIENT', 'PAUSE', '2000', 'ALL');
+      const failure = await store.apply(command(uniqueName('room')), { partition: 0, offset: '1' }).then(() => null, (err: unknown) => err);
+      expect(isRetryable(failure)).toBe(true);
+    } finally {
+      await redis.call('CLIENT', 'UNPAUSE').catch(() => {});
+      await hung.close();
+    }
+  });
+
   describe('channels without members keep no keys', () => {
     const keysOf = async (c: { tenant: string; private: boolean; topic: string }) =>
       (await Promise.all([presenceKeys.members(c), presenceKeys.state(c)].map((k) => redis.exists(k)))).reduce((a, b) => a + b, 0);
