@@ -77,12 +77,13 @@ it('10,000 throw-away presence channels leave no Redis key behind, and presence 
   expect(ping.failures).toEqual([]);
 
   // the bystander leaves too; then every channel key and node bookkeeping key is gone
+  // (presence-service may still be working through the churn's commands on a loaded machine)
   await a.untrack();
-  await waitFor(() => expect(view(b)).toEqual({}));
-  await waitFor(async () => expect(await redis.dbsize()).toBe(baseline), { timeout: 20_000, interval: 250 });
+  await waitFor(() => expect(view(b)).toEqual({}), { timeout: 30_000 });
+  await waitFor(async () => expect(await redis.dbsize()).toBe(baseline), { timeout: 30_000, interval: 250 });
   expect(await redis.keys('rt:t:*')).toEqual([]);
 
   // and presence still works afterwards
   await b.track({ n: 2 });
-  await waitFor(() => expect(view(a)).toEqual({ b: [{ n: 2 }] }));
+  await waitFor(() => expect(view(a)).toEqual({ b: [{ n: 2 }] }), { timeout: 15_000 });
 }, 120_000);

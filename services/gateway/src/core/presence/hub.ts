@@ -40,6 +40,10 @@ export interface ChannelPresence {
   buffer: PresenceDiff[];
   /** The buffer overflowed while the snapshot was read: read it again instead of delivering. */
   overflowed?: boolean;
+  /** A presence_state was sent to the client. */
+  synced?: boolean;
+  /** The last snapshot read failed: read it again once Redis answers (heartbeat). */
+  stale?: boolean;
   version: number;
   epoch: string;
   /** Times of this channel's presence messages (client rate limit). */
@@ -92,31 +96,38 @@ export class PresenceHub {
   /** Reads the snapshot, sends it as presence_state, then the diffs buffered meanwhile. */
   async #sync(channel: Channel, state: ChannelPresence): Promise<void> {
     state.ready = false;
-    let snapshot: Snapshot = { state: {}, version: 0, epoch: '' };
+    let snapshot: Snapshot | null = null;
     try {
       snapshot = await this.#d.backend.snapshot({ tenant: channel.conn.tenantId, private: channel.options.private, topic: channel.subtopic });
     } catch (err) {
       this.#d.log.warn({ code: ErrorCodes.UnableToHandlePresence, tenant: channel.conn.tenantId, err: String(err) }, 'presence snapshot unavailable');
     }
     if (channel.presence !== state) return; // left meanwhile
-    state.version = snapshot.version;
-    state.epoch = snapshot.epoch;
+    if (snapshot) {
+      state.version = snapshot.version;
+      state.epoch = snapshot.epoch;
+    }
     state.ready = true;
-    if (readable(channel)) channel.conn.push(channel, 'presence_state', snapshot.state);
+    state.stale = snapshot === null;
+    // the client needs a first presence_state (an empty one if Redis is down); later, only a real one
+    if ((snapshot || !state.synced) && readable(channel)) channel.conn.push(channel, 'presence_state', snapshot?.state ?? {});
+    state.synced = true;
     if (state.overflowed) {
       state.overflowed = false;
       state.buffer.length = 0;
-      return this.#sync(channel, state);
+      if (snapshot) return this.#sync(channel, state);
+      return; // stale: the next heartbeat reads it again
     }
     for (const diff of state.buffer.splice(0)) this.#deliver(channel, diff, false);
   }
 
-  /** Channels whose state belongs to another epoch than Redis's current one: sync them again. */
+  /** Channels whose state belongs to another epoch than Redis's current one, or whose last
+   *  snapshot read failed: sync them again. */
   #resyncOutside(epoch: string): void {
     for (const set of this.#channels.values()) {
       for (const channel of set) {
         const state = channel.presence;
-        if (state?.ready && state.epoch !== epoch) void this.#sync(channel, state);
+        if (state?.ready && (state.epoch !== epoch || state.stale)) void this.#sync(channel, state);
       }
     }
   }

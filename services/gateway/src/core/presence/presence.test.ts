@@ -229,4 +229,26 @@ describe('presence', () => {
     t.gateway.presence.receive({ ...diff, joins_json: '{}', version: t.presence.version + 2 });
     expect(a.frames('presence_diff')).toHaveLength(1);
   });
+
+  it('a resync whose snapshot fails sends no empty presence_state, delivers the diff and tries again on the next heartbeat', async () => {
+    const a = await client();
+    const b = await client();
+    await a.join('room', { enabled: true, key: 'alice' });
+    await b.join('room', { enabled: true, key: 'bob' });
+    await b.track({ v: 1 });
+    const snapshot = t.presence.snapshot.bind(t.presence);
+    t.presence.snapshot = async () => { throw new Error('redis unreachable from this gateway'); };
+    t.presence.epoch = 'e2';
+    await b.track({ v: 2 }, '7');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(a.frames('presence_state')).toHaveLength(1);
+    expect(a.frames('presence_diff')).toHaveLength(2);
+    t.presence.snapshot = snapshot;
+    t.gateway.presence.start();
+    await new Promise((r) => setTimeout(r, 0));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(a.frames('presence_state')).toHaveLength(2);
+    expect(metasOf(a.frames('presence_state')[1]![4], 'bob')).toEqual([expect.objectContaining({ v: 2 })]);
+    t.gateway.presence.stop();
+  });
 });
