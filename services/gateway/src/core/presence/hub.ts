@@ -53,6 +53,9 @@ export interface ChannelPresence {
 /** Diffs one channel keeps while its snapshot is read (a slow Redis must not grow memory); past
  *  it they are dropped and the snapshot is read again, which contains them. */
 export const MAX_BUFFERED_DIFFS = 1000;
+/** Snapshot reads one heartbeat starts for channels of an old epoch: after Redis lost its data, a
+ *  gateway with many channels re-reads them over a few beats, not all at once. */
+export const RESYNCS_PER_BEAT = 2000;
 
 export interface HubDeps {
   node: string;
@@ -62,6 +65,7 @@ export interface HubDeps {
   onDiff?: (delivered: number) => void;
   onLeaveRetry?: (outcome: LeaveOutcome) => void;
   leaveRetry?: LeaveRetryOptions;
+  resyncsPerBeat?: number;
 }
 
 export class PresenceHub {
@@ -124,10 +128,13 @@ export class PresenceHub {
   /** Channels whose state belongs to another epoch than Redis's current one, or whose last
    *  snapshot read failed: sync them again. */
   #resyncOutside(epoch: string): void {
+    let budget = this.#d.resyncsPerBeat ?? RESYNCS_PER_BEAT;
     for (const set of this.#channels.values()) {
       for (const channel of set) {
         const state = channel.presence;
-        if (state?.ready && (state.epoch !== epoch || state.stale)) void this.#sync(channel, state);
+        if (!state?.ready || (state.epoch === epoch && !state.stale)) continue;
+        if (budget-- <= 0) return; // the next beat goes on
+        void this.#sync(channel, state);
       }
     }
   }

@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../test-support.ts';
-import { MAX_BUFFERED_DIFFS } from './hub.ts';
+import { createLogger } from '@realtime/log';
+import { NODE_RENEW_MS } from '@realtime/presence';
+import { MAX_BUFFERED_DIFFS, PresenceHub } from './hub.ts';
 
 const secret = tenant().jwtSecret!;
 let t: ReturnType<typeof testGateway>;
@@ -250,5 +252,23 @@ describe('presence', () => {
     expect(a.frames('presence_state')).toHaveLength(2);
     expect(metasOf(a.frames('presence_state')[1]![4], 'bob')).toEqual([expect.objectContaining({ v: 2 })]);
     t.gateway.presence.stop();
+  });
+
+  it('after Redis lost its data, re-reads at most resyncsPerBeat snapshots per heartbeat', async () => {
+    const hub = new PresenceHub({ node: 'node-a', backend: t.presence, clock: t.clock, log: createLogger({ service: 'test', level: 'silent' }), resyncsPerBeat: 2 });
+    const clients = await Promise.all([0, 1, 2].map(() => client()));
+    for (const [i, c] of clients.entries()) await c.join(`r${i}`, { enabled: false });
+    const channels = clients.map((c) => [...c.conn.channels.values()][0]!);
+    for (const ch of channels) await hub.enable(ch);
+    const states = () => clients.reduce((n, c) => n + c.frames('presence_state').length, 0);
+    expect(states()).toBe(3);
+    t.presence.epoch = 'e2';
+    hub.start();
+    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+    expect(states()).toBe(5);
+    t.clock.advance(NODE_RENEW_MS);
+    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+    expect(states()).toBe(6);
+    hub.stop();
   });
 });
