@@ -8,6 +8,10 @@
 //   rt:presence:nodes                              SET   gateway nodes that have members
 //   rt:presence:node:<node>:alive                  STRING liveness, renewed by the gateway (PX NODE_TTL_MS)
 //   rt:presence:node:<node>:channels               SET   channel ids (JSON) where the node has members
+//
+// Nothing here outlives its use: a channel without members has neither hash (presence-service
+// deletes the state once the last leave's diff is published, with an expiry as a fallback), a node
+// without members is in no set, and liveness keys expire.
 
 export interface PresenceChannel {
   tenant: string;

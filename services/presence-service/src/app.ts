@@ -34,7 +34,7 @@ export async function start(config: PresenceConfig, { log }: { log: Logger }) {
 
   const sinks = createKafkaSinks(producer, topics, log);
   const counts = new MemberCounts();
-  const processBatch = createProcessor({ store: createRedisPresenceStore(pool), diffs: sinks.diffs, metrics, counts, log });
+  const processBatch = createProcessor({ store: createRedisPresenceStore(pool, Date.now, config.emptyStateTtlMs), diffs: sinks.diffs, metrics, counts, log });
   let fatal: Error | undefined;
   const consumer = await consumeCommands(kafka, {
     topic: topics.presenceCommands, groupId: config.groupId, log, onBatch: processBatch,

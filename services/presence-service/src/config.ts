@@ -12,6 +12,7 @@ export const presenceConfig = defineConfig({
     redisUrl: setting('REDIS_URL', env.str('redis://localhost:6379'), 'Redis holding presence state and gateway liveness (one server: a channel\'s keys are written in one MULTI)'),
     groupId: setting('PRESENCE_GROUP_ID', env.str('presence-service'), 'Consumer group on realtime.presence.commands, shared by every instance: a channel\'s partition has one owner'),
     concurrency: setting('PRESENCE_CONCURRENCY', z.coerce.number().int().min(1).max(256).default(16), 'Channels applied at once, each on its own Redis connection (WATCH/MULTI)'),
+    emptyStateTtlMs: setting('PRESENCE_EMPTY_STATE_TTL_MS', z.coerce.number().int().min(10_000).default(600_000), 'Expiry of an empty channel\'s state in Redis when its deletion after the last leave did not happen (crash, Redis error); longer than a restart, so a replayed command still finds its position'),
     metricsJwtSecret: setting('METRICS_JWT_SECRET', env.secret({ optional: true }), 'Secret of the Bearer JWT that /metrics requires (empty: /metrics always 403)', { secret: true }),
     logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
   },

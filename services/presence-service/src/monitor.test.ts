@@ -21,7 +21,7 @@ function setup(channels: Record<string, PresenceChannel[]>) {
   };
   const sent: PresenceCommand[] = [];
   let clock = 1000;
-  const metrics = { commands: counter(), diffs: counter(), nodesDown: counter(), members: { set: () => {} } };
+  const metrics = { commands: counter(), diffs: counter(), failed: counter(), nodesDown: counter(), members: { set: () => {} } };
   const monitor = createNodeMonitor({ registry, commands: { send: async (c) => void sent.push(...c) }, metrics, log, reemitMs: 5000, now: () => clock });
   return { monitor, sent, calls, metrics, advance: (ms: number) => void (clock += ms), revive: (node: string) => void (dead = dead.filter((n) => n !== node)) };
 }

@@ -17,6 +17,11 @@ export interface PresenceStore {
    * is the last applied position, or null.
    */
   apply(cmd: PresenceCommand, at: Position): Promise<ApplyOutcome>;
+  /**
+   * Deletes the channel's state if the channel has no members and its last applied command is
+   * still the one at `at`. Called once that command's diff is acknowledged by Kafka. True if deleted.
+   */
+  forgetIfEmpty(channel: PresenceChannel, at: Position): Promise<boolean>;
 }
 
 /** realtime.presence.events. Resolves once Kafka acknowledged every diff (acks=all). */
@@ -44,6 +49,8 @@ export interface PresenceMetrics {
   commands: { inc(n?: number): void };
   diffs: { inc(n?: number): void };
   nodesDown: { inc(n?: number): void };
+  /** Commands skipped after a failure that retrying cannot fix (processor.ts). */
+  failed: { inc(n?: number): void };
   /** Members of the channels this instance owns and has touched (core/member-counts.ts). */
   members: { set(n: number): void };
 }

@@ -2,6 +2,7 @@
 // order, commit marks only after the round's diffs are acknowledged, early stop on revocation.
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '@realtime/log';
+import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import { createProcessor, type BatchControl, type Consumed } from './processor.ts';
 import { MemberCounts } from './core/member-counts.ts';
@@ -9,7 +10,7 @@ import type { ApplyOutcome, PresenceStore } from './ports.ts';
 
 const log = createLogger({ service: 'test', level: 'silent' });
 const counter = () => ({ n: 0, inc(by = 1) { this.n += by; } });
-const metrics = () => ({ commands: counter(), diffs: counter(), nodesDown: counter(), members: { n: 0, set(n: number) { this.n = n; } } });
+const metrics = () => ({ commands: counter(), diffs: counter(), failed: counter(), nodesDown: counter(), members: { n: 0, set(n: number) { this.n = n; } } });
 
 const cmd = (topic: string, key: string): PresenceCommand => ({
   tenant: 't', topic, private: false, op: 'TRACK', node: 'n', connection_id: key, join_ref: '1', key, meta_json: '{}', phx_ref: 'r', at: 0,
@@ -18,9 +19,9 @@ const consumed = (topics: string[]): Consumed[] => topics.map((t, i) => ({ comma
 const diffOf = (c: PresenceCommand, offset: string): PresenceDiff => ({ tenant: c.tenant, topic: c.topic, private: false, joins_json: c.key!, leaves_json: '{}', version: Number(offset), epoch: 'e', at: 0 });
 
 /** Records calls; every command yields a diff named after its key. */
-function fakeStore(outcome?: (c: PresenceCommand) => ApplyOutcome): PresenceStore & { calls: string[] } {
+function fakeStore(outcome?: (c: PresenceCommand) => ApplyOutcome, forget: PresenceStore['forgetIfEmpty'] = async () => true): PresenceStore & { calls: string[] } {
   const calls: string[] = [];
-  return { calls, apply: async (c, at) => (calls.push(c.key!), outcome?.(c) ?? { kind: 'applied', diff: diffOf(c, at.offset) }) };
+  return { calls, apply: async (c, at) => (calls.push(c.key!), outcome?.(c) ?? { kind: 'applied', diff: diffOf(c, at.offset) }), forgetIfEmpty: forget };
 }
 function control(active = () => true): BatchControl & { marks: string[] } {
   const marks: string[] = [];
@@ -75,5 +76,44 @@ describe('processor', () => {
     sizes.a = 0;
     await process(consumed(['a']), control());
     expect(m.members.n).toBe(3);
+  });
+
+  it('deletes the state of channels a round emptied only after their diffs were acknowledged', async () => {
+    const events: string[] = [];
+    const store = fakeStore(
+      (c) => ({ kind: 'applied', diff: diffOf(c, '1'), members: c.topic === 'gone' ? 0 : 1 }),
+      async (channel, at) => (events.push(`forget ${channel.topic}@${at.offset}`), true),
+    );
+    const process = createProcessor({ store, diffs: { publish: async (d) => void events.push(`publish ${d.length}`) }, metrics: metrics(), counts: new MemberCounts(), log });
+    await process(consumed(['kept', 'gone']), control());
+    expect(events).toEqual(['publish 2', 'forget gone@101']);
+  });
+
+  it('carries on when deleting an emptied channel fails (its state expires instead)', async () => {
+    const ctl = control();
+    const store = fakeStore((c) => ({ kind: 'applied', diff: diffOf(c, '1'), members: 0 }), async () => { throw new Error('redis down'); });
+    const process = createProcessor({ store, diffs: { publish: async () => {} }, metrics: metrics(), counts: new MemberCounts(), log });
+    expect(await process(consumed(['a', 'a']), ctl)).toBe(true);
+    expect(ctl.marks).toEqual(['100', '101']);
+  });
+
+  it('skips and counts a command that fails for good; a retryable failure fails the batch instead', async () => {
+    const m = metrics();
+    const ctl = control();
+    const published: string[] = [];
+    const store = fakeStore((c) => {
+      if (c.topic === 'bad') throw new RealtimeError(ErrorCodes.UnknownError, 'stored member does not parse');
+      return { kind: 'applied', diff: diffOf(c, '1') };
+    });
+    const process = createProcessor({ store, diffs: { publish: async (d) => void published.push(...d.map((x) => x.joins_json)) }, metrics: m, counts: new MemberCounts(), log });
+    expect(await process(consumed(['bad', 'ok']), ctl)).toBe(true);
+    expect(published).toEqual(['k1']);
+    expect(ctl.marks).toEqual(['101']);
+    expect(m.failed.n).toBe(1);
+
+    const down = fakeStore(() => { throw new RealtimeError(ErrorCodes.RedisUnavailable, 'redis down', { retryable: true }); });
+    const ctl2 = control();
+    await expect(createProcessor({ store: down, diffs: { publish: async () => {} }, metrics: m, counts: new MemberCounts(), log })(consumed(['a']), ctl2)).rejects.toThrow('redis down');
+    expect(ctl2.marks).toEqual([]);
   });
 });

@@ -20,7 +20,9 @@ export interface PresenceBackendOptions {
 }
 
 export async function startPresenceBackend(kafka: Kafka, o: PresenceBackendOptions): Promise<PresenceBackend & { stop(): Promise<void> }> {
-  const redis = new Redis(o.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  // commandTimeout: a Redis that hangs (no RST) must not hold a channel's snapshot, and the diffs
+  // it buffers meanwhile, for ever; a failed snapshot is read again on the next heartbeat.
+  const redis = new Redis(o.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false, commandTimeout: 2000 });
   redis.on('error', (err) => o.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: err.message }, 'redis connection error'));
   await redis.connect().catch((err) => o.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: String(err) }, 'redis not reachable yet'));
   const producer = createAvroProducer(kafka, { idempotent: true });

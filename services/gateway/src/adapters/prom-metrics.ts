@@ -20,6 +20,8 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
   for (const reason of ['topic_too_long', 'event_too_long']) refused.inc({ reason }, 0);
   const tenantEvents = new client.Counter({ name: 'realtime_tenant_events_total', help: 'Broadcasts in and frames out, per tenant', labelNames: ['tenant', 'direction'], registers });
   const changesQueueBytes = new client.Gauge({ name: 'realtime_tenant_changes_queue_bytes', help: 'Bytes of Postgres changes held for a tenant (queued or being checked), per tenant', labelNames: ['tenant'], registers });
+  const leaveRetries = new client.Counter({ name: 'realtime_presence_leave_retries_total', help: 'Presence leaves whose Kafka send failed, by what happened next', labelNames: ['outcome'], registers });
+  for (const outcome of ['retried', 'sent', 'dropped']) leaveRetries.inc({ outcome }, 0);
   return {
     connections: gauge('realtime_connections_connected', 'WebSocket connections open on this gateway'),
     tenantsConnected: gauge('realtime_tenants_connected', 'Tenants with at least one open connection on this gateway'),
@@ -39,5 +41,6 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     changesDropped: counter('realtime_postgres_changes_dropped_total', 'Postgres changes not delivered because the tenant\'s queue was full or its database failed (the channels are shut down)'),
     changesQueueBytes: { set: (tenant, bytes) => changesQueueBytes.set({ tenant }, bytes) },
     tenantDbTimeouts: counter('realtime_tenant_db_timeouts_total', 'Tenant database queries or pool checkouts cut by a timeout'),
+    presenceLeaveRetries: { inc: (outcome) => leaveRetries.inc({ outcome }) },
   };
 }

@@ -35,6 +35,8 @@ export interface GatewayMetrics {
   changesQueueBytes: { set(tenant: string, bytes: number): void };
   /** Tenant database queries or checkouts cut by a timeout. */
   tenantDbTimeouts: Counter;
+  /** Presence leaves whose send failed: sent again later, finally sent, or given up. */
+  presenceLeaveRetries: { inc(outcome: 'retried' | 'sent' | 'dropped'): void };
 }
 
 const noop = { inc() {}, dec() {}, set() {}, observe() {} };
@@ -44,6 +46,7 @@ export const noMetrics: GatewayMetrics = {
   restInflightBytes: noop, restBusy: noop,
   broadcastsRefused: noop,
   changesDropped: noop, changesQueueBytes: noop, tenantDbTimeouts: noop,
+  presenceLeaveRetries: noop,
 };
 
 /** Times `work` into `observe` (seconds). */

@@ -1,12 +1,17 @@
 // ioredis errors become catalog codes here, once (style.md §5). Connection trouble, timeouts and a
 // server that is loading, failing over or read-only are RedisUnavailable (retry later); any other
-// error reply means our commands are wrong for the data (e.g. WRONGTYPE): not worth retrying.
+// error reply means our commands are wrong for the data (e.g. WRONGTYPE): not worth retrying,
+// and neither is a stored value our code cannot read.
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 
 const TRANSIENT_REPLIES = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|NOREPLICAS)\b/;
 
 export function toRedisError(err: unknown, message: string, details?: Record<string, unknown>): RealtimeError {
   if (err instanceof RealtimeError) return err;
+  // our own code failing on the data (a stored value that does not parse): the same every time
+  if (err instanceof SyntaxError || err instanceof TypeError || err instanceof RangeError) {
+    return new RealtimeError(ErrorCodes.UnknownError, `${message}: ${err.message}`, { cause: err, details });
+  }
   const e = err as { name?: string; message?: string };
   const reason = e?.message ?? String(err);
   const reply = e?.name === 'ReplyError';

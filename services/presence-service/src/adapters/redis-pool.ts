@@ -9,8 +9,8 @@ export interface RedisPool {
   close(): Promise<void>;
 }
 
-export function createRedisPool(url: string, size: number, log: Logger): RedisPool {
-  const all = Array.from({ length: Math.max(1, size) }, () => connect(url, log));
+export function createRedisPool(url: string, size: number, log: Logger, commandTimeout = COMMAND_TIMEOUT_MS): RedisPool {
+  const all = Array.from({ length: Math.max(1, size) }, () => connect(url, log, commandTimeout));
   const free = [...all];
   const waiting: ((conn: Redis) => void)[] = [];
   const release = (conn: Redis) => {
@@ -34,11 +34,15 @@ export function createRedisPool(url: string, size: number, log: Logger): RedisPo
 }
 
 /**
- * A client that fails a command after a few reconnect attempts instead of queueing it for long.
+ * A client that fails a command after a few reconnect attempts instead of queueing it for long,
+ * and after COMMAND_TIMEOUT_MS when Redis hangs without closing the connection (a command that
+ * still lands later is harmless: the replayed batch finds its position already applied).
  * Errors are logged once per outage, not on every reconnect attempt.
  */
-export function connect(url: string, log: Logger): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+export const COMMAND_TIMEOUT_MS = 5000;
+
+export function connect(url: string, log: Logger, commandTimeout = COMMAND_TIMEOUT_MS): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 3, commandTimeout });
   let down = false;
   redis.on('ready', () => void (down = false));
   redis.on('error', (err) => {

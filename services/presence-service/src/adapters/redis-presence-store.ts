@@ -6,6 +6,13 @@
 //
 //   state hash fields: version, partition + offset + diff (last command with a diff),
 //   node:<node> (that node's member count here; the channel is in its channel set while > 0)
+//
+// A channel with no members keeps no keys: Redis drops the members hash with its last field, and
+// the state hash goes once the diff that emptied the channel was acknowledged by Kafka
+// (`forgetIfEmpty`, called by the processor): deleting it in the emptying MULTI itself would lose
+// that diff if the process died before Kafka had it (the replayed command would find nobody to
+// remove). Should that call never come (crash, Redis error), the emptying MULTI has already set an
+// expiry on the state (`emptyStateTtlMs`); a later command that adds a member removes it again.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { channelId, presenceKeys, type PresenceChannel, type StoredMember } from '@realtime/presence';
@@ -21,14 +28,38 @@ import { FORGET_IF_IDLE } from './redis-node-registry.ts';
 const MAX_ATTEMPTS = 20;
 const CONFLICT = Symbol('conflict');
 
-export function createRedisPresenceStore(pool: RedisPool, now: () => number = Date.now): PresenceStore {
+/** KEYS[1] = members, KEYS[2] = state, ARGV[1] = TTL (ms). The channel's member count; an empty
+ *  channel's state expires, a non-empty one's never does. */
+const EXPIRE_IF_EMPTY = `local n = redis.call('HLEN', KEYS[1])
+if n == 0 then redis.call('PEXPIRE', KEYS[2], ARGV[1]) else redis.call('PERSIST', KEYS[2]) end
+return n`;
+
+/** KEYS[1] = members, KEYS[2] = state, ARGV = partition, offset. Deletes the state only while the
+ *  channel is still empty and its last applied command is still the one whose diff was published. */
+const FORGET_IF_EMPTY = `if redis.call('EXISTS', KEYS[1]) == 0
+  and redis.call('HGET', KEYS[2], 'partition') == ARGV[1] and redis.call('HGET', KEYS[2], 'offset') == ARGV[2]
+then return redis.call('DEL', KEYS[2]) end
+return 0`;
+
+/** How long an empty channel's state survives when nothing deletes it: longer than a restart of
+ *  this service takes, so a replayed command still finds its position and stored diff. */
+export const EMPTY_STATE_TTL_MS = 600_000; // PRESENCE_EMPTY_STATE_TTL_MS
+
+export function createRedisPresenceStore(pool: RedisPool, now: () => number = Date.now, emptyStateTtlMs = EMPTY_STATE_TTL_MS): PresenceStore {
   return {
+    forgetIfEmpty: (channel, at) => pool.use(async (conn) => {
+      try {
+        return (await conn.eval(FORGET_IF_EMPTY, 2, presenceKeys.members(channel), presenceKeys.state(channel), String(at.partition), at.offset)) === 1;
+      } catch (err) {
+        throw toRedisError(err, 'deleting an empty presence channel failed', { tenant: channel.tenant, topic: channel.topic });
+      }
+    }),
     async apply(cmd, at) {
       const channel: PresenceChannel = { tenant: cmd.tenant, private: cmd.private, topic: cmd.topic };
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const outcome = await pool.use(async (conn) => {
           try {
-            return await attemptOnce(conn, channel, cmd, at, now());
+            return await attemptOnce(conn, channel, cmd, at, now(), emptyStateTtlMs);
           } catch (err) {
             await conn.unwatch().catch(() => {});
             throw toRedisError(err, 'applying a presence command failed', { tenant: cmd.tenant, topic: cmd.topic, op: cmd.op });
@@ -41,7 +72,7 @@ export function createRedisPresenceStore(pool: RedisPool, now: () => number = Da
   };
 }
 
-async function attemptOnce(conn: Redis, channel: PresenceChannel, cmd: PresenceCommand, at: Position, now: number): Promise<ApplyOutcome | typeof CONFLICT> {
+async function attemptOnce(conn: Redis, channel: PresenceChannel, cmd: PresenceCommand, at: Position, now: number, emptyStateTtlMs: number): Promise<ApplyOutcome | typeof CONFLICT> {
   const keys = { members: presenceKeys.members(channel), state: presenceKeys.state(channel) };
   await conn.watch(keys.members, keys.state, presenceKeys.epoch);
   const nodeField = `node:${cmd.node}`;
@@ -77,8 +108,8 @@ async function attemptOnce(conn: Redis, channel: PresenceChannel, cmd: PresenceC
   if (applied.put.size > 0) tx.hset(keys.members, Object.fromEntries([...applied.put].map(([id, m]) => [id, JSON.stringify(m)])));
   if (applied.remove.length > 0) tx.hdel(keys.members, ...applied.remove);
   if (plan.diff) {
-    tx.hincrby(keys.state, 'version', 1);
-    tx.hset(keys.state, { partition: String(at.partition), offset: at.offset, diff: JSON.stringify(plan.diff) });
+    // the diff's own version (core/step.ts nextVersion); WATCH makes this as safe as an HINCRBY
+    tx.hset(keys.state, { version: String(plan.diff.version), partition: String(at.partition), offset: at.offset, diff: JSON.stringify(plan.diff) });
   }
   if (node) {
     if (node.members > 0) tx.hset(keys.state, nodeField, String(node.members));
@@ -89,7 +120,8 @@ async function attemptOnce(conn: Redis, channel: PresenceChannel, cmd: PresenceC
       tx.eval(FORGET_IF_IDLE, 2, presenceKeys.nodeChannels(node.id), presenceKeys.nodes, node.id);
     }
   }
-  tx.hlen(keys.members); // last: the channel's size after this command, for realtime_presence_members
+  // last: the channel's size after this command (realtime_presence_members, forgetIfEmpty)
+  tx.eval(EXPIRE_IF_EMPTY, 2, keys.members, keys.state, String(emptyStateTtlMs));
   const results = await tx.exec();
   if (results === null) return CONFLICT;
   for (const [err] of results) if (err) throw err;

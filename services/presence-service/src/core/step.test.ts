@@ -39,6 +39,14 @@ describe('step', () => {
     expect(compareOffsets('9007199254740993', '9007199254740992')).toBe(1);
   });
 
+  it('starts a deleted channel\'s next life above every version of its last one (offset + 1)', () => {
+    // last life: first command at offset 3 → version 4, then one diff per later offset
+    expect(step(state({ last: null, version: 0 }), track, { partition: 3, offset: '3' }, 5)).toMatchObject({ diff: { version: 4 } });
+    expect(step(state({ last: { partition: 3, offset: '9', diff: '{}' }, version: 6 }), track, { partition: 3, offset: '12' }, 5)).toMatchObject({ diff: { version: 7 } });
+    // its state was deleted after it emptied; the next command (offset 13) starts above 7
+    expect(step(state({ last: null, version: 0 }), track, { partition: 3, offset: '13' }, 5)).toMatchObject({ diff: { version: 14 } });
+  });
+
   it('applies a command from another partition (the topic got more partitions)', () => {
     expect(step(state(), track, { partition: 5, offset: '2' }, 5)).toMatchObject({ kind: 'write', diff: { version: 5 } });
   });

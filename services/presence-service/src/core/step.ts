@@ -62,11 +62,23 @@ export function step(state: ChannelState, cmd: PresenceCommand, at: Position, no
     private: cmd.private,
     joins_json: JSON.stringify(applied.diff.joins),
     leaves_json: JSON.stringify(applied.diff.leaves),
-    version: state.version + 1,
+    version: nextVersion(state.version, at),
     epoch: state.epoch,
     at: now,
   };
   return { kind: 'write', applied, diff, node: nodeChange(state, cmd, applied) };
+}
+
+/**
+ * A channel's state is deleted once it has no members (the store's `forgetIfEmpty`), so its count
+ * cannot simply restart at 1: a gateway still holding version N would drop versions 1..N of the
+ * channel's next life as already seen. A fresh count starts at the command's offset + 1 instead:
+ * every earlier version of the channel came from a command on the same partition at a lower offset
+ * and never exceeds that offset + 1 (each diff consumes one offset and adds one), so versions keep
+ * increasing across the deletion. Within one life the count goes up by one per diff.
+ */
+export function nextVersion(version: number, at: Position): number {
+  return version > 0 ? version + 1 : Number(at.offset) + 1;
 }
 
 // Every member id a command puts or removes belongs to cmd.node (memberId starts with it).

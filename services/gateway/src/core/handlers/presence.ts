@@ -43,6 +43,12 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
   if (!isObject(p.payload)) return reply('error', { reason: 'Presence track payload must be a map' });
   if (Buffer.byteLength(JSON.stringify(p.payload)) > maxPayloadSizeInKb * 1000) return g.shutdownChannel(channel, 'Track message size exceeded');
   if (!(await mayWrite(g, channel, 'presence'))) return reply('error', {});
-  await g.presence.track(channel, p.payload);
+  try {
+    await g.presence.track(channel, p.payload);
+  } catch (err) {
+    // the channel stays; the client may track again (its previous presence, if any, is unchanged)
+    g.deps.log.warn({ code: ErrorCodes.UnableToTrackPresence, tenant: tenant.externalId, err: String(err) }, 'presence track failed');
+    return reply('error', {});
+  }
   reply('ok', {});
 }

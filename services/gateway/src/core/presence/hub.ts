@@ -6,16 +6,26 @@
 // while the snapshot is read, and then passes on only diffs newer than the snapshot (a new Redis
 // epoch resets the count). Duplicated diffs are dropped the same way.
 //
+// A new epoch means Redis lost its data: the clients' state no longer matches it (an update or an
+// untrack applied to the empty Redis has no leave for the meta the clients still show), so the
+// channel re-reads the snapshot and sends it as a new presence_state, which realtime-js turns into
+// the joins and leaves that make the client match. The same happens to a channel whose snapshot
+// could not be read (Redis down at join) as soon as an epoch is known again.
+//
+// Leaves (untrack, leaving the channel, closing the socket) are retried when their send fails
+// (leaves.ts): a member must not outlive its presence because one Kafka send failed.
+//
 // Liveness: the hub renews this node's key every NODE_RENEW_MS; when the epoch it gets back
 // changes (Redis lost its data), it re-asserts every presence it tracks.
-import { NODE_RENEW_MS, type Snapshot } from '@realtime/presence';
+import { memberId, NODE_RENEW_MS, type Snapshot } from '@realtime/presence';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
-import { ErrorCodes } from '@realtime/errors';
+import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { Clock, PresenceBackend } from '../../ports.ts';
 import type { Channel } from '../channel.ts';
 import { channelKey } from '../registry.ts';
 import { newPhxRef } from './refs.ts';
+import { LeaveRetries, type LeaveOutcome, type LeaveRetryOptions } from './leaves.ts';
 
 export interface Tracked {
   key: string;
@@ -28,11 +38,24 @@ export interface ChannelPresence {
   tracked: Tracked | null;
   ready: boolean;
   buffer: PresenceDiff[];
+  /** The buffer overflowed while the snapshot was read: read it again instead of delivering. */
+  overflowed?: boolean;
+  /** A presence_state was sent to the client. */
+  synced?: boolean;
+  /** The last snapshot read failed: read it again once Redis answers (heartbeat). */
+  stale?: boolean;
   version: number;
   epoch: string;
   /** Times of this channel's presence messages (client rate limit). */
   calls: number[];
 }
+
+/** Diffs one channel keeps while its snapshot is read (a slow Redis must not grow memory); past
+ *  it they are dropped and the snapshot is read again, which contains them. */
+export const MAX_BUFFERED_DIFFS = 1000;
+/** Snapshot reads one heartbeat starts for channels of an old epoch: after Redis lost its data, a
+ *  gateway with many channels re-reads them over a few beats, not all at once. */
+export const RESYNCS_PER_BEAT = 2000;
 
 export interface HubDeps {
   node: string;
@@ -40,6 +63,9 @@ export interface HubDeps {
   clock: Clock;
   log: Logger;
   onDiff?: (delivered: number) => void;
+  onLeaveRetry?: (outcome: LeaveOutcome) => void;
+  leaveRetry?: LeaveRetryOptions;
+  resyncsPerBeat?: number;
 }
 
 export class PresenceHub {
@@ -48,9 +74,16 @@ export class PresenceHub {
   readonly #tracking = new Set<Channel>();
   #epoch: string | null = null;
   #timer: { cancel(): void } | null = null;
+  readonly #leaves: LeaveRetries;
 
   constructor(deps: HubDeps) {
     this.#d = deps;
+    this.#leaves = new LeaveRetries({ send: (c) => deps.backend.send(c), clock: deps.clock, log: deps.log, onOutcome: deps.onLeaveRetry, options: deps.leaveRetry });
+  }
+
+  /** Leaves waiting to be sent again. */
+  get pendingLeaves(): number {
+    return this.#leaves.size;
   }
 
   /** Presence on for this channel: register for diffs, then send the snapshot as presence_state. */
@@ -61,18 +94,49 @@ export class PresenceHub {
     let set = this.#channels.get(channel.key);
     if (!set) this.#channels.set(channel.key, (set = new Set()));
     set.add(channel);
-    let snapshot: Snapshot = { state: {}, version: 0, epoch: '' };
+    await this.#sync(channel, state);
+  }
+
+  /** Reads the snapshot, sends it as presence_state, then the diffs buffered meanwhile. */
+  async #sync(channel: Channel, state: ChannelPresence): Promise<void> {
+    state.ready = false;
+    let snapshot: Snapshot | null = null;
     try {
       snapshot = await this.#d.backend.snapshot({ tenant: channel.conn.tenantId, private: channel.options.private, topic: channel.subtopic });
     } catch (err) {
       this.#d.log.warn({ code: ErrorCodes.UnableToHandlePresence, tenant: channel.conn.tenantId, err: String(err) }, 'presence snapshot unavailable');
     }
     if (channel.presence !== state) return; // left meanwhile
-    state.version = snapshot.version;
-    state.epoch = snapshot.epoch;
+    if (snapshot) {
+      state.version = snapshot.version;
+      state.epoch = snapshot.epoch;
+    }
     state.ready = true;
-    if (readable(channel)) channel.conn.push(channel, 'presence_state', snapshot.state);
-    for (const diff of state.buffer.splice(0)) this.#deliver(channel, diff);
+    state.stale = snapshot === null;
+    // the client needs a first presence_state (an empty one if Redis is down); later, only a real one
+    if ((snapshot || !state.synced) && readable(channel)) channel.conn.push(channel, 'presence_state', snapshot?.state ?? {});
+    state.synced = true;
+    if (state.overflowed) {
+      state.overflowed = false;
+      state.buffer.length = 0;
+      if (snapshot) return this.#sync(channel, state);
+      return; // stale: the next heartbeat reads it again
+    }
+    for (const diff of state.buffer.splice(0)) this.#deliver(channel, diff, false);
+  }
+
+  /** Channels whose state belongs to another epoch than Redis's current one, or whose last
+   *  snapshot read failed: sync them again. */
+  #resyncOutside(epoch: string): void {
+    let budget = this.#d.resyncsPerBeat ?? RESYNCS_PER_BEAT;
+    for (const set of this.#channels.values()) {
+      for (const channel of set) {
+        const state = channel.presence;
+        if (!state?.ready || (state.epoch === epoch && !state.stale)) continue;
+        if (budget-- <= 0) return; // the next beat goes on
+        void this.#sync(channel, state);
+      }
+    }
   }
 
   /** Tracks (or updates) the channel's presence. An identical re-track changes nothing. */
@@ -80,17 +144,35 @@ export class PresenceHub {
     const state = channel.presence!;
     const metaJson = JSON.stringify(meta);
     if (state.tracked && state.tracked.metaJson === metaJson) return;
-    state.tracked = { key: state.key, metaJson, phxRef: newPhxRef(this.#d.node) };
+    const previous = state.tracked;
+    const next: Tracked = { key: state.key, metaJson, phxRef: newPhxRef(this.#d.node) };
+    state.tracked = next;
     this.#tracking.add(channel);
-    await this.#d.backend.send(this.#command(channel, 'TRACK', state.tracked));
+    this.#leaves.cancel(this.#member(channel));
+    try {
+      await this.#d.backend.send(this.#command(channel, 'TRACK', next));
+    } catch (err) {
+      // Not tracked: put back what presence-service still has, so that the same track sent again
+      // is not taken for an identical re-track, and an untracked member (whose waiting leave the
+      // track cancelled) gets its leave again.
+      if (channel.presence === state && state.tracked === next) {
+        state.tracked = previous;
+        if (!previous) {
+          this.#tracking.delete(channel);
+          void this.#leaves.leave(this.#member(channel), this.#command(channel, 'UNTRACK', null));
+        }
+      }
+      throw new RealtimeError(ErrorCodes.UnableToTrackPresence, 'presence track not sent', { cause: err, details: { tenant: channel.conn.tenantId } });
+    }
   }
 
+  /** Resolves once the leave was sent or queued for another send (leaves.ts). */
   async untrack(channel: Channel): Promise<void> {
     const state = channel.presence;
     if (!state?.tracked) return;
     state.tracked = null;
     this.#tracking.delete(channel);
-    await this.#d.backend.send(this.#command(channel, 'UNTRACK', null));
+    await this.#leaves.leave(this.#member(channel), this.#command(channel, 'UNTRACK', null));
   }
 
   /** The channel is gone (leave, close, shutdown): its presence leaves. */
@@ -103,8 +185,7 @@ export class PresenceHub {
     if (set?.size === 0) this.#channels.delete(channel.key);
     if (state.tracked) {
       this.#tracking.delete(channel);
-      this.#d.backend.send(this.#command(channel, 'UNTRACK', null)).catch((err) =>
-        this.#d.log.warn({ code: ErrorCodes.UnableToHandlePresence, tenant: channel.conn.tenantId, err: String(err) }, 'presence leave not sent'));
+      void this.#leaves.leave(this.#member(channel), this.#command(channel, 'UNTRACK', null));
     }
   }
 
@@ -113,9 +194,22 @@ export class PresenceHub {
     const set = this.#channels.get(channelKey(diff.tenant, diff.private, diff.topic));
     if (!set) return;
     let delivered = 0;
+    // parsed once, however many local channels; a diff that does not parse is dropped here, logged,
+    // instead of failing the consumer of realtime.presence.events for every tenant
+    let payload: object;
+    try {
+      payload = { joins: JSON.parse(diff.joins_json), leaves: JSON.parse(diff.leaves_json) };
+    } catch (err) {
+      this.#d.log.error({ code: ErrorCodes.UnableToHandlePresence, tenant: diff.tenant, err: String(err) }, 'presence diff that does not parse dropped');
+      return;
+    }
+    const parsed = () => payload;
     for (const channel of set) {
-      if (!channel.presence!.ready) channel.presence!.buffer.push(diff);
-      else if (this.#deliver(channel, diff)) delivered++;
+      const state = channel.presence!;
+      if (state.ready) {
+        if (this.#deliver(channel, diff, true, parsed)) delivered++;
+      } else if (state.buffer.length < MAX_BUFFERED_DIFFS) state.buffer.push(diff);
+      else state.overflowed = true;
     }
     this.#d.onDiff?.(delivered);
   }
@@ -129,6 +223,7 @@ export class PresenceHub {
         // change nothing.
         if (epoch !== '' && epoch !== this.#epoch && this.#tracking.size > 0) await this.#reassert();
         if (epoch !== '') this.#epoch = epoch;
+        if (epoch !== '') this.#resyncOutside(epoch);
       } catch (err) {
         this.#d.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: String(err) }, 'presence heartbeat failed');
       }
@@ -137,8 +232,11 @@ export class PresenceHub {
     void beat();
   }
 
+  /** Waiting leaves are dropped too: once this node's liveness key expires, presence-service
+   *  removes all of its members (NODE_DOWN). */
   stop(): void {
     this.#timer?.cancel();
+    this.#leaves.stop();
   }
 
   async #reassert(): Promise<void> {
@@ -146,17 +244,25 @@ export class PresenceHub {
     await Promise.all([...this.#tracking].map((ch) => (ch.presence?.tracked ? this.#d.backend.send(this.#command(ch, 'REASSERT', ch.presence.tracked)) : undefined)));
   }
 
-  #deliver(channel: Channel, diff: PresenceDiff): boolean {
+  #deliver(channel: Channel, diff: PresenceDiff, resync = true, parsed: () => object = () => ({ joins: JSON.parse(diff.joins_json), leaves: JSON.parse(diff.leaves_json) })): boolean {
     const state = channel.presence!;
+    if (resync && diff.epoch !== '' && diff.epoch !== state.epoch) {
+      state.buffer.push(diff);
+      void this.#sync(channel, state);
+      return false;
+    }
     if (diff.epoch !== '') { // v1 writers: no version, no filtering
       if (diff.epoch === state.epoch && diff.version <= state.version) return false; // in the snapshot, or seen
       state.epoch = diff.epoch;
       state.version = diff.version;
     }
     if (!readable(channel)) return false;
-    const payload = { joins: JSON.parse(diff.joins_json), leaves: JSON.parse(diff.leaves_json) };
-    channel.conn.send(channel.conn.wire.encode({ joinRef: null, ref: null, topic: channel.topic, event: 'presence_diff', payload }));
+    channel.conn.send(channel.conn.wire.encode({ joinRef: null, ref: null, topic: channel.topic, event: 'presence_diff', payload: parsed() }));
     return true;
+  }
+
+  #member(channel: Channel): string {
+    return memberId(this.#d.node, channel.conn.id, channel.joinRef);
   }
 
   #command(channel: Channel, op: PresenceCommand['op'], tracked: Tracked | null): PresenceCommand {

@@ -1,6 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../test-support.ts';
+import { createLogger } from '@realtime/log';
+import { NODE_RENEW_MS } from '@realtime/presence';
+import { MAX_BUFFERED_DIFFS, PresenceHub } from './hub.ts';
 
 const secret = tenant().jwtSecret!;
 let t: ReturnType<typeof testGateway>;
@@ -97,8 +100,46 @@ describe('presence', () => {
     t.gateway.presence.receive({ ...diff, version: t.presence.version, epoch: t.presence.epoch }); // the snapshot had it
     t.gateway.presence.receive({ ...diff, version: t.presence.version + 1, epoch: t.presence.epoch });
     t.gateway.presence.receive({ ...diff, version: t.presence.version + 1, epoch: t.presence.epoch }); // duplicate
+    expect(a.frames('presence_diff')).toHaveLength(1);
+    t.presence.epoch = 'e2';
     t.gateway.presence.receive({ ...diff, version: 1, epoch: 'e2' }); // Redis lost its data: a new count
+    await new Promise((r) => setTimeout(r, 0));
     expect(a.frames('presence_diff')).toHaveLength(2);
+  });
+
+  it('after Redis lost its data, sends the new snapshot as presence_state: no ghost of a meta whose leave was lost', async () => {
+    const a = await client();
+    const b = await client();
+    await a.join('room', { enabled: true, key: 'alice' });
+    await b.join('room', { enabled: true, key: 'bob' });
+    await a.track({ v: 1 });
+    await b.track({ v: 1 });
+    // Redis comes back empty; bob's update is applied to it as a join, and alice's leave is lost
+    t.presence.channels.clear();
+    t.presence.epoch = 'e2';
+    await b.track({ v: 2 }, '7');
+    await new Promise((r) => setTimeout(r, 0));
+    const states = a.frames('presence_state');
+    expect(states).toHaveLength(2);
+    expect(Object.keys(states[1]![4] as object)).toEqual(['bob']);
+    expect(metasOf(states[1]![4], 'bob')).toEqual([expect.objectContaining({ v: 2 })]);
+  });
+
+  it('a channel whose snapshot failed at join gets it as soon as Redis answers again', async () => {
+    const a = await client();
+    await a.join('room', { enabled: true, key: 'alice' });
+    await a.track({ v: 1 });
+    const snapshot = t.presence.snapshot.bind(t.presence);
+    t.presence.snapshot = async () => { throw new Error('redis down'); };
+    const late = await client();
+    await late.join('room', { enabled: true });
+    expect(late.frames('presence_state')).toEqual([['1', null, 'realtime:room', 'presence_state', {}]]);
+    t.presence.snapshot = snapshot;
+    t.gateway.presence.start();
+    await new Promise((r) => setTimeout(r, 0));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(metasOf(late.frames('presence_state')[1]![4], 'alice')).toEqual([expect.objectContaining({ v: 1 })]);
+    t.gateway.presence.stop();
   });
 
   it('shuts the channel down on the 6th presence message in the window', async () => {
@@ -160,5 +201,74 @@ describe('presence', () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(t.presence.commands.map((c) => c.op)).toEqual(['TRACK', 'REASSERT']);
     t.gateway.presence.stop();
+  });
+
+  it('keeps at most MAX_BUFFERED_DIFFS diffs while a snapshot is slow, then reads the snapshot again', async () => {
+    const snapshot = t.presence.snapshot.bind(t.presence);
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    let reads = 0;
+    t.presence.snapshot = async (c) => { if (reads++ === 0) await slow; return snapshot(c); };
+    const a = await client();
+    await a.join('room', { enabled: true });
+    const diff = { tenant: 'acme', topic: 'room', private: false, joins_json: '{}', leaves_json: '{}', at: 0, epoch: t.presence.epoch };
+    for (let v = 1; v <= MAX_BUFFERED_DIFFS + 500; v++) t.gateway.presence.receive({ ...diff, version: t.presence.version + v });
+    const state = [...a.conn.channels.values()][0]!.presence!;
+    expect(state.buffer).toHaveLength(MAX_BUFFERED_DIFFS);
+    release();
+    for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+    expect(reads).toBe(2);
+    expect(a.frames('presence_state')).toHaveLength(2);
+    expect(a.frames('presence_diff')).toHaveLength(0);
+    expect(state.buffer).toHaveLength(0);
+  });
+
+  it('drops a diff whose JSON does not parse, and goes on with the next', async () => {
+    const a = await client();
+    await a.join('room', { enabled: true });
+    const diff = { tenant: 'acme', topic: 'room', private: false, leaves_json: '{}', at: 0, epoch: t.presence.epoch };
+    expect(() => t.gateway.presence.receive({ ...diff, joins_json: '{"x":', version: t.presence.version + 1 })).not.toThrow();
+    t.gateway.presence.receive({ ...diff, joins_json: '{}', version: t.presence.version + 2 });
+    expect(a.frames('presence_diff')).toHaveLength(1);
+  });
+
+  it('a resync whose snapshot fails sends no empty presence_state, delivers the diff and tries again on the next heartbeat', async () => {
+    const a = await client();
+    const b = await client();
+    await a.join('room', { enabled: true, key: 'alice' });
+    await b.join('room', { enabled: true, key: 'bob' });
+    await b.track({ v: 1 });
+    const snapshot = t.presence.snapshot.bind(t.presence);
+    t.presence.snapshot = async () => { throw new Error('redis unreachable from this gateway'); };
+    t.presence.epoch = 'e2';
+    await b.track({ v: 2 }, '7');
+    await new Promise((r) => setTimeout(r, 0));
+    expect(a.frames('presence_state')).toHaveLength(1);
+    expect(a.frames('presence_diff')).toHaveLength(2);
+    t.presence.snapshot = snapshot;
+    t.gateway.presence.start();
+    await new Promise((r) => setTimeout(r, 0));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(a.frames('presence_state')).toHaveLength(2);
+    expect(metasOf(a.frames('presence_state')[1]![4], 'bob')).toEqual([expect.objectContaining({ v: 2 })]);
+    t.gateway.presence.stop();
+  });
+
+  it('after Redis lost its data, re-reads at most resyncsPerBeat snapshots per heartbeat', async () => {
+    const hub = new PresenceHub({ node: 'node-a', backend: t.presence, clock: t.clock, log: createLogger({ service: 'test', level: 'silent' }), resyncsPerBeat: 2 });
+    const clients = await Promise.all([0, 1, 2].map(() => client()));
+    for (const [i, c] of clients.entries()) await c.join(`r${i}`, { enabled: false });
+    const channels = clients.map((c) => [...c.conn.channels.values()][0]!);
+    for (const ch of channels) await hub.enable(ch);
+    const states = () => clients.reduce((n, c) => n + c.frames('presence_state').length, 0);
+    expect(states()).toBe(3);
+    t.presence.epoch = 'e2';
+    hub.start();
+    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+    expect(states()).toBe(5);
+    t.clock.advance(NODE_RENEW_MS);
+    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 0));
+    expect(states()).toBe(6);
+    hub.stop();
   });
 });
