@@ -67,6 +67,10 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     metrics: promGatewayMetrics(registry),
     claimValidators: config.claimValidators,
     channelErrorBackoffMs: config.channelErrorBackoffMs,
+    socketLimits: {
+      maxBufferedBytes: config.maxBufferedBytes, maxFramesPerSecond: config.maxFramesPerSecond, floodSeconds: config.frameFloodSeconds,
+      maxPendingFrames: config.maxPendingFrames, maxPendingBytes: config.maxPendingBytes, noChannelTimeoutMs: config.noChannelTimeoutMs,
+    },
   });
   deliver = (m) => gateway.receiveRemote(m);
   onDiff = (d) => gateway.presence.receive(d);

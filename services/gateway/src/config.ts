@@ -2,6 +2,7 @@
 import { defineConfig, env, setting, z } from '@realtime/config';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { defaultSocketLimits as socket } from './core/socket-limits.ts';
 
 export const gatewayConfig = defineConfig({
   service: 'gateway',
@@ -21,6 +22,12 @@ export const gatewayConfig = defineConfig({
     redisUrl: setting('REDIS_URL', env.str('redis://localhost:6379'), 'Redis of presence-service: presence snapshots on join and this node\'s liveness key'),
     tenantDbPoolSize: setting('GATEWAY_TENANT_DB_POOL_SIZE', env.int(3), 'Connections per tenant database for RLS checks, subscription checks and channel policies'),
     logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
+    maxBufferedBytes: setting('GATEWAY_MAX_BUFFERED_BYTES', env.int(socket.maxBufferedBytes), 'Unsent bytes a socket may have waiting; a client past it (it does not read) gets a `system` error and is disconnected with 1013'),
+    maxFramesPerSecond: setting('GATEWAY_MAX_FRAMES_PER_SECOND', env.int(socket.maxFramesPerSecond), 'Inbound frames per second per socket; the ones over it are dropped'),
+    frameFloodSeconds: setting('GATEWAY_FRAME_FLOOD_SECONDS', env.int(socket.floodSeconds), 'Seconds in a row over GATEWAY_MAX_FRAMES_PER_SECOND after which the socket is closed with 1008'),
+    maxPendingFrames: setting('GATEWAY_MAX_PENDING_FRAMES', env.int(socket.maxPendingFrames), 'Inbound frames of a socket waiting while an earlier one (a join) is handled; more are dropped'),
+    maxPendingBytes: setting('GATEWAY_MAX_PENDING_BYTES', env.int(socket.maxPendingBytes), 'Bytes of a socket\'s inbound frames taken and not yet handled; more are dropped (a frame reaching an idle socket is always taken)'),
+    noChannelTimeoutMs: setting('GATEWAY_NO_CHANNEL_TIMEOUT_MS', env.int(socket.noChannelTimeoutMs), 'Close a socket that has had no channel for this long (spec §2)'),
   },
 });
 

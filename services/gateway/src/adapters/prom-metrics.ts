@@ -16,6 +16,10 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1], registers,
   });
   for (const kind of ['read', 'write']) authorization.zero({ kind });
+  const inboundDropped = new client.Counter({ name: 'realtime_inbound_frames_dropped_total', help: 'Inbound frames dropped: over the socket frame rate or its frame queue full', labelNames: ['reason'], registers });
+  for (const reason of ['rate', 'queue']) inboundDropped.inc({ reason }, 0);
+  const socketsClosed = new client.Counter({ name: 'realtime_sockets_closed_total', help: 'Sockets closed by the gateway for flooding frames or having no channel', labelNames: ['reason'], registers });
+  for (const reason of ['frame_flood', 'no_channels']) socketsClosed.inc({ reason }, 0);
   const tenantEvents = new client.Counter({ name: 'realtime_tenant_events_total', help: 'Broadcasts in and frames out, per tenant', labelNames: ['tenant', 'direction'], registers });
   return {
     connections: gauge('realtime_connections_connected', 'WebSocket connections open on this gateway'),
@@ -30,5 +34,8 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     authorizationCheck: { observe: (kind, seconds) => authorization.observe({ kind }, seconds) },
     rateLimited: { inc: (limit) => rateLimited.inc({ limit }) },
     tenantEvents: { inc: (tenant, direction, n = 1) => tenantEvents.inc({ tenant, direction }, n) },
+    slowClientsDisconnected: counter('realtime_slow_clients_disconnected_total', 'Sockets disconnected because their outgoing buffer passed GATEWAY_MAX_BUFFERED_BYTES'),
+    inboundFramesDropped: { inc: (reason) => inboundDropped.inc({ reason }) },
+    socketsClosed: { inc: (reason) => socketsClosed.inc({ reason }) },
   };
 }

@@ -23,12 +23,19 @@ export interface GatewayMetrics {
   rateLimited: { inc(limit: LimitName | 'client_presence'): void };
   /** Broadcasts in and frames out per tenant. */
   tenantEvents: { inc(tenant: string, direction: 'in' | 'out', n?: number): void };
+  /** Sockets disconnected because their outgoing buffer passed GATEWAY_MAX_BUFFERED_BYTES. */
+  slowClientsDisconnected: Counter;
+  /** Inbound frames dropped: over the socket's frame rate, or its frame queue full. */
+  inboundFramesDropped: { inc(reason: 'rate' | 'queue'): void };
+  /** Sockets closed by the gateway for flooding frames or for having no channel. */
+  socketsClosed: { inc(reason: 'frame_flood' | 'no_channels'): void };
 }
 
 const noop = { inc() {}, dec() {}, set() {}, observe() {} };
 export const noMetrics: GatewayMetrics = {
   connections: noop, tenantsConnected: noop, joins: noop, eventsIn: noop, eventsOut: noop, malformedFrames: noop, changesIn: noop,
   payloadSize: noop, rlsCheck: noop, authorizationCheck: noop, rateLimited: noop, tenantEvents: noop,
+  slowClientsDisconnected: noop, inboundFramesDropped: noop, socketsClosed: noop,
 };
 
 /** Times `work` into `observe` (seconds). */

@@ -70,11 +70,26 @@ function utf8(text: string): Buffer {
   return lastBytes;
 }
 
+/**
+ * A client that does not read never answers our close frame either (it sits behind the unsent
+ * bytes); ws would hold those bytes for 30 s. Past this grace the TCP socket is destroyed.
+ */
+const CLOSE_GRACE_MS = 2000;
+
 function clientSocket(ws: WebSocket): ClientSocket {
   return {
     id: randomUUID(),
+    // ws sums its own queue and the socket's writable buffer: O(1), what the core bounds per send.
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
     send: (frame) => (typeof frame === 'string' ? ws.send(utf8(frame), { binary: false }) : ws.send(frame, { binary: true })),
-    close: (code, reason) => ws.close(code, reason),
+    close: (code, reason) => {
+      ws.close(code, reason);
+      const kill = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+      kill.unref();
+      ws.once('close', () => clearTimeout(kill));
+    },
   };
 }
 
