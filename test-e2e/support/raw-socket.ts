@@ -4,24 +4,29 @@ import { WebSocket } from 'ws';
 
 export interface RawClient {
   ws: WebSocket;
-  /** Parsed text frames received so far (2.0.0 arrays). */
+  /** Parsed text frames received so far (2.0.0 arrays); only the first ones with `keep`. */
   frames: unknown[];
+  /** Bytes received, every frame counted. */
+  bytes: number;
   send(frame: unknown): void;
   /** Stops reading: the kernel buffers fill, then the gateway's. */
   stopReading(): void;
   closed: Promise<void>;
 }
 
-export async function rawClient(port: number, tenant: string, key: string): Promise<RawClient> {
+/** `keep`: how many frames to parse and keep (a benchmark's readers keep only the join reply). */
+export async function rawClient(port: number, tenant: string, key: string, keep = Infinity): Promise<RawClient> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/realtime/v1/websocket?vsn=2.0.0&apikey=${key}`, { headers: { host: `${tenant}.localhost:${port}` } });
   const frames: unknown[] = [];
+  const client = { bytes: 0 } as RawClient;
   ws.on('message', (data, isBinary) => {
-    if (!isBinary) frames.push(JSON.parse(String(data)));
+    client.bytes += (data as Buffer).length;
+    if (!isBinary && frames.length < keep) frames.push(JSON.parse(String(data)));
   });
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
   ws.on('error', () => {}); // a cut-off client sees ECONNRESET; the test looks at `closed`
   await new Promise((resolve, reject) => ws.once('open', resolve).once('unexpected-response', (_req, res) => reject(new Error(`upgrade ${res.statusCode}`))));
-  return { ws, frames, closed, send: (frame) => ws.send(JSON.stringify(frame)), stopReading: () => ws.pause() };
+  return Object.assign(client, { ws, frames, closed, send: (frame: unknown) => ws.send(JSON.stringify(frame)), stopReading: () => ws.pause() });
 }
 
 /** Joins `topic` (public) and waits for the ok reply. */
