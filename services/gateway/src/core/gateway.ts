@@ -112,7 +112,7 @@ export class Gateway {
       return Promise.resolve();
     }
     const size = typeof frame === 'string' ? frame.length : frame.byteLength;
-    const handled = conn.inbound.run(size, () => (conn.closed ? undefined : dispatch(this, conn, frame)));
+    const handled = conn.inbound.run(size, (release) => (conn.closed ? undefined : dispatch(this, conn, frame, release)));
     if (!handled) {
       this.deps.metrics.inboundFramesDropped.inc('queue');
       this.deps.log.warn({ code: ErrorCodes.UnknownErrorOnWebSocketMessage, tenant: conn.tenantId, pending: conn.inbound.pending }, 'frame dropped: too many frames waiting');

@@ -126,6 +126,36 @@ describe('socket frames are handled one at a time', () => {
     expect(c.socket.closed).toBeNull();
   });
 
+  it('a broadcast waiting for Kafka does not hold the socket\'s next frames', async () => {
+    const { open, bus } = await setup();
+    const kafka = gate();
+    const publish = bus.publish.bind(bus);
+    bus.publish = async (m) => { await kafka.opened; return publish(m); };
+    const c = open();
+    await c.send(join('realtime:fast', { broadcast: { ack: true } }));
+    const sending = c.send(['1', '2', 'realtime:fast', 'broadcast', { type: 'broadcast', event: 'e', payload: {} }]);
+    await c.send(heartbeat('hb'));
+    expect(replies(c.socket).map((r) => r[1])).toEqual(['1', 'hb']); // the heartbeat went past; no ack yet
+    kafka.open();
+    await sending;
+    expect(replies(c.socket).map((r) => r[1])).toEqual(['1', 'hb', '2']);
+  });
+
+  it('released handlers are capped: past the cap the queue waits for them', async () => {
+    const queue = new FrameQueue(2, 1_000_000);
+    const stuck = gate();
+    const started: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      expect(queue.run(1, async (release) => { started.push(i); release(); await stuck.opened; })).not.toBeNull();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(started).toEqual([0, 1, 2]); // 0 and 1 run beside the queue; 2 could not be released
+    expect(queue.released).toBe(2);
+    stuck.open();
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual([0, 1, 2, 3]);
+  });
+
   it('a frame whose handler throws does not stop the frames after it', async () => {
     const queue = new FrameQueue(10, 1000);
     const done: number[] = [];

@@ -64,12 +64,18 @@ export class FrameRate {
  * Inbound frames of one socket, handled one after the other: a join's awaits can no longer
  * interleave with the socket's next frames. Bounded in frames and bytes; over it the frame is
  * refused (null) and the caller drops it.
+ *
+ * A handler whose remaining work needs no ordering with later frames (a broadcast waiting for
+ * Kafka's ack) calls `release()`: the next frame starts at once. At most `maxFrames` released
+ * handlers run at a time; past that, release is ignored and the queue waits, so a client cannot
+ * pile up unacknowledged work either.
  */
 export class FrameQueue {
   readonly #maxFrames: number;
   readonly #maxBytes: number;
   #pending = 0;
   #pendingBytes = 0;
+  #released = 0;
   #tail: Promise<void> = Promise.resolve();
 
   constructor(maxFrames: number, maxBytes: number) {
@@ -77,20 +83,43 @@ export class FrameQueue {
     this.#maxBytes = maxBytes;
   }
 
+  /** Frames taken and neither finished nor released. */
   get pending(): number {
     return this.#pending;
   }
 
-  run(bytes: number, work: () => void | Promise<void>): Promise<void> | null {
+  /** Released handlers still running. */
+  get released(): number {
+    return this.#released;
+  }
+
+  run(bytes: number, work: (release: () => void) => void | Promise<void>): Promise<void> | null {
     // #pending counts the frame being handled, so the waiting ones are #pending − 1.
     if (this.#pending > 0 && (this.#pending > this.#maxFrames || this.#pendingBytes + bytes > this.#maxBytes)) return null;
     this.#pending++;
     this.#pendingBytes += bytes;
-    const result = this.#tail.then(work).finally(() => {
+    let queued = true;
+    let released = false;
+    let next!: () => void;
+    const moveOn = new Promise<void>((resolve) => (next = resolve));
+    const leave = () => {
+      if (!queued) return;
+      queued = false;
       this.#pending--;
       this.#pendingBytes -= bytes;
+      next();
+    };
+    const release = () => {
+      if (!queued || this.#released >= this.#maxFrames) return;
+      released = true;
+      this.#released++;
+      leave();
+    };
+    const result = this.#tail.then(() => work(release)).finally(() => {
+      if (released) this.#released--;
+      leave();
     });
-    this.#tail = result.catch(() => {});
+    this.#tail = moveOn;
     return result;
   }
 }
