@@ -11,7 +11,8 @@ export interface RawClient {
   send(frame: unknown): void;
   /** Stops reading: the kernel buffers fill, then the gateway's. */
   stopReading(): void;
-  closed: Promise<void>;
+  /** The close as this client saw it (a paused client sees it only once it reads again). */
+  closed: Promise<{ code: number; reason: string }>;
 }
 
 /** `keep`: how many frames to parse and keep (a benchmark's readers keep only the join reply). */
@@ -23,7 +24,7 @@ export async function rawClient(port: number, tenant: string, key: string, keep 
     client.bytes += (data as Buffer).length;
     if (!isBinary && frames.length < keep) frames.push(JSON.parse(String(data)));
   });
-  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
   ws.on('error', () => {}); // a cut-off client sees ECONNRESET; the test looks at `closed`
   await new Promise((resolve, reject) => ws.once('open', resolve).once('unexpected-response', (_req, res) => reject(new Error(`upgrade ${res.statusCode}`))));
   return Object.assign(client, { ws, frames, closed, send: (frame: unknown) => ws.send(JSON.stringify(frame)), stopReading: () => ws.pause() });
