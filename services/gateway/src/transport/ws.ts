@@ -15,14 +15,17 @@ export interface WsOptions {
   connectErrorBackoffMs: number;
   idleTimeoutMs: number;
   maxFrameBytes: number;
+  /** Refused upgrades held for the backoff at once; past it a refusal is answered at once. */
+  maxDelayedRefusals: number;
 }
 
 const PATHS = new Set(['/socket/websocket', '/realtime/v1/websocket', '/realtime/v1/socket/websocket']);
 
 export function attachWebSocket(server: Server, gateway: Gateway, options: WsOptions): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
+  const refusals = { delayed: 0 };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    upgrade(wss, gateway, options, req, socket, head).catch((err: unknown) => {
+    upgrade(wss, gateway, options, refusals, req, socket, head).catch((err: unknown) => {
       gateway.deps.log.error({ err: String(err) }, 'upgrade failed');
       answer(socket, 500, { error: 'Error connecting to Realtime' });
     });
@@ -30,7 +33,7 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
   return wss;
 }
 
-async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, req: IncomingMessage, socket: Duplex, head: Buffer) {
+async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, refusals: { delayed: number }, req: IncomingMessage, socket: Duplex, head: Buffer) {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (!PATHS.has(url.pathname)) return answer(socket, 404, { error: 'Not found' });
   const vsn = parseVsn(url.searchParams.get('vsn'));
@@ -40,7 +43,12 @@ async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, req
   const result = await checkConnect(g, tenantFromHost(req.headers.host), token ? cleanToken(token) : null);
   if (!result.ok) {
     g.deps.log.info({ code: result.code, host: req.headers.host }, 'connect refused');
-    if (options.connectErrorBackoffMs > 0) await new Promise((r) => setTimeout(r, options.connectErrorBackoffMs));
+    // The backoff slows a client's reconnect loop; held for every refusal of a flood it would keep
+    // a socket and a timer per refused attempt, so only so many wait at once.
+    if (options.connectErrorBackoffMs > 0 && refusals.delayed < options.maxDelayedRefusals) {
+      refusals.delayed++;
+      await new Promise((r) => setTimeout(r, options.connectErrorBackoffMs)).finally(() => refusals.delayed--);
+    }
     return answer(socket, result.status, { error: result.error });
   }
   wss.handleUpgrade(req, socket, head, (ws) => {
