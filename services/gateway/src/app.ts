@@ -68,7 +68,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     claimValidators: config.claimValidators,
     channelErrorBackoffMs: config.channelErrorBackoffMs,
     socketLimits: {
-      maxBufferedBytes: config.maxBufferedBytes, maxFramesPerSecond: config.maxFramesPerSecond, floodSeconds: config.frameFloodSeconds,
+      maxBufferedBytes: config.maxBufferedBytes, maxFramesPerSecond: config.maxFramesPerSecond, maxInboundBytesPerSecond: config.maxInboundBytesPerSecond, floodSeconds: config.frameFloodSeconds,
       maxPendingFrames: config.maxPendingFrames, maxPendingBytes: config.maxPendingBytes, noChannelTimeoutMs: config.noChannelTimeoutMs,
     },
   });

@@ -24,6 +24,7 @@ export const gatewayConfig = defineConfig({
     logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
     maxBufferedBytes: setting('GATEWAY_MAX_BUFFERED_BYTES', env.int(socket.maxBufferedBytes), 'Unsent bytes a socket may have waiting; a client past it (it does not read) gets a `system` error and is disconnected with 1013'),
     maxFramesPerSecond: setting('GATEWAY_MAX_FRAMES_PER_SECOND', env.int(socket.maxFramesPerSecond), 'Inbound frames per second per socket; the ones over it are dropped'),
+    maxInboundBytesPerSecond: setting('GATEWAY_MAX_INBOUND_BYTES_PER_SECOND', env.int(socket.maxInboundBytesPerSecond), 'Inbound bytes per second per socket; frames past it are dropped like those over GATEWAY_MAX_FRAMES_PER_SECOND (keep it above GATEWAY_MAX_FRAME_BYTES)'),
     frameFloodSeconds: setting('GATEWAY_FRAME_FLOOD_SECONDS', env.int(socket.floodSeconds), 'Seconds in a row over GATEWAY_MAX_FRAMES_PER_SECOND after which the socket is closed with 1008'),
     maxPendingFrames: setting('GATEWAY_MAX_PENDING_FRAMES', env.int(socket.maxPendingFrames), 'Inbound frames of a socket waiting while an earlier one (a join) is handled; more are dropped'),
     maxPendingBytes: setting('GATEWAY_MAX_PENDING_BYTES', env.int(socket.maxPendingBytes), 'Bytes of a socket\'s inbound frames taken and not yet handled; more are dropped (a frame reaching an idle socket is always taken)'),

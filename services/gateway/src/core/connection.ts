@@ -34,7 +34,7 @@ export class Connection {
     this.claims = claims;
     this.limits = limits;
     this.inbound = new FrameQueue(limits.maxPendingFrames, limits.maxPendingBytes);
-    this.rate = new FrameRate(limits.maxFramesPerSecond, limits.floodSeconds);
+    this.rate = new FrameRate(limits.maxFramesPerSecond, limits.floodSeconds, limits.maxInboundBytesPerSecond);
   }
 
   get id(): string {

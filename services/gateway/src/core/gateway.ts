@@ -105,13 +105,13 @@ export class Gateway {
    */
   receive(conn: Connection, frame: string | Uint8Array): Promise<void> {
     if (conn.closed) return Promise.resolve();
-    const verdict = conn.rate.admit(this.deps.clock.now());
+    const size = typeof frame === 'string' ? frame.length : frame.byteLength;
+    const verdict = conn.rate.admit(this.deps.clock.now(), size);
     if (verdict !== 'ok') {
       this.deps.metrics.inboundFramesDropped.inc('rate');
       if (verdict === 'close') this.#closeSocket(conn, 1008, 'too many frames per second', 'frame_flood');
       return Promise.resolve();
     }
-    const size = typeof frame === 'string' ? frame.length : frame.byteLength;
     const handled = conn.inbound.run(size, (release) => (conn.closed ? undefined : dispatch(this, conn, frame, release)));
     if (!handled) {
       this.deps.metrics.inboundFramesDropped.inc('queue');

@@ -209,6 +209,17 @@ describe('frame floods and idle sockets', () => {
     expect(c.socket.closed).toEqual({ code: 1008, reason: 'too many frames per second' });
   });
 
+  it('frames past the per-socket byte rate are dropped before they are parsed', async () => {
+    const { open, clock } = await setup({ limits: { maxInboundBytesPerSecond: 100 } });
+    const c = open();
+    const padded = (ref: string) => [null, ref, 'phoenix', 'heartbeat', { pad: 'x'.repeat(40) }]; // ~75 bytes
+    await c.send(padded('a'));
+    await c.send(padded('b'));
+    clock.advance(1000);
+    await c.send(padded('c'));
+    expect(replies(c.socket).map((r) => r[1])).toEqual(['a', 'c']);
+  });
+
   it('a client at the rate is never closed', async () => {
     const { open, clock } = await setup({ limits: { maxFramesPerSecond: 5, floodSeconds: 2 } });
     const c = open();

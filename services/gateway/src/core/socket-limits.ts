@@ -7,6 +7,8 @@ export interface SocketLimits {
   maxBufferedBytes: number;
   /** Inbound frames per second per socket; the ones over it are dropped. */
   maxFramesPerSecond: number;
+  /** Inbound bytes per second per socket; frames past it are dropped like those over the count. */
+  maxInboundBytesPerSecond: number;
   /** Seconds in a row over maxFramesPerSecond after which the socket is closed. */
   floodSeconds: number;
   /** Inbound frames waiting behind the one being handled (frames are handled one at a time). */
@@ -20,6 +22,7 @@ export interface SocketLimits {
 export const defaultSocketLimits: SocketLimits = {
   maxBufferedBytes: 4_000_000,
   maxFramesPerSecond: 200,
+  maxInboundBytesPerSecond: 10_000_000,
   floodSeconds: 5,
   maxPendingFrames: 100,
   maxPendingBytes: 1_000_000,
@@ -29,33 +32,42 @@ export const defaultSocketLimits: SocketLimits = {
 export type FrameVerdict = 'ok' | 'drop' | 'close';
 
 /**
- * Fixed one-second windows: two counters, whatever the rate. A burst is clipped to the rate; only
- * a client over the rate for `floodSeconds` consecutive windows is closed, so a page that joins
- * many channels at once is not punished for it.
+ * Fixed one-second windows: a few counters, whatever the rate. A burst is clipped to the rate;
+ * only a client over it for `floodSeconds` consecutive windows is closed, so a page that joins
+ * many channels at once is not punished for it. Bytes are counted too: parsing is what a frame
+ * costs, and 200 frames of 5 MB a second would keep the event loop busy for everyone.
  */
 export class FrameRate {
   readonly #perSecond: number;
+  readonly #bytesPerSecond: number;
   readonly #floodSeconds: number;
   #windowStart = Number.NEGATIVE_INFINITY;
   #count = 0;
+  #bytes = 0;
+  #dropped = false;
   /** Consecutive windows before the current one in which frames were dropped. */
   #overWindows = 0;
 
-  constructor(perSecond: number, floodSeconds: number) {
+  constructor(perSecond: number, floodSeconds: number, bytesPerSecond = Number.POSITIVE_INFINITY) {
     this.#perSecond = perSecond;
     this.#floodSeconds = floodSeconds;
+    this.#bytesPerSecond = bytesPerSecond;
   }
 
-  admit(now: number): FrameVerdict {
+  admit(now: number, bytes = 0): FrameVerdict {
     const elapsed = now - this.#windowStart;
     if (elapsed >= 1000) {
       // Only a window that directly follows an over-rate one continues the flood.
-      this.#overWindows = elapsed < 2000 && this.#count > this.#perSecond ? this.#overWindows + 1 : 0;
+      this.#overWindows = elapsed < 2000 && this.#dropped ? this.#overWindows + 1 : 0;
       this.#windowStart = now;
       this.#count = 0;
+      this.#bytes = 0;
+      this.#dropped = false;
     }
     this.#count++;
-    if (this.#count <= this.#perSecond) return 'ok';
+    this.#bytes += bytes;
+    if (this.#count <= this.#perSecond && this.#bytes <= this.#bytesPerSecond) return 'ok';
+    this.#dropped = true;
     return this.#overWindows + 1 >= this.#floodSeconds ? 'close' : 'drop';
   }
 }
