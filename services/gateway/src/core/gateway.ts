@@ -37,7 +37,6 @@ export interface GatewayDeps {
 /** Shown to a slow reader on each of its channels before its socket closes (spec §3.5 shape). */
 export const SLOW_READER_MESSAGE = 'Client is not reading its messages fast enough: outgoing buffer full';
 
-
 export class Gateway {
   readonly deps: GatewayDeps;
   readonly registry = new ChannelRegistry();
