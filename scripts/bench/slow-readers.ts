@@ -5,8 +5,9 @@
 //               GATEWAY_MAX_BUFFERED_BYTES (default) and its RSS stays near the baseline;
 //   unbounded   the same with the bound out of reach (as before the bound existed), to show what
 //               it prevents (skip with --no-unbounded).
-// Prints per phase the gateway's RSS growth (peak during the phase − before it, from /proc), the
-// clients cut off, and the bytes the clients received. The fan-out encodes a frame once and every
+// Prints per phase the gateway's RSS (from /proc): growth = peak during the phase − before it, and
+// the late slope = (RSS at the end − RSS a third into the phase) per second, once warm-up and
+// cut-offs are past; then the clients cut off and the bytes the clients received. The fan-out encodes a frame once and every
 // socket queues the same bytes, so without the bound the stalled sockets hold the channel's
 // traffic since they stalled (≈1 MB/s, growing for as long as they stay connected), not 100 ×.
 //   npm run bench:slow-readers -- [seconds per phase=20] [--no-unbounded]
@@ -38,7 +39,8 @@ try {
     try {
       await waitForTenant({ ...stack, gateways: [gw] }, tenant);
       const r = await phase(gw, tenant, key, reading, 'busy');
-      print(`  ${label.padEnd(20)} RSS before ${mb(r.before)}  peak ${mb(r.peak)}  growth ${mb(r.peak - r.before)}  cut off ${r.cut}/${CLIENTS}  received ${mb(r.received)} (sent ${r.sent} × 64 KB to each)`);
+      const slope = (r.end - r.third) / 1e6 / ((seconds * 2) / 3);
+      print(`  ${label.padEnd(20)} RSS before ${mb(r.before)}  peak ${mb(r.peak)}  growth ${mb(r.peak - r.before)}  late slope ${slope.toFixed(2)} MB/s  cut off ${r.cut}/${CLIENTS}  received ${mb(r.received)} (sent ${r.sent} × 64 KB to each)`);
     } finally {
       await gw.stop();
     }
@@ -64,10 +66,12 @@ async function phase(gw: ServiceProcess, tenant: string, key: string, reading: b
   const before = rss(gw);
   let peak = before;
   let sent = 0;
+  let third = NaN;
   const started = Date.now();
   while (Date.now() - started < seconds * 1000) {
     publisher.send(['1', null, `realtime:${topic}`, 'broadcast', { type: 'broadcast', event: 'fill', payload: { n: sent, fill: PAYLOAD } }]);
     sent++;
+    if (Number.isNaN(third) && Date.now() - started >= (seconds * 1000) / 3) third = rss(gw);
     const due = started + (sent * 1000) / PER_SECOND;
     while (Date.now() < due) {
       peak = Math.max(peak, rss(gw));
@@ -76,11 +80,12 @@ async function phase(gw: ServiceProcess, tenant: string, key: string, reading: b
     // Heartbeats, as a stalled client that still writes would send them.
     if (sent % PER_SECOND === 0) for (const c of clients) if (c.ws.readyState === c.ws.OPEN) c.send([null, 'hb', 'phoenix', 'heartbeat', {}]);
   }
+  const end = rss(gw);
   await sleep(3000); // past the close grace of the cut-off sockets
   const cut = (await slowCut(gw)) - cutBefore; // a paused client cannot see its own close
   const received = clients.reduce((n, c) => n + c.bytes, 0);
   for (const c of [...clients, publisher]) c.ws.terminate();
-  return { before, peak, cut, received, sent };
+  return { before, peak, third, end, cut, received, sent };
 }
 
 async function slowCut(gw: ServiceProcess): Promise<number> {
