@@ -4,7 +4,7 @@ import { WebSocket } from 'ws';
 
 export interface RawClient {
   ws: WebSocket;
-  /** Parsed text frames received so far (2.0.0 arrays); only the first ones with `keep`. */
+  /** Text frames parsed (2.0.0 arrays) and binary frames as bytes; only the first ones with `keep`. */
   frames: unknown[];
   /** Bytes received, every frame counted. */
   bytes: number;
@@ -22,7 +22,7 @@ export async function rawClient(port: number, tenant: string, key: string, keep 
   const client = { bytes: 0 } as RawClient;
   ws.on('message', (data, isBinary) => {
     client.bytes += (data as Buffer).length;
-    if (!isBinary && frames.length < keep) frames.push(JSON.parse(String(data)));
+    if (frames.length < keep) frames.push(isBinary ? new Uint8Array(data as Buffer) : JSON.parse(String(data)));
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
   ws.on('error', () => {}); // a cut-off client sees ECONNRESET; the test looks at `closed`
