@@ -26,7 +26,7 @@ afterEach(async () => {
 
 async function serve(gateway: ReturnType<typeof testGateway>['gateway'], options: Partial<WsOptions> = {}): Promise<number> {
   server = createServer();
-  wss = attachWebSocket(server, gateway, { connectErrorBackoffMs: 0, idleTimeoutMs: 60_000, maxFrameBytes: 1_000_000, maxDelayedRefusals: 1000, ...options });
+  wss = attachWebSocket(server, gateway, { connectErrorBackoffMs: 0, idleTimeoutMs: 60_000, maxFrameBytes: 1_000_000, maxDelayedRefusals: 1000, maxConnections: 1000, ...options });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   return (server.address() as AddressInfo).port;
 }
@@ -68,6 +68,18 @@ describe('WebSocket transport: outgoing bound', () => {
     await expect.poll(() => wss!.clients.size, { timeout: 5000 }).toBe(1); // destroyed after the close grace
     await expect.poll(() => reader.frames.length, { timeout: 10_000 }).toBe(1 + sent);
     reader.ws.close();
+  });
+
+  it('answers 503 past maxConnections and lets a socket in again once one closes', async () => {
+    const { gateway, tenants } = testGateway(systemClock as ManualClock);
+    tenants.put(tenant());
+    const port = await serve(gateway, { maxConnections: 1 });
+    const token = await new SignJWT({ role: 'anon' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(tenant().jwtSecret!));
+    const first = await connect(port, token);
+    await expect(connect(port, token)).rejects.toThrow('Unexpected server response: 503');
+    first.ws.close();
+    await expect.poll(() => wss!.clients.size).toBe(0);
+    (await connect(port, token)).ws.close();
   });
 
   it('holds at most maxDelayedRefusals refused upgrades for the backoff; the others are answered at once', async () => {

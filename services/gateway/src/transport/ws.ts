@@ -17,7 +17,11 @@ export interface WsOptions {
   maxFrameBytes: number;
   /** Refused upgrades held for the backoff at once; past it a refusal is answered at once. */
   maxDelayedRefusals: number;
+  /** Open WebSockets on this gateway; past it an upgrade is answered 503. */
+  maxConnections: number;
 }
+
+const AT_CAPACITY = { error: 'Too many connections on this server, please retry later' };
 
 const PATHS = new Set(['/socket/websocket', '/realtime/v1/websocket', '/realtime/v1/socket/websocket']);
 
@@ -38,6 +42,7 @@ async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, ref
   if (!PATHS.has(url.pathname)) return answer(socket, 404, { error: 'Not found' });
   const vsn = parseVsn(url.searchParams.get('vsn'));
   if (!vsn) return answer(socket, 403, null);
+  if (wss.clients.size >= options.maxConnections) return answer(socket, 503, AT_CAPACITY);
   const header = req.headers['x-api-key'];
   const token = (typeof header === 'string' && header) || url.searchParams.get('apikey');
   const result = await checkConnect(g, tenantFromHost(req.headers.host), token ? cleanToken(token) : null);
@@ -51,6 +56,7 @@ async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, ref
     }
     return answer(socket, result.status, { error: result.error });
   }
+  if (wss.clients.size >= options.maxConnections) return answer(socket, 503, AT_CAPACITY); // others got in meanwhile
   wss.handleUpgrade(req, socket, head, (ws) => {
     const conn = g.attach(clientSocket(ws), result.tenant.externalId, vsn, result.token, result.claims);
     let idle = setTimeout(() => ws.close(1000, 'idle timeout'), options.idleTimeoutMs);
@@ -106,7 +112,7 @@ function toBytes(data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
-const reasons: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error' };
+const reasons: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 function answer(socket: Duplex, status: number, body: object | null): void {
   if (socket.destroyed) return;
