@@ -21,7 +21,7 @@ export interface SocketLimits {
 
 export const defaultSocketLimits: SocketLimits = {
   maxBufferedBytes: 4_000_000,
-  maxFramesPerSecond: 200,
+  maxFramesPerSecond: 1000,
   maxInboundBytesPerSecond: 10_000_000,
   floodSeconds: 5,
   maxPendingFrames: 100,
