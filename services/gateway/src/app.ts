@@ -83,6 +83,10 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     channelErrorBackoffMs: config.channelErrorBackoffMs,
     changesQueueBytes: config.changesQueueBytes,
     changesTotalQueueBytes: config.changesTotalQueueBytes,
+    socketLimits: {
+      maxBufferedBytes: config.maxBufferedBytes, maxFramesPerSecond: config.maxFramesPerSecond, maxInboundBytesPerSecond: config.maxInboundBytesPerSecond, floodSeconds: config.frameFloodSeconds,
+      maxPendingFrames: config.maxPendingFrames, maxPendingBytes: config.maxPendingBytes, noChannelTimeoutMs: config.noChannelTimeoutMs,
+    },
   });
   deliver = (m) => gateway.receiveRemote(m);
   onDiff = (d) => gateway.presence.receive(d);

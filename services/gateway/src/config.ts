@@ -2,6 +2,7 @@
 import { defineConfig, env, setting, z } from '@realtime/config';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { defaultSocketLimits as socket } from './core/socket-limits.ts';
 
 export const gatewayConfig = defineConfig({
   service: 'gateway',
@@ -29,6 +30,15 @@ export const gatewayConfig = defineConfig({
     tenantDbConnectTimeoutMs: setting('GATEWAY_TENANT_DB_CONNECT_TIMEOUT_MS', env.int(5000), 'Longest wait to connect to a tenant database or to get a connection from its pool'),
     changesQueueBytes: setting('GATEWAY_CHANGES_QUEUE_BYTES', env.int(16 * 1024 * 1024), 'Bound of one tenant\'s queue of Postgres changes on a gateway (bytes); past it the tenant\'s changes are dropped and its postgres_changes channels shut down'),
     changesTotalQueueBytes: setting('GATEWAY_CHANGES_TOTAL_QUEUE_BYTES', env.int(256 * 1024 * 1024), 'Bound of all tenants\' queues of Postgres changes on a gateway together (bytes); past it the tenant holding the most is treated as past its own bound'),
+    maxBufferedBytes: setting('GATEWAY_MAX_BUFFERED_BYTES', env.int(socket.maxBufferedBytes), 'Unsent bytes a socket may have waiting; a client past it (it does not read) gets a `system` error and is disconnected with 1013'),
+    maxFramesPerSecond: setting('GATEWAY_MAX_FRAMES_PER_SECOND', env.int(socket.maxFramesPerSecond), 'Inbound frames per second per socket; the ones over it are dropped'),
+    maxInboundBytesPerSecond: setting('GATEWAY_MAX_INBOUND_BYTES_PER_SECOND', env.int(socket.maxInboundBytesPerSecond), 'Inbound bytes per second per socket; frames past it are dropped like those over GATEWAY_MAX_FRAMES_PER_SECOND (keep it above GATEWAY_MAX_FRAME_BYTES)'),
+    frameFloodSeconds: setting('GATEWAY_FRAME_FLOOD_SECONDS', env.int(socket.floodSeconds), 'Seconds in a row over GATEWAY_MAX_FRAMES_PER_SECOND after which the socket is closed with 1008'),
+    maxPendingFrames: setting('GATEWAY_MAX_PENDING_FRAMES', env.int(socket.maxPendingFrames), 'Inbound frames of a socket waiting while an earlier one (a join) is handled; more are dropped'),
+    maxPendingBytes: setting('GATEWAY_MAX_PENDING_BYTES', env.int(socket.maxPendingBytes), 'Bytes of a socket\'s inbound frames taken and not yet handled; more are dropped (a frame reaching an idle socket is always taken)'),
+    noChannelTimeoutMs: setting('GATEWAY_NO_CHANNEL_TIMEOUT_MS', env.int(socket.noChannelTimeoutMs), 'Close a socket that has had no channel for this long (spec §2)'),
+    maxDelayedRefusals: setting('GATEWAY_MAX_DELAYED_REFUSALS', env.int(1000), 'Refused WebSocket upgrades held for CONNECT_ERROR_BACKOFF_MS at once; past it a refusal is answered at once (a flood of refused connects holds no more sockets)'),
+    maxConnections: setting('GATEWAY_MAX_CONNECTIONS', env.int(50_000), 'Open WebSockets on this gateway; past it an upgrade is answered 503 (each socket costs memory whether or not it joins a channel)'),
   },
 });
 

@@ -9,6 +9,8 @@ import type { PresenceCommand, UsageReport } from '@realtime/schemas';
 /** One client WebSocket, as the core sees it (hocuspocus's WebSocketLike). */
 export interface ClientSocket {
   readonly id: string;
+  /** Bytes handed to send() and not yet written out: how far behind a reader is. O(1) to read. */
+  readonly bufferedAmount: number;
   send(frame: string | Uint8Array): void;
   close(code: number, reason?: string): void;
 }

@@ -18,6 +18,10 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
   for (const kind of ['read', 'write']) authorization.zero({ kind });
   const refused = new client.Counter({ name: 'realtime_channel_broadcasts_refused_total', help: 'Socket broadcasts refused: topic or event too long for the binary frame', labelNames: ['reason'], registers });
   for (const reason of ['topic_too_long', 'event_too_long']) refused.inc({ reason }, 0);
+  const inboundDropped = new client.Counter({ name: 'realtime_inbound_frames_dropped_total', help: 'Inbound frames dropped: over the socket frame rate or its frame queue full', labelNames: ['reason'], registers });
+  for (const reason of ['rate', 'queue']) inboundDropped.inc({ reason }, 0);
+  const socketsClosed = new client.Counter({ name: 'realtime_sockets_closed_total', help: 'Sockets closed by the gateway for flooding frames or having no channel', labelNames: ['reason'], registers });
+  for (const reason of ['frame_flood', 'no_channels']) socketsClosed.inc({ reason }, 0);
   const tenantEvents = new client.Counter({ name: 'realtime_tenant_events_total', help: 'Broadcasts in and frames out, per tenant', labelNames: ['tenant', 'direction'], registers });
   const changesQueueBytes = new client.Gauge({ name: 'realtime_tenant_changes_queue_bytes', help: 'Bytes of Postgres changes held for a tenant (queued or being checked), per tenant', labelNames: ['tenant'], registers });
   const leaveRetries = new client.Counter({ name: 'realtime_presence_leave_retries_total', help: 'Presence leaves whose Kafka send failed, by what happened next', labelNames: ['outcome'], registers });
@@ -42,5 +46,8 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     changesQueueBytes: { set: (tenant, bytes) => changesQueueBytes.set({ tenant }, bytes) },
     tenantDbTimeouts: counter('realtime_tenant_db_timeouts_total', 'Tenant database queries or pool checkouts cut by a timeout'),
     presenceLeaveRetries: { inc: (outcome) => leaveRetries.inc({ outcome }) },
+    slowClientsDisconnected: counter('realtime_slow_clients_disconnected_total', 'Sockets disconnected because their outgoing buffer passed GATEWAY_MAX_BUFFERED_BYTES'),
+    inboundFramesDropped: { inc: (reason) => inboundDropped.inc({ reason }) },
+    socketsClosed: { inc: (reason) => socketsClosed.inc({ reason }) },
   };
 }

@@ -5,6 +5,7 @@ import type { Claims } from './jwt.ts';
 import type { Channel } from './channel.ts';
 import { wireFor, type Wire } from './wire.ts';
 import type { Vsn } from '@realtime/protocol';
+import { defaultSocketLimits, FrameQueue, FrameRate, type SocketLimits } from './socket-limits.ts';
 
 export class Connection {
   readonly socket: ClientSocket;
@@ -15,22 +16,43 @@ export class Connection {
   readonly claims: Claims;
   readonly channels = new Map<string, Channel>();
   closed = false;
+  readonly limits: SocketLimits;
+  /** Inbound frames, handled one at a time (joins re-check their state after each await). */
+  readonly inbound: FrameQueue;
+  readonly rate: FrameRate;
+  /** Called once the socket's outgoing buffer passed `limits.maxBufferedBytes`. */
+  onSlowReader: (conn: Connection) => void = () => {};
+  /** The close of a socket left without channels (spec §2), while armed. */
+  reaper: { cancel(): void } | null = null;
 
-  constructor(socket: ClientSocket, tenantId: string, vsn: Vsn, token: string, claims: Claims) {
+  constructor(socket: ClientSocket, tenantId: string, vsn: Vsn, token: string, claims: Claims, limits: SocketLimits = defaultSocketLimits) {
     this.socket = socket;
     this.tenantId = tenantId;
     this.vsn = vsn;
     this.wire = wireFor(vsn);
     this.token = token;
     this.claims = claims;
+    this.limits = limits;
+    this.inbound = new FrameQueue(limits.maxPendingFrames, limits.maxPendingBytes);
+    this.rate = new FrameRate(limits.maxFramesPerSecond, limits.floodSeconds, limits.maxInboundBytesPerSecond);
   }
 
   get id(): string {
     return this.socket.id;
   }
 
+  /**
+   * A frame that would take the socket's unsent bytes past the bound is not sent; the client is
+   * a slow reader and goes away. One frame is always let through an empty buffer, so a single
+   * large broadcast still reaches a reading client. The string length stands in for its UTF-8
+   * size: measuring would cost O(frame) per socket of a fan-out.
+   */
   send(frame: string | Uint8Array | null): void {
-    if (frame !== null && !this.closed) this.socket.send(frame);
+    if (frame === null || this.closed) return;
+    const buffered = this.socket.bufferedAmount;
+    const size = typeof frame === 'string' ? frame.length : frame.byteLength;
+    if (buffered > 0 && buffered + size > this.limits.maxBufferedBytes) return this.onSlowReader(this);
+    this.socket.send(frame);
   }
 
   /** A reply to a client push: echoes its join_ref and ref (spec §1.4). */

@@ -18,6 +18,7 @@ import { databaseMoved } from './cdc/dedupe.ts';
 import { PresenceHub } from './presence/hub.ts';
 import { GlobalLimits, type LimitName, type Throttle } from './global-limits.ts';
 import { UsageMeter } from './usage.ts';
+import { defaultSocketLimits, type SocketLimits } from './socket-limits.ts';
 
 export interface GatewayDeps {
   nodeId: string;
@@ -34,10 +35,15 @@ export interface GatewayDeps {
   changesQueueBytes?: number;
   /** Bound of all tenants' Postgres changes queues on this gateway together (bytes). */
   changesTotalQueueBytes?: number;
+  /** Per-socket bounds (outgoing buffer, inbound rate and queue, no-channel timeout). */
+  socketLimits?: SocketLimits;
 }
 
 const DEFAULT_CHANGES_QUEUE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_CHANGES_TOTAL_QUEUE_BYTES = 256 * 1024 * 1024;
+
+/** Shown to a slow reader on each of its channels before its socket closes (spec §3.5 shape). */
+export const SLOW_READER_MESSAGE = 'Client is not reading its messages fast enough: outgoing buffer full';
 
 export class Gateway {
   readonly deps: GatewayDeps;
@@ -81,7 +87,9 @@ export class Gateway {
   }
 
   attach(socket: ClientSocket, tenantId: string, vsn: Vsn, token: string, claims: Claims): Connection {
-    const conn = new Connection(socket, tenantId, vsn, token, claims);
+    const conn = new Connection(socket, tenantId, vsn, token, claims, this.deps.socketLimits ?? defaultSocketLimits);
+    conn.onSlowReader = (c) => this.#dropSlowReader(c);
+    this.#armReaper(conn);
     let set = this.#connections.get(tenantId);
     if (!set) this.#connections.set(tenantId, (set = new Set()));
     set.add(conn);
@@ -93,6 +101,8 @@ export class Gateway {
   detach(conn: Connection): void {
     if (conn.closed) return;
     conn.closed = true;
+    conn.reaper?.cancel();
+    conn.reaper = null;
     for (const channel of conn.channels.values()) this.removeChannel(channel);
     const set = this.#connections.get(conn.tenantId);
     set?.delete(conn);
@@ -101,8 +111,57 @@ export class Gateway {
     this.deps.metrics.tenantsConnected.set(this.#connectedTenants());
   }
 
+  /**
+   * Frames of one socket are handled in order, one at a time, so a join's awaits never interleave
+   * with the socket's next frames. Never rejects: one bad frame must not stop the ones after it.
+   */
   receive(conn: Connection, frame: string | Uint8Array): Promise<void> {
-    return dispatch(this, conn, frame);
+    if (conn.closed) return Promise.resolve();
+    const size = typeof frame === 'string' ? frame.length : frame.byteLength;
+    const verdict = conn.rate.admit(this.deps.clock.now(), size);
+    if (verdict !== 'ok') {
+      this.deps.metrics.inboundFramesDropped.inc('rate');
+      if (verdict === 'close') this.#closeSocket(conn, 1008, 'too many frames per second', 'frame_flood');
+      return Promise.resolve();
+    }
+    const handled = conn.inbound.run(size, (release) => (conn.closed ? undefined : dispatch(this, conn, frame, release)));
+    if (!handled) {
+      this.deps.metrics.inboundFramesDropped.inc('queue');
+      this.deps.log.warn({ code: ErrorCodes.UnknownErrorOnWebSocketMessage, tenant: conn.tenantId, pending: conn.inbound.pending }, 'frame dropped: too many frames waiting');
+      return Promise.resolve();
+    }
+    return handled.catch((err: unknown) => this.deps.log.error({ code: ErrorCodes.UnknownErrorOnWebSocketMessage, tenant: conn.tenantId, err: String(err) }, 'frame handling failed'));
+  }
+
+  /** Past its outgoing bound: tell each channel why (best effort, past the bound), then close. */
+  #dropSlowReader(conn: Connection): void {
+    if (conn.closed) return;
+    this.deps.metrics.slowClientsDisconnected.inc();
+    this.deps.log.warn({ code: ErrorCodes.ChannelShutdown, tenant: conn.tenantId, buffered: conn.socket.bufferedAmount }, 'slow client disconnected');
+    for (const channel of conn.channels.values()) {
+      const payload = { extension: 'system', status: 'error', message: SLOW_READER_MESSAGE, channel: channel.subtopic };
+      const frame = conn.wire.encode({ joinRef: channel.joinRef, ref: null, topic: channel.topic, event: 'system', payload });
+      if (frame !== null) conn.socket.send(frame);
+    }
+    // No phx_close: the client reconnects and rejoins once it reads again.
+    this.detach(conn);
+    conn.socket.close(1013, 'slow client: outgoing buffer full');
+  }
+
+  #closeSocket(conn: Connection, code: number, reason: string, metric: 'frame_flood' | 'no_channels'): void {
+    this.deps.metrics.socketsClosed.inc(metric);
+    this.deps.log.info({ code: ErrorCodes.ChannelShutdown, tenant: conn.tenantId, reason }, 'socket closed');
+    this.detach(conn);
+    conn.socket.close(code, reason);
+  }
+
+  /** Spec §2: a socket that stays without channels for the timeout is closed. */
+  #armReaper(conn: Connection): void {
+    conn.reaper?.cancel();
+    conn.reaper = this.deps.clock.setTimeout(() => {
+      conn.reaper = null;
+      if (!conn.closed && conn.channels.size === 0) this.#closeSocket(conn, 1000, 'no channels', 'no_channels');
+    }, conn.limits.noChannelTimeoutMs);
   }
 
   #connectedTenants(): number {
@@ -141,6 +200,8 @@ export class Gateway {
   addChannel(channel: Channel): void {
     channel.conn.channels.set(channel.topic, channel);
     this.registry.add(channel);
+    channel.conn.reaper?.cancel();
+    channel.conn.reaper = null;
   }
 
   removeChannel(channel: Channel): void {
@@ -151,6 +212,7 @@ export class Gateway {
     this.presence.remove(channel);
     if (channel.conn.channels.get(channel.topic) === channel) channel.conn.channels.delete(channel.topic);
     this.registry.remove(channel);
+    if (!channel.conn.closed && channel.conn.channels.size === 0) this.#armReaper(channel.conn);
   }
 
   /** Server-side stop: `system` error then `phx_close`; the client does not rejoin (spec §3.5). */

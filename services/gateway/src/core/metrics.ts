@@ -37,6 +37,12 @@ export interface GatewayMetrics {
   tenantDbTimeouts: Counter;
   /** Presence leaves whose send failed: sent again later, finally sent, or given up. */
   presenceLeaveRetries: { inc(outcome: 'retried' | 'sent' | 'dropped'): void };
+  /** Sockets disconnected because their outgoing buffer passed GATEWAY_MAX_BUFFERED_BYTES. */
+  slowClientsDisconnected: Counter;
+  /** Inbound frames dropped: over the socket's frame rate, or its frame queue full. */
+  inboundFramesDropped: { inc(reason: 'rate' | 'queue'): void };
+  /** Sockets closed by the gateway for flooding frames or for having no channel. */
+  socketsClosed: { inc(reason: 'frame_flood' | 'no_channels'): void };
 }
 
 const noop = { inc() {}, dec() {}, set() {}, observe() {} };
@@ -47,6 +53,7 @@ export const noMetrics: GatewayMetrics = {
   broadcastsRefused: noop,
   changesDropped: noop, changesQueueBytes: noop, tenantDbTimeouts: noop,
   presenceLeaveRetries: noop,
+  slowClientsDisconnected: noop, inboundFramesDropped: noop, socketsClosed: noop,
 };
 
 /** Times `work` into `observe` (seconds). */

@@ -13,6 +13,8 @@ export class MemorySocket implements ClientSocket {
   readonly id: string;
   readonly frames: Array<string | Uint8Array> = [];
   closed: { code: number; reason?: string } | null = null;
+  /** What a transport would still hold for this client; tests raise it to play a slow reader. */
+  bufferedAmount = 0;
   constructor(id: string) { this.id = id; }
   send(frame: string | Uint8Array) { this.frames.push(frame); }
   close(code: number, reason?: string) { this.closed = { code, reason }; }
@@ -47,6 +49,8 @@ export class ManualClock implements Clock {
     this.#timers.push(timer);
     return { cancel: () => void (timer.live = false) };
   }
+  /** Timers neither fired nor cancelled: what a closed socket must not leave behind. */
+  liveTimers() { return this.#timers.filter((x) => x.live).length; }
   advance(ms: number) {
     this.t += ms;
     for (const timer of this.#timers.filter((x) => x.live && x.at <= this.t)) { timer.live = false; timer.fn(); }

@@ -15,14 +15,21 @@ export interface WsOptions {
   connectErrorBackoffMs: number;
   idleTimeoutMs: number;
   maxFrameBytes: number;
+  /** Refused upgrades held for the backoff at once; past it a refusal is answered at once. */
+  maxDelayedRefusals: number;
+  /** Open WebSockets on this gateway; past it an upgrade is answered 503. */
+  maxConnections: number;
 }
+
+const AT_CAPACITY = { error: 'Too many connections on this server, please retry later' };
 
 const PATHS = new Set(['/socket/websocket', '/realtime/v1/websocket', '/realtime/v1/socket/websocket']);
 
 export function attachWebSocket(server: Server, gateway: Gateway, options: WsOptions): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
+  const refusals = { delayed: 0 };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    upgrade(wss, gateway, options, req, socket, head).catch((err: unknown) => {
+    upgrade(wss, gateway, options, refusals, req, socket, head).catch((err: unknown) => {
       gateway.deps.log.error({ err: String(err) }, 'upgrade failed');
       answer(socket, 500, { error: 'Error connecting to Realtime' });
     });
@@ -30,19 +37,26 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
   return wss;
 }
 
-async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, req: IncomingMessage, socket: Duplex, head: Buffer) {
+async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, refusals: { delayed: number }, req: IncomingMessage, socket: Duplex, head: Buffer) {
   const url = new URL(req.url ?? '/', 'http://localhost');
   if (!PATHS.has(url.pathname)) return answer(socket, 404, { error: 'Not found' });
   const vsn = parseVsn(url.searchParams.get('vsn'));
   if (!vsn) return answer(socket, 403, null);
+  if (wss.clients.size >= options.maxConnections) return answer(socket, 503, AT_CAPACITY);
   const header = req.headers['x-api-key'];
   const token = (typeof header === 'string' && header) || url.searchParams.get('apikey');
   const result = await checkConnect(g, tenantFromHost(req.headers.host), token ? cleanToken(token) : null);
   if (!result.ok) {
     g.deps.log.info({ code: result.code, host: req.headers.host }, 'connect refused');
-    if (options.connectErrorBackoffMs > 0) await new Promise((r) => setTimeout(r, options.connectErrorBackoffMs));
+    // The backoff slows a client's reconnect loop; held for every refusal of a flood it would keep
+    // a socket and a timer per refused attempt, so only so many wait at once.
+    if (options.connectErrorBackoffMs > 0 && refusals.delayed < options.maxDelayedRefusals) {
+      refusals.delayed++;
+      await new Promise((r) => setTimeout(r, options.connectErrorBackoffMs)).finally(() => refusals.delayed--);
+    }
     return answer(socket, result.status, { error: result.error });
   }
+  if (wss.clients.size >= options.maxConnections) return answer(socket, 503, AT_CAPACITY); // others got in meanwhile
   wss.handleUpgrade(req, socket, head, (ws) => {
     const conn = g.attach(clientSocket(ws), result.tenant.externalId, vsn, result.token, result.claims);
     let idle = setTimeout(() => ws.close(1000, 'idle timeout'), options.idleTimeoutMs);
@@ -70,11 +84,26 @@ function utf8(text: string): Buffer {
   return lastBytes;
 }
 
+/**
+ * A client that does not read never answers our close frame either (it sits behind the unsent
+ * bytes); ws would hold those bytes for 30 s. Past this grace the TCP socket is destroyed.
+ */
+const CLOSE_GRACE_MS = 2000;
+
 function clientSocket(ws: WebSocket): ClientSocket {
   return {
     id: randomUUID(),
+    // ws sums its own queue and the socket's writable buffer: O(1), what the core bounds per send.
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
     send: (frame) => (typeof frame === 'string' ? ws.send(utf8(frame), { binary: false }) : ws.send(frame, { binary: true })),
-    close: (code, reason) => ws.close(code, reason),
+    close: (code, reason) => {
+      ws.close(code, reason);
+      const kill = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+      kill.unref();
+      ws.once('close', () => clearTimeout(kill));
+    },
   };
 }
 
@@ -83,7 +112,7 @@ function toBytes(data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
-const reasons: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error' };
+const reasons: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
 function answer(socket: Duplex, status: number, body: object | null): void {
   if (socket.destroyed) return;

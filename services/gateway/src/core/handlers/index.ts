@@ -1,5 +1,9 @@
 // Routes one inbound frame to its handler by event (style.md §12: a table, one file per event).
 // A malformed frame is logged with its code and dropped; the socket stays open (spec §1.4).
+// Frames of a socket come here one at a time (Gateway.receive). Broadcasts release the socket's
+// queue at once: what is left of them after their checks is waiting for Kafka's ack, and holding
+// the queue for it would cap a socket at one broadcast per Kafka round trip. Two broadcasts of a
+// socket still reach local subscribers in order (their write check is one cached promise).
 import { ErrorCodes } from '@realtime/errors';
 import type { Message } from '@realtime/protocol';
 import type { Gateway } from '../gateway.ts';
@@ -20,7 +24,9 @@ const channelHandlers: Record<string, ChannelHandler> = {
   presence,
 };
 
-export async function dispatch(g: Gateway, conn: Connection, frame: string | Uint8Array): Promise<void> {
+const unordered = new Set(['broadcast']);
+
+export async function dispatch(g: Gateway, conn: Connection, frame: string | Uint8Array, release: () => void = () => {}): Promise<void> {
   const decoded = conn.wire.decode(frame);
   if (decoded.type === 'error') {
     g.deps.metrics.malformedFrames.inc();
@@ -30,6 +36,7 @@ export async function dispatch(g: Gateway, conn: Connection, frame: string | Uin
   if (decoded.type === 'user_broadcast_push') {
     const channel = conn.channels.get(decoded.push.topic);
     if (!channel) return conn.reply(decoded.push.topic, decoded.push.joinRef, decoded.push.ref, 'error', { reason: 'unmatched topic' });
+    release();
     return userBroadcastPush(g, channel, decoded.push);
   }
   const msg = decoded.message;
@@ -41,6 +48,7 @@ export async function dispatch(g: Gateway, conn: Connection, frame: string | Uin
   const channel = conn.channels.get(msg.topic);
   if (!channel) return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: 'unmatched topic' });
   const handler = channelHandlers[msg.event];
+  if (unordered.has(msg.event)) release();
   if (handler) return handler(g, channel, msg);
   g.deps.log.debug({ tenant: conn.tenantId, event: msg.event }, 'unhandled channel event');
 }

@@ -1,5 +1,7 @@
 // phx_join as a pipeline of checks in the reference's order (spec §3.3). Every error reply waits
 // CHANNEL_ERROR_BACKOFF_MS; too-many-joins and tenant-not-found then close the socket with 1001.
+// The gateway hands a socket's frames over one at a time, but the socket can still close during
+// any await: after each one the join goes on only if the socket is open and the channel current.
 import { ErrorCodes, type ErrorCode } from '@realtime/errors';
 import type { Message } from '@realtime/protocol';
 import type { Gateway } from '../gateway.ts';
@@ -30,6 +32,7 @@ export async function join(g: Gateway, conn: Connection, msg: Message): Promise<
   }
 
   const result = await admit(g, conn, msg);
+  if (conn.closed) return; // nothing was registered yet: the channel is simply dropped
   if ('code' in result) {
     g.deps.log.info({ code: result.code, tenant: conn.tenantId, topic: msg.topic }, 'join refused');
     await delay(g.deps.channelErrorBackoffMs);
@@ -44,6 +47,7 @@ export async function join(g: Gateway, conn: Connection, msg: Message): Promise<
   const changes = changesRequest(msg.payload);
   if (changes.raw.length > 0 && changes.waitMs !== null) {
     const outcome = await waitForChanges(g, result, changes, changes.waitMs);
+    if (conn.channels.get(msg.topic) !== result) return; // closed meanwhile: detach removed it
     if (typeof outcome === 'string') {
       g.removeChannel(result);
       return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: outcome });

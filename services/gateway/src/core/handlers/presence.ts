@@ -43,6 +43,7 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
   if (!isObject(p.payload)) return reply('error', { reason: 'Presence track payload must be a map' });
   if (Buffer.byteLength(JSON.stringify(p.payload)) > maxPayloadSizeInKb * 1000) return g.shutdownChannel(channel, 'Track message size exceeded');
   if (!(await mayWrite(g, channel, 'presence'))) return reply('error', {});
+  if (channel.presence !== state) return; // left or socket closed during the check: nothing to track
   try {
     await g.presence.track(channel, p.payload);
   } catch (err) {
