@@ -10,7 +10,7 @@ import { Connection } from './connection.ts';
 import { ChannelRegistry, channelKey } from './registry.ts';
 import { requiresDrain, type Tenant } from './tenant.ts';
 import { verifyToken, type Claims, type Verified } from './jwt.ts';
-import { dispatch } from './handlers/index.ts';
+import { answerHeartbeat, dispatch } from './handlers/index.ts';
 import { LocalLimits } from './local-limits.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import { ChangeFanout } from './postgres-changes/fanout.ts';
@@ -124,6 +124,7 @@ export class Gateway {
       if (verdict === 'close') this.#closeSocket(conn, 1008, 'too many frames per second', 'frame_flood');
       return Promise.resolve();
     }
+    if (answerHeartbeat(conn, frame)) return Promise.resolve();
     const handled = conn.inbound.run(size, (release) => (conn.closed ? undefined : dispatch(this, conn, frame, release)));
     if (!handled) {
       this.deps.metrics.inboundFramesDropped.inc('queue');

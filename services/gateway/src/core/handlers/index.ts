@@ -26,6 +26,19 @@ const channelHandlers: Record<string, ChannelHandler> = {
 
 const unordered = new Set(['broadcast']);
 
+/**
+ * Answers a heartbeat at once, ahead of the socket's queue: the client closes its socket when a
+ * reply misses its next 25 s tick, and a queue may be held by joins that wait on a tenant
+ * database. Only short text frames are looked at, so this costs nothing for the rest.
+ */
+export function answerHeartbeat(conn: Connection, frame: string | Uint8Array): boolean {
+  if (typeof frame !== 'string' || frame.length > 128 || !frame.includes('heartbeat')) return false;
+  const decoded = conn.wire.decode(frame);
+  if (decoded.type !== 'message' || decoded.message.topic !== 'phoenix' || decoded.message.event !== 'heartbeat') return false;
+  conn.reply('phoenix', decoded.message.joinRef, decoded.message.ref, 'ok', {});
+  return true;
+}
+
 export async function dispatch(g: Gateway, conn: Connection, frame: string | Uint8Array, release: () => void = () => {}): Promise<void> {
   const decoded = conn.wire.decode(frame);
   if (decoded.type === 'error') {
@@ -44,7 +57,7 @@ export async function dispatch(g: Gateway, conn: Connection, frame: string | Uin
     if (msg.event === 'heartbeat') conn.reply('phoenix', msg.joinRef, msg.ref, 'ok', {});
     return;
   }
-  if (msg.event === 'phx_join') return join(g, conn, msg);
+  if (msg.event === 'phx_join') return join(g, conn, msg, release);
   const channel = conn.channels.get(msg.topic);
   if (!channel) return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: 'unmatched topic' });
   const handler = channelHandlers[msg.event];

@@ -21,7 +21,11 @@ interface JoinRefusal {
   closeSocket?: boolean;
 }
 
-export async function join(g: Gateway, conn: Connection, msg: Message): Promise<void> {
+/**
+ * `release` lets the socket's next frames go on while this join only waits: through the error
+ * backoff and the postgres_changes `wait` (up to 20 s), the socket must not stall.
+ */
+export async function join(g: Gateway, conn: Connection, msg: Message, release: () => void = () => {}): Promise<void> {
   if (!msg.topic.startsWith('realtime:')) return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: 'unmatched topic' });
 
   const previous = conn.channels.get(msg.topic);
@@ -35,7 +39,9 @@ export async function join(g: Gateway, conn: Connection, msg: Message): Promise<
   if (conn.closed) return; // nothing was registered yet: the channel is simply dropped
   if ('code' in result) {
     g.deps.log.info({ code: result.code, tenant: conn.tenantId, topic: msg.topic }, 'join refused');
+    release();
     await delay(g.deps.channelErrorBackoffMs);
+    if (conn.closed) return;
     conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: result.reason ?? `${result.code}: ${result.message}` });
     if (result.closeSocket) {
       g.detach(conn);
@@ -46,6 +52,7 @@ export async function join(g: Gateway, conn: Connection, msg: Message): Promise<
   g.addChannel(result);
   const changes = changesRequest(msg.payload);
   if (changes.raw.length > 0 && changes.waitMs !== null) {
+    release();
     const outcome = await waitForChanges(g, result, changes, changes.waitMs);
     if (conn.channels.get(msg.topic) !== result) return; // closed meanwhile: detach removed it
     if (typeof outcome === 'string') {
