@@ -67,8 +67,10 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     log, onTimeout: () => metrics.tenantDbTimeouts.inc(),
   });
   let onDiff: (d: PresenceDiff) => void = () => {};
+  const presenceDropped = new client.Counter({ name: 'realtime_presence_commands_dropped_total', help: 'Presence commands refused because the queue toward Kafka was full (Kafka slow or down)', registers: [registry] });
   const presence = overrides.presence ?? (await startPresenceBackend(kafka, {
     redisUrl: config.redisUrl, commandsTopic: topics.presenceCommands, eventsTopic: topics.presenceEvents, nodeId: config.nodeId, log, onDiff: (d) => onDiff(d),
+    onDropped: () => presenceDropped.inc(),
   }));
   const gateway = new Gateway({
     nodeId: config.nodeId,
@@ -83,6 +85,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     channelErrorBackoffMs: config.channelErrorBackoffMs,
     changesQueueBytes: config.changesQueueBytes,
     changesTotalQueueBytes: config.changesTotalQueueBytes,
+    tenantInboundBytesPerSecond: config.tenantInboundBytesPerSecond,
     socketLimits: {
       maxBufferedBytes: config.maxBufferedBytes, maxFramesPerSecond: config.maxFramesPerSecond, maxInboundBytesPerSecond: config.maxInboundBytesPerSecond, floodSeconds: config.frameFloodSeconds,
       maxPendingFrames: config.maxPendingFrames, maxPendingBytes: config.maxPendingBytes, noChannelTimeoutMs: config.noChannelTimeoutMs,

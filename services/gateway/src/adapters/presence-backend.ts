@@ -17,7 +17,13 @@ export interface PresenceBackendOptions {
   nodeId: string;
   log: Logger;
   onDiff(diff: PresenceDiff): void;
+  /** A command refused because the queue toward Kafka was full (realtime_presence_commands_dropped_total). */
+  onDropped?(): void;
 }
+
+// What may wait for Kafka while it is slow or down. Past it a track is answered with an error
+// (the client may send it again) and an untrack waits in the hub's bounded leave retries.
+const QUEUE_LIMIT = { items: 10_000, bytes: 16 * 1024 * 1024 };
 
 export async function startPresenceBackend(kafka: Kafka, o: PresenceBackendOptions): Promise<PresenceBackend & { stop(): Promise<void> }> {
   // commandTimeout: a Redis that hangs (no RST) must not hold a channel's snapshot, and the diffs
@@ -28,7 +34,9 @@ export async function startPresenceBackend(kafka: Kafka, o: PresenceBackendOptio
   const producer = createAvroProducer(kafka, { idempotent: true });
   await producer.connect();
   const send = orderedBatches((batch: PresenceCommand[]) =>
-    producer.send(o.commandsTopic, 'PresenceCommand', batch.map((c) => ({ key: recordKeys.channel(c.tenant, c.private, c.topic), value: c }))));
+    producer.send(o.commandsTopic, 'PresenceCommand', batch.map((c) => ({ key: recordKeys.channel(c.tenant, c.private, c.topic), value: c }))), {
+    queueLimit: { ...QUEUE_LIMIT, sizeOf: (c) => 256 + (c.meta_json?.length ?? 0), onFull: o.onDropped },
+  });
   const events = await followTopic<PresenceDiff>(kafka, {
     topic: o.eventsTopic, schema: 'PresenceDiff', groupId: `gateway-${o.nodeId}-presence`, fromBeginning: false, logger: o.log,
     eachMessage: (_key, value) => void (value && o.onDiff(value)),

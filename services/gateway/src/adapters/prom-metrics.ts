@@ -18,8 +18,8 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
   for (const kind of ['read', 'write']) authorization.zero({ kind });
   const refused = new client.Counter({ name: 'realtime_channel_broadcasts_refused_total', help: 'Socket broadcasts refused: topic or event too long for the binary frame', labelNames: ['reason'], registers });
   for (const reason of ['topic_too_long', 'event_too_long']) refused.inc({ reason }, 0);
-  const inboundDropped = new client.Counter({ name: 'realtime_inbound_frames_dropped_total', help: 'Inbound frames dropped: over the socket frame rate or its frame queue full', labelNames: ['reason'], registers });
-  for (const reason of ['rate', 'queue']) inboundDropped.inc({ reason }, 0);
+  const inboundDropped = new client.Counter({ name: 'realtime_inbound_frames_dropped_total', help: 'Inbound frames dropped: over the socket frame rate, its frame queue full, or over the tenant inbound byte rate', labelNames: ['reason'], registers });
+  for (const reason of ['rate', 'queue', 'tenant_rate']) inboundDropped.inc({ reason }, 0);
   const socketsClosed = new client.Counter({ name: 'realtime_sockets_closed_total', help: 'Sockets closed by the gateway for flooding frames or having no channel', labelNames: ['reason'], registers });
   for (const reason of ['frame_flood', 'no_channels']) socketsClosed.inc({ reason }, 0);
   const tenantEvents = new client.Counter({ name: 'realtime_tenant_events_total', help: 'Broadcasts in and frames out, per tenant', labelNames: ['tenant', 'direction'], registers });

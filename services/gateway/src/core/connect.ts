@@ -40,6 +40,12 @@ export async function checkConnect(g: Gateway, tenantId: string | null, token: s
     g.deps.metrics.rateLimited.inc('concurrent_users');
     return refuse(429, ErrorCodes.ConnectionRateLimitReached, 'Too many connected users');
   }
+  // Sockets without a channel count against no tenant limit; without this cap one anon key could
+  // hold every connection slot of the gateway (GATEWAY_MAX_CONNECTIONS) for all tenants.
+  if (g.socketsWithoutChannels(tenant.externalId) >= tenant.limits.maxConcurrentUsers) {
+    g.deps.metrics.rateLimited.inc('concurrent_users');
+    return refuse(429, ErrorCodes.ConnectionRateLimitReached, 'Too many connected users');
+  }
   if (g.limits.joinsTriggered(tenant.externalId, tenant.limits.maxJoinsPerSecond) || g.throttled(tenant.externalId, 'joins_per_second')) {
     g.deps.metrics.rateLimited.inc('joins_per_second');
     return refuse(429, ErrorCodes.JoinsRateLimitReached, 'Too many joins per second');

@@ -18,7 +18,7 @@ import { databaseMoved } from './cdc/dedupe.ts';
 import { PresenceHub } from './presence/hub.ts';
 import { GlobalLimits, type LimitName, type Throttle } from './global-limits.ts';
 import { UsageMeter } from './usage.ts';
-import { defaultSocketLimits, type SocketLimits } from './socket-limits.ts';
+import { defaultSocketLimits, FrameRate, type SocketLimits } from './socket-limits.ts';
 
 export interface GatewayDeps {
   nodeId: string;
@@ -37,10 +37,13 @@ export interface GatewayDeps {
   changesTotalQueueBytes?: number;
   /** Per-socket bounds (outgoing buffer, inbound rate and queue, no-channel timeout). */
   socketLimits?: SocketLimits;
+  /** Inbound bytes per second of all a tenant's sockets on this gateway together (parsing is the cost). */
+  tenantInboundBytesPerSecond?: number;
 }
 
 const DEFAULT_CHANGES_QUEUE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_CHANGES_TOTAL_QUEUE_BYTES = 256 * 1024 * 1024;
+const DEFAULT_TENANT_INBOUND_BYTES_PER_SECOND = 16_000_000;
 
 /** Shown to a slow reader on each of its channels before its socket closes (spec §3.5 shape). */
 export const SLOW_READER_MESSAGE = 'Client is not reading its messages fast enough: outgoing buffer full';
@@ -54,6 +57,8 @@ export class Gateway {
   readonly global = new GlobalLimits();
   readonly usage: UsageMeter;
   readonly #connections = new Map<string, Set<Connection>>();
+  /** Per tenant with sockets here: its inbound bytes in the current second (see receive). */
+  readonly #tenantInbound = new Map<string, FrameRate>();
 
   constructor(deps: GatewayDeps) {
     this.deps = deps;
@@ -106,7 +111,10 @@ export class Gateway {
     for (const channel of conn.channels.values()) this.removeChannel(channel);
     const set = this.#connections.get(conn.tenantId);
     set?.delete(conn);
-    if (set?.size === 0) this.#connections.delete(conn.tenantId);
+    if (set?.size === 0) {
+      this.#connections.delete(conn.tenantId);
+      this.#tenantInbound.delete(conn.tenantId);
+    }
     this.deps.metrics.connections.dec();
     this.deps.metrics.tenantsConnected.set(this.#connectedTenants());
   }
@@ -125,6 +133,12 @@ export class Gateway {
       return Promise.resolve();
     }
     if (answerHeartbeat(conn, frame)) return Promise.resolve();
+    // Per socket is not enough: a tenant's anon key opens as many sockets as it likes, so the
+    // parsing all of them may cause together is bounded too (the overflow is that tenant's loss).
+    if (this.#tenantRate(conn.tenantId).admit(this.deps.clock.now(), size) !== 'ok') {
+      this.deps.metrics.inboundFramesDropped.inc('tenant_rate');
+      return Promise.resolve();
+    }
     const handled = conn.inbound.run(size, (release) => (conn.closed ? undefined : dispatch(this, conn, frame, release)));
     if (!handled) {
       this.deps.metrics.inboundFramesDropped.inc('queue');
@@ -165,9 +179,28 @@ export class Gateway {
     }, conn.limits.noChannelTimeoutMs);
   }
 
+  #tenantRate(tenantId: string): FrameRate {
+    let rate = this.#tenantInbound.get(tenantId);
+    if (!rate) {
+      rate = new FrameRate(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, this.deps.tenantInboundBytesPerSecond ?? DEFAULT_TENANT_INBOUND_BYTES_PER_SECOND);
+      this.#tenantInbound.set(tenantId, rate);
+    }
+    return rate;
+  }
+
   #connectedTenants(): number {
     let n = 0;
     for (const set of this.#connections.values()) if (set.size > 0) n++;
+    return n;
+  }
+
+  /**
+   * Sockets of the tenant on this gateway that have no channel. No tenant limit counts them
+   * (users are sockets with a channel), so connect caps them (core/connect.ts).
+   */
+  socketsWithoutChannels(tenantId: string): number {
+    let n = 0;
+    for (const conn of this.#connections.get(tenantId) ?? []) if (conn.channels.size === 0) n++;
     return n;
   }
 

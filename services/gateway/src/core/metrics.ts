@@ -40,7 +40,7 @@ export interface GatewayMetrics {
   /** Sockets disconnected because their outgoing buffer passed GATEWAY_MAX_BUFFERED_BYTES. */
   slowClientsDisconnected: Counter;
   /** Inbound frames dropped: over the socket's frame rate, or its frame queue full. */
-  inboundFramesDropped: { inc(reason: 'rate' | 'queue'): void };
+  inboundFramesDropped: { inc(reason: 'rate' | 'queue' | 'tenant_rate'): void };
   /** Sockets closed by the gateway for flooding frames or for having no channel. */
   socketsClosed: { inc(reason: 'frame_flood' | 'no_channels'): void };
 }

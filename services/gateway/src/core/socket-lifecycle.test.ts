@@ -279,3 +279,37 @@ describe('frame floods and idle sockets', () => {
     expect(busy.socket.closed?.code).toBe(1000);
   });
 });
+
+describe('what one tenant may hold across its sockets', () => {
+  it('connect is refused once the tenant has max_concurrent_users sockets without a channel', async () => {
+    const { open, gateway } = await setup({ tenant: { limits: { ...tenant().limits, maxConcurrentUsers: 3 } } });
+    const { checkConnect } = await import('./connect.ts');
+    const token = open().conn.token;
+    open();
+    open();
+    const refused = await checkConnect(gateway, 'acme', token);
+    expect(refused).toMatchObject({ ok: false, status: 429, error: 'Too many connected users' });
+    // a socket that joins a channel is a user, counted by max_concurrent_users instead
+    const joined = open();
+    await joined.send(join('realtime:room'));
+    expect(gateway.socketsWithoutChannels('acme')).toBe(3);
+  });
+
+  it('frames past the tenant inbound byte rate are dropped for that tenant only', async () => {
+    const { open, gateway, tenants } = await setup();
+    tenants.put(tenant({ externalId: 'other' }));
+    gateway.deps.tenantInboundBytesPerSecond = 2000;
+    const frame = (topic: string) => [null, 'x', topic, 'phx_leave', { pad: 'p'.repeat(900) }]; // ~950 bytes
+    const sockets = [open(), open(), open()];
+    for (const s of sockets) await s.send(frame('realtime:none'));
+    for (const s of sockets) await s.send(heartbeat('hb')); // heartbeats are still answered
+    const answered = (topic: string) => sockets.flatMap((s) => replies(s.socket).filter((r) => r[2] === topic));
+    expect(answered('realtime:none')).toHaveLength(2); // two of the three fit in 2000 bytes a second
+    expect(answered('phoenix')).toHaveLength(3);
+    // another tenant's socket has a budget of its own
+    const socket = new MemorySocket('other-socket');
+    const other = gateway.attach(socket, 'other', '2.0.0', sockets[0]!.conn.token, sockets[0]!.conn.claims);
+    await gateway.receive(other, JSON.stringify(frame('realtime:none')));
+    expect(replies(socket)).toHaveLength(1);
+  });
+});
