@@ -4,6 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
+import { ErrorCodes } from '@realtime/errors';
 import { parseVsn } from '@realtime/protocol';
 import type { Gateway } from '../core/gateway.ts';
 import { checkConnect } from '../core/connect.ts';
@@ -63,7 +64,12 @@ async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, ref
     ws.on('message', (data: RawData, isBinary: boolean) => {
       idle.refresh();
       const frame = isBinary ? toBytes(data) : data.toString();
-      g.receive(conn, frame).catch((err: unknown) => g.deps.log.error({ err: String(err), tenant: conn.tenantId }, 'frame handling failed'));
+      // A throw here would be an uncaught exception: the process, and every other socket, with it.
+      try {
+        g.receive(conn, frame).catch((err: unknown) => g.deps.log.error({ code: ErrorCodes.UnknownErrorOnWebSocketMessage, err: String(err), tenant: conn.tenantId }, 'frame handling failed'));
+      } catch (err) {
+        g.deps.log.error({ code: ErrorCodes.UnknownErrorOnWebSocketMessage, err: String(err), tenant: conn.tenantId }, 'frame handling failed');
+      }
     });
     ws.on('close', () => {
       clearTimeout(idle);
