@@ -60,7 +60,7 @@ describe('a WAL change larger than Kafka takes', () => {
     expect(got[3]).toMatchObject({ eventType: 'UPDATE', errors: null, new: { id: 3, title: 'after too', body: 'small' } });
     // and the slot moved past the big change: nothing of it is left to replay
     await waitFor(async () => {
-      const { rows } = await db.query(`SELECT confirmed_flush_lsn >= pg_current_wal_insert_lsn() - 1000000 AS caught_up FROM pg_replication_slots WHERE slot_type = 'logical'`);
+      const { rows } = await db.query(`SELECT confirmed_flush_lsn >= pg_current_wal_insert_lsn() - 1000000 AS caught_up FROM pg_replication_slots WHERE slot_type = 'logical' AND database = current_database()`);
       expect(rows.every((r: { caught_up: boolean }) => r.caught_up)).toBe(true);
     }, { timeout: 20_000 });
   }, 60_000);
