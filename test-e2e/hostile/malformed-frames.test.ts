@@ -10,7 +10,12 @@ import { waitFor } from '@realtime/testing';
 import { useTenantStack } from '../support/fixture.ts';
 import { broadcastCrossesGateways, idleWorstPing, logLines, metric, pingLoop, rawSocket, rssMb, scrape } from './support.ts';
 
-const t = useTenantStack({ gateways: 2 });
+// This scenario attacks the decoders: the frame and byte rates that clip a flood before any
+// decoding (frame-flood.test.ts) are raised so that every frame reaches them.
+const t = useTenantStack({
+  gateways: 2,
+  gatewayEnv: { GATEWAY_MAX_FRAMES_PER_SECOND: '1000000', GATEWAY_MAX_INBOUND_BYTES_PER_SECOND: '1000000000', GATEWAY_TENANT_INBOUND_BYTES_PER_SECOND: '1000000000' },
+});
 const FRAMES = 10_000;
 const utf8 = new TextEncoder();
 
@@ -59,7 +64,7 @@ function v1Frame(i: number): string | Uint8Array {
   }
 }
 
-async function flood(vsn: '1.0.0' | '2.0.0', frame: (i: number) => string | Uint8Array): Promise<void> {
+async function flood(vsn: '1.0.0' | '2.0.0', frame: (i: number) => string | Uint8Array, handled: () => Promise<void>): Promise<void> {
   const ws = (await rawSocket(t.port(0), t.tenant.externalId, `vsn=${vsn}&apikey=${t.key}`)) as WebSocket;
   const replies: string[] = [];
   ws.on('message', (data) => replies.push(data.toString()));
@@ -74,9 +79,10 @@ async function flood(vsn: '1.0.0' | '2.0.0', frame: (i: number) => string | Uint
     // Yield often: the pings that measure the gateway run in this same process.
     if (i % 50 === 0) await new Promise((r) => setImmediate(r));
   }
+  await handled();
+  // still served: a heartbeat is answered on the socket that sent all of that
   const heartbeat = vsn === '2.0.0' ? JSON.stringify([null, 'hb', 'phoenix', 'heartbeat', {}]) : JSON.stringify({ topic: 'phoenix', event: 'heartbeat', payload: {}, ref: 'hb' });
   ws.send(heartbeat);
-  // Frames are handled in order, so the heartbeat's reply means every frame before it was handled.
   await waitFor(() => expect(replies.some((r) => r.includes('"hb"'))).toBe(true), { timeout: 30_000 });
   expect(ws.readyState).toBe(WebSocket.OPEN);
   ws.close();
@@ -90,8 +96,9 @@ it('drops 10,000 malformed frames per protocol version and keeps serving everyon
   const idle = await idleWorstPing(t.port(0), t.tenant.externalId);
   const pings = pingLoop(t.port(0), t.tenant.externalId);
 
-  await flood('2.0.0', v2Frame);
-  await flood('1.0.0', v1Frame);
+  const counted = (n: number) => () => waitFor(async () => expect(await malformed()).toBe(before + n), { timeout: 30_000, interval: 250 });
+  await flood('2.0.0', v2Frame, counted(FRAMES));
+  await flood('1.0.0', v1Frame, counted(2 * FRAMES));
 
   const seen = await pings.stop();
   process.stdout.write(`[hostile:frames] /api/ping during the flood: ${seen.length} answers, worst ${Math.max(...seen).toFixed(0)} ms (idle worst ${idle.toFixed(0)} ms); gateway RSS ${rssBefore.toFixed(0)} → ${rssMb(gw.child.pid!).toFixed(0)} MB\n`);
