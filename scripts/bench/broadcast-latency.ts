@@ -5,7 +5,8 @@
 import '../../test-e2e/support/localhost-dns.ts';
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { createClient, type RealtimeChannel } from '@supabase/supabase-js';
+import { createClient } from '@supabase/supabase-js';
+import { sleep, subscribed } from './support.ts';
 import { print } from '@realtime/log';
 import { startInfra } from '@realtime/testing';
 import { createDatabase, startStack, waitForTenant } from '@realtime/testing/stack';
@@ -38,7 +39,7 @@ try {
   for (const [name, ch] of [['remote', remote], ['local', local]] as const) {
     ch.on('broadcast', { event: 'b' }, ({ payload }) => void latencies[name].push(performance.timeOrigin + performance.now() - (payload as { t: number }).t));
   }
-  await Promise.all([sender, remote, local].map((ch) => subscribe(ch)));
+  await Promise.all([sender, remote, local].map((ch) => subscribed(ch)));
   // Warm-up: JIT, Kafka connections and the consumer's first fetch.
   for (let i = 0; i < 50; i++) await sender.send({ type: 'broadcast', event: 'warm', payload: {} });
   await sleep(1000);
@@ -66,13 +67,3 @@ try {
 }
 process.exit();
 
-function subscribe(ch: RealtimeChannel): Promise<void> {
-  return new Promise((resolve, reject) =>
-    ch.subscribe((status, err) => {
-      if (status === 'SUBSCRIBED') resolve();
-      else if (status !== 'CLOSED') reject(err ?? new Error(status));
-    }));
-}
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
-}

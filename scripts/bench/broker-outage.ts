@@ -6,11 +6,11 @@
 //   npm run bench:broker-outage -- [seconds per phase=30] [messages per second=200] [payload KB=16]
 import '../../test-e2e/support/localhost-dns.ts';
 import { readFileSync } from 'node:fs';
-import { createClient, type RealtimeChannel } from '@supabase/supabase-js';
+import { createClient } from '@supabase/supabase-js';
 import { print } from '@realtime/log';
 import { startInfra } from '@realtime/testing';
 import { startStack } from '@realtime/testing/stack';
-import { createBenchTenant, sign } from './support.ts';
+import { createBenchTenant, sign, sleep, subscribed } from './support.ts';
 
 const seconds = Number(process.argv[2] ?? 30);
 const rate = Number(process.argv[3] ?? 200);
@@ -30,7 +30,7 @@ try {
   let remoteSeen = 0;
   local.on('broadcast', { event: 'load' }, ({ payload: p }) => void localLatencies.push(now() - (p as { t: number }).t));
   remote.on('broadcast', { event: 'probe' }, () => void remoteSeen++);
-  await Promise.all([sender, local, remote].map(subscribe));
+  await Promise.all([sender, local, remote].map(subscribed));
   const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${gwA.child.pid}/status`, 'utf8'))![1]) / 1024;
   const dropped = async () => {
     const res = await fetch(`${gwA.url}/metrics`, { headers: { authorization: `Bearer ${await sign(stack.metricsJwtSecret, {})}` } });
@@ -91,14 +91,4 @@ function now() {
 function q(list: number[], p: number) {
   const s = [...list].sort((x, y) => x - y);
   return (s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN).toFixed(1);
-}
-function subscribe(ch: RealtimeChannel): Promise<void> {
-  return new Promise((resolve, reject) =>
-    ch.subscribe((status, err) => {
-      if (status === 'SUBSCRIBED') resolve();
-      else if (status !== 'CLOSED') reject(err ?? new Error(status));
-    }));
-}
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
 }

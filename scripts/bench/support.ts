@@ -3,6 +3,7 @@
 // throttling), and HS256 tokens.
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
+import type { RealtimeChannel } from '@supabase/supabase-js';
 import { waitForTenant, type Stack } from '@realtime/testing/stack';
 import { createSupabaseDatabase } from '@realtime/testing/supabase-db';
 
@@ -32,3 +33,14 @@ export async function createBenchTenant(stack: Stack, pgUrl: string, fields: Rec
   await waitForTenant(stack, tenant);
   return { tenant, secret, dbUrl };
 }
+
+/** Resolves once the channel is SUBSCRIBED; rejects on any other status but CLOSED. */
+export function subscribed(ch: RealtimeChannel): Promise<void> {
+  return new Promise((resolve, reject) =>
+    ch.subscribe((status, err) => {
+      if (status === 'SUBSCRIBED') resolve();
+      else if (status !== 'CLOSED') reject(err ?? new Error(status));
+    }));
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
