@@ -39,3 +39,8 @@ export function reply(msg: Addressed, status: ReplyStatus, response: unknown): M
 export function closeMessage(topic: string, joinRef: string | null): Message {
   return { joinRef, ref: joinRef, topic, event: Events.close, payload: {} };
 }
+
+/** `phx_error` of a crashed channel: addressed like `phx_close`; the client rejoins (spec §3.4). */
+export function errorMessage(topic: string, joinRef: string | null): Message {
+  return { joinRef, ref: joinRef, topic, event: Events.error, payload: { reason: 'channel_crash' } };
+}

@@ -1,5 +1,6 @@
 // Routes one inbound frame to its handler by event (style.md §12: a table, one file per event).
-// A malformed frame is logged with its code and dropped; the socket stays open (spec §1.4).
+// A malformed frame is logged with its code and dropped; the socket stays open (spec §1.4). A
+// handler that fails unexpectedly crashes its channel only (crash.ts: phx_error, then rejoin).
 // Frames of a socket come here one at a time (Gateway.receive). Broadcasts release the socket's
 // queue at once: what is left of them after their checks is waiting for Kafka's ack, and holding
 // the queue for it would cap a socket at one broadcast per Kafka round trip. Two broadcasts of a
@@ -14,6 +15,7 @@ import { leave } from './leave.ts';
 import { broadcast, userBroadcastPush } from './broadcast.ts';
 import { accessToken } from './access-token.ts';
 import { presence } from './presence.ts';
+import { guarded, guardedJoin } from './crash.ts';
 
 export type ChannelHandler = (g: Gateway, channel: Channel, msg: Message) => void | Promise<void>;
 
@@ -50,18 +52,18 @@ export async function dispatch(g: Gateway, conn: Connection, frame: string | Uin
     const channel = conn.channels.get(decoded.push.topic);
     if (!channel) return conn.reply(decoded.push.topic, decoded.push.joinRef, decoded.push.ref, 'error', { reason: 'unmatched topic' });
     release();
-    return userBroadcastPush(g, channel, decoded.push);
+    return guarded(g, channel, () => userBroadcastPush(g, channel, decoded.push));
   }
   const msg = decoded.message;
   if (msg.topic === 'phoenix') {
     if (msg.event === 'heartbeat') conn.reply('phoenix', msg.joinRef, msg.ref, 'ok', {});
     return;
   }
-  if (msg.event === 'phx_join') return join(g, conn, msg, release);
+  if (msg.event === 'phx_join') return guardedJoin(g, conn, msg, () => join(g, conn, msg, release));
   const channel = conn.channels.get(msg.topic);
   if (!channel) return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: 'unmatched topic' });
   const handler = channelHandlers[msg.event];
   if (unordered.has(msg.event)) release();
-  if (handler) return handler(g, channel, msg);
+  if (handler) return guarded(g, channel, () => handler(g, channel, msg));
   g.deps.log.debug({ tenant: conn.tenantId, event: msg.event }, 'unhandled channel event');
 }
