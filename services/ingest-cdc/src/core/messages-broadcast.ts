@@ -15,8 +15,9 @@ export function isMessagesRow(e: ChangeEvent): boolean {
 export function toBroadcast(e: ChangeEvent, originNode: string): BroadcastMessage | null {
   const row = JSON.parse(e.record_json!) as Record<string, unknown>;
   if (typeof row.topic !== 'string' || row.extension !== 'broadcast') return null;
-  const binary = typeof row.binary_payload === 'string' && row.binary_payload.startsWith('\\x');
-  const payload = binary ? Buffer.from((row.binary_payload as string).slice(2), 'hex') : Buffer.from(JSON.stringify(row.payload ?? {}));
+  // bytea arrives as hex without \x (to-jsonb.ts); a \x prefix is still read, as records written before it were.
+  const binary = typeof row.binary_payload === 'string';
+  const payload = binary ? Buffer.from((row.binary_payload as string).replace(/^\\x/, ''), 'hex') : Buffer.from(JSON.stringify(row.payload ?? {}));
   return {
     id: typeof row.id === 'string' ? row.id : randomUUID(),
     tenant: e.tenant,

@@ -14,14 +14,17 @@
 //                                           …+05:30 | …+05:53:28     offset kept, always ±HH:MM[:SS]
 //   timestamp (1114)                        2026-08-21 12:34:56.7    "2026-08-21T12:34:56.7"
 //   date (1082)                             2026-08-21 | infinity    "2026-08-21" | "infinity"
+//   bytea (17)                              \x00ff10                 "00ff10" (hex without \x, as the
+//                                                                      reference's wal2json sends it)
 //   arrays of any type above (_int4 …)      {1,NULL,"a b"} {{1},{2}} [1,null,"a b"] [[1],[2]]
-//   anything else: text, varchar, uuid,     \x00ff | 12:00:00 | …    "\\x00ff" | "12:00:00" | …
-//     bytea, time, interval, enums, …                                 (the text as a JSON string)
+//   anything else: text, varchar, uuid,     12:00:00 | …             "12:00:00" | …
+//     time, interval, enums, …                                        (the text as a JSON string)
 //   NULL                                                              null
 //
-// Known differences from to_jsonb: user types are strings even when they are domains over
-// numbers or composites (pgoutput names them, it does not say what they are); json values keep
-// their key order and duplicate keys (jsonb sorts keys and keeps the last duplicate).
+// Known differences from to_jsonb: bytea drops its \x prefix (as the reference does, spec §6);
+// user types are strings even when they are domains over numbers or composites (pgoutput names
+// them, it does not say what they are); json values keep their key order and duplicate keys
+// (jsonb sorts keys and keeps the last duplicate).
 import { compactJson, jsonbNumber } from './json-text.ts';
 import { parsePgArray, type PgArray } from './pg-array.ts';
 import { arrayElementOid } from './pg-type-names.ts';
@@ -42,6 +45,7 @@ function timestamp(text: string, withZone: boolean): string {
 
 const scalars: Record<number, (text: string) => string> = {
   16: (t) => (t === 't' ? 'true' : t === 'f' ? 'false' : str(t)),
+  17: (t) => str(t.startsWith('\\x') ? t.slice(2) : t),
   114: (t) => compactJson(t) ?? str(t),
   3802: (t) => compactJson(t) ?? str(t),
   1082: str,

@@ -219,3 +219,21 @@ describe('the gateway-wide bound of all tenants\' queues', () => {
     dbs.get('slow')!.release();
   });
 });
+
+describe('a bytea primary key', () => {
+  it('is looked up as bytea text (\\x…), though the record carries it as bare hex (spec §6)', async () => {
+    const { t, dbs } = setup();
+    const db = dbs.get('acme')!;
+    const blobCols = [{ name: 'id', type: 'bytea' }, { name: 'owner', type: 'text' }];
+    db.addTable({ table: 'blobs', columns: blobCols, pk: [{ name: 'id', type: 'bytea' }], rls: true });
+    db.tables.get('public.blobs')!.rows.push({ id: '\\x00ff', owner: 'alice' }); // as Postgres prints it
+    const c = await client(t, 'acme', 'blobs');
+    t.gateway.changes.receive({
+      ...change(db, 'acme', 'notes', 1), table: 'blobs', columns: blobCols.map((x) => ({ ...x, type_oid: 0 })),
+      record_json: JSON.stringify({ id: '00ff', owner: 'alice' }),
+    });
+    await t.gateway.changes.idle();
+    expect(db.asked.at(-1)!.keys).toEqual([['\\x00ff']]);
+    expect(c.changes()).toEqual(['00ff']);
+  });
+});

@@ -308,7 +308,7 @@ async function rlsHidden(db: TenantDatabase, pending: Pending[], tables: Map<str
     const index = new Map(events.map((p, i) => [p, i]));
     const keys = events.map((p) => {
       const row = JSON.parse(p.event.record_json ?? '{}') as Record<string, unknown>;
-      return table.pk.map((c) => keyText(row[c.name]));
+      return table.pk.map((c) => keyText(row[c.name], c.type));
     });
     const xids = events.map((p) => p.event.xid);
     const visible = await db.visibleRows({ schema: table.schema, table: table.table, pk: table.pk, keys, xids }, list.map((g) => g.identity));
@@ -320,7 +320,9 @@ async function rlsHidden(db: TenantDatabase, pending: Pending[], tables: Map<str
 }
 
 /** A key value as Postgres reads it back from text: to_jsonb's JSON, strings unquoted. */
-function keyText(value: unknown): string | null {
+function keyText(value: unknown, type: string): string | null {
   if (value === null || value === undefined) return null;
+  // Records carry bytea as bare hex (spec §6); cast back to bytea, the text needs its \x again.
+  if (type === 'bytea' && typeof value === 'string') return `\\x${value}`;
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

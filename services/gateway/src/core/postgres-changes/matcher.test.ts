@@ -5,8 +5,9 @@ import { matches, validateFilters, type Column } from './matcher.ts';
 const columns: Column[] = [
   { name: 'id', type: 'int8' }, { name: 'price', type: 'numeric' }, { name: 'title', type: 'text' }, { name: 'done', type: 'bool' },
   { name: 'at', type: 'timestamptz' }, { name: 'day', type: 'date' }, { name: 'meta', type: 'jsonb' }, { name: 'owner', type: 'uuid' }, { name: 'note', type: 'text' },
+  { name: 'bin', type: 'bytea' },
 ];
-const record = { id: 10, price: 9.5, title: 'Hello World', done: false, at: '2026-08-21T12:00:00+00:00', day: '2026-08-21', meta: { a: 1 }, owner: 'b3c1', note: null };
+const record = { id: 10, price: 9.5, title: 'Hello World', done: false, at: '2026-08-21T12:00:00+00:00', day: '2026-08-21', meta: { a: 1 }, owner: 'b3c1', note: null, bin: '00ff10' };
 const check = (filter: string) => {
   const parsed = parseFilters(filter);
   if (!parsed.ok) throw new Error(parsed.error);
@@ -22,6 +23,7 @@ describe('matches', () => {
     ['done=eq.false', true], ['done=eq.f', true], ['done=is.false', true], ['done=is.true', false],
     ['at=gt.2026-08-21T11:00:00Z', true], ['at=eq.2026-08-21 14:00:00+02', true], ['day=lt.2026-08-22', true],
     ['meta=eq.{"a": 1}', true], ['owner=eq.b3c1', true],
+    ['bin=eq.\\x00FF10', true], ['bin=eq.\\x00ff11', false], ['bin=in.(\\x01,\\x00ff10)', true], // bytea: bare hex in the record
     ['id=in.(1,10,100)', true], ['id=in.(1,2)', false], ['title=in.("Hello World",x)', true],
     ['price=in.(1,9.50)', true], ['at=in.(2026-08-21 14:00:00+02)', true], ['done=in.(f)', true], ['meta=in.({"a":1})', true], ['id=in.(010)', true],
     ['id=not.eq.10', false], ['id=not.in.(1,2)', true], ['title=not.like.Bye%', true],

@@ -11,7 +11,7 @@ export interface Column {
   type: string;
 }
 
-type Family = 'number' | 'bool' | 'time' | 'json' | 'text';
+type Family = 'number' | 'bool' | 'time' | 'json' | 'bytea' | 'text';
 type Comparable = number | boolean | string;
 
 const NUMERIC = new Set(['int2', 'int4', 'int8', 'float4', 'float8', 'numeric', 'oid', 'smallint', 'integer', 'bigint', 'real', 'double precision']);
@@ -22,6 +22,7 @@ function family(type: string): Family {
   if (type === 'bool' || type === 'boolean') return 'bool';
   if (TIME.has(type)) return 'time';
   if (type === 'json' || type === 'jsonb') return 'json';
+  if (type === 'bytea') return 'bytea';
   return 'text';
 }
 
@@ -45,6 +46,8 @@ function cast(value: unknown, fam: Family): Comparable | undefined {
     if (typeof value !== 'string') return JSON.stringify(value);
     try { return JSON.stringify(JSON.parse(value)); } catch { return undefined; }
   }
+  // Records carry bytea as bare hex (spec §6), a filter value as Postgres's input form `\x…`.
+  if (fam === 'bytea') return typeof value === 'string' ? value.replace(/^\\x/, '').toLowerCase() : undefined;
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
