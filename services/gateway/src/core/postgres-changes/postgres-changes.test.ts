@@ -63,6 +63,15 @@ describe('postgres_changes join', () => {
   });
 
   it.each([
+    [{ schema: 'public', table: 'nope', filter: 'id=eq.1' }, 'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [event: *, schema: public, table: nope, filters: [{"id", "eq", "1"}], select: nil]'],
+    [{ schema: 'public', table: 'nope', select: ['id', 'title'] }, 'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [event: *, schema: public, table: nope, filters: [], select: ["id", "title"]]'],
+  ])('names every parameter, select included, when the table is not published: %j', async (binding, message) => {
+    const c = await client();
+    await c.join('realtime:db', [{ event: '*', ...binding }]);
+    expect((c.socket.json() as unknown[][])[1]![4]).toEqual({ extension: 'postgres_changes', status: 'error', message, channel: 'db' });
+  });
+
+  it.each([
     [{ schema: 'public', table: 'nope' }, /^Unable to subscribe to changes with given parameters. Please check Realtime is enabled/],
     [{ schema: 'public', table: 'todos', filter: 'id=nope.1' }, /^Error parsing `filter` params: nope is not a supported operator$/],
     [{ schema: 'public', table: 'todos', filter: 'missing=eq.1' }, /column missing does not exist$/],

@@ -13,8 +13,10 @@ export type SubscribeOutcome =
   | { ok: true; bindings: Binding[] }
   | { ok: false; final: boolean; code: ErrorCode; message: string };
 
+// The reference's parameter list (spec §3.5), values printed as Elixir's inspect does: filters
+// as tuples, `select` as a list of names or nil when the binding has none.
 const describe = (b: Binding) =>
-  `[event: ${b.event}, schema: ${b.schema}, table: ${b.table}, filters: [${b.filters.map((f) => `{"${f.column}", "${f.negate ? 'not.' : ''}${f.op}", ${JSON.stringify(f.value)}}`).join(', ')}]]`;
+  `[event: ${b.event}, schema: ${b.schema}, table: ${b.table}, filters: [${b.filters.map((f) => `{"${f.column}", "${f.negate ? 'not.' : ''}${f.op}", ${JSON.stringify(f.value)}}`).join(', ')}], select: ${b.select ? `[${b.select.map((c) => JSON.stringify(c)).join(', ')}]` : 'nil'}]`;
 
 const paramError = (message: string): SubscribeOutcome => ({ ok: false, final: true, code: ErrorCodes.UnableToSubscribeToPostgres, message });
 
