@@ -16,7 +16,8 @@ beforeAll(async () => {
   await db.query(`CREATE TABLE todos (id bigint PRIMARY KEY, title text, done boolean NOT NULL DEFAULT false, n int, at timestamptz)`);
   await db.query(`CREATE TABLE todos_full (id bigint PRIMARY KEY, title text, done boolean NOT NULL DEFAULT false)`);
   await db.query(`ALTER TABLE todos_full REPLICA IDENTITY FULL`);
-  await db.query(`ALTER PUBLICATION supabase_realtime ADD TABLE todos, todos_full`);
+  await db.query(`CREATE TABLE blobs (id bytea PRIMARY KEY, bins bytea[])`);
+  await db.query(`ALTER PUBLICATION supabase_realtime ADD TABLE todos, todos_full, blobs`);
   await waitForSlotStreaming(db);
 }, 60_000);
 afterAll(async () => {
@@ -100,9 +101,21 @@ describe('postgres changes', () => {
     await db.query(`CREATE TABLE IF NOT EXISTS hidden (id int PRIMARY KEY)`);
     const notPublished = client(t.port(0), t.tenant.externalId, t.key).channel('db-hidden')
       .on('postgres_changes', { event: '*', schema: 'public', table: 'hidden' }, () => {});
-    await expect(changesReady(notPublished)).rejects.toThrow(/Unable to subscribe to changes with given parameters/);
+    await expect(changesReady(notPublished)).rejects.toThrow('[event: *, schema: public, table: hidden, filters: [], select: nil]');
     const badFilter = client(t.port(0), t.tenant.externalId, t.key).channel('db-bad')
       .on('postgres_changes', { event: '*', schema: 'public', table: 'todos', filter: 'n=eq.abc' }, () => {});
     await expect(changesReady(badFilter)).rejects.toThrow(/invalid input for type int4/);
+  });
+
+  it('sends bytea as hex without \\x, and filters a bytea column by its \\x input form (spec §6)', async () => {
+    const got: Change[] = [];
+    const channel = client(t.port(1), t.tenant.externalId, t.key).channel('db-bytea')
+      .on('postgres_changes', { event: '*', schema: 'public', table: 'blobs', filter: 'id=eq.\\x00FF10' }, (p) => void got.push(asChange(p)));
+    await changesReady(channel);
+    await db.query(`INSERT INTO blobs VALUES ('\\x0102', NULL), ('\\x00ff10', ARRAY['\\xab'::bytea, NULL])`);
+    await db.query(`DELETE FROM blobs WHERE id = '\\x00ff10'`);
+    await waitFor(() => expect(got).toHaveLength(2), { timeout: 20_000 });
+    expect(got[0]).toMatchObject({ eventType: 'INSERT', new: { id: '00ff10', bins: ['ab', null] } });
+    expect(got[1]).toMatchObject({ eventType: 'DELETE', old: { id: '00ff10' } });
   });
 });
