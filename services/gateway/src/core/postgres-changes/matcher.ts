@@ -46,8 +46,10 @@ function cast(value: unknown, fam: Family): Comparable | undefined {
     if (typeof value !== 'string') return JSON.stringify(value);
     try { return JSON.stringify(JSON.parse(value)); } catch { return undefined; }
   }
-  // Records carry bytea as bare hex (spec §6), a filter value as Postgres's input form `\x…`.
-  if (fam === 'bytea') return typeof value === 'string' ? value.replace(/^\\x/, '').toLowerCase() : undefined;
+  // Records carry bytea as bare lower-case hex (spec §6), as Postgres prints it; a filter value
+  // comes in the input form `\x…`, any case. Only the filter's side (at most 1024 characters) is
+  // rewritten: a 1 MB record value is compared as it is, not copied per change.
+  if (fam === 'bytea') return typeof value !== 'string' ? undefined : value.startsWith('\\x') ? value.slice(2).toLowerCase() : value;
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
