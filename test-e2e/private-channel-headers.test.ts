@@ -50,7 +50,7 @@ describe('request.headers in private-channel policies', () => {
   });
 
   it('refuses a socket without it, or with another value, and supabase-js without it', async () => {
-    for (const headers of [{}, { 'x-app-id': 'cli' }]) {
+    for (const headers of [{}, { 'x-app-id': 'cli' }] as Array<Record<string, string>>) {
       const other = await rawClient(t.port(0), t.tenant.externalId, key, Infinity, headers);
       join(other);
       expect(await reply(other, '1')).toEqual({ status: 'error', response: { reason: 'Unauthorized: You do not have permissions to read from this Channel topic: app-room' } });
