@@ -15,9 +15,13 @@ export interface RawClient {
   closed: Promise<{ code: number; reason: string }>;
 }
 
-/** `keep`: how many frames to parse and keep (a benchmark's readers keep only the join reply). */
-export async function rawClient(port: number, tenant: string, key: string, keep = Infinity): Promise<RawClient> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/realtime/v1/websocket?vsn=2.0.0&apikey=${key}`, { headers: { host: `${tenant}.localhost:${port}` } });
+/**
+ * `keep`: how many frames to parse and keep (a benchmark's readers keep only the join reply).
+ * `headers`: extra upgrade headers, e.g. x- headers for channel policies, which realtime-js
+ * cannot send on a WebSocket.
+ */
+export async function rawClient(port: number, tenant: string, key: string, keep = Infinity, headers: Record<string, string> = {}): Promise<RawClient> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/realtime/v1/websocket?vsn=2.0.0&apikey=${key}`, { headers: { ...headers, host: `${tenant}.localhost:${port}` } });
   const frames: unknown[] = [];
   const client = { bytes: 0 } as RawClient;
   ws.on('message', (data, isBinary) => {

@@ -42,6 +42,8 @@ export interface TableInfo {
 export interface Identity {
   role: string;
   claims: Record<string, unknown>;
+  /** The caller's x- headers, set as request.headers for private-channel policies (spec §7). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** Rows of one table, identified by primary key values (text, in `TableInfo.pk` order). */

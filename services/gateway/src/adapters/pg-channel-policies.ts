@@ -1,7 +1,8 @@
 // Private channel authorization (spec §7) the way the reference evaluates it: the tenant's own RLS
 // policies on realtime.messages decide, inside a transaction that is always rolled back (so no
 // probe row is ever committed, replicated or broadcast). Policies see `topic`, `extension`,
-// realtime.topic(), auth.uid() and auth.jwt().
+// realtime.topic(), auth.uid(), auth.jwt() and the caller's x- headers as
+// current_setting('request.headers', true)::json.
 import pg from 'pg';
 import type { Identity, PolicyExtension } from '../ports.ts';
 
@@ -11,8 +12,9 @@ async function asIdentity(client: pg.PoolClient | pg.Client, topic: string, who:
   await client.query(`SET LOCAL ROLE ${ident(who.role)}`);
   await client.query(
     `SELECT set_config('request.jwt.claims', $1, true), set_config('request.jwt.claim.sub', coalesce($1::jsonb->>'sub', ''), true),
-            set_config('request.jwt.claim.role', $2, true), set_config('realtime.topic', $3, true)`,
-    [JSON.stringify(who.claims), who.role, topic],
+            set_config('request.jwt.claim.role', $2, true), set_config('realtime.topic', $3, true),
+            set_config('request.headers', $4, true)`,
+    [JSON.stringify(who.claims), who.role, topic, JSON.stringify(who.headers ?? {})],
   );
 }
 

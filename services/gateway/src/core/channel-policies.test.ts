@@ -18,10 +18,10 @@ beforeEach(() => {
 const sign = (claims: Record<string, unknown>) =>
   new SignJWT({ role: 'authenticated', ...claims, exp: Math.floor(t.clock.now() / 1000) + 3600 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
 
-async function client(claims: Record<string, unknown>) {
+async function client(claims: Record<string, unknown>, headers?: Record<string, string>) {
   const token = await sign(claims);
   const socket = new MemorySocket(`s${Math.random()}`);
-  const conn = t.gateway.attach(socket, 'acme', '2.0.0', token, { role: 'authenticated', ...claims });
+  const conn = t.gateway.attach(socket, 'acme', '2.0.0', token, { role: 'authenticated', ...claims }, headers);
   const send = async (frame: unknown[]) => {
     await t.gateway.receive(conn, JSON.stringify(frame));
     await new Promise((r) => setTimeout(r, 0));
@@ -98,5 +98,18 @@ describe('private channels', () => {
     const alice = await client({ sub: 'alice' });
     await alice.join('shared', { private: false, broadcast: { replay: { since: 0 } } });
     expect(alice.last()[4]).toEqual({ status: 'error', response: { reason: 'UnableToReplayMessages: Replay is not allowed for public channels' } });
+  });
+
+  it("hands the socket's x- headers to the read and the write check", async () => {
+    db.readPolicy = (_topic, who) => who.headers?.['x-app-id'] === 'web';
+    db.writePolicy = (_topic, who) => who.headers?.['x-app-id'] === 'web';
+    const web = await client({ sub: 'w' }, { 'x-app-id': 'web' });
+    const bare = await client({ sub: 'b' });
+    await web.join('any', { broadcast: { ack: true } });
+    expect(web.last()[4]).toEqual({ status: 'ok', response: { postgres_changes: [] } });
+    await web.send(['1', '2', 'realtime:any', 'broadcast', { type: 'broadcast', event: 'e', payload: {} }]);
+    expect(web.last()).toEqual(['1', '2', 'realtime:any', 'phx_reply', { status: 'ok', response: {} }]);
+    await bare.join('any');
+    expect(bare.last()[4]).toEqual({ status: 'error', response: { reason: 'Unauthorized: You do not have permissions to read from this Channel topic: any' } });
   });
 });

@@ -1,7 +1,8 @@
 // Private channels (spec §7): read is checked at join and again on every token refresh, write
 // lazily at the first send (or track) and cached until the next refresh. Both ask the tenant's
 // policies on realtime.messages through the TenantDatabase port; when the database cannot answer
-// the answer is "no", never "yes".
+// the answer is "no", never "yes". Policies may read the caller's x- headers (request.headers);
+// those are fixed per socket (x-headers.ts), so caching answers per channel stays correct.
 import { ErrorCodes, joinErrorReason, type ErrorCode } from '@realtime/errors';
 import type { PolicyExtension } from '../ports.ts';
 import type { Gateway } from './gateway.ts';
@@ -9,15 +10,16 @@ import type { Tenant } from './tenant.ts';
 import type { Claims } from './jwt.ts';
 import { identityOf, type Channel } from './channel.ts';
 import { timed } from './metrics.ts';
+import type { XHeaders } from './x-headers.ts';
 
 export type ReadCheck = { ok: true; read: Set<PolicyExtension> } | { ok: false; code: ErrorCode; reason: string };
 
-export async function checkRead(g: Gateway, tenant: Tenant, subtopic: string, claims: Claims, presence: boolean): Promise<ReadCheck> {
+export async function checkRead(g: Gateway, tenant: Tenant, subtopic: string, claims: Claims, headers: XHeaders, presence: boolean): Promise<ReadCheck> {
   const db = g.deps.databases.get(tenant);
   const unreachable = { ok: false as const, code: ErrorCodes.UnableToSetPolicies, reason: joinErrorReason(ErrorCodes.UnableToSetPolicies) };
   if (!db) return unreachable;
   try {
-    const read = await timed((s) => g.deps.metrics.authorizationCheck.observe('read', s), () => db.channelRead(subtopic, identityOf(claims), presence ? ['broadcast', 'presence'] : ['broadcast']));
+    const read = await timed((s) => g.deps.metrics.authorizationCheck.observe('read', s), () => db.channelRead(subtopic, identityOf(claims, headers), presence ? ['broadcast', 'presence'] : ['broadcast']));
     if (read.size > 0) return { ok: true, read };
     return { ok: false, code: ErrorCodes.Unauthorized, reason: `${ErrorCodes.Unauthorized}: You do not have permissions to read from this Channel topic: ${subtopic}` };
   } catch (err) {
@@ -31,19 +33,19 @@ export function mayWrite(g: Gateway, channel: Channel, extension: PolicyExtensio
   if (!channel.options.private) return Promise.resolve(true);
   let answer = channel.policies.write.get(extension);
   if (!answer) {
-    answer = writeCheck(g, channel.conn.tenantId, channel.subtopic, channel.claims, extension);
+    answer = writeCheck(g, channel.conn.tenantId, channel.subtopic, channel.claims, channel.conn.headers, extension);
     channel.policies.write.set(extension, answer);
   }
   return answer;
 }
 
 /** Write check outside a channel (REST broadcast to a private topic). */
-export async function writeCheck(g: Gateway, tenantId: string, subtopic: string, claims: Claims, extension: PolicyExtension): Promise<boolean> {
+export async function writeCheck(g: Gateway, tenantId: string, subtopic: string, claims: Claims, headers: XHeaders, extension: PolicyExtension): Promise<boolean> {
   const tenant = g.tenant(tenantId);
   const db = tenant ? g.deps.databases.get(tenant) : null;
   if (!db) return false;
   try {
-    return await timed((s) => g.deps.metrics.authorizationCheck.observe('write', s), () => db.channelWrite(subtopic, identityOf(claims), extension));
+    return await timed((s) => g.deps.metrics.authorizationCheck.observe('write', s), () => db.channelWrite(subtopic, identityOf(claims, headers), extension));
   } catch (err) {
     g.deps.log.warn({ code: ErrorCodes.UnableToSetPolicies, tenant: tenantId, err: String(err) }, 'channel write policy check failed');
     return false;
@@ -55,7 +57,7 @@ export async function recheckRead(g: Gateway, channel: Channel): Promise<boolean
   channel.policies.write.clear();
   const tenant = g.tenant(channel.conn.tenantId);
   if (!tenant) return false;
-  const result = await checkRead(g, tenant, channel.subtopic, channel.claims, channel.options.presenceEnabled);
+  const result = await checkRead(g, tenant, channel.subtopic, channel.claims, channel.conn.headers, channel.options.presenceEnabled);
   if (!result.ok) return false;
   channel.policies.read.clear();
   for (const e of result.read) channel.policies.read.add(e);

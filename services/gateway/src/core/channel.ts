@@ -5,6 +5,7 @@ import type { Connection } from './connection.ts';
 import type { Identity, PolicyExtension } from '../ports.ts';
 import type { ChannelPresence } from './presence/hub.ts';
 import { channelKey } from './registry.ts';
+import type { XHeaders } from './x-headers.ts';
 
 export interface JoinOptions {
   private: boolean;
@@ -48,8 +49,9 @@ export class Channel {
 }
 
 /** The channel's identity for the tenant database: JWT role (anon when absent) and claims. */
-export function identityOf(claims: Claims): Identity {
-  return { role: typeof claims.role === 'string' ? claims.role : 'anon', claims };
+export function identityOf(claims: Claims, headers?: XHeaders): Identity {
+  const role = typeof claims.role === 'string' ? claims.role : 'anon';
+  return headers ? { role, claims, headers } : { role, claims };
 }
 
 const flexibleBool = (value: unknown, fallback: boolean): boolean =>

@@ -3,6 +3,7 @@
 import type { ClientSocket } from '../ports.ts';
 import type { Claims } from './jwt.ts';
 import type { Channel } from './channel.ts';
+import { NO_HEADERS, type XHeaders } from './x-headers.ts';
 import { wireFor, type Wire } from './wire.ts';
 import type { Vsn } from '@realtime/protocol';
 import { defaultSocketLimits, FrameQueue, FrameRate, type SocketLimits } from './socket-limits.ts';
@@ -14,6 +15,8 @@ export class Connection {
   readonly wire: Wire;
   readonly token: string;
   readonly claims: Claims;
+  /** x- headers of the upgrade request, for channel policies; fixed for the socket's life. */
+  readonly headers: XHeaders;
   readonly channels = new Map<string, Channel>();
   closed = false;
   readonly limits: SocketLimits;
@@ -25,13 +28,14 @@ export class Connection {
   /** The close of a socket left without channels (spec §2), while armed. */
   reaper: { cancel(): void } | null = null;
 
-  constructor(socket: ClientSocket, tenantId: string, vsn: Vsn, token: string, claims: Claims, limits: SocketLimits = defaultSocketLimits) {
+  constructor(socket: ClientSocket, tenantId: string, vsn: Vsn, token: string, claims: Claims, limits: SocketLimits = defaultSocketLimits, headers: XHeaders = NO_HEADERS) {
     this.socket = socket;
     this.tenantId = tenantId;
     this.vsn = vsn;
     this.wire = wireFor(vsn);
     this.token = token;
     this.claims = claims;
+    this.headers = headers;
     this.limits = limits;
     this.inbound = new FrameQueue(limits.maxPendingFrames, limits.maxPendingBytes);
     this.rate = new FrameRate(limits.maxFramesPerSecond, limits.floodSeconds, limits.maxInboundBytesPerSecond);

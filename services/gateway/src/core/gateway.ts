@@ -19,6 +19,7 @@ import { PresenceHub } from './presence/hub.ts';
 import { GlobalLimits, type LimitName, type Throttle } from './global-limits.ts';
 import { UsageMeter } from './usage.ts';
 import { defaultSocketLimits, FrameRate, type SocketLimits } from './socket-limits.ts';
+import { NO_HEADERS, type XHeaders } from './x-headers.ts';
 
 export interface GatewayDeps {
   nodeId: string;
@@ -91,8 +92,8 @@ export class Gateway {
     return verifyToken(token, tenant, { claimValidators: this.deps.claimValidators, nowMs: this.deps.clock.now() });
   }
 
-  attach(socket: ClientSocket, tenantId: string, vsn: Vsn, token: string, claims: Claims): Connection {
-    const conn = new Connection(socket, tenantId, vsn, token, claims, this.deps.socketLimits ?? defaultSocketLimits);
+  attach(socket: ClientSocket, tenantId: string, vsn: Vsn, token: string, claims: Claims, headers: XHeaders = NO_HEADERS): Connection {
+    const conn = new Connection(socket, tenantId, vsn, token, claims, this.deps.socketLimits ?? defaultSocketLimits, headers);
     conn.onSlowReader = (c) => this.#dropSlowReader(c);
     this.#armReaper(conn);
     let set = this.#connections.get(tenantId);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchBroadcast, batchBroadcastText } from './rest-broadcast.ts';
-import { tenant, testGateway } from './test-support.ts';
+import { batchBroadcast, batchBroadcastText, singleBroadcast } from './rest-broadcast.ts';
+import { MemoryTenantDatabase, tenant, testGateway } from './test-support.ts';
 
 const claims = { role: 'anon', exp: 0 } as never;
 const tooLarge = { status: 429, body: { message: 'Too many messages to broadcast, please reduce the batch size' } };
@@ -59,5 +59,23 @@ describe('REST batch broadcast from its raw body', () => {
     expect(bus.published).toHaveLength(0);
     expect(await batchBroadcastText(gateway, acme, claims, JSON.stringify(batch(3)), 1000)).toEqual({ status: 202 });
     expect(bus.published).toHaveLength(3);
+  });
+});
+
+describe('REST broadcast to a private topic', () => {
+  it("checks the write against the request's own x- headers (spec §7 request.headers)", async () => {
+    const db = new MemoryTenantDatabase();
+    db.writePolicy = (_topic, who) => who.headers?.['x-app-id'] === 'web';
+    const t = testGateway(undefined, db);
+    const acme = tenant({ limits: { ...tenant().limits, maxBytesPerSecond: 1e12 } });
+    t.tenants.put(acme);
+    const payload = new TextEncoder().encode('{}');
+    expect(await singleBroadcast(t.gateway, acme, claims, 'room', 'e', true, payload, 'json')).toEqual({ status: 403, body: { message: 'Unauthorized' } });
+    expect(await singleBroadcast(t.gateway, acme, claims, 'room', 'e', true, payload, 'json', { 'x-app-id': 'web' })).toEqual({ status: 202 });
+    const privateBatch = { messages: [{ topic: 'room', event: 'e', payload: {}, private: true }] };
+    expect(await batchBroadcast(t.gateway, acme, claims, privateBatch, 1000)).toEqual({ status: 202 });
+    expect(t.bus.published).toHaveLength(1); // skipped without the header
+    expect(await batchBroadcast(t.gateway, acme, claims, privateBatch, 1000, { 'x-app-id': 'web' })).toEqual({ status: 202 });
+    expect(t.bus.published).toHaveLength(2);
   });
 });

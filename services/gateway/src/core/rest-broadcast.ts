@@ -6,6 +6,7 @@ import type { Tenant } from './tenant.ts';
 import { isObject } from './channel.ts';
 import { fieldLengthErrors, payloadTooLarge, type OutboundBroadcast } from './broadcast-message.ts';
 import { writeCheck } from './channel-policies.ts';
+import { NO_HEADERS, type XHeaders } from './x-headers.ts';
 import { eventRate, rateThrottle } from './rates.ts';
 import type { Throttle } from './global-limits.ts';
 import type { Claims } from './jwt.ts';
@@ -52,7 +53,7 @@ const invalidBody: RestResult = { status: 422, body: { errors: { messages: ['is 
  * POST /api/broadcast from its raw body: a batch over `maxBatch` messages or nested deeper than
  * MAX_JSON_DEPTH is refused before it is parsed (see batch-scan.ts), the rest parsed and handled.
  */
-export async function batchBroadcastText(g: Gateway, tenant: Tenant, claims: Claims, text: string, maxBatch: number): Promise<RestResult> {
+export async function batchBroadcastText(g: Gateway, tenant: Tenant, claims: Claims, text: string, maxBatch: number, headers: XHeaders = NO_HEADERS): Promise<RestResult> {
   const scan = scanBatch(text, maxBatch, MAX_JSON_DEPTH);
   if (scan === 'too_many') return batchTooLarge;
   if (scan === 'too_deep') return invalidBody;
@@ -62,14 +63,14 @@ export async function batchBroadcastText(g: Gateway, tenant: Tenant, claims: Cla
   } catch {
     return invalidBody;
   }
-  return batchBroadcast(g, tenant, claims, body, maxBatch);
+  return batchBroadcast(g, tenant, claims, body, maxBatch, headers);
 }
 
 /**
  * POST /api/broadcast: a batch of at most `maxBatch` JSON broadcasts. Private ones without the
  * write policy are skipped silently.
  */
-export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims, body: unknown, maxBatch: number): Promise<RestResult> {
+export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims, body: unknown, maxBatch: number, headers: XHeaders = NO_HEADERS): Promise<RestResult> {
   const list = isObject(body) ? body.messages : undefined;
   if (!Array.isArray(list) || list.length === 0) return { status: 422, body: { errors: { messages: ["can't be blank"] } } };
   const refused = admitBatch(g, tenant, list.length, maxBatch);
@@ -102,7 +103,7 @@ export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims,
   const writable = new Map<string, Promise<boolean>>(); // one policy check per private topic
   const allowed = await Promise.all(accepted.map((m) => {
     if (!m.private) return true;
-    if (!writable.has(m.topic)) writable.set(m.topic, writeCheck(g, tenant.externalId, m.topic, claims, 'broadcast'));
+    if (!writable.has(m.topic)) writable.set(m.topic, writeCheck(g, tenant.externalId, m.topic, claims, headers, 'broadcast'));
     return writable.get(m.topic)!;
   }));
   await Promise.all(accepted.filter((_, i) => allowed[i]).map((m) => g.publish(m)));
@@ -112,9 +113,10 @@ export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims,
 /** POST /api/broadcast/:topic/events/:event: the body is the payload, delivered as a UserBroadcast. */
 export async function singleBroadcast(
   g: Gateway, tenant: Tenant, claims: Claims, topic: string, event: string, isPrivate: boolean, payload: Uint8Array, encoding: 'json' | 'binary',
+  headers: XHeaders = NO_HEADERS,
 ): Promise<RestResult> {
   if (Object.keys(fieldLengthErrors({ topic, event })).length > 0) return { status: 422, body: { errors: fieldLengthErrors({ topic, event }) } };
-  if (isPrivate && !(await writeCheck(g, tenant.externalId, topic, claims, 'broadcast'))) return { status: 403, body: { message: 'Unauthorized' } };
+  if (isPrivate && !(await writeCheck(g, tenant.externalId, topic, claims, headers, 'broadcast'))) return { status: 403, body: { message: 'Unauthorized' } };
   if (payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) {
     return { status: 422, body: { errors: { payload: ['Payload size exceeds tenant limit'] } } };
   }

@@ -10,6 +10,7 @@ import { tenantFromHost } from '../core/tenant.ts';
 import type { Claims } from '../core/jwt.ts';
 import { InflightBudget, type InflightLimits } from '../core/inflight.ts';
 import { batchBroadcastText, singleBroadcast, type RestResult } from '../core/rest-broadcast.ts';
+import { xHeaders } from '../core/x-headers.ts';
 
 export interface HttpOptions {
   registry: Registry;
@@ -52,7 +53,7 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
   const text = express.text({ limit: options.maxBodyBytes, type: () => true, inflate: false });
   app.post('/api/broadcast', auth, admit, text, async (req: Authed, res) => {
     const body = typeof req.body === 'string' ? req.body : '';
-    send(res, await batchBroadcastText(g, req.tenant!, req.claims!, body, options.maxBatchMessages));
+    send(res, await batchBroadcastText(g, req.tenant!, req.claims!, body, options.maxBatchMessages, xHeaders(req.headers)));
   });
   app.post('/api/broadcast/:topic/events/:event', auth, admit, express.raw({ limit: options.maxBodyBytes, type: () => true, inflate: false }), async (req: Authed, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -63,7 +64,7 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
     const encoding = type === 'application/octet-stream' ? 'binary' : 'json';
     if (encoding === 'json' && !isJson(body)) return void res.status(422).json({ errors: { payload: ['is invalid'] } });
     const isPrivate = req.query.private === 'true';
-    send(res, await singleBroadcast(g, req.tenant!, req.claims!, String(req.params.topic), String(req.params.event), isPrivate, body, encoding));
+    send(res, await singleBroadcast(g, req.tenant!, req.claims!, String(req.params.topic), String(req.params.event), isPrivate, body, encoding, xHeaders(req.headers)));
   });
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
     if (err.type === 'entity.too.large') return void res.status(413).json({ message: 'Payload too large' });

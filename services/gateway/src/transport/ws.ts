@@ -10,6 +10,7 @@ import type { Gateway } from '../core/gateway.ts';
 import { checkConnect } from '../core/connect.ts';
 import { tenantFromHost } from '../core/tenant.ts';
 import { cleanToken } from '../core/jwt.ts';
+import { xHeaders } from '../core/x-headers.ts';
 import type { ClientSocket } from '../ports.ts';
 
 export interface WsOptions {
@@ -59,7 +60,7 @@ async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, ref
   }
   if (wss.clients.size >= options.maxConnections) return answer(socket, 503, AT_CAPACITY); // others got in meanwhile
   wss.handleUpgrade(req, socket, head, (ws) => {
-    const conn = g.attach(clientSocket(ws), result.tenant.externalId, vsn, result.token, result.claims);
+    const conn = g.attach(clientSocket(ws), result.tenant.externalId, vsn, result.token, result.claims, xHeaders(req.headers));
     let idle = setTimeout(() => ws.close(1000, 'idle timeout'), options.idleTimeoutMs);
     ws.on('message', (data: RawData, isBinary: boolean) => {
       idle.refresh();

@@ -105,7 +105,7 @@ async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channe
 
   const channel = new Channel(conn, msg.topic, msg.joinRef, options, token, verified.claims);
   if (options.private) {
-    const read = await checkRead(g, tenant, channel.subtopic, verified.claims, options.presenceEnabled);
+    const read = await checkRead(g, tenant, channel.subtopic, verified.claims, conn.headers, options.presenceEnabled);
     if (!read.ok) return { code: read.code, message: '', reason: read.reason };
     for (const e of read.read) channel.policies.read.add(e);
   }
