@@ -1,7 +1,7 @@
 // `realtime tenants import`: reads a reference deployment's tenant export and upserts each tenant
 // through tenant-admin (PUT /api/tenants/:id). stdout gets one line per tenant, `<id> created|updated`
 // or `<id> failed: <why>`; a failed tenant does not stop the others. Exit 0 / 1 (any failed) / 2.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { print } from '@realtime/log';
 import { IMPORT_USAGE, parseImportArgs } from './import-args.ts';
 import { readExport } from './import-tenants.ts';
@@ -9,6 +9,9 @@ import { readStackFile } from './stack-file.ts';
 
 // An answer body is echoed on failure (422 field errors); cap it so a misbehaving server cannot flood.
 const MAX_ERROR_TEXT = 2000;
+// The whole file is parsed in memory; an export of thousands of tenants is a few MB, so a file far
+// beyond that is refused before it is read rather than exhausting the operator's machine.
+export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
 export async function runTenants(argv: string[]): Promise<number> {
   const [sub = '', ...rest] = argv;
@@ -25,6 +28,8 @@ export async function runTenants(argv: string[]): Promise<number> {
   const { file, url, adminToken, keys, format } = parsed.args;
   let entries;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_IMPORT_BYTES) throw new Error(`${size} bytes is more than the ${MAX_IMPORT_BYTES} an export can be`);
     entries = readExport(JSON.parse(readFileSync(file, 'utf8')), format, keys);
   } catch (err) {
     process.stderr.write(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}\n`);
