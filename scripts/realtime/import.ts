@@ -37,14 +37,14 @@ export async function runTenants(argv: string[]): Promise<number> {
   }
   let failed = 0;
   for (const { externalId, result } of entries) {
-    const line = result.ok ? await upsert(url, adminToken, externalId, result.body) : `failed: ${result.error}`;
+    const line = result.ok ? await upsertTenant(url, adminToken, externalId, result.body) : `failed: ${result.error}`;
     if (line.startsWith('failed')) failed++;
     print(`${externalId} ${line}`);
   }
   return failed > 0 ? 1 : 0;
 }
 
-async function upsert(url: string, adminToken: string, externalId: string, body: unknown): Promise<string> {
+export async function upsertTenant(url: string, adminToken: string, externalId: string, body: unknown): Promise<string> {
   try {
     const res = await fetch(`${url}/api/tenants/${encodeURIComponent(externalId)}`, {
       method: 'PUT',
