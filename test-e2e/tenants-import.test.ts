@@ -5,7 +5,7 @@
 // form, a tenant that cannot be decrypted fails alone with a reason, and a re-import updates.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,14 +15,12 @@ import { waitFor } from '@realtime/testing';
 import { waitForTenant, type Stack } from '@realtime/testing/stack';
 import { createSupabaseDatabase } from '@realtime/testing/supabase-db';
 import { decrypt, parseEncKey } from '@realtime/secrets';
+import { legacyEncrypt } from './support/legacy-secret.ts';
 import { adminToken, client, closeClients, collect, startE2eStack, subscribed, token } from './support/fixture.ts';
 
 const root = join(import.meta.dirname, '..');
 const legacyKey = 'Kx9!legacy-key16'; // 16 characters, as the reference's DB_ENC_KEY
-const ecb = (text: string, key = Buffer.from(legacyKey)) => {
-  const c = createCipheriv('aes-128-ecb', key, null);
-  return Buffer.concat([c.update(text, 'utf8'), c.final()]).toString('base64');
-};
+const ecb = (text: string, key = Buffer.from(legacyKey)) => legacyEncrypt(text, key);
 
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -7,7 +7,8 @@
 // Prints the time of each phase, tenants per second, and the decryption cost per tenant.
 //   npm run bench:import -- [tenants=50]
 import '../../test-e2e/support/localhost-dns.ts';
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { legacyEncrypt } from '../../test-e2e/support/legacy-secret.ts';
 import { print } from '@realtime/log';
 import { startInfra } from '@realtime/testing';
 import { startStack, waitForTenant } from '@realtime/testing/stack';
@@ -18,10 +19,7 @@ import { sign } from './support.ts';
 
 const count = Number(process.argv[2] ?? 50);
 const legacy = randomBytes(16);
-const ecb = (text: string) => {
-  const c = createCipheriv('aes-128-ecb', legacy, null);
-  return Buffer.concat([c.update(text, 'utf8'), c.final()]).toString('base64');
-};
+const ecb = (text: string) => legacyEncrypt(text, legacy);
 const infra = await startInfra();
 const stack = await startStack({ infra: { kafkaBrokers: infra.kafka.brokers, pgUrl: infra.postgres.url }, gateways: 1, gatewayEnv: { LOG_LEVEL: 'warn' } });
 try {

@@ -7,21 +7,19 @@
 // between two gateways), with tenant-admin's memory bounded.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { waitForTenant, type Stack } from '@realtime/testing/stack';
+import { legacyEncrypt } from '../support/legacy-secret.ts';
 import { adminToken, closeClients, createTenant, startE2eStack, type TenantInfo } from '../support/fixture.ts';
 import { broadcastCrossesGateways, idleWorstPing, pingLoop, rssMb } from './support.ts';
 
 const root = join(import.meta.dirname, '../..');
 const legacyKey = Buffer.from('0123456789abcdef');
-const ecb = (text: string, key = legacyKey) => {
-  const c = createCipheriv('aes-128-ecb', key, null);
-  return Buffer.concat([c.update(text, 'utf8'), c.final()]).toString('base64');
-};
+const ecb = (text: string, key = legacyKey) => legacyEncrypt(text, key);
 const row = (externalId: string, fields: Record<string, unknown> = {}) => ({
   id: crypto.randomUUID(), external_id: externalId, name: externalId, jwt_secret: ecb(`secret-of-${externalId}-0123456789abcdef`),
   max_concurrent_users: 200, migrations_ran: 63, inserted_at: '2025-01-01T00:00:00', updated_at: '2025-01-01T00:00:00', ...fields,
