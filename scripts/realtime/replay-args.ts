@@ -5,6 +5,9 @@
 import { parseArgs } from 'node:util';
 import { defaultTopicPrefix } from '@realtime/kafka';
 import { parseReplayRange, type ReplayRange } from '@realtime/kafka/replay-range';
+import type { StackFile } from './stack-file.ts';
+
+export type { StackFile } from './stack-file.ts';
 
 export const REPLAY_USAGE = `usage: npm run realtime -- replay --tenant <id> --from <time|lsn> [--to <time|lsn>] [--table <t>]
                               [--brokers host:port,...] [--topic-prefix <p>]
@@ -17,10 +20,6 @@ Writes the tenant's changes on <prefix>cdc as NDJSON to stdout, one object per c
   --topic-prefix  default: $KAFKA_TOPIC_PREFIX, else the local stack's, else "${defaultTopicPrefix}"
 `;
 
-export interface StackFile {
-  kafkaBrokers?: string[];
-  topicPrefix?: string;
-}
 
 export interface ReplayArgs {
   tenant: string;

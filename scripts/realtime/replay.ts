@@ -1,24 +1,12 @@
 // `realtime replay`: a tenant's changes from realtime.cdc as NDJSON on stdout (architecture "Replay
 // and audit"). stdout carries only data; logs and errors go to stderr. Exit 0 when the range was
 // written completely (or the reader of the pipe went away), 1 on a failure, 2 on bad arguments.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createKafka, ndjsonLines, replayChanges, topicNames, type Replay } from '@realtime/kafka';
 import { createLogger, print } from '@realtime/log';
-import { parseReplayArgs, REPLAY_USAGE, type StackFile } from './replay-args.ts';
-
-const stackDir = process.env.STACK_DIR ?? join(import.meta.dirname, '../../.realtime');
-
-function readStackFile(): StackFile | null {
-  const path = join(stackDir, 'stack.json');
-  try {
-    return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as StackFile) : null;
-  } catch {
-    return null; // half-written by a starting stack: as if absent
-  }
-}
+import { parseReplayArgs, REPLAY_USAGE } from './replay-args.ts';
+import { readStackFile } from './stack-file.ts';
 
 export async function runReplay(argv: string[]): Promise<number> {
   const parsed = parseReplayArgs(argv, process.env, readStackFile);
