@@ -8,6 +8,7 @@ import type { Gateway } from '../gateway.ts';
 import type { Connection } from '../connection.ts';
 import { Channel, joinToken, parseJoinOptions } from '../channel.ts';
 import { checkRead } from '../channel-policies.ts';
+import { joinPayloadProblem } from '../join-payload.ts';
 import { fetchReplay, pushReplay } from '../replay.ts';
 import type { StoredBroadcast } from '../../ports.ts';
 import { scheduleExpiry } from './token-expiry.ts';
@@ -84,6 +85,8 @@ async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channe
   if (!tenant) return { code: ErrorCodes.TenantNotFound, message: 'Tenant not found', closeSocket: true };
   if (tenant.suspend) return { code: ErrorCodes.RealtimeDisabledForTenant, message: 'Realtime was disabled for this tenant' };
   const options = parseJoinOptions(msg.payload, tenant.presenceEnabled);
+  const problem = joinPayloadProblem(msg.payload);
+  if (problem) g.deps.log.info({ code: ErrorCodes.InvalidJoinPayload, tenant: tenant.externalId, topic: msg.topic, problem }, 'join payload invalid; defaults used');
   if (tenant.privateOnly && !options.private) return { code: ErrorCodes.PrivateOnly, message: 'This project only allows private channels' };
   const { limits } = tenant;
   g.usage.count(tenant.externalId, 'joins');
