@@ -41,6 +41,15 @@ describe('codes logged where their situation happens', () => {
     expect(lines.find((l) => l.code === ErrorCodes.InvalidJoinPayload)).toMatchObject({ problem: 'config.broadcast is not an object' });
   });
 
+  it('InvalidJoinPayload is not logged for a join the limits refuse (a flood of them logs nothing)', async () => {
+    t.tenants.put(tenant({ limits: { ...tenant().limits, maxChannelsPerClient: 1 } }));
+    const c = await client();
+    await c.send(['1', '1', 'realtime:a', 'phx_join', { config: {} }]);
+    await c.send(['2', '2', 'realtime:b', 'phx_join', { config: { broadcast: 'yes' } }]);
+    expect(c.socket.json()[1]).toMatchObject(['2', '2', 'realtime:b', 'phx_reply', { status: 'error', response: { reason: 'ChannelRateLimitReached: Too many channels' } }]);
+    expect(codes()).not.toContain(ErrorCodes.InvalidJoinPayload);
+  });
+
   it('UnknownPresenceEvent, InvalidPresencePayload, ClientPresenceRateLimitReached', async () => {
     const c = await client();
     await c.send(['1', '1', 'realtime:room', 'phx_join', { config: { presence: { enabled: true } } }]);

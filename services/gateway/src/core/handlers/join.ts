@@ -85,8 +85,6 @@ async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channe
   if (!tenant) return { code: ErrorCodes.TenantNotFound, message: 'Tenant not found', closeSocket: true };
   if (tenant.suspend) return { code: ErrorCodes.RealtimeDisabledForTenant, message: 'Realtime was disabled for this tenant' };
   const options = parseJoinOptions(msg.payload, tenant.presenceEnabled);
-  const problem = joinPayloadProblem(msg.payload);
-  if (problem) g.deps.log.info({ code: ErrorCodes.InvalidJoinPayload, tenant: tenant.externalId, topic: msg.topic, problem }, 'join payload invalid; defaults used');
   if (tenant.privateOnly && !options.private) return { code: ErrorCodes.PrivateOnly, message: 'This project only allows private channels' };
   const { limits } = tenant;
   g.usage.count(tenant.externalId, 'joins');
@@ -101,6 +99,9 @@ async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channe
   }
   if (conn.channels.size >= limits.maxChannelsPerClient) return { code: ErrorCodes.ChannelRateLimitReached, message: 'Too many channels' };
 
+  // Logged only past the join limits, so a flood of bad joins costs no more log lines than joins.
+  const problem = joinPayloadProblem(msg.payload);
+  if (problem) g.deps.log.info({ code: ErrorCodes.InvalidJoinPayload, tenant: tenant.externalId, topic: msg.topic, problem }, 'join payload invalid; defaults used');
   const token = joinToken(msg.payload, conn.token);
   const verified = await g.verify(token, tenant);
   if (!verified.ok) return { code: verified.failure.code, message: verified.failure.message };
