@@ -55,7 +55,7 @@ export const clientErrors = {
   ClientPresenceRateLimitReached: { description: 'A channel sent more presence messages than its window allows (5 per 30 s unless the tenant overrides it); logged, and the channel is shut down', retryable: true, message: 'Client presence rate limit exceeded' },
   DatabaseConnectionRateLimitReached: { description: 'Not emitted: failed connects to a tenant database are not counted; each use tries the tenant\'s pool (at most GATEWAY_TENANT_DB_POOL_SIZE connections, each attempt bounded by GATEWAY_TENANT_DB_CONNECT_TIMEOUT_MS) and fails with UnableToConnectToProject', retryable: true, message: 'Too many database connections attempts per second' },
   PayloadSizeExceeded: {
-    description: 'A broadcast payload is larger than the tenant max_payload_size_in_kb; it is dropped',
+    description: 'A broadcast payload is larger than the tenant max_payload_size_in_kb (clamped to what a Kafka record carries): a socket broadcast is dropped, acknowledged with `{error: payload_size_exceeded}` when ack is on; REST answers 422 with this text',
     retryable: false, httpStatus: 422, message: 'Payload size exceeds tenant limit', origin: 'R+',
   },
 
