@@ -9,8 +9,8 @@ const DB_UNREACHABLE = 'Realtime was unable to connect to the project database';
 export const clientErrors = {
   // connect and join
   TopicNameRequired: { description: 'A join used the topic `realtime:` with no subtopic', retryable: false, message: 'You must provide a topic name' },
-  InvalidJoinPayload: { description: 'The phx_join payload is invalid; the join goes on with defaults', retryable: false },
-  RealtimeDisabledForConfiguration: { description: 'The join configuration cannot deliver any Postgres Changes', retryable: false },
+  InvalidJoinPayload: { description: 'The phx_join payload is not an object, or a config section has the wrong type; logged with what was wrong, and the join goes on with defaults (a payload without `config` is the legacy form, not an error)', retryable: false },
+  RealtimeDisabledForConfiguration: { description: 'Not emitted: ingest-cdc captures every tenant database, so no tenant or join configuration disables Postgres Changes; a binding the database cannot serve gets UnableToSubscribeToPostgres instead', retryable: false },
   TenantNotFound: {
     description: 'No tenant matches the Host header. A join error closes the socket with 1001',
     retryable: false, httpStatus: 404, closeCode: 1001, message: 'Tenant not found',
@@ -19,11 +19,11 @@ export const clientErrors = {
   ErrorConnectingToWebsocket: { description: 'The WebSocket upgrade failed for any other reason, e.g. a failed JWT_CLAIM_VALIDATORS claim', retryable: true, httpStatus: 500, message: 'Error connecting to Realtime' },
   RealtimeDisabledForTenant: { description: 'The tenant is suspended', retryable: false, httpStatus: 403, message: 'Realtime was disabled for this tenant' },
   RealtimeRestarting: {
-    description: 'The server is shutting down or draining; clients reconnect elsewhere (close 1012)',
+    description: 'The gateway is shutting down: it logs this code and closes every socket at once with 1001, so clients reconnect to another gateway; the reference\'s join reply and its 1012 cannot reach a client here. A tenant drain (delete, reload, change of secret, JWKS, private_only or suspend) sends `Server requested disconnect` on each channel and closes with 1012',
     retryable: true, closeCode: 1012, message: 'Realtime is restarting, please standby',
   },
   PrivateOnly: { description: 'The tenant only allows private channels and the join was public', retryable: false, message: 'This project only allows private channels' },
-  MusterJoinError: { description: 'Waiting for the channel membership to be registered failed or timed out during the join', retryable: true },
+  MusterJoinError: { description: 'Not emitted: a join registers its channel in this gateway\'s memory synchronously; there is no cluster membership to wait for', retryable: true },
   PostgresChangesSubscribeTimeout: {
     description: 'The join waited (postgres_changes_options.wait) longer than its timeout for the CDC subscription',
     retryable: true, origin: 'R+',
@@ -48,14 +48,14 @@ export const clientErrors = {
   },
   ChannelRateLimitReached: { description: 'The socket already has max_channels_per_client channels', retryable: false, message: 'Too many channels' },
   MessagePerSecondRateLimitReached: {
-    description: 'The tenant max_events_per_second is exceeded; channels that send or receive are shut down, REST answers 429',
+    description: 'The tenant\'s inbound broadcasts (from sockets and REST) exceed max_events_per_second, or their bytes exceed max_bytes_per_second: the channel whose broadcast crossed the limit is shut down with this message, REST answers 429. Channels that only receive are not shut down',
     retryable: true, httpStatus: 429, message: 'Too many messages per second',
   },
-  PresenceRateLimitReached: { description: 'The tenant max_presence_events_per_second is exceeded; the channel is shut down', retryable: true, message: 'Too many presence messages per second' },
-  ClientPresenceRateLimitReached: { description: 'A channel sent more presence messages than its window allows; the channel is shut down', retryable: true, message: 'Client presence rate limit exceeded' },
-  DatabaseConnectionRateLimitReached: { description: 'Too many failed attempts to connect to the tenant database in a short time', retryable: true, message: 'Too many database connections attempts per second' },
+  PresenceRateLimitReached: { description: 'The tenant max_presence_events_per_second is exceeded; the channel that sent the presence message is shut down', retryable: true, message: 'Too many presence messages per second' },
+  ClientPresenceRateLimitReached: { description: 'A channel sent more presence messages than its window allows (5 per 30 s unless the tenant overrides it); logged, and the channel is shut down', retryable: true, message: 'Client presence rate limit exceeded' },
+  DatabaseConnectionRateLimitReached: { description: 'Not emitted: failed connects to a tenant database are not counted; each use tries the tenant\'s pool (at most GATEWAY_TENANT_DB_POOL_SIZE connections, each attempt bounded by GATEWAY_TENANT_DB_CONNECT_TIMEOUT_MS) and fails with UnableToConnectToProject', retryable: true, message: 'Too many database connections attempts per second' },
   PayloadSizeExceeded: {
-    description: 'A broadcast payload is larger than the tenant max_payload_size_in_kb; it is dropped',
+    description: 'A broadcast payload is larger than the tenant max_payload_size_in_kb (clamped to what a Kafka record carries): a socket broadcast is dropped, acknowledged with `{error: payload_size_exceeded}` when ack is on; REST answers 422 with this text',
     retryable: false, httpStatus: 422, message: 'Payload size exceeds tenant limit', origin: 'R+',
   },
 
@@ -65,36 +65,36 @@ export const clientErrors = {
     retryable: false, httpStatus: 403, message: 'You do not have permissions to read from this Channel topic',
   },
   UnableToSetPolicies: { description: 'Evaluating the authorization policies failed', retryable: true, message: DB_UNREACHABLE, bareReason: true },
-  RlsPolicyError: { description: 'An RLS policy used for channel authorization raised an error', retryable: false },
+  RlsPolicyError: { description: 'Not emitted: an error raised by a policy is not told apart from other database errors: at a private join it is UnableToSetPolicies, and in a Postgres Changes check the changes are not delivered (fail closed) and the error is logged', retryable: false },
 
   // tenant database
   UnableToConnectToProject: { description: 'The tenant database is unreachable', retryable: true, message: DB_UNREACHABLE },
-  InitializingProjectConnection: { description: 'The connection to the tenant database is still being set up', retryable: true, message: 'Realtime is initializing the project connection' },
+  InitializingProjectConnection: { description: 'Not emitted: a tenant database pool is created on first use and that use waits for its connection (bounded by GATEWAY_TENANT_DB_CONNECT_TIMEOUT_MS) instead of being refused meanwhile; a failure is UnableToConnectToProject', retryable: true, message: 'Realtime is initializing the project connection' },
   DatabaseLackOfConnections: { description: 'The tenant database has no free connection slots for Realtime', retryable: true, message: "Database can't accept more connections, Realtime won't connect" },
-  IncreaseConnectionPool: { description: 'The Realtime pool for the tenant is too small for the authorization load', retryable: true, message: 'Please increase your connection pool size' },
+  IncreaseConnectionPool: { description: 'A tenant database use waited GATEWAY_TENANT_DB_CONNECT_TIMEOUT_MS for a pooled connection while all GATEWAY_TENANT_DB_POOL_SIZE were busy (counted in realtime_tenant_db_timeouts_total); a private join then gets UnableToSetPolicies, a Postgres Changes batch is not delivered and logged with this code', retryable: true, message: 'Please increase your connection pool size' },
   QueryCanceled: { description: 'A tenant database query was canceled, usually by statement_timeout', retryable: true },
-  MissingPartition: { description: 'The realtime.messages partition for today does not exist yet', retryable: true, message: 'Realtime was unable to find the expected messages partition' },
-  TimeoutOnRpcCall: { description: 'A call to another Realtime node timed out', retryable: true, message: 'Node request timeout' },
-  ErrorOnRpcCall: { description: 'A call to another Realtime node failed', retryable: true },
+  MissingPartition: { description: 'Not emitted: tenant-admin keeps realtime.messages partitions from yesterday to three days ahead; if one is missing anyway, the private-join policy probe fails and is reported as UnableToSetPolicies', retryable: true, message: 'Realtime was unable to find the expected messages partition' },
+  TimeoutOnRpcCall: { description: 'Not emitted: gateways never call each other; they exchange broadcasts, presence and limits through Kafka and Redis', retryable: true, message: 'Node request timeout' },
+  ErrorOnRpcCall: { description: 'Not emitted: gateways never call each other; they exchange broadcasts, presence and limits through Kafka and Redis', retryable: true },
 
   // postgres changes
   UnableToSubscribeToPostgres: { description: 'Subscribing to Postgres Changes failed; parameter errors are final, others are retried', retryable: true },
-  ReconnectSubscribeToPostgres: { description: 'The Postgres Changes subscription is still waiting for its database connection', retryable: true },
+  ReconnectSubscribeToPostgres: { description: 'Not emitted: Postgres Changes arrive from Kafka and need no per-subscription database connection; a subscription check that cannot reach the database is UnableToConnectToProject and is retried', retryable: true },
 
   // broadcast, presence, replay
   UnableToHandleBroadcast: { description: 'A broadcast could not be handled or published', retryable: true },
-  InvalidPresencePayload: { description: 'A presence track payload is not a JSON object', retryable: false, message: 'Presence track payload must be a map' },
-  UnknownPresenceEvent: { description: 'A presence message has an event other than track or untrack', retryable: false },
+  InvalidPresencePayload: { description: 'A presence track payload is not a JSON object; logged, and the push gets an error reply with this message', retryable: false, message: 'Presence track payload must be a map' },
+  UnknownPresenceEvent: { description: 'A presence message has an event other than track or untrack; logged, and the push gets an empty error reply', retryable: false },
   UnableToTrackPresence: { description: 'Tracking presence for the socket failed', retryable: true },
   UnableToHandlePresence: { description: 'A presence message could not be handled', retryable: true },
   UnableToReplayMessages: { description: 'Replay failed: public channel, invalid parameters or a database error', retryable: false, message: 'Realtime was unable to replay messages' },
-  InvalidPersistTtl: { description: 'The `ttl` sent with `persist` is not a positive number of seconds within the retention', retryable: false, origin: 'R+' },
+  InvalidPersistTtl: { description: 'Not emitted: broadcasts take no `persist`/`ttl` option here; only messages the tenant database inserts into realtime.messages are stored', retryable: false, origin: 'R+' },
 
   // channel and socket
   ChannelShutdown: { description: 'A channel was shut down with a `system` error message followed by phx_close', retryable: false },
   MalformedWebSocketMessage: { description: 'A frame was empty, not valid for the socket vsn, or missing required fields; it is dropped and the socket stays open', retryable: false },
   UnknownErrorOnWebSocketMessage: { description: 'Handling an inbound frame failed unexpectedly; it is dropped and the socket stays open', retryable: false },
   UnknownErrorOnChannel: { description: 'An unhandled error in a channel', retryable: false, message: 'Unknown Error on Channel', bareReason: true },
-  UnknownErrorOnCounter: { description: 'Reading a rate counter failed unexpectedly', retryable: false },
+  UnknownErrorOnCounter: { description: 'Not emitted: rate counters are in-memory windows of this gateway and the ratelimiter\'s Kafka decisions; reading one cannot fail', retryable: false },
   UnprocessableEntity: { description: 'An HTTP request body could not be processed', retryable: false, httpStatus: 422 },
 } as const satisfies Record<string, ErrorSpec>;

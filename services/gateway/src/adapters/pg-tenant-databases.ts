@@ -178,7 +178,7 @@ class PgTenantDatabase implements TenantDatabase {
     try {
       client = await this.#pool.connect();
     } catch (err) {
-      throw this.#classify(err);
+      throw this.#classify(err, this.#pool.totalCount >= this.#options.poolSize);
     }
     let timer: NodeJS.Timeout | undefined;
     let released = false;
@@ -203,16 +203,19 @@ class PgTenantDatabase implements TenantDatabase {
   }
 
   /**
-   * Timeouts and connection failures become catalog errors (RealtimeError: the batch fails);
+   * Timeouts and connection failures become catalog errors (RealtimeError: the batch fails; a
+   * wait for a connection while all of them are busy is IncreaseConnectionPool);
    * SQL errors of the statement itself (privileges, unknown role, a policy's own error) stay as
    * they are, for the callers that treat them per identity.
    */
-  #classify(err: unknown): unknown {
+  #classify(err: unknown, poolFull = false): unknown {
     const e = err as { code?: string; message?: string };
     const timeout = err instanceof RealtimeError ? err.code === ErrorCodes.QueryCanceled
       : e.code === '57014' || /timeout exceeded when trying to connect|Connection terminated due to connection timeout/.test(e.message ?? '');
     if (timeout) {
       this.#options.onTimeout?.(this.#tenant);
+      // Every pooled connection was busy for the whole wait: the pool, not the database, is short.
+      if (poolFull) return new RealtimeError(ErrorCodes.IncreaseConnectionPool, undefined, { cause: err, retryable: true });
       return err instanceof RealtimeError ? err : new RealtimeError(ErrorCodes.QueryCanceled, e.message ?? String(err), { cause: err, retryable: true });
     }
     if (err instanceof RealtimeError || isStatementError(e.code)) return err;

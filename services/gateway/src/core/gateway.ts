@@ -320,7 +320,13 @@ export class Gateway {
     if (conns.length) this.deps.log.info({ tenant: tenantId, sockets: conns.length }, 'tenant drained');
   }
 
+  /**
+   * Process shutdown: every socket is closed at once (1001, so clients reconnect to another
+   * gateway), which is why no join can meet the reference's RealtimeRestarting reply here.
+   */
   closeAll(code = 1001): void {
+    const sockets = [...this.#connections.values()].reduce((n, set) => n + set.size, 0);
+    if (sockets) this.deps.log.info({ code: ErrorCodes.RealtimeRestarting, sockets, closeCode: code }, 'gateway shutting down: closing every socket');
     for (const set of this.#connections.values()) {
       for (const conn of [...set]) {
         this.detach(conn);

@@ -3,6 +3,7 @@
 // present; `role` and `exp` required by sockets and joins. Failures carry the catalog code and the
 // reference's message so transports only map them to HTTP/join/shutdown forms.
 import { compactVerify, decodeProtectedHeader, importJWK, type JWK, type CryptoKey } from 'jose';
+import { ErrorCodes } from '@realtime/errors';
 import type { Tenant } from './tenant.ts';
 
 export type Claims = Record<string, unknown> & { role?: unknown; exp?: unknown; sub?: unknown };
@@ -47,25 +48,25 @@ export function cleanToken(raw: string | null | undefined): string {
 }
 
 export async function verifyToken(raw: string | null | undefined, tenant: Tenant, opts: VerifyOptions): Promise<Verified> {
-  if (raw && raw.length > MAX_TOKEN_CHARS) return fail('malformed', 'MalformedJWT', 'The token provided is not a valid JWT');
+  if (raw && raw.length > MAX_TOKEN_CHARS) return fail('malformed', ErrorCodes.MalformedJWT, 'The token provided is not a valid JWT');
   const token = cleanToken(raw);
-  if (!token) return fail('missing', 'MalformedJWT', 'The token provided is not a valid JWT');
+  if (!token) return fail('missing', ErrorCodes.MalformedJWT, 'The token provided is not a valid JWT');
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     if (token.split('.').length !== 3) throw new Error('not three segments');
     header = decodeProtectedHeader(token);
   } catch {
-    return fail('malformed', 'MalformedJWT', 'The token provided is not a valid JWT');
+    return fail('malformed', ErrorCodes.MalformedJWT, 'The token provided is not a valid JWT');
   }
   const alg = typeof header.alg === 'string' ? header.alg : '';
   const key = await signingKey(tenant, alg, typeof header.kid === 'string' ? header.kid : undefined);
-  if (!key) return fail('signer', 'JwtSignerError', 'Failed to generate JWT signer');
+  if (!key) return fail('signer', ErrorCodes.JwtSignerError, 'Failed to generate JWT signer');
 
   let payload: Uint8Array;
   try {
     ({ payload } = await compactVerify(token, key, { algorithms: [alg === 'Ed25519' || alg === 'Ed448' ? 'EdDSA' : alg] }));
   } catch {
-    return fail('signature', 'JwtSignatureError', 'Failed to validate JWT signature');
+    return fail('signature', ErrorCodes.JwtSignatureError, 'Failed to validate JWT signature');
   }
   let claims: Claims;
   try {
@@ -73,7 +74,7 @@ export async function verifyToken(raw: string | null | undefined, tenant: Tenant
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('claims not an object');
     claims = parsed as Claims;
   } catch {
-    return fail('malformed', 'MalformedJWT', 'The token provided is not a valid JWT');
+    return fail('malformed', ErrorCodes.MalformedJWT, 'The token provided is not a valid JWT');
   }
   return checkClaims(claims, opts);
 }
@@ -81,31 +82,31 @@ export async function verifyToken(raw: string | null | undefined, tenant: Tenant
 export function checkClaims(claims: Claims, { claimValidators, nowMs }: VerifyOptions): Verified {
   if (claims.exp !== undefined) {
     if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) {
-      return fail('exp_invalid', 'InvalidJWTToken', 'Token expiration time is invalid');
+      return fail('exp_invalid', ErrorCodes.InvalidJWTToken, 'Token expiration time is invalid');
     }
     const nowS = nowMs / 1000;
     if (Math.round(claims.exp) <= nowS) {
       const ago = Math.max(0, Math.floor(nowS - Math.round(claims.exp)));
-      return fail('expired', 'InvalidJWTToken', `Token has expired ${ago} seconds ago`, { expiredAgoS: ago });
+      return fail('expired', ErrorCodes.InvalidJWTToken, `Token has expired ${ago} seconds ago`, { expiredAgoS: ago });
     }
   }
   if (claims.nbf !== undefined) {
     // Not in the reference, which ignores nbf: a token that says it is not valid yet is refused
     // like any other invalid token (InvalidJWTToken), rounded like exp.
     if (typeof claims.nbf !== 'number' || !Number.isFinite(claims.nbf) || Math.round(claims.nbf) > nowMs / 1000) {
-      return fail('not_yet_valid', 'InvalidJWTToken', 'Token is not valid yet');
+      return fail('not_yet_valid', ErrorCodes.InvalidJWTToken, 'Token is not valid yet');
     }
   }
   if (claims.iat !== undefined && (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat))) {
-    return fail('iat_invalid', 'InvalidJWTToken', 'Token issued-at time is invalid');
+    return fail('iat_invalid', ErrorCodes.InvalidJWTToken, 'Token issued-at time is invalid');
   }
   for (const [name, expected] of Object.entries(claimValidators)) {
     if (JSON.stringify(claims[name]) !== JSON.stringify(expected)) {
-      return fail('claims', 'InvalidJWTToken', `Claim ${name} is not valid`);
+      return fail('claims', ErrorCodes.InvalidJWTToken, `Claim ${name} is not valid`);
     }
   }
   if (typeof claims.role !== 'string' || !claims.role || typeof claims.exp !== 'number') {
-    return fail('role_exp', 'InvalidJWTToken', 'Fields `role` and `exp` are required in JWT');
+    return fail('role_exp', ErrorCodes.InvalidJWTToken, 'Fields `role` and `exp` are required in JWT');
   }
   return { ok: true, claims, exp: claims.exp };
 }

@@ -8,6 +8,7 @@ import type { Gateway } from '../gateway.ts';
 import type { Connection } from '../connection.ts';
 import { Channel, joinToken, parseJoinOptions } from '../channel.ts';
 import { checkRead } from '../channel-policies.ts';
+import { joinPayloadProblem } from '../join-payload.ts';
 import { fetchReplay, pushReplay } from '../replay.ts';
 import type { StoredBroadcast } from '../../ports.ts';
 import { scheduleExpiry } from './token-expiry.ts';
@@ -98,6 +99,9 @@ async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channe
   }
   if (conn.channels.size >= limits.maxChannelsPerClient) return { code: ErrorCodes.ChannelRateLimitReached, message: 'Too many channels' };
 
+  // Logged only past the join limits, so a flood of bad joins costs no more log lines than joins.
+  const problem = joinPayloadProblem(msg.payload);
+  if (problem) g.deps.log.info({ code: ErrorCodes.InvalidJoinPayload, tenant: tenant.externalId, topic: msg.topic, problem }, 'join payload invalid; defaults used');
   const token = joinToken(msg.payload, conn.token);
   const verified = await g.verify(token, tenant);
   if (!verified.ok) return { code: verified.failure.code, message: verified.failure.message };

@@ -3,7 +3,7 @@
 // channel down with the reference's messages: 5 presence messages per 30 s per channel (tenant
 // override), the tenant's presence events per second, and the track size.
 import type { Message } from '@realtime/protocol';
-import { ErrorCodes } from '@realtime/errors';
+import { ErrorCodes, errorDef } from '@realtime/errors';
 import type { Gateway } from '../gateway.ts';
 import { isObject, type Channel } from '../channel.ts';
 import { mayWrite } from '../channel-policies.ts';
@@ -15,7 +15,10 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
   if (!tenant) return;
   const p = isObject(msg.payload) ? msg.payload : {};
   const event = typeof p.event === 'string' ? p.event.toLowerCase() : '';
-  if (event !== 'track' && event !== 'untrack') return reply('error', {});
+  if (event !== 'track' && event !== 'untrack') {
+    g.deps.log.info({ code: ErrorCodes.UnknownPresenceEvent, tenant: tenant.externalId, event: event.slice(0, 32) }, 'unknown presence event');
+    return reply('error', {});
+  }
 
   const now = g.deps.clock.now();
   if (!channel.presence) await g.presence.enable(channel); // a track enables presence ([R+])
@@ -24,6 +27,7 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
   const { clientPresenceMaxCalls, clientPresenceWindowMs, maxPresenceEventsPerSecond, maxPayloadSizeInKb } = tenant.limits;
   state.calls = state.calls.filter((t) => now - t < clientPresenceWindowMs);
   if (state.calls.length >= clientPresenceMaxCalls) {
+    g.deps.log.info({ code: ErrorCodes.ClientPresenceRateLimitReached, tenant: tenant.externalId }, 'channel presence rate limit');
     g.deps.metrics.rateLimited.inc('client_presence');
     return g.shutdownChannel(channel, 'Client presence rate limit exceeded');
   }
@@ -40,7 +44,10 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
     await g.presence.untrack(channel);
     return reply('ok', {});
   }
-  if (!isObject(p.payload)) return reply('error', { reason: 'Presence track payload must be a map' });
+  if (!isObject(p.payload)) {
+    g.deps.log.info({ code: ErrorCodes.InvalidPresencePayload, tenant: tenant.externalId }, 'presence track payload is not a map');
+    return reply('error', { reason: errorDef(ErrorCodes.InvalidPresencePayload).message });
+  }
   if (Buffer.byteLength(JSON.stringify(p.payload)) > maxPayloadSizeInKb * 1000) return g.shutdownChannel(channel, 'Track message size exceeded');
   if (!(await mayWrite(g, channel, 'presence'))) return reply('error', {});
   if (channel.presence !== state) return; // left or socket closed during the check: nothing to track
