@@ -10,6 +10,7 @@ import { sleep, subscribed } from './support.ts';
 import { print } from '@realtime/log';
 import { startInfra } from '@realtime/testing';
 import { createDatabase, startStack, waitForTenant } from '@realtime/testing/stack';
+import { quantile } from './measure.ts';
 
 const total = Number(process.argv[2] ?? 1000);
 const rate = Number(process.argv[3] ?? 200);
@@ -56,7 +57,7 @@ try {
   print(`broadcast latency, ${total} messages at ${rate}/s, sender on gateway A (payload ~40 B)`);
   for (const [name, list] of Object.entries(latencies)) {
     const s = [...list].sort((x, y) => x - y);
-    const q = (p: number) => (s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN).toFixed(2);
+    const q = (p: number) => quantile(s, p).toFixed(2);
     const label = name === 'remote' ? 'A → B through Kafka' : 'A → A local (baseline)';
     print(`  ${label.padEnd(24)} received ${s.length}/${total}  p50 ${q(0.5)} ms  p90 ${q(0.9)} ms  p99 ${q(0.99)} ms  max ${q(1)} ms`);
   }

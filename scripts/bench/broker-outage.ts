@@ -11,6 +11,7 @@ import { print } from '@realtime/log';
 import { startInfra } from '@realtime/testing';
 import { startStack } from '@realtime/testing/stack';
 import { createBenchTenant, sign, sleep, subscribed } from './support.ts';
+import { quantile } from './measure.ts';
 
 const seconds = Number(process.argv[2] ?? 30);
 const rate = Number(process.argv[3] ?? 200);
@@ -90,5 +91,5 @@ function now() {
 }
 function q(list: number[], p: number) {
   const s = [...list].sort((x, y) => x - y);
-  return (s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN).toFixed(1);
+  return quantile(s, p).toFixed(1);
 }

@@ -6,31 +6,14 @@
 //   npm run bench:bytea -- [largest value in bytes = 1000000]
 import { print } from '@realtime/log';
 import { columnJson } from '../../services/ingest-cdc/src/core/to-jsonb.ts';
-import { parseFilters } from '../../services/gateway/src/core/postgres-changes/filters.ts';
 import { matches } from '../../services/gateway/src/core/postgres-changes/matcher.ts';
+import { parsedFilters, perCall } from './measure.ts';
 
 const largest = Number(process.argv[2] ?? 1_000_000);
 const sizes = [1_000, 100_000, largest].filter((n, i, all) => all.indexOf(n) === i);
 
-/** Mean microseconds per call of `fn`, over at least 200 ms. */
-function perCall(fn: () => unknown): number {
-  fn();
-  let calls = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < 200) {
-    fn();
-    calls++;
-    elapsed = performance.now() - start;
-  }
-  return (elapsed * 1000) / calls;
-}
 
-const filter = (text: string) => {
-  const parsed = parseFilters(text);
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.filters;
-};
+const filter = parsedFilters;
 
 const hex = (bytes: number) => 'ab'.repeat(bytes);
 const row = (name: string, values: number[], baseline?: number[]) =>

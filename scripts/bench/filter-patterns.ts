@@ -7,31 +7,14 @@
 // its time doubles with each added character. No infrastructure needed.
 //   npm run bench:filters -- [longest value in chars = 100000]
 import { print } from '@realtime/log';
-import { parseFilters } from '../../services/gateway/src/core/postgres-changes/filters.ts';
 import { matches } from '../../services/gateway/src/core/postgres-changes/matcher.ts';
+import { parsedFilters, perCall } from './measure.ts';
 
 const longest = Number(process.argv[2] ?? 100_000);
 const columns = [{ name: 'v', type: 'text' }];
 
-/** Mean microseconds per call of `fn`, over at least 200 ms. */
-function perCall(fn: () => unknown): number {
-  fn();
-  let calls = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < 200) {
-    fn();
-    calls++;
-    elapsed = performance.now() - start;
-  }
-  return (elapsed * 1000) / calls;
-}
 
-const filters = (text: string) => {
-  const parsed = parseFilters(text);
-  if (!parsed.ok) throw new Error(parsed.error);
-  return parsed.filters;
-};
+const filters = parsedFilters;
 
 const cases: Array<[string, string]> = [
   ['eq', 'v=eq.x'],

@@ -9,6 +9,7 @@ import { startInfra } from '@realtime/testing';
 import { startStack } from '@realtime/testing/stack';
 import WebSocket from 'ws';
 import { createBenchTenant, sign } from './support.ts';
+import { quantile } from './measure.ts';
 
 const [seconds, sockets] = [10, 4].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number];
 const infra = await startInfra();
@@ -68,6 +69,6 @@ process.exit();
 
 function stats(list: number[]): string {
   const s = [...list].sort((x, y) => x - y);
-  const q = (p: number) => (s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN).toFixed(2);
+  const q = (p: number) => quantile(s, p).toFixed(2);
   return `p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms`;
 }

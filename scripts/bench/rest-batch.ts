@@ -12,6 +12,7 @@ import { print } from '@realtime/log';
 import { startInfra } from '@realtime/testing';
 import { startStack } from '@realtime/testing/stack';
 import { createBenchTenant, sign } from './support.ts';
+import { quantile } from './measure.ts';
 
 const [seconds, concurrency, payloadBytes] = [10, 2, 1000].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number];
 const MAX_BATCH = 1000;
@@ -77,6 +78,6 @@ process.exit();
 
 function stats(list: number[]): string {
   const s = [...list].sort((x, y) => x - y);
-  const q = (p: number) => (s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? NaN).toFixed(1);
+  const q = (p: number) => quantile(s, p).toFixed(1);
   return `n ${s.length}  p50 ${q(0.5)} ms  p99 ${q(0.99)} ms  max ${q(1)} ms`;
 }
