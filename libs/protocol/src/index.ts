@@ -11,7 +11,7 @@ export {
   encodeUserBroadcastPush,
   metadataText,
 } from './binary.ts';
-export { broadcastPayload, MAX_JSON_DEPTH, nestsDeeperThan } from './json.ts';
+export { broadcastPayload, MAX_JSON_DEPTH, nestsDeeperThan, parseJson } from './json.ts';
 export { decodeV1, encodeUserBroadcastV1, encodeV1, v1Serializer } from './v1.ts';
 export { decodeV2, encodeV2, v2Serializer, type V2Serializer } from './v2.ts';
 export { serializerFor } from './serializer.ts';

@@ -10,7 +10,7 @@ import type { BroadcastBus } from '../ports.ts';
 import type { OutboundBroadcast } from '../core/broadcast-message.ts';
 
 /** Broadcasts waiting behind the send in flight: past either bound a publish is dropped. */
-export const PUBLISH_QUEUE_LIMIT = { items: 10_000, bytes: 32 * 1024 * 1024 };
+const PUBLISH_QUEUE_LIMIT = { items: 10_000, bytes: 32 * 1024 * 1024 };
 
 export interface KafkaBroadcastBus extends BroadcastBus {
   stop(): Promise<void>;

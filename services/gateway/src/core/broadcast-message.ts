@@ -32,22 +32,18 @@ export function payloadTooLarge(byteLength: number, maxPayloadSizeInKb: number):
   return byteLength > maxPayloadSizeInKb * 1000 + 500;
 }
 
-/**
- * Spec §1.4: a broadcast whose subtopic, event or meta id a kind 4 frame cannot carry is refused
- * where it enters (socket, REST), never accepted and left to throw in the fan-out of every gateway.
- */
-export function broadcastFieldError(b: { topic: string; event: string; metaId?: string | null }): FieldTooLong | null {
-  return binaryFieldTooLong(b);
-}
-
 /** The REST error text of a too-long field (the length message of the reference's validations). */
-export function tooLongMessage(e: FieldTooLong): string {
+function tooLongMessage(e: FieldTooLong): string {
   return `should be at most ${e.maxBytes} byte(s)`;
 }
+
+// Spec §1.4: a broadcast whose subtopic, event or meta id a kind 4 frame cannot carry is refused
+// where it enters (socket, REST: binaryFieldTooLong), never accepted and left to throw in the
+// fan-out of every gateway.
 
 /** REST form of the check: `{ topic: ["should be at most 246 byte(s)"] }`, or {} when the fields fit. */
 export function fieldLengthErrors(m: { topic?: unknown; event?: unknown }): Record<string, string[]> {
   if (typeof m.topic !== 'string' || typeof m.event !== 'string') return {};
-  const e = broadcastFieldError({ topic: m.topic, event: m.event });
+  const e = binaryFieldTooLong({ topic: m.topic, event: m.event });
   return e ? { [e.field]: [tooLongMessage(e)] } : {};
 }

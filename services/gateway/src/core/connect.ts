@@ -36,13 +36,12 @@ export async function checkConnect(g: Gateway, tenantId: string | null, token: s
     const [status, error] = tokenErrors[verified.failure.kind];
     return refuse(status, status === 500 ? ErrorCodes.ErrorConnectingToWebsocket : verified.failure.code, error);
   }
-  if (g.concurrentUsers(tenant.externalId) >= tenant.limits.maxConcurrentUsers || g.throttled(tenant.externalId, 'concurrent_users')) {
-    g.deps.metrics.rateLimited.inc('concurrent_users');
-    return refuse(429, ErrorCodes.ConnectionRateLimitReached, 'Too many connected users');
-  }
-  // Sockets without a channel count against no tenant limit; without this cap one anon key could
-  // hold every connection slot of the gateway (GATEWAY_MAX_CONNECTIONS) for all tenants.
-  if (g.socketsWithoutChannels(tenant.externalId) >= tenant.limits.maxConcurrentUsers) {
+  // Sockets without a channel count against no tenant limit (users are sockets with a channel), so
+  // they are capped the same way: else one anon key could hold every connection slot of the
+  // gateway (GATEWAY_MAX_CONNECTIONS) for all tenants.
+  const sockets = g.socketCounts(tenant.externalId);
+  const max = tenant.limits.maxConcurrentUsers;
+  if (sockets.users >= max || sockets.idle >= max || g.throttled(tenant.externalId, 'concurrent_users')) {
     g.deps.metrics.rateLimited.inc('concurrent_users');
     return refuse(429, ErrorCodes.ConnectionRateLimitReached, 'Too many connected users');
   }

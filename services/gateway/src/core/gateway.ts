@@ -127,7 +127,8 @@ export class Gateway {
   receive(conn: Connection, frame: string | Uint8Array): Promise<void> {
     if (conn.closed) return Promise.resolve();
     const size = typeof frame === 'string' ? frame.length : frame.byteLength;
-    const verdict = conn.rate.admit(this.deps.clock.now(), size);
+    const now = this.deps.clock.now();
+    const verdict = conn.rate.admit(now, size);
     if (verdict !== 'ok') {
       this.deps.metrics.inboundFramesDropped.inc('rate');
       if (verdict === 'close') this.#closeSocket(conn, 1008, 'too many frames per second', 'frame_flood');
@@ -136,7 +137,7 @@ export class Gateway {
     if (answerHeartbeat(conn, frame)) return Promise.resolve();
     // Per socket is not enough: a tenant's anon key opens as many sockets as it likes, so the
     // parsing all of them may cause together is bounded too (the overflow is that tenant's loss).
-    if (this.#tenantRate(conn.tenantId).admit(this.deps.clock.now(), size) !== 'ok') {
+    if (this.#tenantRate(conn.tenantId).admit(now, size) !== 'ok') {
       this.deps.metrics.inboundFramesDropped.inc('tenant_rate');
       return Promise.resolve();
     }
@@ -195,21 +196,20 @@ export class Gateway {
     return n;
   }
 
-  /**
-   * Sockets of the tenant on this gateway that have no channel. No tenant limit counts them
-   * (users are sockets with a channel), so connect caps them (core/connect.ts).
-   */
-  socketsWithoutChannels(tenantId: string): number {
-    let n = 0;
-    for (const conn of this.#connections.get(tenantId) ?? []) if (conn.channels.size === 0) n++;
-    return n;
+  /** The tenant's sockets on this gateway: users (with a channel, spec §9) and idle ones (without). */
+  socketCounts(tenantId: string): { users: number; idle: number } {
+    let users = 0;
+    let idle = 0;
+    for (const conn of this.#connections.get(tenantId) ?? []) {
+      if (conn.channels.size > 0) users++;
+      else idle++;
+    }
+    return { users, idle };
   }
 
   /** Users = sockets of the tenant with at least one channel (spec §9). */
   concurrentUsers(tenantId: string): number {
-    let n = 0;
-    for (const conn of this.#connections.get(tenantId) ?? []) if (conn.channels.size > 0) n++;
-    return n;
+    return this.socketCounts(tenantId).users;
   }
 
   /** The ratelimiter's throttle of this tenant's limit, if one is in force. */

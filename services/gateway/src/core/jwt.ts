@@ -38,7 +38,7 @@ const fail = (kind: TokenFailureKind, code: TokenFailure['code'], message: strin
  * Longest token looked at. Real tokens are a few KB; a bigger one is refused as malformed before
  * it is decoded, so a client cannot make every verification cost megabytes of work.
  */
-export const MAX_TOKEN_CHARS = 64 * 1024;
+const MAX_TOKEN_CHARS = 64 * 1024;
 
 export function cleanToken(raw: string | null | undefined): string {
   if (!raw) return '';

@@ -7,7 +7,7 @@ import type { StoredBroadcast } from '../ports.ts';
 import type { Gateway } from './gateway.ts';
 import type { Channel } from './channel.ts';
 import type { Tenant } from './tenant.ts';
-import { broadcastFieldError } from './broadcast-message.ts';
+import { binaryFieldTooLong } from '@realtime/protocol';
 
 const REPLAYED_ID_TTL_MS = 60_000;
 
@@ -36,7 +36,7 @@ export function pushReplay(g: Gateway, channel: Channel, rows: StoredBroadcast[]
     if (row.binary) {
       if (conn.vsn === '1.0.0') continue;
       // A stored row ingest-cdc refused to broadcast (too long for a kind 4 frame) is not replayed either.
-      if (broadcastFieldError({ topic: channel.subtopic, event: row.event, metaId: row.id })) {
+      if (binaryFieldTooLong({ topic: channel.subtopic, event: row.event, metaId: row.id })) {
         g.deps.log.info({ code: ErrorCodes.UnableToReplayMessages, id: row.id }, 'stored message not replayed: a binary frame cannot carry it');
         continue;
       }

@@ -115,7 +115,8 @@ export async function singleBroadcast(
   g: Gateway, tenant: Tenant, claims: Claims, topic: string, event: string, isPrivate: boolean, payload: Uint8Array, encoding: 'json' | 'binary',
   headers: XHeaders = NO_HEADERS,
 ): Promise<RestResult> {
-  if (Object.keys(fieldLengthErrors({ topic, event })).length > 0) return { status: 422, body: { errors: fieldLengthErrors({ topic, event }) } };
+  const lengthErrors = fieldLengthErrors({ topic, event });
+  if (Object.keys(lengthErrors).length > 0) return { status: 422, body: { errors: lengthErrors } };
   if (isPrivate && !(await writeCheck(g, tenant.externalId, topic, claims, headers, 'broadcast'))) return { status: 403, body: { message: 'Unauthorized' } };
   if (payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) {
     return { status: 422, body: { errors: { payload: ['Payload size exceeds tenant limit'] } } };

@@ -292,7 +292,7 @@ describe('what one tenant may hold across its sockets', () => {
     // a socket that joins a channel is a user, counted by max_concurrent_users instead
     const joined = open();
     await joined.send(join('realtime:room'));
-    expect(gateway.socketsWithoutChannels('acme')).toBe(3);
+    expect(gateway.socketCounts('acme')).toEqual({ users: 1, idle: 3 });
   });
 
   it('frames past the tenant inbound byte rate are dropped for that tenant only', async () => {

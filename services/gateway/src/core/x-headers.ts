@@ -17,7 +17,7 @@ export const MAX_X_HEADERS = 50;
 export const MAX_X_HEADER_BYTES = 8 * 1024;
 
 /** Node's IncomingMessage.headers shape (names already lowercase, repeats joined by Node). */
-export type RawHeaders = Record<string, string | string[] | undefined>;
+type RawHeaders = Record<string, string | string[] | undefined>;
 
 export function xHeaders(raw: RawHeaders): XHeaders {
   const out: Record<string, string> = Object.create(null);

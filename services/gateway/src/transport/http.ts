@@ -3,7 +3,7 @@
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { Registry } from '@realtime/metrics';
 import { scrape } from '@realtime/metrics';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from '@realtime/protocol';
+import { parseJson } from '@realtime/protocol';
 import type { Gateway } from '../core/gateway.ts';
 import type { Tenant } from '../core/tenant.ts';
 import { tenantFromHost } from '../core/tenant.ts';
@@ -125,12 +125,5 @@ function send(res: Response, result: RestResult): void {
 
 // Too deep is invalid too: 1.0.0 sockets get the payload re-encoded, which would overflow the stack.
 function isJson(body: Buffer): boolean {
-  try {
-    const text = body.toString('utf8');
-    if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return false;
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
+  return parseJson(body.toString('utf8')).ok;
 }

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import type { Message, UserBroadcastPush } from '@realtime/protocol';
 import type { Gateway } from '../gateway.ts';
 import { isObject, type Channel } from '../channel.ts';
-import { broadcastFieldError, payloadTooLarge, type OutboundBroadcast } from '../broadcast-message.ts';
+import { payloadTooLarge, type OutboundBroadcast } from '../broadcast-message.ts';
+import { binaryFieldTooLong } from '@realtime/protocol';
 import { mayWrite } from '../channel-policies.ts';
 import { ErrorCodes } from '@realtime/errors';
 import { overRate } from '../rates.ts';
@@ -36,7 +37,7 @@ async function accept(g: Gateway, channel: Channel, joinRef: string | null, ref:
     if (channel.options.ack) conn.reply(channel.topic, joinRef, ref, status, response);
   };
   // The channel's topic passed the join, but a kind 4 frame must carry it with the event.
-  const tooLong = broadcastFieldError({ topic: channel.subtopic, event: body.event });
+  const tooLong = binaryFieldTooLong({ topic: channel.subtopic, event: body.event });
   if (tooLong) {
     const reason = tooLong.field === 'topic' ? 'topic_too_long' : 'event_too_long';
     g.deps.metrics.broadcastsRefused.inc(reason);

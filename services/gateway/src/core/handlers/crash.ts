@@ -32,7 +32,7 @@ export async function guardedJoin(g: Gateway, conn: Connection, msg: Message, ru
   }
 }
 
-export function crashChannel(g: Gateway, channel: Channel, err: unknown): void {
+function crashChannel(g: Gateway, channel: Channel, err: unknown): void {
   const { conn } = channel;
   g.deps.log.error({ code: ErrorCodes.UnknownErrorOnChannel, tenant: conn.tenantId, topic: channel.topic, err: String(err) }, 'channel crashed');
   if (conn.channels.get(channel.topic) !== channel) return; // left or replaced meanwhile: nothing to tell

@@ -55,7 +55,7 @@ export interface ChannelPresence {
 export const MAX_BUFFERED_DIFFS = 1000;
 /** Snapshot reads one heartbeat starts for channels of an old epoch: after Redis lost its data, a
  *  gateway with many channels re-reads them over a few beats, not all at once. */
-export const RESYNCS_PER_BEAT = 2000;
+const RESYNCS_PER_BEAT = 2000;
 
 export interface HubDeps {
   node: string;

@@ -19,7 +19,7 @@ export interface LeaveRetryOptions {
 }
 
 /** About a minute of retries: longer than a broker's leader election or a short outage. */
-export const LEAVE_RETRY: LeaveRetryOptions = { attempts: 10, firstDelayMs: 250, maxDelayMs: 10_000, maxPending: 10_000 };
+const LEAVE_RETRY: LeaveRetryOptions = { attempts: 10, firstDelayMs: 250, maxDelayMs: 10_000, maxPending: 10_000 };
 
 export type LeaveOutcome = 'retried' | 'sent' | 'dropped';
 
