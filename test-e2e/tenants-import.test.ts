@@ -73,7 +73,7 @@ describe('realtime tenants import', () => {
     const seen = collect(channel, 'hello');
     await subscribed(channel);
     await channel.send({ type: 'broadcast', event: 'hello', payload: { n: 1 } });
-    await waitFor(() => seen.length === 1, { timeout: 10_000 });
+    await waitFor(() => expect(seen).toHaveLength(1), { timeout: 10_000 });
 
     // Stored in our form under our key; the settings came through decrypted.
     const control = new pg.Client({ connectionString: stack.controlDbUrl });

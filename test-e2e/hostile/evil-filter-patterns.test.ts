@@ -76,11 +76,10 @@ it('refuses bad patterns to the attacker only; the normal subscriber and the gat
 
   await db.query(`INSERT INTO items (id, v) VALUES (1, repeat('a', 100000) || '!'), (2, 'AAAA'), (3, 'done!')`);
   const pings: number[] = [];
-  while (!ids.includes(3)) {
+  do {
     pings.push(await pingMs());
     await new Promise((r) => setTimeout(r, 100));
-    if (pings.length > 200) break;
-  }
+  } while (!ids.includes(3) && pings.length <= 200);
   await waitFor(() => expect(ids).toEqual([1, 3]), { timeout: 20_000 });
   await waitFor(() => expect(evilIds).toEqual([2]), { timeout: 5_000 });
   expect(Math.max(...pings)).toBeLessThan(1000);
