@@ -13,7 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { print } from '@realtime/log';
 import { startInfra, startPostgres } from '@realtime/testing';
 import { startStack } from '@realtime/testing/stack';
-import { createBenchTenant, sign, type BenchTenant } from './support.ts';
+import { createBenchTenant, sign, sleep, type BenchTenant } from './support.ts';
+import { quantile } from './measure.ts';
 
 const [rate, subscribers, seconds, noise] = [100, 20, 10, 100].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number, number];
 
@@ -132,9 +133,5 @@ function metric(text: string, name: string): number {
 }
 
 function pct(xs: number[], p: number): string {
-  return xs.length ? xs[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!.toFixed(1) : 'n/a';
-}
-
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
+  return xs.length ? quantile(xs, p / 100).toFixed(1) : 'n/a';
 }

@@ -9,13 +9,12 @@ import { print } from '@realtime/log';
 import { startInfra } from '@realtime/testing';
 import { startStack } from '@realtime/testing/stack';
 import { churnPresence } from '../../test-e2e/support/throwaway-presence.ts';
-import { createBenchTenant, sign } from './support.ts';
+import { createBenchTenant, sign, sleep } from './support.ts';
 
 const [channels, sockets, inFlight] = [10_000, 4, 25].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number];
 const infra = await startInfra();
 const redis = new Redis(infra.redis.url);
 const stack = await startStack({ infra: { kafkaBrokers: infra.kafka.brokers, pgUrl: infra.postgres.url, redisUrl: infra.redis.url }, gateways: 2, presence: true, gatewayEnv: { LOG_LEVEL: 'warn' } });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rssMb = (pid: number) => Math.round(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024);
 try {
   const { tenant, secret } = await createBenchTenant(stack, infra.postgres.url);

@@ -18,7 +18,7 @@ import { startInfra } from '@realtime/testing';
 import { startStack, waitForTenant } from '@realtime/testing/stack';
 import { startService, type ServiceProcess } from '@realtime/testing/services';
 import { metric, rawClient, rawJoin, type RawClient } from '../../test-e2e/support/raw-socket.ts';
-import { createBenchTenant, sign } from './support.ts';
+import { createBenchTenant, sign, sleep } from './support.ts';
 
 const seconds = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 20);
 const unbounded = !process.argv.includes('--no-unbounded');
@@ -100,7 +100,4 @@ function rss(gw: ServiceProcess): number {
 }
 function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
-}
-function sleep(ms: number) {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -2,12 +2,11 @@
 export { createKafka, pinoLogCreator, type Kafka, type KafkaOptions } from './client.ts';
 export { ensureTopics, readRecordLimits, type TopicOverrides } from './admin.ts';
 export { createAvroProducer, type AvroProducer, type AvroProducerOptions, type OutgoingRecord, type SentRecord } from './producer.ts';
-export { RECORD_BATCH_OVERHEAD_BYTES, RECORD_ENVELOPE_BYTES, sendEachRecord, skipTooLarge, type RecordOutcome } from './record-outcomes.ts';
+export { RECORD_ENVELOPE_BYTES, sendEachRecord, skipTooLarge, type RecordOutcome } from './record-outcomes.ts';
 export { readCompactedTable, type CompactedTableOptions, type Reader } from './compacted.ts';
 export { followTopic, type FollowOptions, type MessageMeta } from './follow.ts';
 export { joinSharedGroup, recordTools, type RecordTools, type SharedGroupOptions } from './shared-group.ts';
-export { guardRecord, type GuardOptions, type RecordSite, type SkippedRecordsCounter, type SkipReason } from './record-guard.ts';
-export { decodeMessage, type Decoded } from './records.ts';
+export { type RecordSite, type SkippedRecordsCounter } from './record-guard.ts';
 export { classifyKafkaError, toRealtimeError, type KafkaErrorClass } from './errors.ts';
 export { defaultTopicPrefix, defaultTopicSpecs, recordKeys, topicNames, type TopicKey, type TopicNames, type TopicSpec } from './topics.ts';
 export { itemFailures, orderedBatches, type ItemFailures, type OrderedBatchesOptions } from './ordered.ts';

@@ -15,4 +15,4 @@ export { broadcastPayload, MAX_JSON_DEPTH, nestsDeeperThan, parseJson } from './
 export { decodeV1, encodeUserBroadcastV1, encodeV1, v1Serializer } from './v1.ts';
 export { decodeV2, encodeV2, v2Serializer, type V2Serializer } from './v2.ts';
 export { serializerFor } from './serializer.ts';
-export { binaryFieldTooLong, MAX_BINARY_FIELD_BYTES, MAX_SUBTOPIC_BYTES, type FieldTooLong } from './binary-limits.ts';
+export { binaryFieldTooLong, MAX_SUBTOPIC_BYTES, type FieldTooLong } from './binary-limits.ts';

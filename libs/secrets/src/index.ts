@@ -56,5 +56,5 @@ export function parseEncKey(str: string): Buffer {
   }
   throw new SecretsError('encryption key must be 32 raw characters, 64 hex characters or base64 of 32 bytes');
 }
-export { mapJwkSecrets, SECRET_JWK_MEMBERS } from './jwks.ts';
+export { mapJwkSecrets } from './jwks.ts';
 export { decryptLegacy, decryptReference, parseLegacyKey, type ReferenceKeys } from './legacy.ts';

@@ -21,7 +21,7 @@ export const DEFAULT_MAX_RECORD_BYTES = 1_048_576;
 export const TRUNCATED_FIELD_MAX_BYTES = 64;
 
 /** Kafka's default max.message.bytes (1 MiB + 12) less room for the record batch, key and framing. */
-export const DEFAULT_MAX_EVENT_BYTES = 1_048_588 - 4096;
+const DEFAULT_MAX_EVENT_BYTES = 1_048_588 - 4096;
 
 export interface ToChangeEventOptions {
   maxRecordBytes?: number;

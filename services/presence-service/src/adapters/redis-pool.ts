@@ -39,7 +39,7 @@ export function createRedisPool(url: string, size: number, log: Logger, commandT
  * still lands later is harmless: the replayed batch finds its position already applied).
  * Errors are logged once per outage, not on every reconnect attempt.
  */
-export const COMMAND_TIMEOUT_MS = 5000;
+const COMMAND_TIMEOUT_MS = 5000;
 
 export function connect(url: string, log: Logger, commandTimeout = COMMAND_TIMEOUT_MS): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: 3, commandTimeout });
