@@ -51,7 +51,7 @@ export async function join(g: Gateway, conn: Connection, msg: Message, release: 
     return;
   }
   g.addChannel(result);
-  const changes = changesRequest(msg.payload);
+  const changes = changesRequest(msg.payload, result.subtopic);
   if (changes.raw.length > 0 && changes.waitMs !== null) {
     release();
     const outcome = await waitForChanges(g, result, changes, changes.waitMs);

@@ -27,6 +27,7 @@ import { ChangeDedupe } from '../cdc/dedupe.ts';
 import { bindingWants, type Binding } from './bindings.ts';
 import { matches } from './matcher.ts';
 import { changePayload } from './payload.ts';
+import { legacyFrame } from './legacy.ts';
 import { ByteBudget, TenantQueue } from './tenant-queue.ts';
 
 export interface FanoutDeps {
@@ -50,6 +51,8 @@ export interface FanoutDeps {
 interface Subscriber {
   channel: Channel;
   bindings: Binding[];
+  /** Joined in the legacy form: each change goes out as its bare map (legacy.ts). */
+  legacy: boolean;
 }
 
 interface Delivery {
@@ -78,11 +81,11 @@ export class ChangeFanout {
     this.#budget = new ByteBudget(deps.maxTotalQueueBytes);
   }
 
-  subscribe(channel: Channel, bindings: Binding[]): void {
+  subscribe(channel: Channel, bindings: Binding[], legacy = false): void {
     const tenant = channel.conn.tenantId;
     let subs = this.#subscribers.get(tenant);
     if (!subs) this.#subscribers.set(tenant, (subs = new Map()));
-    subs.set(channel, { channel, bindings });
+    subs.set(channel, { channel, bindings, legacy });
   }
 
   unsubscribe(channel: Channel): void {
@@ -225,7 +228,7 @@ export class ChangeFanout {
         const channel = d.sub.channel;
         if (channel.conn.closed || !subs?.has(channel)) continue; // left, closed or shut down meanwhile
         const role = roleOf(channel);
-        const key = `${channel.conn.vsn}\u0000${channel.topic}\u0000${d.ids.join(',')}\u0000${role}\u0000${d.select?.join(',') ?? ''}`;
+        const key = `${channel.conn.vsn}\u0000${d.sub.legacy}\u0000${channel.topic}\u0000${d.ids.join(',')}\u0000${role}\u0000${d.select?.join(',') ?? ''}`;
         let frame = frames.get(key);
         if (frame === undefined) {
           const payload = changePayload(d.ids, change, {
@@ -233,7 +236,8 @@ export class ChangeFanout {
             visibleColumns: columns.get(`${e.schema}.${e.table}\u0000${role}`),
             rlsDelete: e.type === 'DELETE' && (table?.rls ?? false),
           });
-          frame = channel.conn.wire.encode({ joinRef: null, ref: null, topic: channel.topic, event: 'postgres_changes', payload });
+          const message = d.sub.legacy ? legacyFrame(payload) : { event: 'postgres_changes', payload };
+          frame = channel.conn.wire.encode({ joinRef: null, ref: null, topic: channel.topic, ...message });
           frames.set(key, frame);
         }
         channel.conn.send(frame);

@@ -7,6 +7,7 @@ import type { Channel } from '../channel.ts';
 import { isObject } from '../channel.ts';
 import { echoBindings } from './bindings.ts';
 import { checkSubscription } from './subscribe.ts';
+import { isLegacyJoin, legacyBinding } from './legacy.ts';
 
 const MAX_WAIT_MS = 20_000;
 
@@ -14,15 +15,18 @@ export interface ChangesRequest {
   raw: unknown[];
   /** Hold the join reply this long for the subscription; null = do not wait. */
   waitMs: number | null;
+  /** The legacy join form: one binding from the subtopic, changes sent as bare maps (legacy.ts). */
+  legacy: boolean;
 }
 
-export function changesRequest(payload: unknown): ChangesRequest {
+export function changesRequest(payload: unknown, subtopic: string): ChangesRequest {
+  if (isLegacyJoin(payload)) return { raw: [legacyBinding(subtopic)], waitMs: null, legacy: true };
   const config = isObject(payload) && isObject(payload.config) ? payload.config : {};
   const raw = Array.isArray(config.postgres_changes) ? config.postgres_changes : [];
   const options = isObject(config.postgres_changes_options) ? config.postgres_changes_options : {};
   const wait = options.wait === true || options.wait === 'true';
   const timeout = Number(options.timeout ?? MAX_WAIT_MS);
-  return { raw, waitMs: wait ? Math.min(Number.isFinite(timeout) && timeout > 0 ? timeout : MAX_WAIT_MS, MAX_WAIT_MS) : null };
+  return { raw, waitMs: wait ? Math.min(Number.isFinite(timeout) && timeout > 0 ? timeout : MAX_WAIT_MS, MAX_WAIT_MS) : null, legacy: false };
 }
 
 export const joinReplyPayload = (request: ChangesRequest) => ({ postgres_changes: echoBindings(request.raw) });
@@ -40,7 +44,7 @@ export async function subscribeChanges(g: Gateway, channel: Channel, request: Ch
   const system = (status: 'ok' | 'error', message: string) =>
     channel.conn.push(channel, 'system', { extension: 'postgres_changes', status, message, channel: channel.subtopic });
   if (outcome.ok) {
-    g.changes.subscribe(channel, outcome.bindings);
+    g.changes.subscribe(channel, outcome.bindings, request.legacy);
     return () => system('ok', 'Subscribed to PostgreSQL');
   }
   return () => {
