@@ -117,6 +117,18 @@ describe('legacy join', () => {
     expect(c.changes().map((f) => [f.event, f.payload.record.id])).toEqual([['INSERT', 1]]);
   });
 
+  it('keeps the column privilege, 401 and 413 behaviour of the current form', async () => {
+    const [a, b, big] = await Promise.all([legacyClient('realtime:public:todos'), legacyClient('realtime:public:notes'), legacyClient('realtime:public:todos')]);
+    db.revoked.set('public.todos.anon', new Set(['owner']));
+    db.revoked.set('public.notes.anon', new Set(['id']));
+    db.policy = () => true;
+    await deliver(change('INSERT', 'todos', { id: 1, owner: 'a', title: 'x' }), change('INSERT', 'notes', { id: 2, owner: 'a', title: 'y' }));
+    await deliver({ ...change('INSERT', 'todos', { id: 3, title: 'small' }), truncated: true });
+    expect(a.changes()[0]!.payload.record).toEqual({ id: 1, title: 'x' });
+    expect(b.changes()).toEqual([{ topic: 'realtime:public:notes', event: 'INSERT', payload: { schema: 'public', table: 'notes', type: 'INSERT', errors: ['Error 401: Unauthorized'] }, ref: null }]);
+    expect(big.changes()[1]).toMatchObject({ event: 'INSERT', payload: { type: 'INSERT', record: { id: 3, title: 'small' }, errors: ['Error 413: Payload Too Large'] } });
+  });
+
   it('reports a bad topic filter as a system error and keeps the channel joined', async () => {
     const c = await legacyClient('realtime:public:todos:id=nope.1');
     expect(c.frames()[0]!.payload.status).toBe('ok');
