@@ -32,6 +32,13 @@ describe('postgres_changes bindings', () => {
     expect(bindingWants(parsed.bindings[0]!, 'other', 'todos', 'UPDATE')).toBe(false);
   });
 
+  it('keeps an empty schema or table name as given: it matches nothing, it is no wildcard', () => {
+    const parsed = parseBindings([{ schema: 'public', table: '' }, { schema: '', table: 'todos' }]);
+    if (!parsed.ok) throw new Error(parsed.error);
+    expect(parsed.bindings.map((b) => [b.schema, b.table])).toEqual([['public', ''], ['', 'todos']]);
+    expect(bindingWants(parsed.bindings[0]!, 'public', 'todos', 'INSERT')).toBe(false);
+  });
+
   it('refuses bad filters and select with a wildcard table', () => {
     expect(parseBindings([{ schema: 'public', table: 't', filter: 'id=nope.1' }])).toEqual({ ok: false, error: 'Error parsing `filter` params: nope is not a supported operator' });
     expect(parseBindings([{ schema: 'public', select: ['id'] }]).ok).toBe(false);

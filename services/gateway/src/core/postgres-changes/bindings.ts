@@ -64,8 +64,10 @@ export function parseBindings(list: unknown): ParsedBindings {
   for (const item of list) {
     const raw = (item && typeof item === 'object' && !Array.isArray(item) ? item : {}) as Record<string, unknown>;
     const event = String(raw.event ?? '*').toUpperCase();
-    const table = typeof raw.table === 'string' && raw.table ? raw.table : '*';
-    const schema = typeof raw.schema === 'string' && raw.schema ? raw.schema : 'public';
+    // An empty name is a name, as in the reference: it matches no published table (a legacy
+    // `realtime:public:` topic is an error, not every table of public).
+    const table = typeof raw.table === 'string' ? raw.table : '*';
+    const schema = typeof raw.schema === 'string' ? raw.schema : 'public';
     const filter = typeof raw.filter === 'string' ? raw.filter : undefined;
     const parsed = parseFilters(filter, budget);
     if (!parsed.ok) return { ok: false, error: `Error parsing \`filter\` params: ${parsed.error}` };

@@ -134,4 +134,9 @@ describe('legacy join', () => {
     expect(c.frames()[0]!.payload.status).toBe('ok');
     expect(c.frames()[1]!.payload).toEqual({ extension: 'postgres_changes', status: 'error', message: 'Error parsing `filter` params: nope is not a supported operator', channel: 'public:todos:id=nope.1' });
   });
+
+  it('an empty table in the topic matches no table: a system error, not every table of the schema', async () => {
+    const c = await legacyClient('realtime:public:');
+    expect(c.frames()[1]!.payload).toMatchObject({ status: 'error', message: 'Unable to subscribe to changes with given parameters. Please check Realtime is enabled for the given connect parameters: [event: *, schema: public, table: , filters: [], select: nil]' });
+  });
 });
