@@ -66,8 +66,10 @@ async function apply(g: Gateway, channel: Channel, token: string): Promise<void>
   channel.token = token;
   channel.claims = verified.claims;
   scheduleExpiry(g, channel, verified.exp);
-  if (channel.options.private && !(await recheckRead(g, channel)) && joined(channel)) {
-    g.shutdownChannel(channel, `You no longer have permission to read from this Channel topic: ${channel.subtopic}`);
+  if (channel.options.private) {
+    const refused = await recheckRead(g, channel);
+    if (!joined(channel)) return;
+    if (refused) return g.shutdownChannel(channel, refused);
   }
 }
 
