@@ -65,7 +65,7 @@ export const clientErrors = {
     retryable: false, httpStatus: 403, message: 'You do not have permissions to read from this Channel topic',
   },
   UnableToSetPolicies: { description: 'Evaluating the authorization policies failed', retryable: true, message: DB_UNREACHABLE, bareReason: true },
-  RlsPolicyError: { description: 'Not emitted: an error raised by a policy is not told apart from other database errors: at a private join it is UnableToSetPolicies, and in a Postgres Changes check the changes are not delivered (fail closed) and the error is logged', retryable: false },
+  RlsPolicyError: { description: 'A policy on realtime.messages raised an error while a private channel\'s read or write was checked: logged with the database\'s message; the join is answered like a denied read (Unauthorized), a token refresh shuts the channel down the same way, and a send or track is refused', retryable: false, message: 'Error on RLS policy used for authorization' },
 
   // tenant database
   UnableToConnectToProject: { description: 'The tenant database is unreachable', retryable: true, message: DB_UNREACHABLE },
@@ -73,7 +73,7 @@ export const clientErrors = {
   DatabaseLackOfConnections: { description: 'The tenant database has no free connection slots for Realtime', retryable: true, message: "Database can't accept more connections, Realtime won't connect" },
   IncreaseConnectionPool: { description: 'A tenant database use waited GATEWAY_TENANT_DB_CONNECT_TIMEOUT_MS for a pooled connection while all GATEWAY_TENANT_DB_POOL_SIZE were busy (counted in realtime_tenant_db_timeouts_total); a private join then gets UnableToSetPolicies, a Postgres Changes batch is not delivered and logged with this code', retryable: true, message: 'Please increase your connection pool size' },
   QueryCanceled: { description: 'A tenant database query was canceled, usually by statement_timeout', retryable: true },
-  MissingPartition: { description: 'Not emitted: tenant-admin keeps realtime.messages partitions from yesterday to three days ahead; if one is missing anyway, the private-join policy probe fails and is reported as UnableToSetPolicies', retryable: true, message: 'Realtime was unable to find the expected messages partition' },
+  MissingPartition: { description: 'realtime.messages has no partition for today, so the private-channel policy probe cannot insert its row: the join gets this reply; on a token refresh the channel is shut down with the database-unreachable message (tenant-admin keeps partitions from yesterday to three days ahead)', retryable: true, message: 'Realtime was unable to find the expected messages partition' },
   TimeoutOnRpcCall: { description: 'Not emitted: gateways never call each other; they exchange broadcasts, presence and limits through Kafka and Redis', retryable: true, message: 'Node request timeout' },
   ErrorOnRpcCall: { description: 'Not emitted: gateways never call each other; they exchange broadcasts, presence and limits through Kafka and Redis', retryable: true },
 

@@ -86,6 +86,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     changesQueueBytes: config.changesQueueBytes,
     changesTotalQueueBytes: config.changesTotalQueueBytes,
     tenantInboundBytesPerSecond: config.tenantInboundBytesPerSecond,
+    replicationReadyTimeoutMs: config.replicationReadyTimeoutMs,
     socketLimits: {
       maxBufferedBytes: config.maxBufferedBytes, maxFramesPerSecond: config.maxFramesPerSecond, maxInboundBytesPerSecond: config.maxInboundBytesPerSecond, floodSeconds: config.frameFloodSeconds,
       maxPendingFrames: config.maxPendingFrames, maxPendingBytes: config.maxPendingBytes, noChannelTimeoutMs: config.noChannelTimeoutMs,

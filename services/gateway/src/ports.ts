@@ -74,6 +74,11 @@ export interface TenantDatabase {
   channelRead(topic: string, who: Identity, extensions: PolicyExtension[]): Promise<Set<PolicyExtension>>;
   /** Private channels: may the identity send (broadcast) or track (presence) on `topic`? */
   channelWrite(topic: string, who: Identity, extension: PolicyExtension): Promise<boolean>;
+  /**
+   * Is the tenant's replication established: its replication slot active in this database, i.e. an
+   * ingest-cdc worker streams it (spec §3.5 `broadcast.replication_ready`)?
+   */
+  replicationActive(): Promise<boolean>;
   /** Stored private broadcasts of `topic` since `sinceMs`, oldest first, at most `limit` (spec §4 replay). */
   storedBroadcasts(topic: string, sinceMs: number, limit: number): Promise<StoredBroadcast[]>;
 }

@@ -150,6 +150,16 @@ class PgTenantDatabase implements TenantDatabase {
     return this.#with((c) => channelWrite(c, topic, who, extension)).catch(unknownRole(false));
   }
 
+  /** The same question tenant-admin's health probe asks; the LIKE covers SLOT_NAME_SUFFIX variants. */
+  async replicationActive(): Promise<boolean> {
+    const { rows } = await this.#query(
+      `SELECT coalesce(bool_or(active), false) AS active FROM pg_replication_slots
+        WHERE slot_name LIKE 'supabase_realtime_replication_slot%' AND database = current_database()`,
+      [],
+    );
+    return (rows[0] as { active: boolean } | undefined)?.active === true;
+  }
+
   async storedBroadcasts(topic: string, sinceMs: number, limit: number): Promise<StoredBroadcast[]> {
     // inserted_at is a timestamp without time zone from now(): compare in the server's time zone.
     const { rows } = await this.#query(

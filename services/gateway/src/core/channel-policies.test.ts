@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
+import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from './test-support.ts';
 
 const secret = tenant().jwtSecret!;
@@ -76,6 +77,34 @@ describe('private channels', () => {
       ['1', null, 'realtime:room-alice', 'system', { extension: 'system', status: 'error', message: 'You no longer have permission to read from this Channel topic: room-alice', channel: 'room-alice' }],
       ['1', '1', 'realtime:room-alice', 'phx_close', {}],
     ]);
+  });
+
+  it('answers a policy that raises like a denied read, and a missing partition with MissingPartition', async () => {
+    db.readPolicy = (topic) => {
+      if (topic === 'broken') throw new RealtimeError(ErrorCodes.RlsPolicyError, 'policy lookup failed');
+      if (topic === 'unpartitioned') throw new RealtimeError(ErrorCodes.MissingPartition);
+      return true;
+    };
+    const alice = await client({ sub: 'alice' });
+    await alice.join('broken');
+    expect(alice.last()[4]).toEqual({ status: 'error', response: { reason: 'Unauthorized: You do not have permissions to read from this Channel topic: broken' } });
+    await alice.join('unpartitioned');
+    expect(alice.last()[4]).toEqual({ status: 'error', response: { reason: 'MissingPartition: Realtime was unable to find the expected messages partition' } });
+  });
+
+  it('shuts a channel down with the reference texts when the read fails on access_token', async () => {
+    const alice = await client({ sub: 'alice' });
+    await alice.join('room-alice');
+    await alice.join('shared');
+    db.readPolicy = (topic) => {
+      if (topic === 'shared') throw new RealtimeError(ErrorCodes.MissingPartition);
+      throw new RealtimeError(ErrorCodes.RlsPolicyError, 'policy lookup failed');
+    };
+    const next = await sign({ sub: 'alice', n: 2 });
+    await alice.send(['1', '5', 'realtime:room-alice', 'access_token', { access_token: next }]);
+    await alice.send(['1', '6', 'realtime:shared', 'access_token', { access_token: next }]);
+    const system = alice.socket.json().filter((f) => (f as unknown[])[3] === 'system').map((f) => ((f as unknown[])[4] as { message: string }).message);
+    expect(system).toEqual(['You do not have permissions to read from this Channel topic: room-alice', 'Realtime was unable to connect to the project database']);
   });
 
   it('replays stored messages after the reply, marks them, and skips their live copies', async () => {

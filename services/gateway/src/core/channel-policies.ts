@@ -3,7 +3,9 @@
 // policies on realtime.messages through the TenantDatabase port; when the database cannot answer
 // the answer is "no", never "yes". Policies may read the caller's x- headers (request.headers);
 // those are fixed per socket (x-headers.ts), so caching answers per channel stays correct.
-import { ErrorCodes, joinErrorReason, type ErrorCode } from '@realtime/errors';
+// As in the reference, a policy that raises (RlsPolicyError) is logged and answered like a denied
+// read, and a missing realtime.messages partition is told to the client as MissingPartition.
+import { errorCodeOf, errorDef, ErrorCodes, joinErrorReason, type ErrorCode } from '@realtime/errors';
 import type { PolicyExtension } from '../ports.ts';
 import type { Gateway } from './gateway.ts';
 import type { Tenant } from './tenant.ts';
@@ -23,6 +25,15 @@ export async function checkRead(g: Gateway, tenant: Tenant, subtopic: string, cl
     if (read.size > 0) return { ok: true, read };
     return { ok: false, code: ErrorCodes.Unauthorized, reason: `${ErrorCodes.Unauthorized}: You do not have permissions to read from this Channel topic: ${subtopic}` };
   } catch (err) {
+    const code = errorCodeOf(err);
+    if (code === ErrorCodes.RlsPolicyError) {
+      g.deps.log.warn({ code, tenant: tenant.externalId, topic: subtopic, err: String(err) }, 'a read policy raised an error');
+      return { ok: false, code, reason: `${ErrorCodes.Unauthorized}: You do not have permissions to read from this Channel topic: ${subtopic}` };
+    }
+    if (code === ErrorCodes.MissingPartition) {
+      g.deps.log.error({ code, tenant: tenant.externalId, err: String(err) }, 'realtime.messages has no partition for the probe row');
+      return { ok: false, code, reason: joinErrorReason(code) };
+    }
     g.deps.log.warn({ code: ErrorCodes.UnableToSetPolicies, tenant: tenant.externalId, err: String(err) }, 'channel read policy check failed');
     return unreachable;
   }
@@ -47,19 +58,29 @@ export async function writeCheck(g: Gateway, tenantId: string, subtopic: string,
   try {
     return await timed((s) => g.deps.metrics.authorizationCheck.observe('write', s), () => db.channelWrite(subtopic, identityOf(claims, headers), extension));
   } catch (err) {
-    g.deps.log.warn({ code: ErrorCodes.UnableToSetPolicies, tenant: tenantId, err: String(err) }, 'channel write policy check failed');
+    const code = errorCodeOf(err);
+    const logged = code === ErrorCodes.RlsPolicyError || code === ErrorCodes.MissingPartition ? code : ErrorCodes.UnableToSetPolicies;
+    g.deps.log.warn({ code: logged, tenant: tenantId, topic: subtopic, err: String(err) }, 'channel write policy check failed');
     return false;
   }
 }
 
-/** After a token refresh: forget cached writes, read again. False means the channel must shut down. */
-export async function recheckRead(g: Gateway, channel: Channel): Promise<boolean> {
+/**
+ * After a token refresh: forget cached writes, read again. Returns null when the channel may stay,
+ * else the message it is shut down with (the reference's texts for each failure).
+ */
+export async function recheckRead(g: Gateway, channel: Channel): Promise<string | null> {
   channel.policies.write.clear();
+  const revoked = `You no longer have permission to read from this Channel topic: ${channel.subtopic}`;
   const tenant = g.tenant(channel.conn.tenantId);
-  if (!tenant) return false;
+  if (!tenant) return revoked;
   const result = await checkRead(g, tenant, channel.subtopic, channel.claims, channel.conn.headers, channel.options.presenceEnabled);
-  if (!result.ok) return false;
+  if (!result.ok) {
+    if (result.code === ErrorCodes.Unauthorized) return revoked;
+    if (result.code === ErrorCodes.RlsPolicyError) return `You do not have permissions to read from this Channel topic: ${channel.subtopic}`;
+    return errorDef(ErrorCodes.UnableToConnectToProject).message!;
+  }
   channel.policies.read.clear();
   for (const e of result.read) channel.policies.read.add(e);
-  return true;
+  return null;
 }

@@ -13,6 +13,8 @@ export interface JoinOptions {
   ack: boolean;
   presenceEnabled: boolean;
   presenceKey: string;
+  /** broadcast.replication_ready: tell the channel once the tenant's replication is established (spec §3.5). */
+  replicationReady: boolean;
   /** broadcast.replay of a private channel: stored messages since `since` (ms), at most `limit`. */
   replay: { since: number; limit: number } | null;
 }
@@ -69,6 +71,7 @@ export function parseJoinOptions(payload: unknown, tenantPresenceEnabled: boolea
     presenceEnabled: flexibleBool(presence.enabled, false) || tenantPresenceEnabled,
     presenceKey: typeof presence.key === 'string' ? presence.key : '',
     replay: parseReplay(broadcast.replay),
+    replicationReady: flexibleBool(broadcast.replication_ready, false),
   };
 }
 

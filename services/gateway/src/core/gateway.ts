@@ -38,6 +38,8 @@ export interface GatewayDeps {
   changesTotalQueueBytes?: number;
   /** Per-socket bounds (outgoing buffer, inbound rate and queue, no-channel timeout). */
   socketLimits?: SocketLimits;
+  /** How long a `broadcast.replication_ready` join waits for the tenant's replication (spec §3.5; default 60 s). */
+  replicationReadyTimeoutMs?: number;
   /** Inbound bytes per second of all a tenant's sockets on this gateway together (parsing is the cost). */
   tenantInboundBytesPerSecond?: number;
 }

@@ -123,6 +123,14 @@ export class MemoryTenantDatabase implements TenantDatabase {
     this.policyChecks++;
     return this.writePolicy(topic, who, extension);
   }
+  /** Is the tenant's replication slot streaming? */
+  replicating = true;
+  replicationChecks = 0;
+  async replicationActive() {
+    this.#check();
+    this.replicationChecks++;
+    return this.replicating;
+  }
   /** realtime.messages rows per topic, with their insert time (ms). */
   readonly stored = new Map<string, Array<StoredBroadcast & { at: number }>>();
   async storedBroadcasts(topic: string, sinceMs: number, limit: number) {

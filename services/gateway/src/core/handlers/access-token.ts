@@ -4,10 +4,12 @@
 // tenant's database, so refreshes are applied at most once per ACCESS_TOKEN_THROTTLE_MS per
 // channel ([R+]): one inside the window is held (the newest replaces an older one) and applied
 // when the window ends. The client sees nothing either way, as with an applied refresh.
+// A refresh that changes the role checks the channel's postgres_changes bindings again for it.
 import { ErrorCodes } from '@realtime/errors';
 import type { Message } from '@realtime/protocol';
 import type { Gateway } from '../gateway.ts';
-import { isObject, type Channel } from '../channel.ts';
+import { identityOf, isObject, type Channel } from '../channel.ts';
+import { resubscribeChanges } from '../postgres-changes/join.ts';
 import { scheduleExpiry } from './token-expiry.ts';
 import { recheckRead } from '../channel-policies.ts';
 
@@ -63,12 +65,17 @@ async function apply(g: Gateway, channel: Channel, token: string): Promise<void>
   const verified = await g.verify(token, tenant);
   if (!joined(channel)) return; // left meanwhile
   if (!verified.ok) return g.shutdownChannel(channel, verified.failure.message);
+  const previousRole = identityOf(channel.claims).role;
   channel.token = token;
   channel.claims = verified.claims;
   scheduleExpiry(g, channel, verified.exp);
-  if (channel.options.private && !(await recheckRead(g, channel)) && joined(channel)) {
-    g.shutdownChannel(channel, `You no longer have permission to read from this Channel topic: ${channel.subtopic}`);
+  if (channel.options.private) {
+    const refused = await recheckRead(g, channel);
+    if (!joined(channel)) return;
+    if (refused) return g.shutdownChannel(channel, refused);
   }
+  // Fan-out already reads the claims live; what a role may filter on is checked at subscribe time.
+  if (identityOf(channel.claims).role !== previousRole) resubscribeChanges(g, channel);
 }
 
 const joined = (channel: Channel): boolean => channel.conn.channels.get(channel.topic) === channel;

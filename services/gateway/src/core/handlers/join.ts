@@ -12,6 +12,7 @@ import { joinPayloadProblem } from '../join-payload.ts';
 import { fetchReplay, pushReplay } from '../replay.ts';
 import type { StoredBroadcast } from '../../ports.ts';
 import { scheduleExpiry } from './token-expiry.ts';
+import { watchReplicationReady } from '../replication-ready.ts';
 import { changesRequest, joinReplyPayload, subscribeChanges, waitForChanges } from '../postgres-changes/join.ts';
 
 interface JoinRefusal {
@@ -77,6 +78,7 @@ function accepted(g: Gateway, conn: Connection, msg: Message, channel: Channel, 
   if (replayed) pushReplay(g, channel, replayed);
   scheduleExpiry(g, channel, channel.claims.exp as number);
   if (channel.options.presenceEnabled) void g.presence.enable(channel);
+  if (channel.options.replicationReady) watchReplicationReady(g, channel);
 }
 
 async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channel | JoinRefusal> {

@@ -37,16 +37,24 @@ export const joinReplyPayload = (request: ChangesRequest) => ({ postgres_changes
  * a waiting join can send its reply between the two.
  */
 export async function subscribeChanges(g: Gateway, channel: Channel, request: ChangesRequest): Promise<() => void> {
+  requests.set(channel, request);
+  retries.get(channel)?.cancel(); // this check supersedes a pending retry
+  const generation = (generations.get(channel) ?? 0) + 1;
+  generations.set(channel, generation);
   const tenant = g.tenant(channel.conn.tenantId);
   const db = tenant ? g.deps.databases.get(tenant) : null;
   const outcome = await checkSubscription(db, channel, request.raw);
   if (channel.conn.channels.get(channel.topic) !== channel) return () => {}; // left or replaced meanwhile
+  // A newer check (a refresh that changed the role) started meanwhile: its outcome decides.
+  if (generations.get(channel) !== generation) return () => {};
   const system = (status: 'ok' | 'error', message: string) =>
     channel.conn.push(channel, 'system', { extension: 'postgres_changes', status, message, channel: channel.subtopic });
   if (outcome.ok) {
     g.changes.subscribe(channel, outcome.bindings, request.legacy);
     return () => system('ok', 'Subscribed to PostgreSQL');
   }
+  // Bindings the current role may not use deliver nothing (after a role change they did before).
+  g.changes.unsubscribe(channel);
   return () => {
     g.deps.log.info({ code: outcome.code, tenant: channel.conn.tenantId, topic: channel.topic, final: outcome.final }, 'postgres_changes subscription refused');
     system('error', outcome.message);
@@ -60,6 +68,21 @@ export async function subscribeChanges(g: Gateway, channel: Channel, request: Ch
 
 /** The pending retry of each channel whose subscription failed with a retryable error. */
 const retries = new WeakMap<Channel, { cancel(): void }>();
+/** What each channel asked for, kept to check it again when its role changes. */
+const requests = new WeakMap<Channel, ChangesRequest>();
+/** How many checks each channel has started: only the newest one's outcome applies. */
+const generations = new WeakMap<Channel, number>();
+
+/**
+ * A refreshed token changed the channel's role (spec §3.6): its bindings are checked again for
+ * that role (published table, filter columns that exist and the role may SELECT, values that
+ * cast) and subscribed with the new claims, or refused with the same `system` error as at join.
+ */
+export function resubscribeChanges(g: Gateway, channel: Channel): void {
+  const request = requests.get(channel);
+  if (!request || request.raw.length === 0) return;
+  void subscribeChanges(g, channel, request).then((report) => report());
+}
 
 /** The subscription for a waiting join: its report, or the timeout reason after `ms`. */
 export async function waitForChanges(g: Gateway, channel: Channel, request: ChangesRequest, ms: number): Promise<(() => void) | string> {

@@ -23,6 +23,7 @@ import type { Logger } from '@realtime/log';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { Clock, PresenceBackend } from '../../ports.ts';
 import type { Channel } from '../channel.ts';
+import { uuidV1 } from './uuid-v1.ts';
 import { channelKey } from '../registry.ts';
 import { newPhxRef } from './refs.ts';
 import { LeaveRetries, type LeaveOutcome, type LeaveRetryOptions } from './leaves.ts';
@@ -89,7 +90,7 @@ export class PresenceHub {
   /** Presence on for this channel: register for diffs, then send the snapshot as presence_state. */
   async enable(channel: Channel): Promise<void> {
     if (channel.presence) return;
-    const state: ChannelPresence = { key: channel.options.presenceKey || crypto.randomUUID(), tracked: null, ready: false, buffer: [], version: 0, epoch: '', calls: [] };
+    const state: ChannelPresence = { key: channel.options.presenceKey || uuidV1(), tracked: null, ready: false, buffer: [], version: 0, epoch: '', calls: [] };
     channel.presence = state;
     let set = this.#channels.get(channel.key);
     if (!set) this.#channels.set(channel.key, (set = new Set()));

@@ -85,12 +85,17 @@ describe('presence', () => {
     expect(diffs.map((d) => [Object.keys(d.joins), Object.keys(d.leaves)])).toEqual([[['alice'], []], [[], ['alice']], [['bob'], []], [[], ['bob']]]);
   });
 
-  it('uses a fresh key per join when none is configured', async () => {
+  it('uses a fresh UUIDv1 per join when none is configured, as the reference does (spec §5)', async () => {
     const a = await client();
     await a.join('room', { enabled: true });
     await a.track({});
     const key = Object.keys((a.frames('presence_diff')[0]![4] as { joins: object }).joins)[0];
-    expect(key).toMatch(/^[0-9a-f-]{36}$/);
+    expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    await a.join('room', { enabled: true });
+    await a.track({});
+    const next = Object.keys((a.frames('presence_diff').at(-1)![4] as { joins: object }).joins)[0];
+    expect(next).toMatch(/-1[0-9a-f]{3}-/);
+    expect(next).not.toBe(key);
   });
 
   it('drops diffs already contained in the snapshot or seen twice', async () => {
