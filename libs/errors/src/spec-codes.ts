@@ -1,9 +1,10 @@
-// Reads the operational code lists out of the shared spec (§9 "All operational codes") so the
-// catalog test can check it covers them. Test support only; not exported from the package.
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// Reads the reference's operational code lists out of docs/PROTOCOL.md (§9 "All operational
+// codes", and the §3.3 join error table) so the catalog test can check it covers them, and the
+// document cannot name a code the catalog lacks. Test support only; not exported from the package.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
-export const specPath = resolve(import.meta.dirname, '../../..', '../shared/spec/protocol.md');
+export const specPath = resolve(import.meta.dirname, '../../..', 'docs/PROTOCOL.md');
 
 export interface SpecCodes {
   clientFacing: string[];
@@ -12,8 +13,7 @@ export interface SpecCodes {
   joinReasons: string[];
 }
 
-export function readSpecCodes(path = specPath): SpecCodes | null {
-  if (!existsSync(path)) return null;
+export function readSpecCodes(path = specPath): SpecCodes {
   return parseSpecCodes(readFileSync(path, 'utf8'));
 }
 
@@ -21,7 +21,7 @@ export function parseSpecCodes(markdown: string): SpecCodes {
   const section = between(markdown, '**All operational codes**', '\n## ');
   const clientLine = section.split('\n').find((l) => l.startsWith('- Client-facing:')) ?? '';
   const internalLine = section.split('\n').find((l) => l.startsWith('- Server-internal only:')) ?? '';
-  const joinTable = between(markdown, 'Error reply: `{"status":"error"', 'Client ([C]');
+  const joinTable = between(markdown, '### 3.3 ', '\n### 3.4 ');
   return {
     clientFacing: codesIn(clientLine),
     internal: codesIn(internalLine),
