@@ -99,6 +99,8 @@ export class Gateway {
     let set = this.#connections.get(tenantId);
     if (!set) this.#connections.set(tenantId, (set = new Set()));
     set.add(conn);
+    conn.tally = this.deps.metrics.tenant(tenantId);
+    conn.tally.connections++;
     this.deps.metrics.connections.inc();
     this.deps.metrics.tenantsConnected.set(this.#connectedTenants());
     return conn;
@@ -116,6 +118,7 @@ export class Gateway {
       this.#connections.delete(conn.tenantId);
       this.#tenantInbound.delete(conn.tenantId);
     }
+    conn.tally.connections--;
     this.deps.metrics.connections.dec();
     this.deps.metrics.tenantsConnected.set(this.#connectedTenants());
   }
@@ -127,6 +130,7 @@ export class Gateway {
   receive(conn: Connection, frame: string | Uint8Array): Promise<void> {
     if (conn.closed) return Promise.resolve();
     const size = typeof frame === 'string' ? frame.length : frame.byteLength;
+    conn.tally.inputBytes += size;
     const now = this.deps.clock.now();
     const verdict = conn.rate.admit(now, size);
     if (verdict !== 'ok') {
@@ -264,6 +268,7 @@ export class Gateway {
    * what it holds (kafka-broadcast-bus.ts); its failures are logged at most once a second.
    */
   async publish(message: OutboundBroadcast, sender?: Channel): Promise<void> {
+    this.deps.metrics.tenant(message.tenant).events++;
     this.fanOut(message, sender);
     this.deps.bus.publish(message).catch((err: unknown) => this.#publishFailed(message.tenant, err));
   }

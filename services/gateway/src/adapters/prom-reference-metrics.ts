@@ -1,0 +1,119 @@
+// The gateway's series under the reference's names (supabase/realtime PromEx plugins Tenant,
+// TenantGlobal, Channels, Phoenix), beside the project's own, so dashboards and alerts built for
+// the reference keep working (docs/METRICS.md says where the meaning differs). Same types, label
+// names, units (milliseconds, bytes) and histogram buckets as the reference.
+import { client, type Registry } from '@realtime/metrics';
+import { newTally, type PayloadType, type TenantTally } from '../core/metrics.ts';
+
+// The reference's Peep buckets (Tenant.PayloadSize.Buckets, PolicyAuthorization.Buckets, ...).
+const PAYLOAD_BUCKETS = [250, 500, 1000, 3000, 5000, 10_000, 25_000, 100_000, 500_000, 1_000_000, 3_000_000];
+const CHECK_BUCKETS_MS = [10, 250, 5000, 15_000];
+// Phoenix.Buckets: the reference labels phoenix_* series with its endpoint module.
+const ENDPOINT = 'RealtimeWeb.Endpoint';
+
+type TallyKey = Exclude<keyof TenantTally, 'connections'>;
+/** Counters summed from the tallies at scrape time: [tally field, per-tenant name, global name, what]. */
+const TALLIED: Array<[TallyKey, string, string, string]> = [
+  ['joins', 'realtime_channel_joins', 'realtime_channel_global_joins', 'Realtime Channel joins'],
+  ['events', 'realtime_channel_events', 'realtime_channel_global_events', 'messages sent on a Realtime Channel'],
+  ['presenceEvents', 'realtime_channel_presence_events', 'realtime_channel_global_presence_events', 'presence messages sent on a Realtime Channel'],
+  ['dbEvents', 'realtime_channel_db_events', 'realtime_channel_global_db_events', 'db messages sent on a Realtime Channel'],
+  ['inputBytes', 'realtime_channel_input_bytes', 'realtime_channel_global_input_bytes', 'input bytes sent on sockets'],
+  ['outputBytes', 'realtime_channel_output_bytes', 'realtime_channel_global_output_bytes', 'output bytes sent on sockets'],
+];
+
+export interface ReferenceMetrics {
+  tenant(externalId: string): TenantTally;
+  payloadSize(bytes: number, tenant: string, type: PayloadType): void;
+  authorizationCheck(kind: 'read' | 'write', seconds: number, tenant: string): void;
+  replay(tenant: string, seconds: number): void;
+  channelJoined: { ok(): void; error(tenant: string, code: string): void };
+}
+
+export function promReferenceMetrics(registry: Registry): ReferenceMetrics {
+  const registers = [registry];
+  const tallies = new Map<string, TenantTally>();
+
+  for (const [key, perTenant, global, what] of TALLIED) {
+    new client.Counter({
+      name: perTenant, help: `Sum of ${what}.`, labelNames: ['tenant'], registers,
+      collect() {
+        this.reset();
+        for (const [tenant, tally] of tallies) this.inc({ tenant }, tally[key]);
+      },
+    });
+    new client.Counter({
+      name: global, help: `Global sum of ${what}.`, registers,
+      collect() {
+        this.reset();
+        let sum = 0;
+        for (const tally of tallies.values()) sum += tally[key];
+        this.inc(sum);
+      },
+    });
+  }
+  new client.Gauge({
+    name: 'realtime_connections_connected', help: 'The node total count of connected clients for a tenant.', labelNames: ['tenant'], registers,
+    collect() {
+      this.reset();
+      for (const [tenant, tally] of tallies) if (tally.connections > 0) this.set({ tenant }, tally.connections);
+    },
+  });
+
+  const tenantPayload = new client.Histogram({ name: 'realtime_tenants_payload_size', help: 'Tenant payload size', labelNames: ['tenant', 'message_type'], buckets: PAYLOAD_BUCKETS, registers });
+  const globalPayload = new client.Histogram({ name: 'realtime_payload_size', help: 'Global payload size across all tenants', labelNames: ['message_type'], buckets: PAYLOAD_BUCKETS, registers });
+  for (const message_type of ['broadcast', 'presence']) globalPayload.zero({ message_type });
+  const checks = {
+    read: new client.Histogram({ name: 'realtime_tenants_read_authorization_check', help: 'Latency of read authorization checks.', labelNames: ['tenant'], buckets: CHECK_BUCKETS_MS, registers }),
+    write: new client.Histogram({ name: 'realtime_tenants_write_authorization_check', help: 'Latency of write authorization checks.', labelNames: ['tenant'], buckets: CHECK_BUCKETS_MS, registers }),
+  };
+  const replay = new client.Histogram({ name: 'realtime_tenants_replay', help: 'Latency of broadcast replay', labelNames: ['tenant'], buckets: CHECK_BUCKETS_MS, registers });
+  const channelError = new client.Counter({ name: 'realtime_channel_error', help: 'Count of errors in the Realtime channels initialization', labelNames: ['code', 'tenant'], registers });
+  const globalError = new client.Counter({ name: 'realtime_channel_global_error', help: 'Global count of errors in Realtime channel initialization.', labelNames: ['code'], registers });
+  const joined = new client.Counter({ name: 'phoenix_channel_joined_total', help: 'The number of channel joins that have occurred.', labelNames: ['result', 'transport', 'endpoint'], registers });
+  const joinedOk = joined.labels({ result: 'ok', transport: 'websocket', endpoint: ENDPOINT });
+  const joinedError = joined.labels({ result: 'error', transport: 'websocket', endpoint: ENDPOINT });
+  joinedOk.inc(0);
+  joinedError.inc(0);
+
+  return {
+    tenant(externalId) {
+      let tally = tallies.get(externalId);
+      if (!tally) tallies.set(externalId, (tally = newTally()));
+      return tally;
+    },
+    payloadSize(bytes, tenant, message_type) {
+      tenantPayload.observe({ tenant, message_type }, bytes);
+      globalPayload.observe({ message_type }, bytes);
+    },
+    authorizationCheck: (kind, seconds, tenant) => checks[kind].observe({ tenant }, seconds * 1000),
+    replay: (tenant, seconds) => replay.observe({ tenant }, seconds * 1000),
+    channelJoined: {
+      ok: () => joinedOk.inc(),
+      error(tenant, code) {
+        joinedError.inc();
+        channelError.inc({ code, tenant });
+        globalError.inc({ code });
+      },
+    },
+  };
+}
+
+/**
+ * phoenix_connections_{total,max} of the gateway's HTTP server: every open TCP connection
+ * (WebSocket or HTTP keep-alive), like Ranch's all_connections, and its connection limit (-1 when
+ * none is set, the reference's value for "not available").
+ */
+export function promServerConnections(registry: Registry, server: { maxConnections?: number | null; on(event: 'connection', l: (s: { once(e: 'close', l: () => void): unknown }) => void): unknown }): void {
+  let open = 0;
+  server.on('connection', (socket) => {
+    open++;
+    socket.once('close', () => open--);
+  });
+  const registers = [registry];
+  new client.Gauge({ name: 'phoenix_connections_total', help: 'The total open connections to ranch.', registers, collect() { this.set(open); } });
+  new client.Gauge({
+    name: 'phoenix_connections_max', help: 'The configured maximum connections limit for the ranch listener.', registers,
+    collect() { this.set(Number.isFinite(server.maxConnections) ? server.maxConnections! : -1); },
+  });
+}
