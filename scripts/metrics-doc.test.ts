@@ -22,7 +22,7 @@ function adapterNames(): string[] {
   const registries = ['gateway', 'ingest-cdc', 'presence-service', 'ratelimiter'].map((s) => createRegistry(s, false));
   const [gateway, cdc, presence, ratelimiter] = registries as [Registry, Registry, Registry, Registry];
   promGatewayMetrics(gateway);
-  promServerConnections(gateway, { on: () => undefined });
+  promServerConnections(gateway, 1, { on: () => undefined });
   promCdcMetrics(cdc).tenant('t');
   promPresenceMetrics(presence);
   promRatelimiterMetrics(ratelimiter);

@@ -100,7 +100,11 @@ it('exports the reference\'s names with the tenant label and the values the traf
   expect(value(m, 'realtime_connections_global_connected')).toBe(sockets);
   expect(value(m, 'realtime_tenants_connected')).toBe(1);
   expect(value(m, 'phoenix_connections_total')).toBeGreaterThanOrEqual(sockets);
-  expect(value(m, 'phoenix_connections_max')).toBe(-1);
+  expect(value(m, 'phoenix_connections_max')).toBe(50_000); // GATEWAY_MAX_CONNECTIONS' default
+  expect(value(m, 'phoenix_socket_connected_duration_milliseconds_count', { result: 'ok', serializer: 'Elixir.RealtimeWeb.Socket.V2Serializer' })).toBeGreaterThanOrEqual(5); // one upgrade per client
+  // The socket broadcast (tenant here) and the database one read from Kafka (tenant here too).
+  expect(value(m, 'realtime_broadcast_global_fanout_node_delivery_total', { hit: 'true' })).toBe(2);
+  expect(value(m, 'realtime_broadcast_global_fanout_node_delivery_total', { hit: 'false' })).toBe(0);
 
   const cdc = await scrape(t.stack.ingestCdc!.url);
   expect(value(cdc, 'realtime_replication_poller_changes_dispatch', byTenant)).toBe(1);

@@ -108,7 +108,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
 
   const server = createServer(createHttpApp(gateway, { registry, metricsJwtSecret: config.metricsJwtSecret, maxBodyBytes: config.maxFrameBytes, maxBatchMessages: config.restMaxBatchMessages,
     inflight: { totalBytes: config.restInflightBytes, tenantBytes: config.restTenantInflightBytes } }));
-  promServerConnections(registry, server);
+  promServerConnections(registry, config.maxConnections, server);
   const wss = attachWebSocket(server, gateway, config);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.listenPort, resolve));
   const { port } = server.address() as AddressInfo;

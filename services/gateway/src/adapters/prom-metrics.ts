@@ -33,6 +33,8 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     tenant: reference.tenant,
     channelJoined: reference.channelJoined,
     replay: { observe: reference.replay },
+    socketConnected: { observe: reference.socketConnected },
+    fanoutDelivery: { inc: reference.fanoutDelivery },
     // The node total under the reference's name; realtime_connections_connected is per tenant.
     connections: gauge('realtime_connections_global_connected', 'The node total count of connected clients across all tenants.'),
     tenantsConnected: gauge('realtime_tenants_connected', 'Tenants with at least one open connection on this gateway'),

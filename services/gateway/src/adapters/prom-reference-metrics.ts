@@ -3,6 +3,7 @@
 // the reference keep working (docs/METRICS.md says where the meaning differs). Same types, label
 // names, units (milliseconds, bytes) and histogram buckets as the reference.
 import { client, type Registry } from '@realtime/metrics';
+import type { Vsn } from '@realtime/protocol';
 import { newTally, type PayloadType, type TenantTally } from '../core/metrics.ts';
 
 // The reference's Peep buckets (Tenant.PayloadSize.Buckets, PolicyAuthorization.Buckets, ...).
@@ -10,6 +11,9 @@ const PAYLOAD_BUCKETS = [250, 500, 1000, 3000, 5000, 10_000, 25_000, 100_000, 50
 const CHECK_BUCKETS_MS = [10, 250, 5000, 15_000];
 // Phoenix.Buckets: the reference labels phoenix_* series with its endpoint module.
 const ENDPOINT = 'RealtimeWeb.Endpoint';
+const PHOENIX_BUCKETS_MS = [10, 100, 500, 1000, 5000, 10_000];
+// The reference's serializer modules per vsn, as its phoenix_socket_connected series name them.
+const SERIALIZERS: Record<Vsn, string> = { '1.0.0': 'Elixir.Phoenix.Socket.V1.JSONSerializer', '2.0.0': 'Elixir.RealtimeWeb.Socket.V2Serializer' };
 
 type TallyKey = Exclude<keyof TenantTally, 'connections'>;
 /** Counters summed from the tallies at scrape time: [tally field, per-tenant name, global name, what]. */
@@ -28,6 +32,8 @@ export interface ReferenceMetrics {
   authorizationCheck(kind: 'read' | 'write', seconds: number, tenant: string): void;
   replay(tenant: string, seconds: number): void;
   channelJoined: { ok(): void; error(tenant: string, code: string): void };
+  socketConnected(result: 'ok' | 'error', vsn: Vsn, seconds: number): void;
+  fanoutDelivery(hit: boolean): void;
 }
 
 export function promReferenceMetrics(registry: Registry): ReferenceMetrics {
@@ -75,6 +81,21 @@ export function promReferenceMetrics(registry: Registry): ReferenceMetrics {
   const joinedError = joined.labels({ result: 'error', transport: 'websocket', endpoint: ENDPOINT });
   joinedOk.inc(0);
   joinedError.inc(0);
+  const connected = new client.Histogram({
+    name: 'phoenix_socket_connected_duration_milliseconds', help: 'The time it takes for the application to establish a socket connection.',
+    labelNames: ['result', 'transport', 'endpoint', 'serializer'], buckets: PHOENIX_BUCKETS_MS, registers,
+  });
+  // Plain numbers: counted for every broadcast a gateway reads, read at scrape.
+  const fanout = { true: 0, false: 0 };
+  new client.Counter({
+    name: 'realtime_broadcast_global_fanout_node_delivery_total', labelNames: ['hit'], registers,
+    help: 'Cross-cluster broadcast deliveries to this node across all tenants, split by whether the node held a connection for the tenant.',
+    collect() {
+      this.reset();
+      this.inc({ hit: 'true' }, fanout.true);
+      this.inc({ hit: 'false' }, fanout.false);
+    },
+  });
 
   return {
     tenant(externalId) {
@@ -88,6 +109,8 @@ export function promReferenceMetrics(registry: Registry): ReferenceMetrics {
     },
     authorizationCheck: (kind, seconds, tenant) => checks[kind].observe({ tenant }, seconds * 1000),
     replay: (tenant, seconds) => replay.observe({ tenant }, seconds * 1000),
+    socketConnected: (result, vsn, seconds) => connected.observe({ result, transport: 'websocket', endpoint: ENDPOINT, serializer: SERIALIZERS[vsn] }, seconds * 1000),
+    fanoutDelivery: (hit) => void (hit ? fanout.true++ : fanout.false++),
     channelJoined: {
       ok: () => joinedOk.inc(),
       error(tenant, code) {
@@ -101,10 +124,10 @@ export function promReferenceMetrics(registry: Registry): ReferenceMetrics {
 
 /**
  * phoenix_connections_{total,max} of the gateway's HTTP server: every open TCP connection
- * (WebSocket or HTTP keep-alive), like Ranch's all_connections, and its connection limit (-1 when
- * none is set, the reference's value for "not available").
+ * (WebSocket or HTTP keep-alive), like Ranch's all_connections, and the limit past which an
+ * upgrade is refused (GATEWAY_MAX_CONNECTIONS, counted in WebSockets).
  */
-export function promServerConnections(registry: Registry, server: { maxConnections?: number | null; on(event: 'connection', l: (s: { once(e: 'close', l: () => void): unknown }) => void): unknown }): void {
+export function promServerConnections(registry: Registry, maxConnections: number, server: { on(event: 'connection', l: (s: { once(e: 'close', l: () => void): unknown }) => void): unknown }): void {
   let open = 0;
   server.on('connection', (socket) => {
     open++;
@@ -114,6 +137,6 @@ export function promServerConnections(registry: Registry, server: { maxConnectio
   new client.Gauge({ name: 'phoenix_connections_total', help: 'The total open connections to ranch.', registers, collect() { this.set(open); } });
   new client.Gauge({
     name: 'phoenix_connections_max', help: 'The configured maximum connections limit for the ranch listener.', registers,
-    collect() { this.set(Number.isFinite(server.maxConnections) ? server.maxConnections! : -1); },
+    collect() { this.set(maxConnections); },
   });
 }

@@ -269,6 +269,7 @@ export class Gateway {
    */
   async publish(message: OutboundBroadcast, sender?: Channel): Promise<void> {
     this.deps.metrics.tenant(message.tenant).events++;
+    this.deps.metrics.fanoutDelivery.inc(this.#connections.has(message.tenant));
     this.fanOut(message, sender);
     this.deps.bus.publish(message).catch((err: unknown) => this.#publishFailed(message.tenant, err));
   }
@@ -287,6 +288,7 @@ export class Gateway {
   /** A broadcast from another gateway. Our own come back through Kafka too: already delivered. */
   receiveRemote(message: OutboundBroadcast): void {
     if (message.originNode === this.deps.nodeId) return;
+    this.deps.metrics.fanoutDelivery.inc(this.#connections.has(message.tenant));
     this.fanOut(message);
   }
 

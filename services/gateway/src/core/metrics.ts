@@ -1,4 +1,5 @@
 // The series the core moves; app.ts backs them with prom-client (realtime_* names, docs/METRICS.md).
+import type { Vsn } from '@realtime/protocol';
 import type { LimitName } from './global-limits.ts';
 
 export interface Counter { inc(n?: number): void }
@@ -48,6 +49,10 @@ export interface GatewayMetrics {
   payloadSize: { observe(bytes: number, tenant: string, type: PayloadType): void };
   /** A join answered: `ok`, or `error` with the code it was refused with. */
   channelJoined: { ok(): void; error(tenant: string, code: string): void };
+  /** The connect checks of one WebSocket upgrade (seconds) and their result. */
+  socketConnected: { observe(result: 'ok' | 'error', vsn: Vsn, seconds: number): void };
+  /** A broadcast handed to this gateway's fan-out: `hit` when the tenant has a socket here. */
+  fanoutDelivery: { inc(hit: boolean): void };
   /** One replay query of a join (seconds). */
   replay: { observe(tenant: string, seconds: number): void };
   /** One RLS visibility check of a batch (seconds), whatever the number of identities. */
@@ -83,7 +88,7 @@ export interface GatewayMetrics {
 const noop = { inc() {}, dec() {}, set() {}, observe() {}, ok() {}, error() {} };
 export const noMetrics: GatewayMetrics = {
   tenant: () => newTally(),
-  channelJoined: noop, replay: noop,
+  channelJoined: noop, replay: noop, socketConnected: noop, fanoutDelivery: noop,
   connections: noop, tenantsConnected: noop, joins: noop, eventsIn: noop, eventsOut: noop, malformedFrames: noop, changesIn: noop,
   payloadSize: noop, rlsCheck: noop, authorizationCheck: noop, rateLimited: noop, tenantEvents: noop,
   restInflightBytes: noop, restBusy: noop,
