@@ -110,4 +110,7 @@ it('exports the reference\'s names with the tenant label and the values the traf
   expect(value(cdc, 'realtime_replication_poller_changes_dispatch', byTenant)).toBe(1);
   expect(value(cdc, 'realtime_channel_events', byTenant)).toBe(1); // the database broadcast
   expect(value(cdc, 'realtime_tenants_broadcast_from_database_latency_committed_at_count', byTenant)).toBe(1);
+
+  const admin = await scrape(t.stack.admin.url);
+  expect(value(admin, 'realtime_tenants_migrations_duration_milliseconds_count')).toBeGreaterThanOrEqual(1); // the tenant's database
 });
