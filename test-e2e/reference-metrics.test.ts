@@ -63,6 +63,7 @@ it('exports the reference\'s names with the tenant label and the values the traf
   const present = client(t.port(), tenant, t.key).channel('room', { config: { presence: { key: 'me' } } });
   await subscribed(present); // join 4
   expect(await present.track({ online: true })).toBe('ok');
+  await waitFor(() => expect(Object.keys(present.presenceState())).toHaveLength(1)); // its own presence_diff arrived
 
   const changes: unknown[] = [];
   const watcher = client(t.port(), tenant, t.key).channel('items').on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'items' }, (c) => void changes.push(c));
@@ -85,7 +86,7 @@ it('exports the reference\'s names with the tenant label and the values the traf
   expect(value(m, 'realtime_tenants_write_authorization_check_count', byTenant)).toBe(1);
   expect(value(m, 'realtime_channel_events', byTenant)).toBe(1); // the socket broadcast; the database one is ingest-cdc's
   expect(value(m, 'realtime_channel_global_events')).toBe(1);
-  expect(value(m, 'realtime_channel_presence_events', byTenant)).toBe(1);
+  expect(value(m, 'realtime_channel_presence_events', byTenant)).toBe(2); // the track and the diff delivered
   expect(value(m, 'realtime_channel_db_events', byTenant)).toBe(1);
   expect(value(m, 'realtime_payload_size_count', { message_type: 'broadcast' })).toBe(1);
   expect(value(m, 'realtime_payload_size_bucket', { message_type: 'broadcast', le: '250' })).toBe(1);

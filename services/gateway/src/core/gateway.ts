@@ -76,12 +76,17 @@ export class Gateway {
       log: deps.log,
       metrics: deps.metrics,
     });
-    this.presence = new PresenceHub({ node: deps.nodeId, backend: deps.presence, clock: deps.clock, log: deps.log, onDiff: (n) => deps.metrics.eventsOut.inc(n), onLeaveRetry: (o) => deps.metrics.presenceLeaveRetries.inc(o) });
+    this.presence = new PresenceHub({ node: deps.nodeId, backend: deps.presence, clock: deps.clock, log: deps.log, onDiff: (n, tenant) => this.#presenceDelivered(n, tenant), onLeaveRetry: (o) => deps.metrics.presenceLeaveRetries.inc(o) });
     deps.tenants.onChange((prev, next) => {
       if (prev && requiresDrain(prev, next)) this.drainTenant(prev.externalId);
       if (prev && databaseMoved(prev.db, next?.db ?? null)) this.changes.databaseChanged(prev.externalId);
       if (prev && !next) deps.databases.release?.(prev.externalId);
     });
+  }
+
+  #presenceDelivered(diffs: number, tenant: string): void {
+    this.deps.metrics.eventsOut.inc(diffs);
+    if (diffs > 0) this.deps.metrics.tenant(tenant).presenceEvents += diffs; // the reference counts presence_diff deliveries too
   }
 
   tenant(id: string): Tenant | undefined {

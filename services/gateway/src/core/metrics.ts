@@ -19,7 +19,7 @@ export interface TenantTally {
   joins: number;
   /** Broadcasts the tenant's clients published here (socket and REST). */
   events: number;
-  /** Presence track/untrack messages received. */
+  /** Presence track/untrack messages received, and presence_diff messages delivered. */
   presenceEvents: number;
   /** Postgres changes delivered to the tenant's channels. */
   dbEvents: number;

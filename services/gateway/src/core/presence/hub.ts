@@ -62,7 +62,7 @@ export interface HubDeps {
   backend: PresenceBackend;
   clock: Clock;
   log: Logger;
-  onDiff?: (delivered: number) => void;
+  onDiff?: (delivered: number, tenant: string) => void;
   onLeaveRetry?: (outcome: LeaveOutcome) => void;
   leaveRetry?: LeaveRetryOptions;
   resyncsPerBeat?: number;
@@ -211,7 +211,7 @@ export class PresenceHub {
       } else if (state.buffer.length < MAX_BUFFERED_DIFFS) state.buffer.push(diff);
       else state.overflowed = true;
     }
-    this.#d.onDiff?.(delivered);
+    this.#d.onDiff?.(delivered, diff.tenant);
   }
 
   start(): void {
