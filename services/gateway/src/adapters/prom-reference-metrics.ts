@@ -36,9 +36,32 @@ export interface ReferenceMetrics {
   fanoutDelivery(hit: boolean): void;
 }
 
-export function promReferenceMetrics(registry: Registry): ReferenceMetrics {
+export interface PruneOptions {
+  now?: () => number;
+  /** A tenant without sockets here for this long loses its per-tenant series (the reference's MetricsCleaner: 10 min). */
+  vacantMs?: number;
+}
+
+export function promReferenceMetrics(registry: Registry, prune: PruneOptions = {}): ReferenceMetrics {
+  const { now = Date.now, vacantMs = 600_000 } = prune;
   const registers = [registry];
   const tallies = new Map<string, TenantTally>();
+  /** When each tenant without sockets was first seen so at a scrape. */
+  const vacantSince = new Map<string, number>();
+  /** What pruned tenants had counted: the global counters must not go back. */
+  const retired = newTally();
+  /** Error codes per tenant, to remove its realtime_channel_error series (prom-client removes exact label sets only). */
+  const errorCodes = new Map<string, Set<string>>();
+
+  // Registered first, so pruning runs before the other series of the same scrape are collected.
+  new client.Gauge({
+    name: 'realtime_connections_connected', help: 'The node total count of connected clients for a tenant.', labelNames: ['tenant'], registers,
+    collect() {
+      pruneVacant();
+      this.reset();
+      for (const [tenant, tally] of tallies) if (tally.connections > 0) this.set({ tenant }, tally.connections);
+    },
+  });
 
   for (const [key, perTenant, global, what] of TALLIED) {
     new client.Counter({
@@ -52,20 +75,12 @@ export function promReferenceMetrics(registry: Registry): ReferenceMetrics {
       name: global, help: `Global sum of ${what}.`, registers,
       collect() {
         this.reset();
-        let sum = 0;
+        let sum = retired[key];
         for (const tally of tallies.values()) sum += tally[key];
         this.inc(sum);
       },
     });
   }
-  new client.Gauge({
-    name: 'realtime_connections_connected', help: 'The node total count of connected clients for a tenant.', labelNames: ['tenant'], registers,
-    collect() {
-      this.reset();
-      for (const [tenant, tally] of tallies) if (tally.connections > 0) this.set({ tenant }, tally.connections);
-    },
-  });
-
   const tenantPayload = new client.Histogram({ name: 'realtime_tenants_payload_size', help: 'Tenant payload size', labelNames: ['tenant', 'message_type'], buckets: PAYLOAD_BUCKETS, registers });
   const globalPayload = new client.Histogram({ name: 'realtime_payload_size', help: 'Global payload size across all tenants', labelNames: ['message_type'], buckets: PAYLOAD_BUCKETS, registers });
   for (const message_type of ['broadcast', 'presence']) globalPayload.zero({ message_type });
@@ -97,25 +112,58 @@ export function promReferenceMetrics(registry: Registry): ReferenceMetrics {
     },
   });
 
+  function pruneVacant(): void {
+    const at = now();
+    for (const [tenant, tally] of tallies) {
+      if (tally.connections > 0) vacantSince.delete(tenant);
+      else if (!vacantSince.has(tenant)) vacantSince.set(tenant, at);
+      else if (at - vacantSince.get(tenant)! >= vacantMs) forget(tenant, tally);
+    }
+  }
+
+  function forget(tenant: string, tally: TenantTally): void {
+    for (const [key] of TALLIED) retired[key] += tally[key];
+    tallies.delete(tenant);
+    vacantSince.delete(tenant);
+    for (const message_type of ['broadcast', 'presence']) tenantPayload.remove({ tenant, message_type });
+    for (const h of [checks.read, checks.write, replay]) h.remove({ tenant });
+    for (const code of errorCodes.get(tenant) ?? []) channelError.remove({ code, tenant });
+    errorCodes.delete(tenant);
+  }
+
+  // Every per-tenant series goes through here, so the tenant is pruned with all of them.
+  function tallyOf(externalId: string): TenantTally {
+    let tally = tallies.get(externalId);
+    if (!tally) tallies.set(externalId, (tally = newTally()));
+    return tally;
+  }
+
   return {
-    tenant(externalId) {
-      let tally = tallies.get(externalId);
-      if (!tally) tallies.set(externalId, (tally = newTally()));
-      return tally;
-    },
+    tenant: tallyOf,
     payloadSize(bytes, tenant, message_type) {
+      tallyOf(tenant);
       tenantPayload.observe({ tenant, message_type }, bytes);
       globalPayload.observe({ message_type }, bytes);
     },
-    authorizationCheck: (kind, seconds, tenant) => checks[kind].observe({ tenant }, seconds * 1000),
-    replay: (tenant, seconds) => replay.observe({ tenant }, seconds * 1000),
+    authorizationCheck(kind, seconds, tenant) {
+      tallyOf(tenant);
+      checks[kind].observe({ tenant }, seconds * 1000);
+    },
+    replay(tenant, seconds) {
+      tallyOf(tenant);
+      replay.observe({ tenant }, seconds * 1000);
+    },
     socketConnected: (result, vsn, seconds) => connected.observe({ result, transport: 'websocket', endpoint: ENDPOINT, serializer: SERIALIZERS[vsn] }, seconds * 1000),
     fanoutDelivery: (hit) => void (hit ? fanout.true++ : fanout.false++),
     channelJoined: {
       ok: () => joinedOk.inc(),
       error(tenant, code) {
         joinedError.inc();
+        tallyOf(tenant);
         channelError.inc({ code, tenant });
+        let codes = errorCodes.get(tenant);
+        if (!codes) errorCodes.set(tenant, (codes = new Set()));
+        codes.add(code);
         globalError.inc({ code });
       },
     },
