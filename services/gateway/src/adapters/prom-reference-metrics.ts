@@ -18,12 +18,12 @@ const SERIALIZERS: Record<Vsn, string> = { '1.0.0': 'Elixir.Phoenix.Socket.V1.JS
 type TallyKey = Exclude<keyof TenantTally, 'connections'>;
 /** Counters summed from the tallies at scrape time: [tally field, per-tenant name, global name, what]. */
 const TALLIED: Array<[TallyKey, string, string, string]> = [
-  ['joins', 'realtime_channel_joins', 'realtime_channel_global_joins', 'Realtime Channel joins'],
-  ['events', 'realtime_channel_events', 'realtime_channel_global_events', 'messages sent on a Realtime Channel'],
-  ['presenceEvents', 'realtime_channel_presence_events', 'realtime_channel_global_presence_events', 'presence messages sent on a Realtime Channel'],
-  ['dbEvents', 'realtime_channel_db_events', 'realtime_channel_global_db_events', 'db messages sent on a Realtime Channel'],
-  ['inputBytes', 'realtime_channel_input_bytes', 'realtime_channel_global_input_bytes', 'input bytes sent on sockets'],
-  ['outputBytes', 'realtime_channel_output_bytes', 'realtime_channel_global_output_bytes', 'output bytes sent on sockets'],
+  ['joins', 'realtime_channel_joins', 'realtime_channel_global_joins', 'join attempts past the tenant checks'],
+  ['events', 'realtime_channel_events', 'realtime_channel_global_events', 'broadcasts published from sockets and REST'],
+  ['presenceEvents', 'realtime_channel_presence_events', 'realtime_channel_global_presence_events', 'presence tracks/untracks received and presence diffs delivered'],
+  ['dbEvents', 'realtime_channel_db_events', 'realtime_channel_global_db_events', 'Postgres changes delivered to channels'],
+  ['inputBytes', 'realtime_channel_input_bytes', 'realtime_channel_global_input_bytes', 'WebSocket frame bytes received'],
+  ['outputBytes', 'realtime_channel_output_bytes', 'realtime_channel_global_output_bytes', 'WebSocket frame bytes sent'],
 ];
 
 export interface ReferenceMetrics {
@@ -55,7 +55,7 @@ export function promReferenceMetrics(registry: Registry, prune: PruneOptions = {
 
   // Registered first, so pruning runs before the other series of the same scrape are collected.
   new client.Gauge({
-    name: 'realtime_connections_connected', help: 'The node total count of connected clients for a tenant.', labelNames: ['tenant'], registers,
+    name: 'realtime_connections_connected', help: 'WebSockets of the tenant open on this gateway (reference name)', labelNames: ['tenant'], registers,
     collect() {
       pruneVacant();
       this.reset();
@@ -65,14 +65,14 @@ export function promReferenceMetrics(registry: Registry, prune: PruneOptions = {
 
   for (const [key, perTenant, global, what] of TALLIED) {
     new client.Counter({
-      name: perTenant, help: `Sum of ${what}.`, labelNames: ['tenant'], registers,
+      name: perTenant, help: `Per tenant: ${what} (reference name)`, labelNames: ['tenant'], registers,
       collect() {
         this.reset();
         for (const [tenant, tally] of tallies) this.inc({ tenant }, tally[key]);
       },
     });
     new client.Counter({
-      name: global, help: `Global sum of ${what}.`, registers,
+      name: global, help: `All tenants: ${what} (reference name)`, registers,
       collect() {
         this.reset();
         let sum = retired[key];
@@ -81,30 +81,30 @@ export function promReferenceMetrics(registry: Registry, prune: PruneOptions = {
       },
     });
   }
-  const tenantPayload = new client.Histogram({ name: 'realtime_tenants_payload_size', help: 'Tenant payload size', labelNames: ['tenant', 'message_type'], buckets: PAYLOAD_BUCKETS, registers });
-  const globalPayload = new client.Histogram({ name: 'realtime_payload_size', help: 'Global payload size across all tenants', labelNames: ['message_type'], buckets: PAYLOAD_BUCKETS, registers });
+  const tenantPayload = new client.Histogram({ name: 'realtime_tenants_payload_size', help: 'Inbound broadcast and presence payload bytes, per tenant (reference name)', labelNames: ['tenant', 'message_type'], buckets: PAYLOAD_BUCKETS, registers });
+  const globalPayload = new client.Histogram({ name: 'realtime_payload_size', help: 'Inbound broadcast and presence payload bytes (reference name)', labelNames: ['message_type'], buckets: PAYLOAD_BUCKETS, registers });
   for (const message_type of ['broadcast', 'presence']) globalPayload.zero({ message_type });
   const checks = {
-    read: new client.Histogram({ name: 'realtime_tenants_read_authorization_check', help: 'Latency of read authorization checks.', labelNames: ['tenant'], buckets: CHECK_BUCKETS_MS, registers }),
-    write: new client.Histogram({ name: 'realtime_tenants_write_authorization_check', help: 'Latency of write authorization checks.', labelNames: ['tenant'], buckets: CHECK_BUCKETS_MS, registers }),
+    read: new client.Histogram({ name: 'realtime_tenants_read_authorization_check', help: 'Private channel read policy checks, ms (reference name)', labelNames: ['tenant'], buckets: CHECK_BUCKETS_MS, registers }),
+    write: new client.Histogram({ name: 'realtime_tenants_write_authorization_check', help: 'Private channel write policy checks, ms (reference name)', labelNames: ['tenant'], buckets: CHECK_BUCKETS_MS, registers }),
   };
-  const replay = new client.Histogram({ name: 'realtime_tenants_replay', help: 'Latency of broadcast replay', labelNames: ['tenant'], buckets: CHECK_BUCKETS_MS, registers });
-  const channelError = new client.Counter({ name: 'realtime_channel_error', help: 'Count of errors in the Realtime channels initialization', labelNames: ['code', 'tenant'], registers });
-  const globalError = new client.Counter({ name: 'realtime_channel_global_error', help: 'Global count of errors in Realtime channel initialization.', labelNames: ['code'], registers });
-  const joined = new client.Counter({ name: 'phoenix_channel_joined_total', help: 'The number of channel joins that have occurred.', labelNames: ['result', 'transport', 'endpoint'], registers });
+  const replay = new client.Histogram({ name: 'realtime_tenants_replay', help: 'Replay queries of joins, ms (reference name)', labelNames: ['tenant'], buckets: CHECK_BUCKETS_MS, registers });
+  const channelError = new client.Counter({ name: 'realtime_channel_error', help: 'Joins refused, by error code, per tenant (reference name)', labelNames: ['code', 'tenant'], registers });
+  const globalError = new client.Counter({ name: 'realtime_channel_global_error', help: 'Joins refused, by error code (reference name)', labelNames: ['code'], registers });
+  const joined = new client.Counter({ name: 'phoenix_channel_joined_total', help: 'Joins answered, by result (reference name)', labelNames: ['result', 'transport', 'endpoint'], registers });
   const joinedOk = joined.labels({ result: 'ok', transport: 'websocket', endpoint: ENDPOINT });
   const joinedError = joined.labels({ result: 'error', transport: 'websocket', endpoint: ENDPOINT });
   joinedOk.inc(0);
   joinedError.inc(0);
   const connected = new client.Histogram({
-    name: 'phoenix_socket_connected_duration_milliseconds', help: 'The time it takes for the application to establish a socket connection.',
+    name: 'phoenix_socket_connected_duration_milliseconds', help: 'Connect checks of WebSocket upgrades, ms, by result (reference name)',
     labelNames: ['result', 'transport', 'endpoint', 'serializer'], buckets: PHOENIX_BUCKETS_MS, registers,
   });
   // Plain numbers: counted for every broadcast a gateway reads, read at scrape.
   const fanout = { true: 0, false: 0 };
   new client.Counter({
     name: 'realtime_broadcast_global_fanout_node_delivery_total', labelNames: ['hit'], registers,
-    help: 'Cross-cluster broadcast deliveries to this node across all tenants, split by whether the node held a connection for the tenant.',
+    help: 'Broadcasts handed to this gateway\'s fan-out, hit=true when the tenant had a socket here (reference name)',
     collect() {
       this.reset();
       this.inc({ hit: 'true' }, fanout.true);
@@ -182,9 +182,9 @@ export function promServerConnections(registry: Registry, maxConnections: number
     socket.once('close', () => open--);
   });
   const registers = [registry];
-  new client.Gauge({ name: 'phoenix_connections_total', help: 'The total open connections to ranch.', registers, collect() { this.set(open); } });
+  new client.Gauge({ name: 'phoenix_connections_total', help: 'TCP connections open on the HTTP server, WebSocket or HTTP (reference name)', registers, collect() { this.set(open); } });
   new client.Gauge({
-    name: 'phoenix_connections_max', help: 'The configured maximum connections limit for the ranch listener.', registers,
+    name: 'phoenix_connections_max', help: 'GATEWAY_MAX_CONNECTIONS: WebSockets past which an upgrade is refused (reference name)', registers,
     collect() { this.set(maxConnections); },
   });
 }

@@ -18,11 +18,11 @@ export function promCdcMetrics(registry: Registry): CdcMetrics {
   const skipped = new client.Counter({ name: 'realtime_cdc_broadcasts_skipped_total', help: 'realtime.messages rows not broadcast: a topic, event or id too long for the binary frame, a payload over the size limits, or over the tenant\'s events per second', labelNames: ['reason'], registers });
   for (const reason of ['topic_too_long', 'event_too_long', 'id_too_long', 'payload_too_large', 'rate_limited']) skipped.inc({ reason }, 0);
   // The reference's names for the same quantities (its Tenant/TenantGlobal PromEx plugins).
-  const dispatched = new client.Counter({ name: 'realtime_replication_poller_changes_dispatch', help: 'Number of Postgres Changes rows the poller broadcast to subscribers.', labelNames, registers });
-  const dbBroadcasts = new client.Counter({ name: 'realtime_channel_events', help: 'Sum of messages sent on a Realtime Channel.', labelNames, registers });
-  const globalDbBroadcasts = new client.Counter({ name: 'realtime_channel_global_events', help: 'Global sum of messages sent on a Realtime Channel.', registers });
+  const dispatched = new client.Counter({ name: 'realtime_replication_poller_changes_dispatch', help: 'Postgres changes of the tenant published to realtime.cdc (reference name)', labelNames, registers });
+  const dbBroadcasts = new client.Counter({ name: 'realtime_channel_events', help: 'Database broadcasts of the tenant acknowledged by Kafka (reference name)', labelNames, registers });
+  const globalDbBroadcasts = new client.Counter({ name: 'realtime_channel_global_events', help: 'Database broadcasts acknowledged by Kafka, all tenants (reference name)', registers });
   const fromDatabase = new client.Histogram({
-    name: 'realtime_tenants_broadcast_from_database_latency_committed_at', help: 'Latency of database transaction start until reaches server to be broadcasted',
+    name: 'realtime_tenants_broadcast_from_database_latency_committed_at', help: 'Database broadcasts: commit timestamp to Kafka acknowledgement, ms (reference name)',
     labelNames, buckets: [10, 250, 5000], registers,
   });
   const tenantSeries = [slotLag, connected, changes, notUnderstood, dispatched, dbBroadcasts, fromDatabase];

@@ -17,8 +17,8 @@ export function migrationErrorCode(err: unknown): string {
 
 export function timedMigrations<A extends unknown[]>(registry: Registry, migrate: (...args: A) => Promise<number>): (...args: A) => Promise<number> {
   const registers = [registry];
-  const duration = new client.Histogram({ name: 'realtime_tenants_migrations_duration_milliseconds', help: 'Tenant migrations duration', buckets: BUCKETS_MS, registers });
-  const exceptions = new client.Counter({ name: 'realtime_tenants_migrations_exceptions_total', help: 'Count of failed tenant migrations', labelNames: ['error_code'], registers });
+  const duration = new client.Histogram({ name: 'realtime_tenants_migrations_duration_milliseconds', help: 'Successful tenant database migration runs, ms (reference name)', buckets: BUCKETS_MS, registers });
+  const exceptions = new client.Counter({ name: 'realtime_tenants_migrations_exceptions_total', help: 'Failed tenant database migration runs, by error code (reference name)', labelNames: ['error_code'], registers });
   return async (...args) => {
     const started = performance.now();
     try {
