@@ -40,7 +40,7 @@ it('moves the gateway counters with traffic', async () => {
   expect(value(after, 'realtime_channel_joins_total') - value(before, 'realtime_channel_joins_total')).toBe(2);
   expect(value(after, 'realtime_channel_events_in_total') - value(before, 'realtime_channel_events_in_total')).toBe(1);
   expect(value(after, 'realtime_channel_events_out_total') - value(before, 'realtime_channel_events_out_total')).toBe(1);
-  expect(value(after, 'realtime_connections_connected')).toBeGreaterThanOrEqual(2);
+  expect(value(after, 'realtime_connections_global_connected')).toBeGreaterThanOrEqual(2);
   expect(value(before, 'realtime_malformed_frames_total')).toBe(0);
   expect(value(after, 'realtime_payload_size_bytes_count') - value(before, 'realtime_payload_size_bytes_count')).toBe(1);
   const tenantIn = `realtime_tenant_events_total{tenant="${t.tenant.externalId}",direction="in",service="gateway"}`;

@@ -81,7 +81,7 @@ describe('hostile: 100 clients stop reading on a busy channel', () => {
     }
 
     // Cut off: the gateway destroys their TCP sockets (after its close grace) and forgets them.
-    await waitFor(async () => expect(metric(await scrape(gw.url), 'realtime_connections_connected')).toBe(2), { timeout: 10_000 });
+    await waitFor(async () => expect(metric(await scrape(gw.url), 'realtime_connections_global_connected')).toBe(2), { timeout: 10_000 });
     // Bounded: at most the bound per socket plus slack. (Sockets queue the same encoded frames, so
     // an unbounded gateway grows with the channel's traffic over time: the metric above is what
     // tells the two apart within a test's minute.)

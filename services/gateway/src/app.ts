@@ -14,6 +14,7 @@ import type { PresenceDiff } from '@realtime/schemas';
 import { startKafkaTenantDirectory } from './adapters/kafka-tenant-directory.ts';
 import { startKafkaBroadcastBus } from './adapters/kafka-broadcast-bus.ts';
 import { promGatewayMetrics } from './adapters/prom-metrics.ts';
+import { promServerConnections } from './adapters/prom-reference-metrics.ts';
 import { createPgTenantDatabases } from './adapters/pg-tenant-databases.ts';
 import { startKafkaChangeFeed } from './adapters/kafka-change-feed.ts';
 import { startPresenceBackend } from './adapters/presence-backend.ts';
@@ -108,6 +109,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
 
   const server = createServer(createHttpApp(gateway, { registry, metricsJwtSecret: config.metricsJwtSecret, maxBodyBytes: config.maxFrameBytes, maxBatchMessages: config.restMaxBatchMessages,
     inflight: { totalBytes: config.restInflightBytes, tenantBytes: config.restTenantInflightBytes } }));
+  promServerConnections(registry, config.maxConnections, server);
   const wss = attachWebSocket(server, gateway, config);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.listenPort, resolve));
   const { port } = server.address() as AddressInfo;

@@ -19,8 +19,8 @@ export interface SlotLagReader {
 
 /** One tenant's series on this worker. After remove() (hand-over, deletion) every call is a no-op. */
 export interface TenantCdcMetrics {
-  /** Kafka acknowledged a transaction carrying `changes` ChangeEvents, `seconds` after its commit. */
-  published(changes: number, seconds: number): void;
+  /** Kafka acknowledged a transaction carrying `changes` ChangeEvents and `broadcasts` database broadcasts, `seconds` after its commit. */
+  published(changes: number, seconds: number, broadcasts?: number): void;
   connected(up: boolean): void;
   slotLag(bytes: number): void;
   /** A realtime.messages row not broadcast (realtime_cdc_broadcasts_skipped_total). */

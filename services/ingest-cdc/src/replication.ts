@@ -69,7 +69,7 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
           log.error({ code: ErrorCodes.PoolingReplicationError, errors: errors.map((e) => e.code), lastConfirmedLsn: state.confirmedLsn }, 'WAL messages not understood; confirming stops at the last good commit');
         },
         onFatal: (err) => wake(err),
-        onPublished: (t) => o.metrics?.published(t.changes, (now() * 1000 - Number(t.commitTimestampUs)) / 1e6),
+        onPublished: (t) => o.metrics?.published(t.changes, (now() * 1000 - Number(t.commitTimestampUs)) / 1e6, t.broadcasts),
         onBroadcastsSkipped: (skips) => {
           const reasons: Record<string, number> = {};
           for (const { reason } of skips) {

@@ -20,6 +20,7 @@ import { createTenantService, tenantDbConnection } from './core/tenant-service.t
 import { startOutboxRelay } from './core/outbox-relay.ts';
 import { createMigrationScheduler } from './core/migration-scheduler.ts';
 import { migrateTenantDb } from './adapters/pg-tenant-migrations.ts';
+import { timedMigrations } from './adapters/prom-migration-metrics.ts';
 import { startPartitionKeeper } from './core/partition-keeper.ts';
 import { createPgMessagePartitions } from './adapters/pg-message-partitions.ts';
 import { createHttpApp } from './transport/http.ts';
@@ -74,7 +75,7 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
     });
     closers.push(() => relay.stop());
 
-    const migrations = createMigrationScheduler(migrateTenantDb, log);
+    const migrations = createMigrationScheduler(timedMigrations(registry, migrateTenantDb), log);
     closers.push(async () => migrations.close());
     const store = createPgTenantStore(pool);
     const partitionRuns = new prom.Counter({ name: 'realtime_tenant_admin_partition_runs_total', help: 'Tenant databases whose message partitions were kept, by result', labelNames: ['result'], registers: [registry] });

@@ -2,6 +2,7 @@
 // known label value start at zero; tenant series appear with the tenant's first event.
 import { client, type Registry } from '@realtime/metrics';
 import type { GatewayMetrics } from '../core/metrics.ts';
+import { promReferenceMetrics } from './prom-reference-metrics.ts';
 
 const LIMITS = ['concurrent_users', 'events_per_second', 'joins_per_second', 'presence_events_per_second', 'bytes_per_second', 'client_presence'] as const;
 
@@ -26,17 +27,35 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
   const changesQueueBytes = new client.Gauge({ name: 'realtime_tenant_changes_queue_bytes', help: 'Bytes of Postgres changes held for a tenant (queued or being checked), per tenant', labelNames: ['tenant'], registers });
   const leaveRetries = new client.Counter({ name: 'realtime_presence_leave_retries_total', help: 'Presence leaves whose Kafka send failed, by what happened next', labelNames: ['outcome'], registers });
   for (const outcome of ['retried', 'sent', 'dropped']) leaveRetries.inc({ outcome }, 0);
+  const reference = promReferenceMetrics(registry);
+  const ownPayloadSize = new client.Histogram({ name: 'realtime_payload_size_bytes', help: 'Inbound broadcast payload sizes', buckets: [64, 256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 3_000_000], registers });
   return {
-    connections: gauge('realtime_connections_connected', 'WebSocket connections open on this gateway'),
+    tenant: reference.tenant,
+    channelJoined: reference.channelJoined,
+    replay: { observe: reference.replay },
+    socketConnected: { observe: reference.socketConnected },
+    fanoutDelivery: { inc: reference.fanoutDelivery },
+    // The node total under the reference's name; realtime_connections_connected is per tenant.
+    connections: gauge('realtime_connections_global_connected', 'The node total count of connected clients across all tenants.'),
     tenantsConnected: gauge('realtime_tenants_connected', 'Tenants with at least one open connection on this gateway'),
     joins: counter('realtime_channel_joins_total', 'Channel joins accepted'),
     eventsIn: counter('realtime_channel_events_in_total', 'Broadcasts received from clients'),
     eventsOut: counter('realtime_channel_events_out_total', 'Frames delivered to subscribed channels'),
     malformedFrames: counter('realtime_malformed_frames_total', 'Inbound frames dropped as MalformedWebSocketMessage'),
     changesIn: counter('realtime_postgres_changes_in_total', 'Change events read from realtime.cdc (after dropping replayed duplicates)'),
-    payloadSize: new client.Histogram({ name: 'realtime_payload_size_bytes', help: 'Inbound broadcast payload sizes', buckets: [64, 256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 3_000_000], registers }),
+    payloadSize: {
+      observe(bytes, tenant, type) {
+        if (type === 'broadcast') ownPayloadSize.observe(bytes);
+        reference.payloadSize(bytes, tenant, type);
+      },
+    },
     rlsCheck: new client.Histogram({ name: 'realtime_rls_check_seconds', help: 'RLS visibility checks of a batch of changes for all its identities', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers }),
-    authorizationCheck: { observe: (kind, seconds) => authorization.observe({ kind }, seconds) },
+    authorizationCheck: {
+      observe(kind, seconds, tenant) {
+        authorization.observe({ kind }, seconds);
+        reference.authorizationCheck(kind, seconds, tenant);
+      },
+    },
     rateLimited: { inc: (limit) => rateLimited.inc({ limit }) },
     tenantEvents: { inc: (tenant, direction, n = 1) => tenantEvents.inc({ tenant, direction }, n) },
     restInflightBytes: gauge('realtime_rest_inflight_bytes', 'Bytes of REST request bodies being read or handled (reserved before reading)'),

@@ -21,7 +21,7 @@ export async function checkRead(g: Gateway, tenant: Tenant, subtopic: string, cl
   const unreachable = { ok: false as const, code: ErrorCodes.UnableToSetPolicies, reason: joinErrorReason(ErrorCodes.UnableToSetPolicies) };
   if (!db) return unreachable;
   try {
-    const read = await timed((s) => g.deps.metrics.authorizationCheck.observe('read', s), () => db.channelRead(subtopic, identityOf(claims, headers), presence ? ['broadcast', 'presence'] : ['broadcast']));
+    const read = await timed((s) => g.deps.metrics.authorizationCheck.observe('read', s, tenant.externalId), () => db.channelRead(subtopic, identityOf(claims, headers), presence ? ['broadcast', 'presence'] : ['broadcast']));
     if (read.size > 0) return { ok: true, read };
     return { ok: false, code: ErrorCodes.Unauthorized, reason: `${ErrorCodes.Unauthorized}: You do not have permissions to read from this Channel topic: ${subtopic}` };
   } catch (err) {
@@ -56,7 +56,7 @@ export async function writeCheck(g: Gateway, tenantId: string, subtopic: string,
   const db = tenant ? g.deps.databases.get(tenant) : null;
   if (!db) return false;
   try {
-    return await timed((s) => g.deps.metrics.authorizationCheck.observe('write', s), () => db.channelWrite(subtopic, identityOf(claims, headers), extension));
+    return await timed((s) => g.deps.metrics.authorizationCheck.observe('write', s, tenantId), () => db.channelWrite(subtopic, identityOf(claims, headers), extension));
   } catch (err) {
     const code = errorCodeOf(err);
     const logged = code === ErrorCodes.RlsPolicyError || code === ErrorCodes.MissingPartition ? code : ErrorCodes.UnableToSetPolicies;

@@ -5,6 +5,7 @@ import type { Claims } from './jwt.ts';
 import type { Channel } from './channel.ts';
 import { NO_HEADERS, type XHeaders } from './x-headers.ts';
 import { wireFor, type Wire } from './wire.ts';
+import { newTally, type TenantTally } from './metrics.ts';
 import type { Vsn } from '@realtime/protocol';
 import { defaultSocketLimits, FrameQueue, FrameRate, type SocketLimits } from './socket-limits.ts';
 
@@ -25,6 +26,8 @@ export class Connection {
   readonly rate: FrameRate;
   /** Called once the socket's outgoing buffer passed `limits.maxBufferedBytes`. */
   onSlowReader: (conn: Connection) => void = () => {};
+  /** The tenant's metric counts (the gateway's shared one once attached): bytes in and out. */
+  tally: TenantTally = newTally();
   /** The close of a socket left without channels (spec §2), while armed. */
   reaper: { cancel(): void } | null = null;
 
@@ -56,6 +59,7 @@ export class Connection {
     const buffered = this.socket.bufferedAmount;
     const size = typeof frame === 'string' ? frame.length : frame.byteLength;
     if (buffered > 0 && buffered + size > this.limits.maxBufferedBytes) return this.onSlowReader(this);
+    this.tally.outputBytes += size;
     this.socket.send(frame);
   }
 

@@ -78,12 +78,17 @@ export class Gateway {
       log: deps.log,
       metrics: deps.metrics,
     });
-    this.presence = new PresenceHub({ node: deps.nodeId, backend: deps.presence, clock: deps.clock, log: deps.log, onDiff: (n) => deps.metrics.eventsOut.inc(n), onLeaveRetry: (o) => deps.metrics.presenceLeaveRetries.inc(o) });
+    this.presence = new PresenceHub({ node: deps.nodeId, backend: deps.presence, clock: deps.clock, log: deps.log, onDiff: (n, tenant) => this.#presenceDelivered(n, tenant), onLeaveRetry: (o) => deps.metrics.presenceLeaveRetries.inc(o) });
     deps.tenants.onChange((prev, next) => {
       if (prev && requiresDrain(prev, next)) this.drainTenant(prev.externalId);
       if (prev && databaseMoved(prev.db, next?.db ?? null)) this.changes.databaseChanged(prev.externalId);
       if (prev && !next) deps.databases.release?.(prev.externalId);
     });
+  }
+
+  #presenceDelivered(diffs: number, tenant: string): void {
+    this.deps.metrics.eventsOut.inc(diffs);
+    if (diffs > 0) this.deps.metrics.tenant(tenant).presenceEvents += diffs; // the reference counts presence_diff deliveries too
   }
 
   tenant(id: string): Tenant | undefined {
@@ -101,6 +106,8 @@ export class Gateway {
     let set = this.#connections.get(tenantId);
     if (!set) this.#connections.set(tenantId, (set = new Set()));
     set.add(conn);
+    conn.tally = this.deps.metrics.tenant(tenantId);
+    conn.tally.connections++;
     this.deps.metrics.connections.inc();
     this.deps.metrics.tenantsConnected.set(this.#connectedTenants());
     return conn;
@@ -118,6 +125,7 @@ export class Gateway {
       this.#connections.delete(conn.tenantId);
       this.#tenantInbound.delete(conn.tenantId);
     }
+    conn.tally.connections--;
     this.deps.metrics.connections.dec();
     this.deps.metrics.tenantsConnected.set(this.#connectedTenants());
   }
@@ -129,6 +137,7 @@ export class Gateway {
   receive(conn: Connection, frame: string | Uint8Array): Promise<void> {
     if (conn.closed) return Promise.resolve();
     const size = typeof frame === 'string' ? frame.length : frame.byteLength;
+    conn.tally.inputBytes += size;
     const now = this.deps.clock.now();
     const verdict = conn.rate.admit(now, size);
     if (verdict !== 'ok') {
@@ -266,6 +275,8 @@ export class Gateway {
    * what it holds (kafka-broadcast-bus.ts); its failures are logged at most once a second.
    */
   async publish(message: OutboundBroadcast, sender?: Channel): Promise<void> {
+    this.deps.metrics.tenant(message.tenant).events++;
+    this.deps.metrics.fanoutDelivery.inc(this.#connections.has(message.tenant));
     this.fanOut(message, sender);
     this.deps.bus.publish(message).catch((err: unknown) => this.#publishFailed(message.tenant, err));
   }
@@ -284,6 +295,7 @@ export class Gateway {
   /** A broadcast from another gateway. Our own come back through Kafka too: already delivered. */
   receiveRemote(message: OutboundBroadcast): void {
     if (message.originNode === this.deps.nodeId) return;
+    this.deps.metrics.fanoutDelivery.inc(this.#connections.has(message.tenant));
     this.fanOut(message);
   }
 

@@ -95,7 +95,7 @@ export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims,
   if (errors.some((e) => Object.keys(e).length > 0)) return { status: 422, body: { errors: { messages: errors } } };
   let bytes = 0;
   for (const m of accepted) {
-    g.deps.metrics.payloadSize.observe(m.payload.byteLength);
+    g.deps.metrics.payloadSize.observe(m.payload.byteLength, tenant.externalId, 'broadcast');
     bytes += m.payload.byteLength;
   }
   const throttle = rateThrottle(g, tenant, bytes, accepted.length); // counted once for the whole batch
@@ -121,7 +121,7 @@ export async function singleBroadcast(
   if (payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) {
     return { status: 422, body: { errors: { payload: ['Payload size exceeds tenant limit'] } } };
   }
-  g.deps.metrics.payloadSize.observe(payload.byteLength);
+  g.deps.metrics.payloadSize.observe(payload.byteLength, tenant.externalId, 'broadcast');
   const throttle = rateThrottle(g, tenant, payload.byteLength);
   if (throttle) return tooMany(throttle);
   await g.publish(message(g, tenant, { topic, event, private: isPrivate, kind: 'user', encoding, payload, metaId: null }));

@@ -47,7 +47,9 @@ async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, ref
   if (wss.clients.size >= options.maxConnections) return answer(socket, 503, AT_CAPACITY);
   const header = req.headers['x-api-key'];
   const token = (typeof header === 'string' && header) || url.searchParams.get('apikey');
+  const started = performance.now();
   const result = await checkConnect(g, tenantFromHost(req.headers.host), token ? cleanToken(token) : null);
+  g.deps.metrics.socketConnected.observe(result.ok ? 'ok' : 'error', vsn, (performance.now() - started) / 1000);
   if (!result.ok) {
     g.deps.log.info({ code: result.code, host: req.headers.host }, 'connect refused');
     // The backoff slows a client's reconnect loop; held for every refusal of a flood it would keep

@@ -28,6 +28,21 @@ describe('ingest-cdc prom metrics', () => {
     expect(await text(registry)).not.toContain('tenant="acme"');
   });
 
+  it('exports the reference\'s names: changes dispatched, database broadcasts as channel events, their commit latency in ms', async () => {
+    const registry = createRegistry('ingest-cdc', false);
+    const t = promCdcMetrics(registry).tenant('acme');
+    t.published(3, 0.02, 0);
+    t.published(0, 0.1, 2); // two database broadcasts 100 ms after their commit
+    const body = await text(registry);
+    expect(body).toMatch(/^realtime_replication_poller_changes_dispatch\{tenant="acme",service="ingest-cdc"\} 3$/m);
+    expect(body).toMatch(/^realtime_channel_events\{tenant="acme",service="ingest-cdc"\} 2$/m);
+    expect(body).toMatch(/^realtime_channel_global_events\{service="ingest-cdc"\} 2$/m);
+    expect(body).toMatch(/^realtime_tenants_broadcast_from_database_latency_committed_at_bucket\{le="10",service="ingest-cdc",tenant="acme"\} 0$/m);
+    expect(body).toMatch(/^realtime_tenants_broadcast_from_database_latency_committed_at_bucket\{le="250",service="ingest-cdc",tenant="acme"\} 2$/m);
+    t.remove();
+    expect(await text(registry)).not.toContain('tenant="acme"');
+  });
+
   it('a late remove() of a replaced handle leaves the new one\'s series alone', async () => {
     const registry = createRegistry('ingest-cdc', false);
     const m = promCdcMetrics(registry);

@@ -17,6 +17,15 @@ export function promCdcMetrics(registry: Registry): CdcMetrics {
   });
   const skipped = new client.Counter({ name: 'realtime_cdc_broadcasts_skipped_total', help: 'realtime.messages rows not broadcast: a topic, event or id too long for the binary frame, a payload over the size limits, or over the tenant\'s events per second', labelNames: ['reason'], registers });
   for (const reason of ['topic_too_long', 'event_too_long', 'id_too_long', 'payload_too_large', 'rate_limited']) skipped.inc({ reason }, 0);
+  // The reference's names for the same quantities (its Tenant/TenantGlobal PromEx plugins).
+  const dispatched = new client.Counter({ name: 'realtime_replication_poller_changes_dispatch', help: 'Postgres changes of the tenant published to realtime.cdc (reference name)', labelNames, registers });
+  const dbBroadcasts = new client.Counter({ name: 'realtime_channel_events', help: 'Database broadcasts of the tenant acknowledged by Kafka (reference name)', labelNames, registers });
+  const globalDbBroadcasts = new client.Counter({ name: 'realtime_channel_global_events', help: 'Database broadcasts acknowledged by Kafka, all tenants (reference name)', registers });
+  const fromDatabase = new client.Histogram({
+    name: 'realtime_tenants_broadcast_from_database_latency_committed_at', help: 'Database broadcasts: commit timestamp to Kafka acknowledgement, ms (reference name)',
+    labelNames, buckets: [10, 250, 5000], registers,
+  });
+  const tenantSeries = [slotLag, connected, changes, notUnderstood, dispatched, dbBroadcasts, fromDatabase];
   // A tenant restarted or re-assigned here gets a new handle; a late remove() of the old one must
   // not delete the new one's series.
   const owners = new Map<string, TenantCdcMetrics>();
@@ -25,9 +34,17 @@ export function promCdcMetrics(registry: Registry): CdcMetrics {
       const labels = { tenant };
       const live = () => owners.get(tenant) === handle;
       const handle: TenantCdcMetrics = {
-        published(n, seconds) {
+        published(n, seconds, broadcasts = 0) {
           commitToPublish.observe(Math.max(0, seconds));
-          if (live() && n > 0) changes.inc(labels, n);
+          globalDbBroadcasts.inc(broadcasts);
+          if (!live()) return;
+          if (n > 0) {
+            changes.inc(labels, n);
+            dispatched.inc(labels, n);
+          }
+          if (broadcasts > 0) dbBroadcasts.inc(labels, broadcasts);
+          // The reference observes each broadcast row once; so do we (commit to Kafka ack, ms).
+          for (let i = 0; i < broadcasts; i++) fromDatabase.observe(labels, Math.max(0, seconds) * 1000);
         },
         connected: (up) => void (live() && connected.set(labels, up ? 1 : 0)),
         slotLag: (bytes) => void (live() && slotLag.set(labels, bytes)),
@@ -36,11 +53,14 @@ export function promCdcMetrics(registry: Registry): CdcMetrics {
         remove() {
           if (!live()) return;
           owners.delete(tenant);
-          for (const m of [slotLag, connected, changes, notUnderstood]) m.remove(labels);
+          for (const m of tenantSeries) m.remove(labels);
         },
       };
       owners.set(tenant, handle);
       changes.inc(labels, 0);
+      dispatched.inc(labels, 0);
+      dbBroadcasts.inc(labels, 0);
+      fromDatabase.zero(labels);
       notUnderstood.inc(labels, 0);
       connected.set(labels, 0);
       slotLag.set(labels, 0);

@@ -32,7 +32,7 @@ async function accept(g: Gateway, channel: Channel, joinRef: string | null, ref:
   if (!tenant) return;
   g.deps.metrics.eventsIn.inc();
   g.deps.metrics.tenantEvents.inc(tenant.externalId, 'in');
-  g.deps.metrics.payloadSize.observe(body.payload.byteLength);
+  g.deps.metrics.payloadSize.observe(body.payload.byteLength, tenant.externalId, 'broadcast');
   const ack = (status: 'ok' | 'error', response: unknown) => {
     if (channel.options.ack) conn.reply(channel.topic, joinRef, ref, status, response);
   };

@@ -10,6 +10,7 @@ import { Channel, joinToken, parseJoinOptions } from '../channel.ts';
 import { checkRead } from '../channel-policies.ts';
 import { joinPayloadProblem } from '../join-payload.ts';
 import { fetchReplay, pushReplay } from '../replay.ts';
+import { timed } from '../metrics.ts';
 import type { StoredBroadcast } from '../../ports.ts';
 import { scheduleExpiry } from './token-expiry.ts';
 import { watchReplicationReady } from '../replication-ready.ts';
@@ -41,6 +42,7 @@ export async function join(g: Gateway, conn: Connection, msg: Message, release: 
   if (conn.closed) return; // nothing was registered yet: the channel is simply dropped
   if ('code' in result) {
     g.deps.log.info({ code: result.code, tenant: conn.tenantId, topic: msg.topic }, 'join refused');
+    g.deps.metrics.channelJoined.error(conn.tenantId, result.code);
     release();
     await delay(g.deps.channelErrorBackoffMs);
     if (conn.closed) return;
@@ -58,6 +60,7 @@ export async function join(g: Gateway, conn: Connection, msg: Message, release: 
     const outcome = await waitForChanges(g, result, changes, changes.waitMs);
     if (conn.channels.get(msg.topic) !== result) return; // closed meanwhile: detach removed it
     if (typeof outcome === 'string') {
+      g.deps.metrics.channelJoined.error(conn.tenantId, outcome.split(':')[0]!);
       g.removeChannel(result);
       return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: outcome });
     }
@@ -73,6 +76,7 @@ const replays = new WeakMap<Channel, StoredBroadcast[]>();
 
 function accepted(g: Gateway, conn: Connection, msg: Message, channel: Channel, reply: unknown): void {
   g.deps.metrics.joins.inc();
+  g.deps.metrics.channelJoined.ok();
   conn.reply(msg.topic, msg.joinRef, msg.ref, 'ok', reply);
   const replayed = replays.get(channel);
   if (replayed) pushReplay(g, channel, replayed);
@@ -90,6 +94,7 @@ async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channe
   if (tenant.privateOnly && !options.private) return { code: ErrorCodes.PrivateOnly, message: 'This project only allows private channels' };
   const { limits } = tenant;
   g.usage.count(tenant.externalId, 'joins');
+  conn.tally.joins++;
   const newUser = conn.channels.size === 0;
   if (newUser && (g.concurrentUsers(tenant.externalId) >= limits.maxConcurrentUsers || g.throttled(tenant.externalId, 'concurrent_users'))) {
     g.deps.metrics.rateLimited.inc('concurrent_users');
@@ -116,7 +121,7 @@ async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channe
     for (const e of read.read) channel.policies.read.add(e);
   }
   if (options.replay) {
-    const replay = await fetchReplay(g, tenant, channel);
+    const replay = await timed((s) => g.deps.metrics.replay.observe(tenant.externalId, s), () => fetchReplay(g, tenant, channel));
     if (!replay.ok) return { code: ErrorCodes.UnableToReplayMessages, message: '', reason: replay.reason };
     replays.set(channel, replay.rows);
   }

@@ -33,6 +33,7 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
   }
   state.calls.push(now);
   g.usage.count(tenant.externalId, 'presence_events');
+  channel.conn.tally.presenceEvents++;
   const localOk = g.limits.tryAmount(`presence:${tenant.externalId}`, 1, maxPresenceEventsPerSecond);
   if (!localOk || g.throttled(tenant.externalId, 'presence_events_per_second')) {
     g.deps.log.info({ code: ErrorCodes.PresenceRateLimitReached, tenant: tenant.externalId }, 'presence rate limit');
@@ -48,7 +49,9 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
     g.deps.log.info({ code: ErrorCodes.InvalidPresencePayload, tenant: tenant.externalId }, 'presence track payload is not a map');
     return reply('error', { reason: errorDef(ErrorCodes.InvalidPresencePayload).message });
   }
-  if (Buffer.byteLength(JSON.stringify(p.payload)) > maxPayloadSizeInKb * 1000) return g.shutdownChannel(channel, 'Track message size exceeded');
+  const trackBytes = Buffer.byteLength(JSON.stringify(p.payload));
+  g.deps.metrics.payloadSize.observe(trackBytes, tenant.externalId, 'presence');
+  if (trackBytes > maxPayloadSizeInKb * 1000) return g.shutdownChannel(channel, 'Track message size exceeded');
   if (!(await mayWrite(g, channel, 'presence'))) return reply('error', {});
   if (channel.presence !== state) return; // left or socket closed during the check: nothing to track
   try {

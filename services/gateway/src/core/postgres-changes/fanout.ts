@@ -22,7 +22,7 @@ import type { Logger } from '@realtime/log';
 import type { ChangeEvent } from '@realtime/schemas';
 import type { Identity, TableInfo, TenantDatabase } from '../../ports.ts';
 import { identityOf, type Channel } from '../channel.ts';
-import { timed, type Counter, type Histogram } from '../metrics.ts';
+import { timed, type Counter, type Histogram, type TenantTally } from '../metrics.ts';
 import { ChangeDedupe } from '../cdc/dedupe.ts';
 import { bindingWants, type Binding } from './bindings.ts';
 import { matches } from './matcher.ts';
@@ -41,6 +41,8 @@ export interface FanoutDeps {
   log: Logger;
   metrics: {
     changesIn: Counter; eventsOut: Counter; rlsCheck: Histogram;
+    /** The tenant's tally: changes delivered count as its db events. */
+    tenant(externalId: string): TenantTally;
     /** Changes not delivered because the tenant's queue was full or its database failed. */
     changesDropped: Counter;
     /** Bytes held per tenant (tenant-labelled). */
@@ -245,6 +247,7 @@ export class ChangeFanout {
       }
     }
     this.#deps.metrics.eventsOut.inc(sent);
+    this.#deps.metrics.tenant(tenant).dbEvents += sent;
   }
 }
 

@@ -63,7 +63,7 @@ export interface HubDeps {
   backend: PresenceBackend;
   clock: Clock;
   log: Logger;
-  onDiff?: (delivered: number) => void;
+  onDiff?: (delivered: number, tenant: string) => void;
   onLeaveRetry?: (outcome: LeaveOutcome) => void;
   leaveRetry?: LeaveRetryOptions;
   resyncsPerBeat?: number;
@@ -212,7 +212,7 @@ export class PresenceHub {
       } else if (state.buffer.length < MAX_BUFFERED_DIFFS) state.buffer.push(diff);
       else state.overflowed = true;
     }
-    this.#d.onDiff?.(delivered);
+    this.#d.onDiff?.(delivered, diff.tenant);
   }
 
   start(): void {
