@@ -7,6 +7,8 @@ import type { ReplayRange } from '@realtime/kafka/replay-range';
 /** The control DB. Every mutating call commits the tenant change and an outbox row together. */
 export interface TenantStore {
   list(): Promise<TenantRow[]>;
+  /** How many tenants exist (the unauthenticated /status page: one cheap query). */
+  count(): Promise<number>;
   get(externalId: string): Promise<TenantRow | null>;
   /**
    * With the tenant locked (it may not exist yet), `decide` sees the stored row and returns the row

@@ -29,6 +29,7 @@ export function createPgTenantStore(pool: pg.Pool): TenantStore {
 
   return {
     list: () => loadTenants(pool),
+    count: async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM _realtime.tenants')).rows[0]!.n,
     get: (externalId) => loadTenant(pool, externalId),
     upsert<R>(externalId: string, decide: (existing: TenantRow | null) => { write: TenantWrite } | { reject: R }) {
       type Result = { created: boolean; row: TenantRow } | { reject: R };

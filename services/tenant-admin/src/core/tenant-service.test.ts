@@ -14,6 +14,7 @@ function memoryStore(): TenantStore & { outbox: string[] } {
   return {
     outbox,
     list: async () => [...rows.values()],
+    count: async () => rows.size,
     get: async (id) => rows.get(id) ?? null,
     async upsert(id, decide) {
       const existing = rows.get(id) ?? null;

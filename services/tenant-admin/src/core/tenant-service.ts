@@ -66,9 +66,7 @@ export function createTenantService(deps: TenantServiceDeps) {
     async list(): Promise<TenantJson[]> {
       return (await deps.store.list()).map(view);
     },
-    async count(): Promise<number> {
-      return (await deps.store.list()).length;
-    },
+    count: () => deps.store.count(),
     async get(externalId: string): Promise<TenantJson | null> {
       const row = await deps.store.get(externalId);
       return row ? view(row) : null;
