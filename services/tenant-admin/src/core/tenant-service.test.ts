@@ -20,7 +20,7 @@ function memoryStore(): TenantStore & { outbox: string[] } {
       const existing = rows.get(id) ?? null;
       const d = decide(existing);
       if ('reject' in d) return d;
-      const row = rowFrom(d.write, existing ? { id: existing.id, version: existing.version + 1 } : {});
+      const row = rowFrom(d.write, existing ? { id: existing.id, version: existing.version + 1, reload_seq: existing.reload_seq, shutdown_seq: existing.shutdown_seq, migrations_ran: existing.migrations_ran } : {});
       rows.set(id, row);
       outbox.push(id);
       return { created: existing === null, row };
@@ -131,6 +131,12 @@ describe('tenant service', () => {
     expect(await failing).toMatchObject({ kind: 'created', migrated: false });
     expect(await service.health('beta')).toMatchObject({ migrated: false });
     expect(await service.upsert('beta', input({ tenant: { name: 'B' } }))).toEqual(expect.objectContaining({ kind: 'updated' })); // an update never waits
+
+    // acme moves to another database: not migrated until a run there succeeds
+    await service.upsert('acme', input({ tenant: { name: 'Renamed' } }));
+    expect(await service.health('acme')).toMatchObject({ migrated: true });
+    await service.upsert('acme', input({ tenant: { extensions: [{ type: 'postgres_cdc_rls', settings: { db_port: '6543' } }] } }));
+    expect(await service.health('acme')).toMatchObject({ migrated: false });
   });
 
   it('gives up waiting for migrations after createWaitMs', async () => {

@@ -72,11 +72,15 @@ export function createTenantService(deps: TenantServiceDeps) {
       return row ? view(row) : null;
     },
     async upsert(externalId: string, input: TenantInput): Promise<UpsertResult> {
+      let before: string | undefined;
       const result = await deps.store.upsert<FieldErrors>(externalId, (existing) => {
+        before = existing ? JSON.stringify(tenantDbConnection(existing, deps.key)) : undefined;
         const decision = decideUpsert(existing, externalId, input, deps.defaults, deps.key);
         return decision.ok ? { write: decision.write } : { reject: decision.errors };
       });
       if ('reject' in result) return { kind: 'invalid', errors: result.reject };
+      // Another database: its migrations are not known to have run (health's `migrated`) until they do.
+      if (!result.created && before !== JSON.stringify(tenantDbConnection(result.row, deps.key))) await deps.store.setMigrationsRan(externalId, 0);
       const first = migrate(result.row);
       if (!result.created) return { kind: 'updated', tenant: view(result.row) };
       let timer: NodeJS.Timeout | undefined;
