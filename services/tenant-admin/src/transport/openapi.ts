@@ -12,8 +12,11 @@ type JsonSchema = Record<string, unknown>;
 const tenantBody = z.object({ tenant: tenantInput.meta({ id: 'TenantInput' }) }).meta({ id: 'TenantBody' });
 const dataOf = (schema: z.ZodType) => z.object({ data: schema });
 
-/** Every schema with an `id` becomes a component; the rest are inlined where used. */
-function components(): { schemas: Record<string, JsonSchema>; ref: (s: z.ZodType, io: 'input' | 'output') => JsonSchema } {
+/**
+ * Every schema with an `id` becomes a component; the rest are inlined where used. An id is used on
+ * one side only (TenantInput on input, Tenant on output), so no component is written twice.
+ */
+function components(): { schemas: Record<string, JsonSchema>; convert: (s: z.ZodType, io: 'input' | 'output') => JsonSchema } {
   const schemas: Record<string, JsonSchema> = {};
   const convert = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
     const out = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
@@ -23,7 +26,7 @@ function components(): { schemas: Record<string, JsonSchema>; ref: (s: z.ZodType
     for (const [id, def] of Object.entries(defs)) schemas[id] = toComponentRefs(def);
     return toComponentRefs(out);
   };
-  return { schemas, ref: convert };
+  return { schemas, convert };
 }
 
 /** z.toJSONSchema points at its own $defs; in the document they live under components/schemas. */
@@ -43,12 +46,12 @@ const tenantParam = { name: 'tenant_id', in: 'path', required: true, description
 
 export function openApiDocument(): JsonSchema {
   const c = components();
-  const out = (s: z.ZodType) => c.ref(s, 'output');
+  const out = (s: z.ZodType) => c.convert(s, 'output');
   const one = out(dataOf(tenantJson));
   const invalid = json(out(fieldErrorsJson), 'invalid input (Ecto-style messages per field)');
   const notFound = json(out(notFoundJson), 'no such tenant');
   const forbidden = empty('missing, invalid or blocklisted Bearer token (empty body)');
-  const body = { required: true, content: { 'application/json': { schema: c.ref(tenantBody, 'input') } } };
+  const body = { required: true, content: { 'application/json': { schema: c.convert(tenantBody, 'input') } } };
   const upsertResponses = {
     200: json(one, 'updated'),
     201: json(one, 'created, and the tenant database migrated (Location header)'),
