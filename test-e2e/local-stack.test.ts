@@ -51,6 +51,9 @@ it('starts the whole stack, serves realtime-dev on one origin and stops on SIGIN
   await waitFor(() => expect(got).toHaveLength(1));
   const tenants = await fetch(`${details.url}/api/tenants`, { headers: { authorization: `Bearer ${details.adminToken}` } });
   expect(((await tenants.json()) as { data: Array<{ external_id: string }> }).data.map((t) => t.external_id)).toContain('realtime-dev');
+  // The one origin also answers tenant-admin's OpenAPI document and status page.
+  expect(((await (await fetch(`${details.url}/api/openapi`)).json()) as { openapi: string }).openapi).toBe('3.1.0');
+  expect(((await (await fetch(`${details.url}/status`, { headers: { accept: 'application/json' } })).json()) as { service: string }).service).toBe('tenant-admin');
   await closeClients();
 
   stack.kill('SIGINT');

@@ -53,6 +53,8 @@ export async function upsertTenant(url: string, adminToken: string, externalId: 
       signal: AbortSignal.timeout(60_000),
     });
     if (res.status === 201) return 'created';
+    // created, but its database could not be migrated yet: tenant-admin keeps retrying
+    if (res.status === 202) return 'created (database migrations pending)';
     if (res.status === 200) return 'updated';
     const text = (await res.text()).slice(0, MAX_ERROR_TEXT);
     return `failed: ${res.status}${text ? ` ${text}` : ''}`;

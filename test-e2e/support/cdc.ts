@@ -12,8 +12,8 @@ import { uniqueName, waitFor } from '@realtime/testing';
 export async function prepareItemsTable(db: pg.Client): Promise<void> {
   await db.query('SET synchronous_commit = on');
   await db.query('CREATE TABLE IF NOT EXISTS items (id int PRIMARY KEY, v text)');
-  // tenant-admin migrates a new tenant's database after answering (migration-scheduler.ts) and
-  // creates both publications then; creating them here too would race it on the unique name.
+  // tenant-admin's migrations create both publications (before its 201; a 202 means they are still
+  // pending); creating them here too would race it on the unique name.
   await waitFor(async () => {
     const { rows } = await db.query(`SELECT count(*)::int AS n FROM pg_publication WHERE pubname IN ('supabase_realtime', 'supabase_realtime_messages_publication')`);
     expect(rows[0].n).toBe(2);

@@ -23,6 +23,7 @@ export const sampleRecords: { readonly [N in keyof SchemaTypes]: SchemaTypes[N] 
     presence_enabled: true,
     extensions: [{ type: 'postgres_cdc_rls', settings: { db_host: 'g1:aG9zdA==', region: 'us-east-1', slot_name: 'supabase_realtime_replication_slot' } }],
     reload_seq: 3,
+    shutdown_seq: 2,
     updated_at: 1_763_800_000_000,
     version: 42,
   },

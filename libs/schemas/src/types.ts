@@ -29,6 +29,8 @@ export interface TenantSnapshot {
   presence_enabled: boolean;
   extensions: TenantExtension[];
   reload_seq: number;
+  /** v2; 0 when written by v1. */
+  shutdown_seq: number;
   updated_at: number;
   version: number;
 }

@@ -2,6 +2,8 @@
 // the outbox relay and the HTTP API. Tests may override the publisher, probe or logger.
 import { ErrorCodes } from '@realtime/errors';
 import { createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { createLogger, type Logger } from '@realtime/log';
@@ -9,7 +11,7 @@ import { client as prom, createRegistry } from '@realtime/metrics';
 import { createKafka, ensureTopics, topicNames } from '@realtime/kafka';
 import { parseEncKey } from '@realtime/secrets';
 import { tenantDefaults, type TenantAdminConfig } from './config.ts';
-import type { ChangeHistory, SnapshotPublisher, TenantDbProbe } from './ports.ts';
+import type { ChangeHistory, ConnectedUsers, SnapshotPublisher, TenantDbProbe } from './ports.ts';
 import { migrate } from './adapters/pg-migrations.ts';
 import { createPgTenantStore } from './adapters/pg-tenant-store.ts';
 import { createPgOutbox } from './adapters/pg-outbox.ts';
@@ -19,8 +21,9 @@ import { createKafkaChangeHistory } from './adapters/kafka-change-history.ts';
 import { createTenantService, tenantDbConnection } from './core/tenant-service.ts';
 import { startOutboxRelay } from './core/outbox-relay.ts';
 import { createMigrationScheduler } from './core/migration-scheduler.ts';
-import { migrateTenantDb } from './adapters/pg-tenant-migrations.ts';
+import { migrateTenantDb, tenantMigrations } from './adapters/pg-tenant-migrations.ts';
 import { timedMigrations } from './adapters/prom-migration-metrics.ts';
+import { followUsage } from './adapters/kafka-usage-reader.ts';
 import { startPartitionKeeper } from './core/partition-keeper.ts';
 import { createPgMessagePartitions } from './adapters/pg-message-partitions.ts';
 import { createHttpApp } from './transport/http.ts';
@@ -30,6 +33,7 @@ export interface TenantAdminOverrides {
   publisher?: SnapshotPublisher;
   probe?: TenantDbProbe;
   changes?: ChangeHistory;
+  users?: ConnectedUsers;
 }
 
 export interface RunningTenantAdmin {
@@ -57,9 +61,9 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
     if (applied.length > 0) log.info({ applied }, 'control DB migrated');
 
     const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'tenant-admin', logger: log }); // connects on use
+    if (!overrides.publisher || !overrides.users) await ensureTopics(kafka, config.topicPrefix);
     let publisher = overrides.publisher;
     if (!publisher) {
-      await ensureTopics(kafka, config.topicPrefix);
       const kafkaPublisher = await startKafkaSnapshotPublisher(kafka, topicNames(config.topicPrefix).tenants, log);
       closers.push(() => kafkaPublisher.close());
       publisher = kafkaPublisher;
@@ -94,13 +98,21 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
       onResult: (ok) => partitionRuns.inc({ result: ok ? 'ok' : 'failed' }),
     });
     closers.push(() => keeper.stop());
+    const node = `${hostname()}-${randomBytes(3).toString('hex')}`;
+    let users = overrides.users;
+    if (!users) {
+      const usage = await followUsage(kafka, topicNames(config.topicPrefix).usage, node, log);
+      closers.push(() => usage.stop());
+      users = usage.users;
+    }
     const tenants = createTenantService({
       store, probe: overrides.probe ?? createPgTenantProbe(), defaults: tenantDefaults(config), key, migrations,
+      migrationCount: tenantMigrations.length, createWaitMs: config.createMigrationWaitMs, users, node,
     });
     const reEncrypted = await tenants.encryptStoredJwks();
     if (reEncrypted.length > 0) log.info({ tenants: reEncrypted }, 'encrypted JWK key material stored in clear');
     const app = createHttpApp({
-      tenants, registry, log, metricsJwtSecret: config.metricsJwtSecret,
+      tenants, registry, log, metricsJwtSecret: config.metricsJwtSecret, users, node, startedAt: Date.now(),
       changes: overrides.changes ?? createKafkaChangeHistory(kafka, topicNames(config.topicPrefix).cdc, log),
       auth: { secrets: [config.apiJwtSecret, config.apiJwtSecretNext], blocklist: config.apiTokenBlocklist },
     });

@@ -27,6 +27,7 @@ export const tenantAdminConfig = defineConfig({
     outboxPollMs: setting('OUTBOX_POLL_MS', env.int(500), 'Outbox relay polling fallback (LISTEN/NOTIFY wakes it sooner); also how often a standby retries the relay lock'),
     partitionIntervalMs: setting('TENANT_ADMIN_PARTITION_INTERVAL_MS', env.int(3_600_000), 'How often every tenant database gets its realtime.messages partitions topped up (yesterday to +3 days) and old ones dropped'),
     partitionTimeoutMs: setting('TENANT_ADMIN_PARTITION_TIMEOUT_MS', env.int(10_000), 'Bound on one tenant database\'s partition upkeep (connect, statement, locks), so a database that is down delays only itself'),
+    createMigrationWaitMs: setting('TENANT_ADMIN_CREATE_MIGRATION_WAIT_MS', env.int(10_000), 'How long POST/PUT creating a tenant waits for the first migration run of its database: 201 once it succeeded, 202 when it failed or is still running (it keeps retrying; GET /api/tenants/:id/health says migrated: true once done)'),
     partitionConcurrency: setting('TENANT_ADMIN_PARTITION_CONCURRENCY', env.int(4), 'Tenant databases whose partitions are kept at the same time'),
   },
   check: (c) => {

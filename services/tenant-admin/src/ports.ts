@@ -7,6 +7,8 @@ import type { ReplayRange } from '@realtime/kafka/replay-range';
 /** The control DB. Every mutating call commits the tenant change and an outbox row together. */
 export interface TenantStore {
   list(): Promise<TenantRow[]>;
+  /** How many tenants exist (the unauthenticated /status page: one cheap query). */
+  count(): Promise<number>;
   get(externalId: string): Promise<TenantRow | null>;
   /**
    * With the tenant locked (it may not exist yet), `decide` sees the stored row and returns the row
@@ -16,8 +18,10 @@ export interface TenantStore {
     Promise<{ created: boolean; row: TenantRow } | { reject: R }>;
   /** Deletes the tenant (extensions cascade); an outbox row is written even if it did not exist. */
   delete(externalId: string): Promise<void>;
-  /** Bumps reload_seq (and version); false when the tenant does not exist. */
-  bumpReload(externalId: string): Promise<boolean>;
+  /** Bumps reload_seq or shutdown_seq (and version); false when the tenant does not exist. */
+  bump(externalId: string, counter: 'reload' | 'shutdown'): Promise<boolean>;
+  /** Records how many tenant-database migrations a successful run left applied. */
+  setMigrationsRan(externalId: string, count: number): Promise<void>;
 }
 
 export interface OutboxEntry {
@@ -84,4 +88,12 @@ export interface ChangeStream extends AsyncIterable<ChangeEvent> {
 /** Keeps a tenant database's realtime.messages partitions around a given time (yesterday → +3 days). */
 export interface MessagePartitions {
   ensure(target: DbTarget, at: Date): Promise<void>;
+}
+
+/** Users connected to a tenant across the cluster, from the gateways' usage reports (realtime.usage). */
+export interface ConnectedUsers {
+  /** Sockets with at least one joined channel (what max_concurrent_users counts), summed over gateways. */
+  connected(tenant: string): number;
+  /** Gateways heard from lately, and the users they report over all tenants (the /status page). */
+  summary(): { gateways: number; users: number; tenants: number };
 }

@@ -176,6 +176,30 @@ describe('gateway core', () => {
     expect(c.socket.closed?.code).toBe(1012);
   });
 
+  it('on shutdown (a new shutdownSeq) drains the tenant\'s sockets and closes its database pools; a reload keeps the pools', async () => {
+    const released: string[] = [];
+    const t = testGateway(undefined, null, undefined, { databases: { get: () => null, close: async () => {}, release: (id: string) => void released.push(id) } });
+    t.tenants.put(tenant());
+    const nowS = t.clock.now() / 1000;
+    const token = await sign(nowS + 3600);
+    const open = () => {
+      const socket = new MemorySocket(`s${Math.random()}`);
+      const conn = t.gateway.attach(socket, 'acme', '2.0.0', token, { role: 'anon', exp: nowS + 3600 });
+      return { socket, send: (frame: unknown) => t.gateway.receive(conn, JSON.stringify(frame)) };
+    };
+    const reloaded = open();
+    await reloaded.send(join('realtime:d'));
+    t.tenants.put(tenant({ reloadSeq: 1 }));
+    expect(reloaded.socket.closed?.code).toBe(1012);
+    expect(released).toEqual([]);
+    const shut = open();
+    await shut.send(join('realtime:d'));
+    t.tenants.put(tenant({ reloadSeq: 1, shutdownSeq: 1 }));
+    expect(shut.socket.json().at(-1)).toMatchObject(['1', null, 'realtime:d', 'system', { status: 'ok', message: 'Server requested disconnect' }]);
+    expect(shut.socket.closed?.code).toBe(1012);
+    expect(released).toEqual(['acme']);
+  });
+
   it('logs and drops malformed frames, keeping the connection', async () => {
     const { open } = await setup();
     const c = open();

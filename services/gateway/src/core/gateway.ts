@@ -82,7 +82,8 @@ export class Gateway {
     deps.tenants.onChange((prev, next) => {
       if (prev && requiresDrain(prev, next)) this.drainTenant(prev.externalId);
       if (prev && databaseMoved(prev.db, next?.db ?? null)) this.changes.databaseChanged(prev.externalId);
-      if (prev && !next) deps.databases.release?.(prev.externalId);
+      // deleted, or shut down (its pools open again on next use)
+      if (prev && (!next || next.shutdownSeq !== prev.shutdownSeq)) deps.databases.release?.(prev.externalId);
     });
   }
 

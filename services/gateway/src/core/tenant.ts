@@ -26,6 +26,8 @@ export interface Tenant {
   privateOnly: boolean;
   presenceEnabled: boolean;
   reloadSeq: number;
+  /** Bumped by POST /api/tenants/:id/shutdown: sockets drained and database pools closed. */
+  shutdownSeq: number;
   /** The tenant's database (RLS, publication, channel policies); null when not configured. */
   db: TenantDbSettings | null;
 }
@@ -57,6 +59,7 @@ export function tenantFromSnapshot(s: TenantSnapshot, reveal: (value: string) =>
     privateOnly: s.private_only,
     presenceEnabled: s.presence_enabled,
     reloadSeq: s.reload_seq,
+    shutdownSeq: s.shutdown_seq ?? 0,
     db: tenantDbSettings(s, reveal),
   };
 }
@@ -66,12 +69,13 @@ function parseJwks(text: string): JSONWebKeySet | null {
   return value && typeof value === 'object' && Array.isArray((value as JSONWebKeySet).keys) ? (value as JSONWebKeySet) : null;
 }
 
-/** Spec §2: sockets are drained (1012) on reload, delete, or a change of these fields (the database
+/** Spec §2: sockets are drained (1012) on reload, shutdown, delete, or a change of these fields (the database
  *  too: subscriptions and policies must be checked again against the new one). */
 export function requiresDrain(prev: Tenant, next: Tenant | undefined): boolean {
   if (!next) return true;
   return (
     prev.reloadSeq !== next.reloadSeq ||
+    prev.shutdownSeq !== next.shutdownSeq ||
     prev.jwtSecret !== next.jwtSecret ||
     JSON.stringify(prev.jwks) !== JSON.stringify(next.jwks) ||
     prev.privateOnly !== next.privateOnly ||

@@ -11,6 +11,8 @@ export interface TenantDb {
   maxPayloadBytes: number;
   /** Database broadcasts per second (the tenant's max_events_per_second, core/broadcast-rate.ts). */
   maxBroadcastsPerSecond: number;
+  /** A new one (POST shutdown) differs from the running target: the replication stops and starts afresh. */
+  shutdownSeq: number;
 }
 
 export const MESSAGES_PUBLICATION = 'supabase_realtime_messages_publication';
@@ -25,6 +27,7 @@ export function tenantDb(s: TenantSnapshot, reveal: (value: string) => string, d
     maxRecordBytes: db.maxRecordBytes ?? defaultMaxRecordBytes,
     maxPayloadBytes: s.max_payload_size_in_kb * 1000 + 500,
     maxBroadcastsPerSecond: s.max_events_per_second,
+    shutdownSeq: s.shutdown_seq ?? 0,
   };
 }
 

@@ -57,6 +57,11 @@ export const migrations: { version: number; sql: string }[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION _realtime.notify_outbox();
     `,
   },
+  {
+    // POST shutdown gets its own counter, published as TenantSnapshot v2's shutdown_seq.
+    version: 2,
+    sql: 'ALTER TABLE _realtime.tenants ADD COLUMN shutdown_seq bigint NOT NULL DEFAULT 0',
+  },
 ];
 
 /** Applies pending migrations; returns the versions it applied (empty when up to date). */

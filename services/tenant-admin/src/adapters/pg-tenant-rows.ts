@@ -10,7 +10,7 @@ export const WRITE_COLUMNS = [
   'client_presence_window_ms', 'suspend', 'private_only', 'presence_enabled', 'postgres_cdc_default',
 ] as const;
 
-const TENANT_COLUMNS = ['id', 'external_id', ...WRITE_COLUMNS, 'reload_seq', 'version', 'inserted_at', 'updated_at'].join(', ');
+const TENANT_COLUMNS = ['id', 'external_id', ...WRITE_COLUMNS, 'reload_seq', 'shutdown_seq', 'migrations_ran', 'version', 'inserted_at', 'updated_at'].join(', ');
 
 export async function loadTenants(db: Queryable, externalId?: string, forUpdate = false): Promise<TenantRow[]> {
   const where = externalId === undefined ? '' : 'WHERE external_id = $1';
@@ -30,6 +30,7 @@ export async function loadTenants(db: Queryable, externalId?: string, forUpdate 
   return tenants.rows.map((r) => ({
     ...r,
     reload_seq: Number(r.reload_seq),
+    shutdown_seq: Number(r.shutdown_seq),
     version: Number(r.version),
     extensions: byTenant.get(r.external_id) ?? [],
   }) as TenantRow);

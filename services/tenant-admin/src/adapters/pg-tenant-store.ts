@@ -29,6 +29,7 @@ export function createPgTenantStore(pool: pg.Pool): TenantStore {
 
   return {
     list: () => loadTenants(pool),
+    count: async () => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM _realtime.tenants')).rows[0]!.n,
     get: (externalId) => loadTenant(pool, externalId),
     upsert<R>(externalId: string, decide: (existing: TenantRow | null) => { write: TenantWrite } | { reject: R }) {
       type Result = { created: boolean; row: TenantRow } | { reject: R };
@@ -49,14 +50,19 @@ export function createPgTenantStore(pool: pg.Pool): TenantStore {
         return { commit: true, value: undefined };
       });
     },
-    bumpReload(externalId) {
+    bump(externalId, counter) {
+      const column = counter === 'reload' ? 'reload_seq' : 'shutdown_seq';
       return inTenantTx(externalId, async (c) => {
-        const r = await c.query(`UPDATE _realtime.tenants SET reload_seq = reload_seq + 1,
+        const r = await c.query(`UPDATE _realtime.tenants SET ${column} = ${column} + 1,
           version = nextval('_realtime.tenant_version_seq') WHERE external_id = $1`, [externalId]);
         if (r.rowCount === 0) return { commit: false, value: false };
         await enqueue(c, externalId);
         return { commit: true, value: true };
       });
+    },
+    async setMigrationsRan(externalId, count) {
+      // Not part of the snapshot: no version bump, no outbox row.
+      await pool.query('UPDATE _realtime.tenants SET migrations_ran = $2 WHERE external_id = $1', [externalId, count]);
     },
   };
 }

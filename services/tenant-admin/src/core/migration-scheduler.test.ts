@@ -74,4 +74,23 @@ describe('migration scheduler', () => {
       vi.useRealTimers();
     }
   });
+
+  it('reports the first attempt and the run: failed first, done after the retry, null when cancelled', async () => {
+    vi.useFakeTimers();
+    try {
+      let calls = 0;
+      const s = createMigrationScheduler(async (c) => { if (c.host === 'gone' || ++calls < 2) throw new Error('down'); return 4; }, capture().log, 100, 1000);
+      const run = s.schedule('acme', conn);
+      const dropped = s.schedule('deleted', { ...conn, host: 'gone' });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(await run.first).toBe(false);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(await run.done).toBe(4);
+      s.cancel('deleted');
+      expect(await dropped.done).toBeNull();
+      s.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

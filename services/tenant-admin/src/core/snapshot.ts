@@ -26,6 +26,7 @@ export function toSnapshot(row: TenantRow): TenantSnapshot {
     presence_enabled: row.presence_enabled,
     extensions: row.extensions.map((e) => ({ type: e.type, settings: stringSettings(e.settings) })),
     reload_seq: row.reload_seq,
+    shutdown_seq: row.shutdown_seq,
     updated_at: row.updated_at.getTime(),
     version: row.version,
   };

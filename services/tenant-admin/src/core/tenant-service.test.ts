@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '@realtime/testing';
 import type { DbTarget, TenantDbStatus, TenantStore } from '../ports.ts';
 import type { TenantRow } from './tenant.ts';
 import { parseTenantBody, type TenantInput } from './tenant-input.ts';
-import { createTenantService } from './tenant-service.ts';
+import { createTenantService, type TenantServiceDeps } from './tenant-service.ts';
+import type { MigrationScheduler } from './migration-scheduler.ts';
 import { createBody, DB_PASSWORD, defaults, key, rowFrom } from './test-fixtures.ts';
 
 /** In-memory TenantStore: enough to drive the use cases; the pg one is covered by the int test. */
@@ -12,23 +14,29 @@ function memoryStore(): TenantStore & { outbox: string[] } {
   return {
     outbox,
     list: async () => [...rows.values()],
+    count: async () => rows.size,
     get: async (id) => rows.get(id) ?? null,
     async upsert(id, decide) {
       const existing = rows.get(id) ?? null;
       const d = decide(existing);
       if ('reject' in d) return d;
-      const row = rowFrom(d.write, existing ? { id: existing.id, version: existing.version + 1 } : {});
+      const row = rowFrom(d.write, existing ? { id: existing.id, version: existing.version + 1, reload_seq: existing.reload_seq, shutdown_seq: existing.shutdown_seq, migrations_ran: existing.migrations_ran } : {});
       rows.set(id, row);
       outbox.push(id);
       return { created: existing === null, row };
     },
     async delete(id) { rows.delete(id); outbox.push(id); },
-    async bumpReload(id) {
+    async bump(id, counter) {
       const row = rows.get(id);
       if (!row) return false;
-      row.reload_seq += 1;
+      if (counter === 'reload') row.reload_seq += 1;
+      else row.shutdown_seq += 1;
       outbox.push(id);
       return true;
+    },
+    async setMigrationsRan(id, count) {
+      const row = rows.get(id);
+      if (row) row.migrations_ran = count;
     },
   };
 }
@@ -40,11 +48,26 @@ function input(body: unknown): TenantInput {
 }
 
 /** The fake probe answers `status` (a reachable database whose slot is streamed, by default). */
-function setup(status: TenantDbStatus = { connected: true, replicating: true }) {
+function setup(status: TenantDbStatus = { connected: true, replicating: true }, extra: Partial<TenantServiceDeps> = {}) {
   const store = memoryStore();
   const probed: DbTarget[] = [];
-  const service = createTenantService({ store, defaults, key, node: 'node-1', probe: { check: async (t) => { probed.push(t); return status; } } });
+  const service = createTenantService({ store, defaults, key, node: 'node-1', probe: { check: async (t) => { probed.push(t); return status; } }, ...extra });
   return { store, service, probed };
+}
+
+/** A scheduler whose runs the test settles by hand. */
+function manualMigrations() {
+  const runs: { first(ok: boolean): void; done(n: number | null): void }[] = [];
+  const scheduler: MigrationScheduler = {
+    schedule() {
+      const run = { first: (_: boolean) => {}, done: (_: number | null) => {} };
+      runs.push(run);
+      return { first: new Promise<boolean>((r) => (run.first = r)), done: new Promise<number | null>((r) => (run.done = r)) };
+    },
+    cancel() {},
+    close() {},
+  };
+  return { scheduler, runs };
 }
 
 describe('tenant service', () => {
@@ -60,7 +83,7 @@ describe('tenant service', () => {
     const { service, probed } = setup();
     await service.upsert('acme', input(createBody()));
     expect(await service.health('acme')).toEqual({
-      healthy: true, db_connected: true, replication_connected: true, connected_cluster: 0, region: 'us-east-1', node: 'node-1',
+      healthy: true, db_connected: true, replication_connected: true, connected_cluster: 0, region: 'us-east-1', node: 'node-1', migrated: true,
     });
     expect(probed).toEqual([{ host: 'db.example', port: 5432, database: 'postgres', user: 'supabase_admin', password: DB_PASSWORD }]);
     expect(await service.health('nobody')).toBeNull();
@@ -91,6 +114,52 @@ describe('tenant service', () => {
     expect(probed).toEqual([]);
   });
 
+  it('answers a create as migrated only once the first migration run succeeded within the wait', async () => {
+    const m = manualMigrations();
+    const { service, store } = setup(undefined, { migrations: m.scheduler, migrationCount: 2, createWaitMs: 60_000 });
+    const pending = service.upsert('acme', input(createBody()));
+    await waitFor(() => expect(m.runs).toHaveLength(1));
+    m.runs[0]!.first(true);
+    m.runs[0]!.done(2);
+    expect(await pending).toMatchObject({ kind: 'created', migrated: true });
+    await waitFor(async () => expect((await store.get('acme'))!.migrations_ran).toBe(2));
+    expect(await service.health('acme')).toMatchObject({ migrated: true });
+
+    const failing = service.upsert('beta', input(createBody({ external_id: 'beta' })));
+    await waitFor(() => expect(m.runs).toHaveLength(2));
+    m.runs[1]!.first(false); // retries go on in the background
+    expect(await failing).toMatchObject({ kind: 'created', migrated: false });
+    expect(await service.health('beta')).toMatchObject({ migrated: false });
+    expect(await service.upsert('beta', input({ tenant: { name: 'B' } }))).toEqual(expect.objectContaining({ kind: 'updated' })); // an update never waits
+
+    // acme moves to another database: not migrated until a run there succeeds
+    await service.upsert('acme', input({ tenant: { name: 'Renamed' } }));
+    expect(await service.health('acme')).toMatchObject({ migrated: true });
+    await service.upsert('acme', input({ tenant: { extensions: [{ type: 'postgres_cdc_rls', settings: { db_port: '6543' } }] } }));
+    expect(await service.health('acme')).toMatchObject({ migrated: false });
+  });
+
+  it('gives up waiting for migrations after createWaitMs', async () => {
+    const m = manualMigrations();
+    const { service } = setup(undefined, { migrations: m.scheduler, migrationCount: 2, createWaitMs: 20 });
+    expect(await service.upsert('acme', input(createBody()))).toMatchObject({ kind: 'created', migrated: false });
+  });
+
+  it('reports connected_cluster from the connected-users source', async () => {
+    const { service } = setup(undefined, { users: { connected: (t) => (t === 'acme' ? 3 : 0), summary: () => ({ gateways: 1, users: 3, tenants: 1 }) } });
+    await service.upsert('acme', input(createBody()));
+    expect(await service.health('acme')).toMatchObject({ connected_cluster: 3 });
+  });
+
+  it('shutdown bumps shutdown_seq only, and is false for an unknown tenant', async () => {
+    const { service, store } = setup();
+    expect(await service.shutdown('nobody')).toBe(false);
+    await service.upsert('acme', input(createBody()));
+    expect(await service.shutdown('acme')).toBe(true);
+    expect(await store.get('acme')).toMatchObject({ shutdown_seq: 1, reload_seq: 0 });
+    expect(store.outbox).toEqual(['acme', 'acme']);
+  });
+
   it('reload is false for an unknown tenant', async () => {
     const { service, store } = setup();
     expect(await service.reload('nobody')).toBe(false);
@@ -116,3 +185,4 @@ describe('tenant service', () => {
     expect(await service.encryptStoredJwks()).toEqual([]);
   });
 });
+

@@ -1,10 +1,11 @@
 // The management API's use cases, free of HTTP and SQL: the transport maps results to status codes.
 import { hostname } from 'node:os';
-import type { TenantDbProbe, TenantStore } from '../ports.ts';
+import type { ConnectedUsers, TenantDbProbe, TenantStore } from '../ports.ts';
 import type { FieldErrors, TenantInput } from './tenant-input.ts';
 import type { TenantLimitDefaults, TenantRow } from './tenant.ts';
 import { decideUpsert } from './upsert.ts';
 import { decryptSettings, tenantView, type TenantJson } from './tenant-view.ts';
+import type { TenantHealthJson } from './api-schemas.ts';
 import { decrypt, isEncrypted, mapJwkSecrets } from '@realtime/secrets';
 import type { DbConnection, MigrationScheduler } from './migration-scheduler.ts';
 
@@ -15,6 +16,12 @@ export interface TenantServiceDeps {
   key: Buffer;
   node?: string;
   migrations?: MigrationScheduler;
+  /** How many tenant-database migrations exist: health's `migrated` compares the stored count to it. */
+  migrationCount?: number;
+  /** How long a create waits for the tenant database's first migration run before answering 202. */
+  createWaitMs?: number;
+  /** Users connected to each tenant across the cluster (gateway usage reports). */
+  users?: ConnectedUsers;
 }
 
 /** The tenant database's connection, from its CDC extension settings (decrypted). */
@@ -33,40 +40,53 @@ export function tenantDbConnection(row: TenantRow, key: Buffer): DbConnection | 
   };
 }
 
-export type UpsertResult = { kind: 'created' | 'updated'; tenant: TenantJson } | { kind: 'invalid'; errors: FieldErrors };
+/** `migrated` (created only): false when the first migration run failed or outlasted createWaitMs; it goes on in the background. */
+export type UpsertResult =
+  | { kind: 'created'; tenant: TenantJson; migrated: boolean }
+  | { kind: 'updated'; tenant: TenantJson }
+  | { kind: 'invalid'; errors: FieldErrors };
 
-export interface TenantHealth {
-  healthy: boolean;
-  db_connected: boolean;
-  replication_connected: boolean;
-  connected_cluster: number;
-  region: string | null;
-  node: string;
-}
+/** `migrated` is not in the reference: the tenant database has every migration (poll it after a 202 create). */
+export type TenantHealth = TenantHealthJson;
 
 export function createTenantService(deps: TenantServiceDeps) {
   const view = (row: TenantRow) => tenantView(row, deps.key);
   const node = deps.node ?? hostname();
-  const migrate = (row: TenantRow) => {
+  /** Starts the tenant database's migrations; resolves with the first attempt's outcome (true without a database). */
+  const migrate = (row: TenantRow): Promise<boolean> => {
     const conn = tenantDbConnection(row, deps.key);
-    if (conn && deps.migrations) deps.migrations.schedule(row.external_id, conn);
+    if (!conn || !deps.migrations) return Promise.resolve(true);
+    const run = deps.migrations.schedule(row.external_id, conn);
+    void run.done.then((count) => (count === null ? undefined : deps.store.setMigrationsRan(row.external_id, count)))
+      .catch(() => {}); // the count is advisory: the next successful run writes it again
+    return run.first;
   };
+  const waitMs = deps.createWaitMs ?? 10_000;
   return {
     async list(): Promise<TenantJson[]> {
       return (await deps.store.list()).map(view);
     },
+    count: () => deps.store.count(),
     async get(externalId: string): Promise<TenantJson | null> {
       const row = await deps.store.get(externalId);
       return row ? view(row) : null;
     },
     async upsert(externalId: string, input: TenantInput): Promise<UpsertResult> {
+      let before: string | undefined;
       const result = await deps.store.upsert<FieldErrors>(externalId, (existing) => {
+        before = existing ? JSON.stringify(tenantDbConnection(existing, deps.key)) : undefined;
         const decision = decideUpsert(existing, externalId, input, deps.defaults, deps.key);
         return decision.ok ? { write: decision.write } : { reject: decision.errors };
       });
       if ('reject' in result) return { kind: 'invalid', errors: result.reject };
-      migrate(result.row);
-      return { kind: result.created ? 'created' : 'updated', tenant: view(result.row) };
+      // Another database: its migrations are not known to have run (health's `migrated`) until they do.
+      if (!result.created && before !== JSON.stringify(tenantDbConnection(result.row, deps.key))) await deps.store.setMigrationsRan(externalId, 0);
+      const first = migrate(result.row);
+      if (!result.created) return { kind: 'updated', tenant: view(result.row) };
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)));
+      const migrated = await Promise.race([first, late]).finally(() => clearTimeout(timer));
+      return { kind: 'created', tenant: view(result.row), migrated };
     },
     /**
      * Tenants written before JWK key material was encrypted at rest get it encrypted now (run at
@@ -95,12 +115,20 @@ export function createTenantService(deps: TenantServiceDeps) {
       await deps.store.delete(externalId);
       deps.migrations?.cancel(externalId);
     },
-    /** Reload and shutdown both make every reader re-apply the tenant (a new reload_seq). */
+    /** A new reload_seq: gateways drain the tenant's sockets; its migrations run again. */
     async reload(externalId: string) {
-      const found = await deps.store.bumpReload(externalId);
+      const found = await deps.store.bump(externalId, 'reload');
       const row = found ? await deps.store.get(externalId) : null;
-      if (row) migrate(row);
+      if (row) void migrate(row);
       return found;
+    },
+    /**
+     * A new shutdown_seq (TenantSnapshot v2): gateways disconnect the tenant's sockets and close
+     * their pools to its database, ingest-cdc stops its replication and starts a fresh one. The
+     * tenant stays configured: the next connect is served as usual.
+     */
+    async shutdown(externalId: string) {
+      return deps.store.bump(externalId, 'shutdown');
     },
     /**
      * db_connected: the tenant database accepts a connection; replication_connected: its replication
@@ -117,7 +145,9 @@ export function createTenantService(deps: TenantServiceDeps) {
       const replication_connected = db_connected && status.replicating;
       const healthy = ext ? db_connected && replication_connected : db_connected;
       const region = typeof settings.region === 'string' ? settings.region : null;
-      return { healthy, db_connected, replication_connected, connected_cluster: 0, region, node };
+      const connected_cluster = deps.users?.connected(externalId) ?? 0;
+      const migrated = !conn || row.migrations_ran >= (deps.migrationCount ?? 0);
+      return { healthy, db_connected, replication_connected, connected_cluster, region, node, migrated };
     },
   };
 }

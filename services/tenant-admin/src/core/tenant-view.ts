@@ -2,8 +2,11 @@
 // never db_password; the other encrypted settings are shown decrypted.
 import { decrypt, isEncrypted } from '@realtime/secrets';
 import { HIDDEN_SETTINGS, type TenantRow } from './tenant.ts';
+import type { TenantJson } from './api-schemas.ts';
 
-export function tenantView(row: TenantRow, key: Buffer) {
+export type { TenantJson };
+
+export function tenantView(row: TenantRow, key: Buffer): TenantJson {
   return {
     id: row.id,
     external_id: row.external_id,
@@ -30,7 +33,6 @@ export function tenantView(row: TenantRow, key: Buffer) {
   };
 }
 
-export type TenantJson = ReturnType<typeof tenantView>;
 
 /** Decrypted settings for the tenant's own use (health probe); includes db_password. */
 export function decryptSettings(settings: Record<string, unknown>, key: Buffer): Record<string, unknown> {

@@ -42,6 +42,10 @@ export interface TenantRow extends TenantLimitDefaults {
   presence_enabled: boolean;
   postgres_cdc_default: string;
   reload_seq: number;
+  /** Bumped by POST shutdown (TenantSnapshot v2). */
+  shutdown_seq: number;
+  /** How many tenant-database migrations the last successful run left applied (the reference's column). */
+  migrations_ran: number;
   version: number;
   inserted_at: Date;
   updated_at: Date;
@@ -49,6 +53,6 @@ export interface TenantRow extends TenantLimitDefaults {
 }
 
 /** What an upsert writes: the row minus what the database assigns (id, timestamps, seq, version). */
-export type TenantWrite = Omit<TenantRow, 'id' | 'reload_seq' | 'version' | 'inserted_at' | 'updated_at' | 'extensions'> & {
+export type TenantWrite = Omit<TenantRow, 'id' | 'reload_seq' | 'shutdown_seq' | 'migrations_ran' | 'version' | 'inserted_at' | 'updated_at' | 'extensions'> & {
   extensions: { type: string; settings: Record<string, unknown> }[];
 };

@@ -28,7 +28,7 @@ export function createBody(overrides: Record<string, unknown> = {}) {
 export function rowFrom(w: TenantWrite, extra: Partial<TenantRow> = {}): TenantRow {
   const at = new Date('2025-01-02T03:04:05.678Z');
   return {
-    ...w, id: '00000000-0000-4000-8000-000000000001', reload_seq: 0, version: 1, inserted_at: at, updated_at: at,
+    ...w, id: '00000000-0000-4000-8000-000000000001', reload_seq: 0, shutdown_seq: 0, migrations_ran: 0, version: 1, inserted_at: at, updated_at: at,
     extensions: w.extensions.map((e) => ({ ...e, inserted_at: at, updated_at: at })), ...extra,
   };
 }

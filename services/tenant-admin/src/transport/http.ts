@@ -6,9 +6,11 @@ import type { Logger } from '@realtime/log';
 import { scrape, type Registry } from '@realtime/metrics';
 import { parseTenantBody } from '../core/tenant-input.ts';
 import type { TenantService } from '../core/tenant-service.ts';
-import type { ChangeHistory } from '../ports.ts';
+import type { ChangeHistory, ConnectedUsers } from '../ports.ts';
 import { requireApiToken, type ApiAuthOptions } from './auth.ts';
 import { changesHandler } from './changes.ts';
+import { openApiDocument } from './openapi.ts';
+import { statusHandler } from './status.ts';
 
 export interface HttpDeps {
   tenants: TenantService;
@@ -17,6 +19,9 @@ export interface HttpDeps {
   registry: Registry;
   metricsJwtSecret: string;
   log: Logger;
+  users: ConnectedUsers;
+  node: string;
+  startedAt: number;
 }
 
 const notFound = (res: Response) => res.status(404).json({ message: 'not found' });
@@ -27,6 +32,9 @@ export function createHttpApp(d: HttpDeps): express.Express {
   app.disable('x-powered-by');
 
   app.get('/healthcheck', (_req, res) => { res.type('text/plain').send('ok'); });
+  const openapi = JSON.stringify(openApiDocument()); // built once: the schemas do not change at run time
+  app.get('/api/openapi', (_req, res) => { res.type('application/json').send(openapi); });
+  app.get('/status', statusHandler({ tenants: d.tenants, users: d.users, node: d.node, startedAt: d.startedAt }));
   app.get('/metrics', async (req, res) => {
     const out = await scrape(d.registry, req.headers.authorization, d.metricsJwtSecret);
     if (!out) return void res.status(403).end();
@@ -52,7 +60,8 @@ export function createHttpApp(d: HttpDeps): express.Express {
     const result = await d.tenants.upsert(id, parsed.input);
     if (result.kind === 'invalid') return void res.status(422).json({ errors: result.errors });
     d.log.info({ tenant: id, created: result.kind === 'created' }, 'tenant saved');
-    if (result.kind === 'created') res.status(201).location(`/api/tenants/${encodeURIComponent(id)}`);
+    // 201 once the tenant database is migrated (spec §8); 202 when that is still under way.
+    if (result.kind === 'created') res.status(result.migrated ? 201 : 202).location(`/api/tenants/${encodeURIComponent(id)}`);
     res.json({ data: result.tenant });
   };
   api.post('/tenants', upsert((req) => req.body?.tenant?.external_id));
@@ -64,10 +73,10 @@ export function createHttpApp(d: HttpDeps): express.Express {
     d.log.info({ tenant: param(req) }, 'tenant deleted');
     res.status(204).end();
   });
-  for (const action of ['reload', 'shutdown']) {
+  for (const action of ['reload', 'shutdown'] as const) {
     api.post(`/tenants/:id/${action}`, async (req, res) => {
-      if (!(await d.tenants.reload(param(req)))) return void notFound(res);
-      d.log.info({ tenant: param(req), action }, 'tenant reload requested');
+      if (!(await d.tenants[action](param(req)))) return void notFound(res);
+      d.log.info({ tenant: param(req), action }, `tenant ${action} requested`);
       res.status(204).end();
     });
   }

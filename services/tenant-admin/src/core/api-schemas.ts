@@ -1,0 +1,61 @@
+// The management API's response bodies as zod schemas (requests: tenant-input.ts). tenant-view.ts
+// and tenant-service.ts are typed by them, and transport/openapi.ts turns them, with the request
+// schemas, into the OpenAPI document served at /api/openapi: one source for the API's shapes.
+import { z } from '@realtime/config';
+
+const count = z.number().int();
+const naiveTime = z.string().meta({ description: 'UTC, second precision, no zone (Ecto naive_datetime)', examples: ['2025-01-02T03:04:05'] });
+
+export const extensionJson = z.object({
+  type: z.string(),
+  settings: z.record(z.string(), z.unknown()).meta({ description: 'decrypted settings; db_password is never shown' }),
+  inserted_at: naiveTime,
+  updated_at: naiveTime,
+}).meta({ id: 'Extension' });
+
+export const tenantJson = z.object({
+  id: z.string(),
+  external_id: z.string(),
+  name: z.string(),
+  max_concurrent_users: count,
+  max_channels_per_client: count,
+  max_events_per_second: count,
+  max_joins_per_second: count,
+  max_bytes_per_second: count,
+  max_presence_events_per_second: count,
+  max_payload_size_in_kb: count,
+  max_client_presence_events_per_window: count.nullable(),
+  client_presence_window_ms: count.nullable(),
+  suspend: z.boolean(),
+  private_only: z.boolean(),
+  presence_enabled: z.boolean(),
+  inserted_at: naiveTime,
+  extensions: z.array(extensionJson),
+}).meta({ id: 'Tenant', description: 'never jwt_secret, never db_password' });
+
+export const tenantHealthJson = z.object({
+  healthy: z.boolean(),
+  db_connected: z.boolean(),
+  replication_connected: z.boolean(),
+  connected_cluster: count.meta({ description: 'sockets with a joined channel, over every gateway (their usage reports of the last 3 s)' }),
+  region: z.string().nullable(),
+  node: z.string(),
+  migrated: z.boolean().meta({ description: 'the tenant database has every migration; poll this after a 202 create' }),
+}).meta({ id: 'TenantHealth' });
+
+export const fieldErrorsJson = z.object({ errors: z.record(z.string(), z.array(z.string())) }).meta({ id: 'FieldErrors' });
+export const notFoundJson = z.object({ message: z.literal('not found') }).meta({ id: 'NotFound' });
+
+export const statusJson = z.object({
+  service: z.literal('tenant-admin'),
+  node: z.string(),
+  uptime_s: count,
+  tenants: count,
+  gateways: count.meta({ description: 'gateways that sent a usage report in the last 3 s' }),
+  connected_users: count,
+  tenants_with_users: count,
+}).meta({ id: 'Status' });
+
+export type TenantJson = z.infer<typeof tenantJson>;
+export type TenantHealthJson = z.infer<typeof tenantHealthJson>;
+export type StatusJson = z.infer<typeof statusJson>;
