@@ -1,5 +1,6 @@
+// The app (Kafka, pg, express...) is imported only once the config is valid, so a service with a
+// bad setting says so and exits at once, without loading its dependencies first.
 import { runService } from '@realtime/config';
 import { ingestCdcConfig } from './config.ts';
-import { start } from './app.ts';
 
-await runService(ingestCdcConfig, (config, log) => start(config, { log }));
+await runService(ingestCdcConfig, async (config, log) => (await import('./app.ts')).start(config, { log }));
