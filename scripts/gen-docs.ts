@@ -1,5 +1,5 @@
-// Generates docs/ENVS.md from the services' config schemas (`npm run docs`); scripts/docs.test.ts
-// fails when the committed file differs from what this renders.
+// Generates docs/ENVS.md from the services' config schemas (`npm run docs`, which also runs gen-error-codes.ts);
+// scripts/docs.test.ts fails when the committed file differs from what this renders.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderEnvDoc } from '@realtime/config';
