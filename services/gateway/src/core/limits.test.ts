@@ -37,16 +37,26 @@ describe('usage meter', () => {
 });
 
 describe('message rates', () => {
-  it("throttles on the global decision, and on this gateway's own 5 s average without one", () => {
+  it("throttles on the global decision, and on this gateway's own counter (tripped at a tick) without one", () => {
     const t = testGateway();
     const acme = tenant({ limits: { ...tenant().limits, maxEventsPerSecond: 2, maxBytesPerSecond: 1_000_000 } });
     t.tenants.put(acme);
-    for (let i = 0; i < 10; i++) expect(rateThrottle(t.gateway, acme, 10)).toBeNull(); // 10 in 5 s = 2/s
-    expect(rateThrottle(t.gateway, acme, 10)).toEqual({ rate: 3, max: 2 });
-    t.clock.advance(6000);
+    for (let i = 0; i < 25; i++) expect(rateThrottle(t.gateway, acme, 10)).toBeNull(); // nothing decided before the tick
+    t.clock.advance(5_000); // [25, 0] → 2.5/s >= 2
+    expect(rateThrottle(t.gateway, acme, 10)).toEqual({ rate: 2.5, max: 2 });
+    t.clock.advance(5_000); // [1, 25, 0] → 1.73/s
     expect(rateThrottle(t.gateway, acme, 10)).toBeNull();
     t.gateway.global.apply('acme:bytes_per_second', decision({ limit: 'bytes_per_second', until: null, rate: 5000, max: 4000 }));
     expect(rateThrottle(t.gateway, acme, 10)).toEqual({ rate: 5000, max: 4000 });
-    expect(t.gateway.usage.flush(t.clock.now(), 'gw', new Map())[0]).toMatchObject({ events_in: 13, bytes_in: 130 });
+    expect(t.gateway.usage.flush(t.clock.now(), 'gw', new Map())[0]).toMatchObject({ events_in: 28, bytes_in: 280 });
+  });
+
+  it('admits one message as large as the size limit allows on default byte limits', () => {
+    const t = testGateway();
+    const acme = tenant({ limits: { ...tenant().limits, maxBytesPerSecond: 100_000, maxPayloadSizeInKb: 3_000 } });
+    t.tenants.put(acme);
+    expect(rateThrottle(t.gateway, acme, 600_000)).toBeNull();
+    expect(rateThrottle(t.gateway, acme, 2_400_000)).toBeNull();
+    expect(rateThrottle(t.gateway, acme, 100_000)).toEqual({ rate: 100_001, max: 100_000 }); // the burst is spent
   });
 });
