@@ -100,6 +100,16 @@ describe('delivered frames (the reference counts each one as an event)', () => {
     expect(t.gateway.usage.flush(t.clock.now(), 'gw', new Map())[0]).toMatchObject({ events_out: 5 * 42 });
   });
 
+  it('counts an unknown channel event as an inbound message', async () => {
+    const { t } = await receivers(0, 10);
+    const exp = t.clock.now() / 1000 + 3600;
+    const token = await new SignJWT({ role: 'anon', exp }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(tenant().jwtSecret!));
+    const conn = t.gateway.attach(new MemorySocket('u'), 'acme', '2.0.0', token, { role: 'anon', exp });
+    await t.gateway.receive(conn, JSON.stringify(['1', '1', 'realtime:room', 'phx_join', { config: {} }]));
+    await t.gateway.receive(conn, JSON.stringify(['1', '2', 'realtime:room', 'whatever', {}]));
+    expect(t.gateway.usage.flush(t.clock.now(), 'gw', new Map())[0]).toMatchObject({ events_in: 1 });
+  });
+
   it('drops database broadcasts while the limit is tripped, and delivers them again once it lifts', async () => {
     const { t, sockets, events } = await receivers(1, 10);
     const fromDb = message({ originNode: 'ingest-cdc-123', metaId: 'row-1' });

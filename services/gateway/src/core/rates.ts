@@ -33,6 +33,12 @@ export function rateThrottle(g: Gateway, tenant: Tenant, bytes: number, count = 
   return null;
 }
 
+/** Counts one inbound message that is not a broadcast (an unknown event), without a check. */
+export function countInbound(g: Gateway, tenant: Tenant): void {
+  g.usage.count(tenant.externalId, 'events_in');
+  g.limits.count('events', tenant.externalId, tenant.limits.maxEventsPerSecond);
+}
+
 /** Counts `n` frames delivered to the tenant's channels (each one is an event in the reference). */
 export function countDelivered(g: Gateway, tenant: Tenant, n: number): void {
   g.usage.count(tenant.externalId, 'events_out', n);
