@@ -13,14 +13,15 @@
 // - concurrent_users: the gateways' gauges summed, at or above the maximum.
 //
 // When records go out:
-// - a report that moves a limit across its maximum: at once (the gateways must all throttle within
-//   2 s; a report is one second of usage, so nothing is gained by waiting for more);
+// - a limit that crosses its maximum: at once when judged, on every report and every tick of the
+//   caller (a rate counter moves only at its own 5 s ticks, so a rate crossing can lag by up to one
+//   of those, as in the reference; users and bytes move with each report);
 // - a throttled decision: again every `refreshMs`, with a fresh `until`, so a gateway that starts
 //   late sees it, and a decision whose ratelimiter died lapses at `until` on its own;
-// - a throttle lifts when the rate is back under the maximum, judged on every report and on every
-//   tick (a gateway that stops reporting drops out after `staleMs`) — but not during `warmupMs`
-//   after this instance was (re)assigned partitions: until every gateway has reported once, a
-//   partial sum would lift a throttle that the next report sets again;
+// - a throttle lifts when the limit is judged back under its maximum (a gateway that stops
+//   reporting drops out of the users sum after `staleMs`) — but not during `warmupMs` after this
+//   instance was (re)assigned partitions, nor from a rate counter that has not ticked since it
+//   started: a partial view would lift a throttle that the next report sets again;
 // - a tenant gone from realtime.tenants: tombstones for every key it has on realtime.limits.
 import { RateCounter, TokenBucket, type LimitDecision, type UsageReport } from '@realtime/schemas';
 import { limitNames, type LimitName, type PerLimit } from './limits.ts';
