@@ -41,17 +41,17 @@ export const clientErrors = {
 
   // limits
   ConnectionRateLimitReached: { description: 'The tenant has max_concurrent_users users (sockets with a channel)', retryable: true, httpStatus: 429, message: 'Too many connected users' },
-  JoinsRateLimitReached: { description: 'The tenant joins-per-second limiter is triggered; the connection is refused', retryable: true, httpStatus: 429, message: TOO_MANY_JOINS },
+  JoinsRateLimitReached: { description: 'The tenant joins-per-second counter is tripped (its average over 5 s buckets, up to 12 of them, reached max_joins_per_second at a tick, and has not fallen under it at a later tick); the connection is refused', retryable: true, httpStatus: 429, message: TOO_MANY_JOINS },
   ClientJoinRateLimitReached: {
-    description: 'The tenant joins-per-second limiter is triggered at a join; the socket is then closed with 1001',
+    description: 'The tenant joins-per-second counter is tripped at a join (averaged like the reference: a page joining many channels at once is admitted, sustained joins above the limit are not); the socket is then closed with 1001',
     retryable: true, httpStatus: 429, closeCode: 1001, message: TOO_MANY_JOINS,
   },
   ChannelRateLimitReached: { description: 'The socket already has max_channels_per_client channels', retryable: false, message: 'Too many channels' },
   MessagePerSecondRateLimitReached: {
-    description: 'The tenant\'s inbound broadcasts (from sockets and REST) exceed max_events_per_second, or their bytes exceed max_bytes_per_second: the channel whose broadcast crossed the limit is shut down with this message, REST answers 429. Channels that only receive are not shut down',
+    description: 'The tenant\'s events counter is tripped: as in the reference it counts every inbound broadcast (socket and REST) and every frame delivered to a channel, averages them over 5 s buckets (up to 12) and trips at a tick when the average reaches max_events_per_second, clearing at a tick under it. While tripped, a channel that sends or receives a broadcast is shut down with this message, REST answers 429, and the tenant\'s Postgres changes and database broadcasts are consumed and dropped (realtime_rate_limited_dropped_total). Also emitted when the tenant\'s inbound bytes overdraw max_bytes_per_second (a token bucket whose burst admits the largest message the size limit allows; the reference only stores this limit)',
     retryable: true, httpStatus: 429, message: 'Too many messages per second',
   },
-  PresenceRateLimitReached: { description: 'The tenant max_presence_events_per_second is exceeded; the channel that sent the presence message is shut down', retryable: true, message: 'Too many presence messages per second' },
+  PresenceRateLimitReached: { description: 'The tenant\'s presence events, averaged over 5 s buckets (up to 12) as of the last tick, are above max_presence_events_per_second; the channel that sent the presence message is shut down', retryable: true, message: 'Too many presence messages per second' },
   ClientPresenceRateLimitReached: { description: 'A channel sent more presence messages than its window allows (5 per 30 s unless the tenant overrides it); logged, and the channel is shut down', retryable: true, message: 'Client presence rate limit exceeded' },
   DatabaseConnectionRateLimitReached: { description: 'Not emitted: failed connects to a tenant database are not counted; each use tries the tenant\'s pool (at most GATEWAY_TENANT_DB_POOL_SIZE connections, each attempt bounded by GATEWAY_TENANT_DB_CONNECT_TIMEOUT_MS) and fails with UnableToConnectToProject', retryable: true, message: 'Too many database connections attempts per second' },
   PayloadSizeExceeded: {

@@ -46,7 +46,7 @@ export async function start(config: RatelimiterConfig, { log, timing }: { log: L
   };
 
   const decisions = await readLimitDecisions(kafka, { topic: topics.limits, log, onDecision: (t, l, d) => core.observe(t, l, d) });
-  const tenants = await readTenantMaxima(kafka, { topic: topics.tenants, log, onTenant: (t, m) => core.setTenant(t, m) });
+  const tenants = await readTenantMaxima(kafka, { topic: topics.tenants, log, onTenant: (t, m, burst) => core.setTenant(t, m, burst) });
   let fatal: Error | undefined;
   const usage = await consumeUsage(kafka, {
     topic: topics.usage, groupId: config.groupId, log,

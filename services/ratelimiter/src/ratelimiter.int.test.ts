@@ -47,23 +47,23 @@ function putTenant(tenant: string, maxima: Partial<TenantSnapshot>) {
   return producer.send<TenantSnapshot>(topics.tenants, 'TenantSnapshot', [{ key: recordKeys.tenant(tenant), value: snapshot }]);
 }
 
-/** A gateway's last second of usage, as the gateways publish it every second. */
-function usage(tenant: string, node: string, counts: Partial<UsageReport>): UsageReport {
+/** A gateway's last `ms` of usage (the gateways publish a window every second). */
+function usage(tenant: string, node: string, counts: Partial<UsageReport>, ms = 1000): UsageReport {
   const end = Date.now();
   return {
-    tenant, node, window_start: end - 1000, window_ms: 1000,
+    tenant, node, window_start: end - ms, window_ms: ms,
     connections: 1, channels: 1, joins: 0, events_in: 0, events_out: 0, presence_events: 0, bytes_in: 0, bytes_out: 0, ...counts,
   };
 }
 
-/** Two gateways reporting `events()` each, every 250 ms, until stopped. */
+/** Two gateways reporting `events()` per second each, in consecutive 250 ms windows, until stopped. */
 function gateways(tenant: string, events: () => [number, number]) {
   let sentAt = 0;
   const send = async () => {
     const [g1, g2] = events();
     await producer.send<UsageReport>(topics.usage, 'UsageReport', [
-      { key: recordKeys.tenant(tenant), value: usage(tenant, 'gateway-1', { events_in: g1 }) },
-      { key: recordKeys.tenant(tenant), value: usage(tenant, 'gateway-2', { events_in: g2 }) },
+      { key: recordKeys.tenant(tenant), value: usage(tenant, 'gateway-1', { events_in: g1 / 4 }, 250) },
+      { key: recordKeys.tenant(tenant), value: usage(tenant, 'gateway-2', { events_in: g2 / 4 }, 250) },
     ]);
     sentAt = Date.now();
   };
@@ -74,7 +74,7 @@ function gateways(tenant: string, events: () => [number, number]) {
 const decisionsOf = (tenant: string) => seen.filter((r) => r.key.startsWith(`${tenant}:`));
 
 describe('ratelimiter', () => {
-  it('throttles a tenant whose gateways together exceed its events rate, and lifts it when they slow down', async () => {
+  it('throttles a tenant whose gateways together exceed its events rate at a tick of its rate counter, and lifts it when they slow down', async () => {
     const tenant = uniqueName('acme');
     await putTenant(tenant, { max_events_per_second: 100 });
     let rates: [number, number] = [60, 0];
@@ -83,29 +83,30 @@ describe('ratelimiter', () => {
       await new Promise((r) => setTimeout(r, 1500)); // each alone is under the limit
       expect(decisionsOf(tenant)).toEqual([]);
 
-      rates = [60, 60];
+      rates = [160, 160];
       const crossedAt = Date.now();
       const throttled = await waitFor(() => {
         const hit = decisionsOf(tenant).find((r) => r.value?.throttled);
         expect(hit).toBeDefined();
         return hit!;
-      });
+      }, { timeout: 10_000 });
       expect(throttled.key).toBe(recordKeys.limit(tenant, 'events_per_second'));
-      expect(throttled.value).toMatchObject({ tenant, limit: 'events_per_second', throttled: true, rate: 120, max: 100 });
+      expect(throttled.value).toMatchObject({ tenant, limit: 'events_per_second', throttled: true, max: 100 });
+      expect(throttled.value!.rate).toBeGreaterThanOrEqual(100); // the counter's average at its tick
       expect(throttled.value!.until).toBeGreaterThan(throttled.value!.decided_at);
-      // the first report of 60 + 60 went out within 250 ms of crossedAt
-      expect(throttled.at - crossedAt).toBeLessThan(1_500);
+      // the counter started with the first report and ticks every 5 s: its first tick decides
+      expect(throttled.at - crossedAt).toBeLessThan(5_000);
 
       // a throttle is refreshed while it holds
       await waitFor(() => expect(decisionsOf(tenant).filter((r) => r.value?.throttled).length).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
 
-      rates = [20, 20];
+      rates = [0, 0];
       const lifted = await waitFor(() => {
         const last = decisionsOf(tenant).at(-1);
         expect(last?.value?.throttled).toBe(false);
         return last!;
-      }, { timeout: 10_000 });
-      // 80 when gateway-1's lower report was read before gateway-2's, 40 after both
+      }, { timeout: 25_000 });
+      // lifted at the first tick whose average over the buckets so far is under 100
       expect(lifted.value).toMatchObject({ limit: 'events_per_second', max: 100, until: null });
       expect(lifted.value!.rate).toBeLessThan(100);
       expect(decisionsOf(tenant).every((r) => r.key === recordKeys.limit(tenant, 'events_per_second'))).toBe(true);
@@ -125,8 +126,9 @@ describe('ratelimiter', () => {
   it('tombstones the decisions of a deleted tenant', async () => {
     const tenant = uniqueName('gone');
     await putTenant(tenant, { max_joins_per_second: 1 });
-    await producer.send<UsageReport>(topics.usage, 'UsageReport', [{ key: recordKeys.tenant(tenant), value: usage(tenant, 'gateway-1', { joins: 5 }) }]);
-    await waitFor(() => expect(decisionsOf(tenant).some((r) => r.value?.throttled)).toBe(true));
+    await producer.send<UsageReport>(topics.usage, 'UsageReport', [{ key: recordKeys.tenant(tenant), value: usage(tenant, 'gateway-1', { joins: 10 }) }]);
+    // [10, 0] at the counter's first tick: 10 / 2 / 5 = 1 >= 1
+    await waitFor(() => expect(decisionsOf(tenant).some((r) => r.value?.throttled)).toBe(true), { timeout: 10_000 });
     await producer.send<TenantSnapshot>(topics.tenants, 'TenantSnapshot', [{ key: recordKeys.tenant(tenant), value: null }]);
     await waitFor(() => expect(decisionsOf(tenant).at(-1)).toMatchObject({ key: recordKeys.limit(tenant, 'joins_per_second'), value: null }));
   });

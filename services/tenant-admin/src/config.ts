@@ -19,7 +19,7 @@ export const tenantAdminConfig = defineConfig({
     maxEventsPerSecond: setting('TENANT_MAX_EVENTS_PER_SECOND', env.int(100), 'Default max_events_per_second of a new tenant'),
     maxJoinsPerSecond: setting('TENANT_MAX_JOINS_PER_SECOND', env.int(100), 'Default max_joins_per_second of a new tenant'),
     maxChannelsPerClient: setting('TENANT_MAX_CHANNELS_PER_CLIENT', env.int(100), 'Default max_channels_per_client of a new tenant'),
-    maxBytesPerSecond: setting('TENANT_MAX_BYTES_PER_SECOND', env.int(100_000), 'Default max_bytes_per_second of a new tenant; gateways enforce it on the tenant\'s inbound broadcast bytes (the reference only stores it)'),
+    maxBytesPerSecond: setting('TENANT_MAX_BYTES_PER_SECOND', env.int(100_000), 'Default max_bytes_per_second of a new tenant; gateways and the ratelimiter enforce it on the tenant\'s inbound broadcast bytes as a token bucket refilled at this rate whose burst admits the largest message max_payload_size_in_kb allows, so one large message never trips it (the reference only stores it)'),
     maxPresenceEventsPerSecond: setting('TENANT_MAX_PRESENCE_EVENTS_PER_SECOND', env.int(1000), 'Default max_presence_events_per_second of a new tenant'),
     maxPayloadSizeInKb: setting('TENANT_MAX_PAYLOAD_SIZE_IN_KB', env.int(3000), 'Default max_payload_size_in_kb of a new tenant'),
     metricsJwtSecret: setting('METRICS_JWT_SECRET', env.secret({ optional: true }), 'Secret of the Bearer JWT that /metrics requires (empty: /metrics always 403)', { secret: true }),

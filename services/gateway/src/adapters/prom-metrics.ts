@@ -25,6 +25,8 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
   for (const reason of ['frame_flood', 'no_channels']) socketsClosed.inc({ reason }, 0);
   const tenantEvents = new client.Counter({ name: 'realtime_tenant_events_total', help: 'Broadcasts in and frames out, per tenant', labelNames: ['tenant', 'direction'], registers });
   const changesQueueBytes = new client.Gauge({ name: 'realtime_tenant_changes_queue_bytes', help: 'Bytes of Postgres changes held for a tenant (queued or being checked), per tenant', labelNames: ['tenant'], registers });
+  const rateLimitedDropped = new client.Counter({ name: 'realtime_rate_limited_dropped_total', help: 'Postgres changes and database broadcasts consumed and dropped while the tenant\'s events limit was tripped', labelNames: ['kind'], registers });
+  for (const kind of ['postgres_changes', 'db_broadcast']) rateLimitedDropped.inc({ kind }, 0);
   const leaveRetries = new client.Counter({ name: 'realtime_presence_leave_retries_total', help: 'Presence leaves whose Kafka send failed, by what happened next', labelNames: ['outcome'], registers });
   for (const outcome of ['retried', 'sent', 'dropped']) leaveRetries.inc({ outcome }, 0);
   const reference = promReferenceMetrics(registry);
@@ -62,6 +64,7 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     restBusy: counter('realtime_rest_busy_total', 'REST requests refused with 429 because the in-flight body budget was spent'),
     broadcastsRefused: { inc: (reason) => refused.inc({ reason }) },
     changesDropped: counter('realtime_postgres_changes_dropped_total', 'Postgres changes not delivered because the tenant\'s queue was full or its database failed (the channels are shut down)'),
+    rateLimitedDropped: { inc: (kind, n = 1) => rateLimitedDropped.inc({ kind }, n) },
     changesQueueBytes: { set: (tenant, bytes) => changesQueueBytes.set({ tenant }, bytes) },
     tenantDbTimeouts: counter('realtime_tenant_db_timeouts_total', 'Tenant database queries or pool checkouts cut by a timeout'),
     presenceLeaveRetries: { inc: (outcome) => leaveRetries.inc({ outcome }) },

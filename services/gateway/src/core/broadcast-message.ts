@@ -18,6 +18,11 @@ export interface OutboundBroadcast {
   sentAt: number;
 }
 
+/** A broadcast from the tenant database (realtime.send): ingest-cdc publishes those. */
+export function fromDatabase(message: OutboundBroadcast): boolean {
+  return message.originNode.startsWith('ingest-cdc');
+}
+
 const decoder = new TextDecoder();
 const parsed = new WeakMap<OutboundBroadcast, unknown>();
 

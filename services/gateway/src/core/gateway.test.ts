@@ -76,14 +76,15 @@ describe('gateway core', () => {
     ]);
   });
 
-  it('limits channels per client, and joins per second with a 1001 close', async () => {
-    const { open } = await setup({ limits: { ...tenant().limits, maxChannelsPerClient: 1, maxJoinsPerSecond: 2 } });
+  it('limits channels per client, and joins per second (averaged, tripped at a tick) with a 1001 close', async () => {
+    const { open, clock } = await setup({ limits: { ...tenant().limits, maxChannelsPerClient: 1, maxJoinsPerSecond: 2 } });
     const c = open();
     await c.send(join('realtime:a', {}, '1'));
-    await c.send(join('realtime:b', {}, '2'));
+    for (let i = 0; i < 19; i++) await c.send(join('realtime:b', {}, '2')); // refused joins count too
     expect((c.socket.json()[1] as any)[4].response.reason).toBe('ChannelRateLimitReached: Too many channels');
+    clock.advance(5_000); // [20, 0] → 2/s: tripped
     await c.send(join('realtime:c', {}, '3'));
-    expect((c.socket.json()[2] as any)[4].response.reason).toBe('ClientJoinRateLimitReached: Too many joins per second');
+    expect((c.socket.json().at(-1) as any)[4].response.reason).toBe('ClientJoinRateLimitReached: Too many joins per second');
     expect(c.socket.closed?.code).toBe(1001);
   });
 

@@ -4,7 +4,8 @@ import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
 import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, TenantDatabases, TenantDirectory } from '../ports.ts';
 import type { Vsn } from '@realtime/protocol';
-import type { OutboundBroadcast } from './broadcast-message.ts';
+import { fromDatabase, type OutboundBroadcast } from './broadcast-message.ts';
+import { changesLimited, countDelivered, eventsThrottle } from './rates.ts';
 import type { Channel } from './channel.ts';
 import { Connection } from './connection.ts';
 import { ChannelRegistry, channelKey } from './registry.ts';
@@ -73,6 +74,14 @@ export class Gateway {
         return tenant ? deps.databases.get(tenant) : null;
       },
       shutdown: (channel, message) => this.shutdownChannel(channel, message),
+      rateLimited: (id) => {
+        const tenant = this.tenant(id);
+        return tenant ? changesLimited(this, tenant) : false;
+      },
+      delivered: (id, n) => {
+        const tenant = this.tenant(id);
+        if (tenant) this.limits.count('db_events', id, tenant.limits.maxEventsPerSecond, n);
+      },
       maxQueueBytes: deps.changesQueueBytes ?? DEFAULT_CHANGES_QUEUE_BYTES,
       maxTotalQueueBytes: deps.changesTotalQueueBytes ?? DEFAULT_CHANGES_TOTAL_QUEUE_BYTES,
       log: deps.log,
@@ -303,8 +312,14 @@ export class Gateway {
   fanOut(message: OutboundBroadcast, sender?: Channel): void {
     const subscribers = this.registry.subscribers(channelKey(message.tenant, message.private, message.topic));
     if (!subscribers) return;
+    const tenant = this.tenant(message.tenant);
+    if (tenant && fromDatabase(message) && eventsThrottle(this, tenant)) {
+      // spec §9: a database broadcast is consumed and dropped while the events limit is tripped
+      this.deps.metrics.rateLimitedDropped.inc('db_broadcast');
+      return;
+    }
     const frames = new Map<Vsn, string | Uint8Array | null>();
-    let delivered = 0;
+    const receivers: Channel[] = [];
     for (const channel of subscribers) {
       if (channel === sender && !channel.options.self) continue;
       if (message.metaId && channel.replayedIds?.has(message.metaId)) continue; // replayed already
@@ -313,13 +328,22 @@ export class Gateway {
       const frame = frames.get(vsn) ?? null;
       if (frame !== null) {
         channel.conn.send(frame);
-        delivered++;
+        receivers.push(channel);
       }
     }
+    const delivered = receivers.length;
     this.deps.metrics.eventsOut.inc(delivered);
-    this.usage.count(message.tenant, 'events_out', delivered);
     if (delivered > 0) this.deps.metrics.tenantEvents.inc(message.tenant, 'out', delivered);
     this.usage.count(message.tenant, 'bytes_out', delivered * message.payload.byteLength);
+    if (!tenant || delivered === 0) return;
+    countDelivered(this, tenant, delivered);
+    // The reference checks the limit in each channel that receives a frame: one that receives
+    // while it is tripped shuts down (the frame itself was pushed).
+    if (!eventsThrottle(this, tenant)) return;
+    this.deps.log.info({ code: ErrorCodes.MessagePerSecondRateLimitReached, tenant: tenant.externalId }, 'tenant over its message rate: receiving channels shut down');
+    for (const channel of receivers) {
+      if (!channel.conn.closed && channel.conn.channels.get(channel.topic) === channel) this.shutdownChannel(channel, 'Too many messages per second');
+    }
   }
 
   /** Spec §2: tenant deleted, reloaded or its auth changed: every socket gets 1012. */

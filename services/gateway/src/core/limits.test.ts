@@ -3,6 +3,9 @@ import { GlobalLimits } from './global-limits.ts';
 import { UsageMeter } from './usage.ts';
 import { tenant, testGateway } from './test-support.ts';
 import { rateThrottle } from './rates.ts';
+import type { OutboundBroadcast } from './broadcast-message.ts';
+import { SignJWT } from 'jose';
+import { MemorySocket } from './test-support.ts';
 
 const decision = (over: object = {}) => ({ tenant: 'acme', limit: 'events_per_second', throttled: true, rate: 15, max: 10, until: 5000, decided_at: 2000, ...over });
 
@@ -37,16 +40,85 @@ describe('usage meter', () => {
 });
 
 describe('message rates', () => {
-  it("throttles on the global decision, and on this gateway's own 5 s average without one", () => {
+  it("throttles on the global decision, and on this gateway's own counter (tripped at a tick) without one", () => {
     const t = testGateway();
     const acme = tenant({ limits: { ...tenant().limits, maxEventsPerSecond: 2, maxBytesPerSecond: 1_000_000 } });
     t.tenants.put(acme);
-    for (let i = 0; i < 10; i++) expect(rateThrottle(t.gateway, acme, 10)).toBeNull(); // 10 in 5 s = 2/s
-    expect(rateThrottle(t.gateway, acme, 10)).toEqual({ rate: 3, max: 2 });
-    t.clock.advance(6000);
+    for (let i = 0; i < 25; i++) expect(rateThrottle(t.gateway, acme, 10)).toBeNull(); // nothing decided before the tick
+    t.clock.advance(5_000); // [25, 0] → 2.5/s >= 2
+    expect(rateThrottle(t.gateway, acme, 10)).toEqual({ rate: 2.5, max: 2 });
+    t.clock.advance(5_000); // [1, 25, 0] → 1.73/s
     expect(rateThrottle(t.gateway, acme, 10)).toBeNull();
     t.gateway.global.apply('acme:bytes_per_second', decision({ limit: 'bytes_per_second', until: null, rate: 5000, max: 4000 }));
     expect(rateThrottle(t.gateway, acme, 10)).toEqual({ rate: 5000, max: 4000 });
-    expect(t.gateway.usage.flush(t.clock.now(), 'gw', new Map())[0]).toMatchObject({ events_in: 13, bytes_in: 130 });
+    expect(t.gateway.usage.flush(t.clock.now(), 'gw', new Map())[0]).toMatchObject({ events_in: 28, bytes_in: 280 });
+  });
+
+  it('admits one message as large as the size limit allows on default byte limits', () => {
+    const t = testGateway();
+    const acme = tenant({ limits: { ...tenant().limits, maxBytesPerSecond: 100_000, maxPayloadSizeInKb: 3_000 } });
+    t.tenants.put(acme);
+    expect(rateThrottle(t.gateway, acme, 600_000)).toBeNull();
+    expect(rateThrottle(t.gateway, acme, 2_400_000)).toBeNull();
+    expect(rateThrottle(t.gateway, acme, 100_000)).toEqual({ rate: 100_001, max: 100_000 }); // the burst is spent
+  });
+});
+
+describe('delivered frames (the reference counts each one as an event)', () => {
+  const message = (over: Partial<OutboundBroadcast> = {}): OutboundBroadcast => ({
+    id: 'm', tenant: 'acme', topic: 'room', private: false, event: 'e', kind: 'json', encoding: 'json',
+    payload: new TextEncoder().encode('{}'), metaId: null, originNode: 'gw-b', sentAt: 0, ...over,
+  });
+
+  async function receivers(n: number, maxEventsPerSecond: number) {
+    const t = testGateway();
+    t.tenants.put(tenant({ limits: { ...tenant().limits, maxEventsPerSecond } }));
+    const exp = t.clock.now() / 1000 + 3600;
+    const token = await new SignJWT({ role: 'anon', exp }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(tenant().jwtSecret!));
+    const sockets = [];
+    for (let i = 0; i < n; i++) {
+      const socket = new MemorySocket(`s${i}`);
+      const conn = t.gateway.attach(socket, 'acme', '2.0.0', token, { role: 'anon', exp });
+      await t.gateway.receive(conn, JSON.stringify(['1', '1', 'realtime:room', 'phx_join', { config: {} }]));
+      sockets.push(socket);
+    }
+    const events = (s: MemorySocket) => (s.json() as unknown[][]).map((f) => f[3]);
+    return { t, sockets, events };
+  }
+
+  it('counts every delivery, and shuts down the channels that receive once the limit is tripped', async () => {
+    const { t, sockets, events } = await receivers(5, 10);
+    for (let i = 0; i < 10; i++) t.gateway.receiveRemote(message()); // 50 deliveries: no tick yet
+    expect(events(sockets[0]!).filter((e) => e === 'broadcast')).toHaveLength(10);
+    t.clock.advance(5_000); // [50, 0] → 5/s: under 10
+    t.gateway.receiveRemote(message());
+    expect(events(sockets[0]!).at(-1)).toBe('broadcast');
+    for (let i = 0; i < 30; i++) t.gateway.receiveRemote(message());
+    t.clock.advance(5_000); // [155, 50, 0] → 13.7/s
+    t.gateway.receiveRemote(message());
+    for (const s of sockets) expect(events(s).slice(-3)).toEqual(['broadcast', 'system', 'phx_close']);
+    expect(t.gateway.usage.flush(t.clock.now(), 'gw', new Map())[0]).toMatchObject({ events_out: 5 * 42 });
+  });
+
+  it('counts an unknown channel event as an inbound message', async () => {
+    const { t } = await receivers(0, 10);
+    const exp = t.clock.now() / 1000 + 3600;
+    const token = await new SignJWT({ role: 'anon', exp }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(tenant().jwtSecret!));
+    const conn = t.gateway.attach(new MemorySocket('u'), 'acme', '2.0.0', token, { role: 'anon', exp });
+    await t.gateway.receive(conn, JSON.stringify(['1', '1', 'realtime:room', 'phx_join', { config: {} }]));
+    await t.gateway.receive(conn, JSON.stringify(['1', '2', 'realtime:room', 'whatever', {}]));
+    expect(t.gateway.usage.flush(t.clock.now(), 'gw', new Map())[0]).toMatchObject({ events_in: 1 });
+  });
+
+  it('drops database broadcasts while the limit is tripped, and delivers them again once it lifts', async () => {
+    const { t, sockets, events } = await receivers(1, 10);
+    const fromDb = message({ originNode: 'ingest-cdc-123', metaId: 'row-1' });
+    const throttle = (throttled: boolean) => t.gateway.global.apply('acme:events_per_second', { tenant: 'acme', limit: 'events_per_second', throttled, rate: 15, max: 10, until: null, decided_at: t.clock.now() });
+    throttle(true);
+    t.gateway.receiveRemote(fromDb);
+    expect(events(sockets[0]!)).toEqual(['phx_reply']); // dropped, and the channel is kept
+    throttle(false);
+    t.gateway.receiveRemote(fromDb);
+    expect(events(sockets[0]!)).toEqual(['phx_reply', 'broadcast']);
   });
 });

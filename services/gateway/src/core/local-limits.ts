@@ -1,70 +1,77 @@
-// Per-tenant rates on this gateway: joins in a one-second window, and message, byte and presence
-// averages over five seconds. The global view across gateways (ratelimiter service,
-// realtime.limits) comes on top of this; this local share is what keeps being enforced when the
-// ratelimiter is away. Every call is O(1) in the number of past events (fixed buckets, see
-// buckets.ts); the maps hold one entry per tenant key, so they are bounded by the tenants.
+// Per-tenant rates on this gateway, shaped like the reference's rate counters (spec §9,
+// @realtime/schemas rate-counter.ts: 5 s buckets, 12 of them, judged at each tick): joins,
+// messages (events), database events and presence events; plus a token bucket for bytes. The
+// ratelimiter's global view across gateways (realtime.limits) comes on top of this; this local
+// share is what keeps being enforced when the ratelimiter is away. Every call is O(1) in the
+// number of past events; the maps hold one entry per tenant and limit, so they are bounded by
+// the tenants.
+import { RateCounter, TokenBucket } from '@realtime/schemas';
 import type { Clock } from '../ports.ts';
-import { Buckets } from './buckets.ts';
 
-/** Joins: a one-second window in tenths, so a burst is forgotten within 100 ms of its second. */
-const JOIN_WINDOW_MS = 1000;
-const JOIN_BUCKETS = 10;
-/** Averages: five seconds in half-second buckets (the reference averages its rate counter too). */
-const AVERAGE_BUCKETS = 10;
+export type CounterName = 'joins' | 'events' | 'db_events' | 'presence';
 
 export class LocalLimits {
   readonly #clock: Clock;
-  readonly #joins = new Map<string, Buckets>();
-  readonly #amounts = new Map<string, { windowMs: number; buckets: Buckets }>();
+  readonly #counters = new Map<string, RateCounter>();
+  readonly #bytes = new Map<string, TokenBucket>();
 
   constructor(clock: Clock) {
     this.#clock = clock;
   }
 
-  /** True when the tenant's joins in the last second reached `perSecond` (nothing recorded). */
+  /** The tenant's counter of `name`, with `limit` (a tenant update applies from the next tick). */
+  counter(name: CounterName, tenantId: string, limit: number): RateCounter {
+    const key = `${name}:${tenantId}`;
+    let c = this.#counters.get(key);
+    if (!c) this.#counters.set(key, (c = new RateCounter(this.#clock.now(), limit)));
+    c.limit = limit;
+    return c;
+  }
+
+  /** Counts `n` under `name`. */
+  count(name: CounterName, tenantId: string, limit: number, n = 1): void {
+    this.counter(name, tenantId, limit).add(this.#clock.now(), n);
+  }
+
+  /** Whether `name` tripped at its last tick. */
+  triggered(name: CounterName, tenantId: string, limit: number): boolean {
+    return this.counter(name, tenantId, limit).triggered(this.#clock.now());
+  }
+
+  /** The average per second of `name` as of its last tick (REST's x-rate-rolling). */
+  rate(name: CounterName, tenantId: string, limit: number): number {
+    return this.counter(name, tenantId, limit).avg(this.#clock.now());
+  }
+
+  /** True when the tenant's joins counter is tripped (nothing recorded: the connect check). */
   joinsTriggered(tenantId: string, perSecond: number): boolean {
-    return (this.#joins.get(tenantId)?.total(this.#clock.now()) ?? 0) >= perSecond;
+    return this.triggered('joins', tenantId, perSecond);
   }
 
-  /**
-   * Records `amount` under `key`; false when the average over the last `windowMs` is above
-   * `perSecond`. An average (like the reference's rate counter) lets a short burst through where
-   * a one-second window would cut it off; this is this gateway's own share, enforced also when
-   * the ratelimiter is away.
-   */
-  tryAmount(key: string, amount: number, perSecond: number, windowMs = 5000): boolean {
-    const now = this.#clock.now();
-    const buckets = this.#window(key, windowMs);
-    buckets.add(now, amount);
-    return buckets.total(now) / (windowMs / 1000) <= perSecond;
-  }
-
-  /** The average per second under `key` over the last `windowMs`, without recording anything. */
-  rate(key: string, windowMs = 5000): number {
-    return (this.#window(key, windowMs).total(this.#clock.now())) / (windowMs / 1000);
-  }
-
-  /** Records an event under `key`; false when `key` already had `perSecond` in the last second. */
-  tryEvent(key: string, perSecond: number): boolean {
-    return this.tryJoin(key, perSecond);
-  }
-
-  /** Records a join attempt; false when the tenant is over `perSecond` in the last second. */
+  /** The reference's limit_joins: refused while tripped, else counted and admitted. */
   tryJoin(tenantId: string, perSecond: number): boolean {
-    const now = this.#clock.now();
-    let buckets = this.#joins.get(tenantId);
-    if (!buckets) this.#joins.set(tenantId, (buckets = new Buckets(JOIN_WINDOW_MS, JOIN_BUCKETS)));
-    if (buckets.total(now) >= perSecond) return false;
-    buckets.add(now, 1);
+    if (this.joinsTriggered(tenantId, perSecond)) return false;
+    this.count('joins', tenantId, perSecond);
     return true;
   }
 
-  #window(key: string, windowMs: number): Buckets {
-    let entry = this.#amounts.get(key);
-    if (!entry || entry.windowMs !== windowMs) {
-      entry = { windowMs, buckets: new Buckets(windowMs, AVERAGE_BUCKETS) };
-      this.#amounts.set(key, entry);
-    }
-    return entry.buckets;
+  /** The reference's presence check: refused while the average is above the limit, else counted. */
+  tryPresence(tenantId: string, perSecond: number): boolean {
+    if (this.rate('presence', tenantId, perSecond) > perSecond) return false;
+    this.count('presence', tenantId, perSecond);
+    return true;
+  }
+
+  /**
+   * Takes `bytes` from the tenant's byte bucket (refilled at `perSecond`, holding `burst`); false
+   * when the bucket has less. Refused bytes are not taken, so a refused sender does not dig the
+   * tenant deeper.
+   */
+  tryBytes(tenantId: string, bytes: number, perSecond: number, burst: number): boolean {
+    let b = this.#bytes.get(tenantId);
+    if (!b) this.#bytes.set(tenantId, (b = new TokenBucket(this.#clock.now(), perSecond, burst)));
+    b.perSecond = perSecond;
+    b.burst = burst;
+    return b.take(this.#clock.now(), bytes);
   }
 }

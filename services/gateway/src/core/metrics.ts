@@ -71,6 +71,8 @@ export interface GatewayMetrics {
   broadcastsRefused: { inc(reason: 'topic_too_long' | 'event_too_long'): void };
   /** Postgres changes not delivered: the tenant's queue was full or its database failed. */
   changesDropped: Counter;
+  /** Postgres changes and database broadcasts consumed and dropped while a tenant's events limit is tripped. */
+  rateLimitedDropped: { inc(kind: 'postgres_changes' | 'db_broadcast', n?: number): void };
   /** Bytes of changes held per tenant, queued or being checked (tenant-labelled). */
   changesQueueBytes: { set(tenant: string, bytes: number): void };
   /** Tenant database queries or checkouts cut by a timeout. */
@@ -93,7 +95,7 @@ export const noMetrics: GatewayMetrics = {
   payloadSize: noop, rlsCheck: noop, authorizationCheck: noop, rateLimited: noop, tenantEvents: noop,
   restInflightBytes: noop, restBusy: noop,
   broadcastsRefused: noop,
-  changesDropped: noop, changesQueueBytes: noop, tenantDbTimeouts: noop,
+  changesDropped: noop, rateLimitedDropped: noop, changesQueueBytes: noop, tenantDbTimeouts: noop,
   presenceLeaveRetries: noop,
   slowClientsDisconnected: noop, inboundFramesDropped: noop, socketsClosed: noop,
 };

@@ -6,14 +6,14 @@
 import { readCompactedTable, type Kafka, type Reader } from '@realtime/kafka';
 import type { LimitDecision, TenantSnapshot } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
-import { maximaOf, type PerLimit } from '../core/limits.ts';
+import { bytesBurstOf, maximaOf, type PerLimit } from '../core/limits.ts';
 
 export function readTenantMaxima(
-  kafka: Kafka, options: { topic: string; log: Logger; onTenant(tenant: string, maxima: PerLimit | null): void },
+  kafka: Kafka, options: { topic: string; log: Logger; onTenant(tenant: string, maxima: PerLimit | null, bytesBurst?: number): void },
 ): Promise<Reader> {
   return readCompactedTable<TenantSnapshot>(kafka, {
     topic: options.topic, schema: 'TenantSnapshot', logger: options.log,
-    onRecord: (key, value) => options.onTenant(key, value ? maximaOf(value) : null),
+    onRecord: (key, value) => (value ? options.onTenant(key, maximaOf(value), bytesBurstOf(value)) : options.onTenant(key, null)),
   });
 }
 

@@ -1,9 +1,7 @@
-// The five global limits, their names on realtime.limits, and the one comparison rule each uses.
-// Spec §9: concurrent users trip at or above the maximum (a gauge: "room for one more?"); rates trip
-// above it. Every limit lifts only once it is back under the maximum, so a rate sitting exactly on
-// its maximum keeps whatever decision it has: the deadband between the two tests is the only
-// hysteresis (a wider band would throttle tenants that are under their limits).
-import type { TenantSnapshot, UsageReport } from '@realtime/schemas';
+// The five global limits, their names on realtime.limits, and where their maxima and counts come
+// from. How each is judged (the reference's rate counters, a byte bucket, a gauge) is in
+// aggregate.ts.
+import { byteBurst, type TenantSnapshot, type UsageReport } from '@realtime/schemas';
 
 export const limitNames = ['concurrent_users', 'events_per_second', 'joins_per_second', 'presence_events_per_second', 'bytes_per_second'] as const;
 
@@ -22,6 +20,11 @@ export function maximaOf(s: TenantSnapshot): PerLimit {
   };
 }
 
+/** The burst of the tenant's byte bucket: the largest message its size limit admits. */
+export function bytesBurstOf(s: TenantSnapshot): number {
+  return byteBurst(s.max_bytes_per_second, s.max_payload_size_in_kb);
+}
+
 /** Which field of a UsageReport feeds each limit, and whether it is a gauge (summed as is) or a count (made a rate). */
 export const sources: Record<LimitName, { field: keyof UsageReport; gauge: boolean }> = {
   concurrent_users: { field: 'connections', gauge: true },
@@ -30,13 +33,3 @@ export const sources: Record<LimitName, { field: keyof UsageReport; gauge: boole
   presence_events_per_second: { field: 'presence_events', gauge: false },
   bytes_per_second: { field: 'bytes_in', gauge: false },
 };
-
-/** True when `value` calls for a throttle. */
-export function over(limit: LimitName, value: number, max: number): boolean {
-  return limit === 'concurrent_users' ? value >= max : value > max;
-}
-
-/** True when a throttle may lift. */
-export function under(value: number, max: number): boolean {
-  return value < max;
-}

@@ -16,6 +16,7 @@ import { broadcast, userBroadcastPush } from './broadcast.ts';
 import { accessToken } from './access-token.ts';
 import { presence } from './presence.ts';
 import { guarded, guardedJoin } from './crash.ts';
+import { countInbound } from '../rates.ts';
 
 export type ChannelHandler = (g: Gateway, channel: Channel, msg: Message) => void | Promise<void>;
 
@@ -66,4 +67,6 @@ export async function dispatch(g: Gateway, conn: Connection, frame: string | Uin
   if (unordered.has(msg.event)) release();
   if (handler) return guarded(g, channel, () => handler(g, channel, msg));
   g.deps.log.debug({ tenant: conn.tenantId, event: msg.event }, 'unhandled channel event');
+  const tenant = g.tenant(conn.tenantId);
+  if (tenant) countInbound(g, tenant); // the reference counts an unknown event as a message too
 }

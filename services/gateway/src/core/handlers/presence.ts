@@ -34,7 +34,7 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
   state.calls.push(now);
   g.usage.count(tenant.externalId, 'presence_events');
   channel.conn.tally.presenceEvents++;
-  const localOk = g.limits.tryAmount(`presence:${tenant.externalId}`, 1, maxPresenceEventsPerSecond);
+  const localOk = g.limits.tryPresence(tenant.externalId, maxPresenceEventsPerSecond);
   if (!localOk || g.throttled(tenant.externalId, 'presence_events_per_second')) {
     g.deps.log.info({ code: ErrorCodes.PresenceRateLimitReached, tenant: tenant.externalId }, 'presence rate limit');
     g.deps.metrics.rateLimited.inc('presence_events_per_second');

@@ -127,6 +127,41 @@ describe('a stalled tenant database', () => {
   });
 });
 
+describe('a tenant whose events limit is tripped', () => {
+  it('has its changes consumed and dropped (counted) until it lifts, while other tenants receive theirs', async () => {
+    const dropped = { n: 0 };
+    const { t, dbs } = setup();
+    Object.assign(t.gateway.deps.metrics, { rateLimitedDropped: { inc: (_kind: string, n = 1) => void (dropped.n += n) } });
+    const limited = await client(t, 'acme', 'todos');
+    const other = await client(t, 'slow', 'todos');
+    const throttle = (throttled: boolean) => t.gateway.global.apply('acme:events_per_second', { tenant: 'acme', limit: 'events_per_second', throttled, rate: 150, max: 100, until: null, decided_at: t.clock.now() });
+    throttle(true);
+    t.gateway.changes.receive(change(dbs.get('acme')!, 'acme', 'todos', 1));
+    t.gateway.changes.receive(change(dbs.get('slow')!, 'slow', 'todos', 1));
+    await t.gateway.changes.idle();
+    expect(limited.changes()).toEqual([]);
+    expect(other.changes()).toEqual([1]);
+    expect(dropped.n).toBe(1);
+    throttle(false);
+    t.gateway.changes.receive(change(dbs.get('acme')!, 'acme', 'todos', 2));
+    await t.gateway.changes.idle();
+    expect(limited.changes()).toEqual([2]);
+  });
+
+  it('trips on its own count of changes delivered (the reference\'s db events), judged at a tick', async () => {
+    const { t, dbs } = setup();
+    t.tenants.put(tenant({ externalId: 'acme', name: 'acme', db: settings('acme.db'), limits: { ...tenant().limits, maxEventsPerSecond: 1 } }));
+    const limited = await client(t, 'acme', 'todos');
+    for (let i = 1; i <= 10; i++) t.gateway.changes.receive(change(dbs.get('acme')!, 'acme', 'todos', i));
+    await t.gateway.changes.idle();
+    expect(limited.changes()).toHaveLength(10); // nothing decided before the tick
+    t.clock.advance(5_000); // [10, 0] → 1/s >= 1
+    t.gateway.changes.receive(change(dbs.get('acme')!, 'acme', 'todos', 11));
+    await t.gateway.changes.idle();
+    expect(limited.changes()).toHaveLength(10);
+  });
+});
+
 describe('the RLS check of a batch', () => {
   it('names the changes\' transactions, so the database waits until they are visible', async () => {
     const { t, dbs } = setup();

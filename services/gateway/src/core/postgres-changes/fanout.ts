@@ -34,6 +34,10 @@ export interface FanoutDeps {
   database(tenantId: string): TenantDatabase | null;
   /** Server-side stop of a channel (system error, then phx_close; spec §3.5). */
   shutdown(channel: Channel, message: string): void;
+  /** True while the tenant's changes are to be consumed and dropped (its events limit is tripped). */
+  rateLimited(tenantId: string): boolean;
+  /** `n` change frames went to the tenant's channels (counted like the reference's db events). */
+  delivered(tenantId: string, n: number): void;
   /** Bound of one tenant's queue (queued plus in-flight changes), in bytes. */
   maxQueueBytes: number;
   /** Bound of all tenants' queues together, in bytes. */
@@ -45,6 +49,7 @@ export interface FanoutDeps {
     tenant(externalId: string): TenantTally;
     /** Changes not delivered because the tenant's queue was full or its database failed. */
     changesDropped: Counter;
+    rateLimitedDropped: { inc(kind: 'postgres_changes', n?: number): void };
     /** Bytes held per tenant (tenant-labelled). */
     changesQueueBytes: { set(tenant: string, bytes: number): void };
   };
@@ -111,6 +116,7 @@ export class ChangeFanout {
     this.#deps.metrics.changesIn.inc();
     const tenant = event.tenant;
     if (!this.#subscribers.has(tenant)) return; // nobody here listens to this tenant
+    if (this.#deps.rateLimited(tenant)) return this.#deps.metrics.rateLimitedDropped.inc('postgres_changes'); // spec §6
     let queue = this.#queues.get(tenant);
     if (!queue) this.#queues.set(tenant, (queue = new TenantQueue(this.#deps.maxQueueBytes, this.#budget)));
     let offer = queue.offer(event);
@@ -248,6 +254,7 @@ export class ChangeFanout {
     }
     this.#deps.metrics.eventsOut.inc(sent);
     this.#deps.metrics.tenant(tenant).dbEvents += sent;
+    if (sent > 0) this.#deps.delivered(tenant, sent);
   }
 }
 
