@@ -48,7 +48,7 @@ export function resolveTail(topicArg: string, opts: TailOptions, io: CliIo): { t
   const short = Object.values(topicNames('')) as string[];
   const topic = short.includes(topicArg) ? `${prefix ?? defaultTopicPrefix}${topicArg}` : topicArg;
   const limit = opts.limit === undefined ? Infinity : Number(opts.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer, not "${opts.limit}"`);
+  if (limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive integer, not "${opts.limit}"`);
   return { topic, brokers, limit };
 }
 
