@@ -2,8 +2,8 @@
 // at the gateway (a supabase-js join); tenants make a create/list/get/reload/delete round trip over
 // the management API; topics tail prints the decoded Avro record of a broadcast sent during the
 // test (live with --limit, and --from-beginning); config check reports a missing and a bad setting
-// with exit 1. URL, admin token, brokers and topic prefix come from a stack.json in STACK_DIR, as
-// after `npm start`, except where a test passes the flags.
+// with exit 1; replay still works. URL, admin token, brokers and topic prefix come from a
+// stack.json in STACK_DIR, as after `npm start`, except where a test passes the flags.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -143,5 +143,12 @@ describe('realtime config check', () => {
     const good = await cli(['config', 'check', 'gateway', '--json'], stack.env);
     expect(good.code).toBe(0);
     expect(JSON.parse(good.stdout)).toMatchObject({ service: 'gateway', ok: true, missing: [], invalid: [] });
+  });
+});
+
+describe('realtime replay (unchanged behind the new CLI)', () => {
+  it('reads a tenant range from the stack\'s brokers and exits 0; no --tenant is a usage error', async () => {
+    expect(await cli(['replay', '--tenant', tenant.externalId, '--from', '2026-01-01'])).toMatchObject({ code: 0, stdout: '' });
+    expect(await cli(['replay', '--from', '2026-01-01'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--tenant is required') });
   });
 });
