@@ -2,8 +2,9 @@
 // at the gateway (a supabase-js join); tenants make a create/list/get/reload/delete round trip over
 // the management API; topics tail prints the decoded Avro record of a broadcast sent during the
 // test (live with --limit, and --from-beginning); config check reports a missing and a bad setting
-// with exit 1; replay still works. URL, admin token, brokers and topic prefix come from a
-// stack.json in STACK_DIR, as after `npm start`, except where a test passes the flags.
+// with exit 1; status shows the services, tenants and lag; replay still works. URL, admin token,
+// brokers and topic prefix come from a stack.json in STACK_DIR, as after `npm start`, except where a
+// test passes the flags.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -48,7 +49,7 @@ beforeAll(async () => {
   tenant = await createTenant(stack);
   writeFileSync(join(work, 'stack.json'), JSON.stringify({
     tenantAdmin: stack.admin.url, adminToken: await adminToken(stack), apiJwtSecret: stack.apiJwtSecret,
-    kafkaBrokers: inject('infra').kafkaBrokers, topicPrefix: stack.topicPrefix,
+    kafkaBrokers: inject('infra').kafkaBrokers, topicPrefix: stack.topicPrefix, gateways: stack.gateways.map((g) => g.url),
   }));
 });
 afterAll(async () => {
@@ -150,5 +151,21 @@ describe('realtime replay (unchanged behind the new CLI)', () => {
   it('reads a tenant range from the stack\'s brokers and exits 0; no --tenant is a usage error', async () => {
     expect(await cli(['replay', '--tenant', tenant.externalId, '--from', '2026-01-01'])).toMatchObject({ code: 0, stdout: '' });
     expect(await cli(['replay', '--from', '2026-01-01'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--tenant is required') });
+  });
+});
+
+describe('realtime status', () => {
+  it('shows the services up and the tenants with their health; a gateway that is down makes exit 1', async () => {
+    const ok = await cli(['status', '--json']);
+    expect(ok.code).toBe(0);
+    const status = JSON.parse(ok.stdout) as { services: Array<{ name: string; up: boolean }>; tenants: { health: Array<{ external_id: string }> }; consumerLag: unknown[] };
+    expect(status.services).toEqual([expect.objectContaining({ name: 'tenant-admin', up: true }), expect.objectContaining({ name: 'gateway 1', up: true })]);
+    expect(status.tenants.health.map((t) => t.external_id)).toContain(tenant.externalId);
+    expect(Array.isArray(status.consumerLag)).toBe(true);
+
+    const down = await cli(['status', '--gateway', stack.gateways[0]!.url, 'http://127.0.0.1:9']);
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(/DOWN {2}gateway 2 +http:\/\/127\.0\.0\.1:9/);
+    expect(down.stdout).toMatch(/up {4}gateway 1/);
   });
 });

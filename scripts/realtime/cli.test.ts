@@ -25,7 +25,7 @@ afterEach(() => vi.unstubAllGlobals());
 
 describe('realtime (commands and help)', () => {
   it('--help on the program and on every command exits 0 and prints to stdout', async () => {
-    for (const argv of [[], ['token'], ['tenants'], ['tenants', 'list'], ['tenants', 'get'], ['tenants', 'create'], ['tenants', 'update'], ['tenants', 'delete'], ['tenants', 'reload'], ['topics', 'tail'], ['config', 'check']]) {
+    for (const argv of [[], ['token'], ['tenants'], ['tenants', 'list'], ['tenants', 'get'], ['tenants', 'create'], ['tenants', 'update'], ['tenants', 'delete'], ['tenants', 'reload'], ['topics', 'tail'], ['config', 'check'], ['status']]) {
       const r = await run([...argv, '--help']);
       expect(r, argv.join(' ')).toMatchObject({ code: 0 });
       expect(r.stdout, argv.join(' ')).toContain('Usage: realtime');

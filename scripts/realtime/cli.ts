@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { addConfigCommand } from './config-check.ts';
 import { CommandFailed, Exit, message, processIo, UsageError, type CliIo } from './io.ts';
 import { runReplay } from './replay.ts';
+import { addStatusCommand } from './status.ts';
 import { addTenantsCommand } from './tenants.ts';
 import { addTokenCommand } from './token.ts';
 import { addTopicsCommand } from './topics.ts';
@@ -25,6 +26,7 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
   addTenantsCommand(program, io, done);
   addTopicsCommand(program, io, done);
   addConfigCommand(program, io, done);
+  addStatusCommand(program, io, done);
   // replay keeps its own argument parser and usage text (replay-args.ts).
   program.command('replay').description('a tenant\'s changes from realtime.cdc as NDJSON (replay --help)')
     .helpOption(false).allowUnknownOption().allowExcessArguments().argument('[args...]')

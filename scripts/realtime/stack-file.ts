@@ -12,6 +12,8 @@ export interface StackFile {
   tenant?: string;
   jwtSecret?: string;
   apiJwtSecret?: string;
+  /** Base URLs of the gateway processes (`realtime status`). */
+  gateways?: string[];
 }
 
 const stackDir = process.env.STACK_DIR ?? join(import.meta.dirname, '../../.realtime');

@@ -90,7 +90,7 @@ export function resolveApi(io: CliIo, opts: ApiOptions): Api {
   return { url: url.replace(/\/+$/, ''), token };
 }
 
-async function request(api: Api, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+export async function request(api: Api, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
   let res: Response;
   try {
     res = await fetch(`${api.url}${path}`, {
