@@ -53,11 +53,11 @@ export function resolveTail(topicArg: string, opts: TailOptions, io: CliIo): { t
 }
 
 /** A record as printed: the value decoded with its writer schema, or the reason it is not. */
-export function decodeRecord(topic: string, partition: number, message_: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null }): TailRecord {
-  const base = { topic, partition, offset: message_.offset, timestamp: new Date(Number(message_.timestamp)).toISOString(), key: message_.key?.toString('utf8') ?? null };
-  if (message_.value === null) return { ...base, schema: null, value: null }; // a tombstone
-  const writer = registry.writerOf(message_.value);
-  return { ...base, schema: `${writer.name} v${writer.version}`, value: registry.decode(writer.name, message_.value) };
+export function decodeRecord(topic: string, partition: number, msg: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null }): TailRecord {
+  const base = { topic, partition, offset: msg.offset, timestamp: new Date(Number(msg.timestamp)).toISOString(), key: msg.key?.toString('utf8') ?? null };
+  if (msg.value === null) return { ...base, schema: null, value: null }; // a tombstone
+  const writer = registry.writerOf(msg.value);
+  return { ...base, schema: `${writer.name} v${writer.version}`, value: registry.decode(writer.name, msg.value) };
 }
 
 /** JSON of decoded Avro: bytes as UTF-8 text when they are (payloads are JSON text), else base64. */
@@ -92,8 +92,9 @@ async function tail(topicArg: string, opts: TailOptions, io: CliIo): Promise<num
     await admin.disconnect().catch(() => {});
   }
 
-  // A group of its own that commits nothing: the tail never moves anyone's offsets.
-  const consumer = kafka.consumer({ groupId: `realtime-cli-tail-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
+  // A group of its own that commits nothing (the tail never moves anyone's offsets), deleted on exit.
+  const groupId = `realtime-cli-tail-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
   let printed = 0;
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -134,7 +135,19 @@ async function tail(topicArg: string, opts: TailOptions, io: CliIo): Promise<num
   } finally {
     process.off('SIGINT', stop).off('SIGTERM', stop);
     await consumer.disconnect().catch(() => {});
+    await deleteGroup(kafka.admin(), groupId);
   }
   if (failure) throw new CommandFailed(`tailing ${topic} failed: ${message(failure)}`);
   return 0;
+}
+
+async function deleteGroup(admin: ReturnType<ReturnType<typeof createKafka>['admin']>, groupId: string): Promise<void> {
+  try {
+    await admin.connect();
+    await admin.deleteGroups([groupId]);
+  } catch {
+    // best effort: an empty group with no offsets expires on the broker by itself
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
 }
