@@ -5,12 +5,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { SignJWT } from 'jose';
 import { print } from '@realtime/log';
 import { startKafka, startPostgres, startRedis } from '@realtime/testing';
 import { startStack, waitForTenant } from '@realtime/testing/stack';
 import { createSupabaseDatabase } from '@realtime/testing/supabase-db';
 import { startEdge } from './stack/edge.ts';
+import { signToken as sign } from './realtime/sign.ts';
 
 const root = join(import.meta.dirname, '..');
 // STACK_DIR and STACK_PORT let a test run a second stack beside a developer's own.
@@ -36,8 +36,6 @@ const infra = { kafkaBrokers: kafka.brokers, pgUrl: postgres.url, redisUrl: redi
 print('starting tenant-admin, ingest-cdc, presence-service, the ratelimiter and two gateways …');
 const stack = await startStack({ infra, gateways: 2, ingestCdc: true, presence: true, ratelimiter: true, name: 'local', apiJwtSecret: API_JWT_SECRET, dbEncKey: DB_ENC_KEY, gatewayEnv: { CONNECT_ERROR_BACKOFF_MS: '2000', CHANNEL_ERROR_BACKOFF_MS: '5000' } });
 
-const sign = (secret: string, claims: Record<string, unknown>, exp: string) =>
-  new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt().setExpirationTime(exp).sign(new TextEncoder().encode(secret));
 const adminToken = await sign(API_JWT_SECRET, { role: 'admin' }, '1d');
 const tenantDbUrl = await createSupabaseDatabase(postgres.url, 'realtime_dev');
 const db = new URL(tenantDbUrl);

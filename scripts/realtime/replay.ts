@@ -1,12 +1,14 @@
 // `realtime replay`: a tenant's changes from realtime.cdc as NDJSON on stdout (architecture "Replay
-// and audit"). stdout carries only data; logs and errors go to stderr. Exit 0 when the range was
-// written completely (or the reader of the pipe went away), 1 on a failure, 2 on bad arguments.
+// and audit"). stdout carries only data; logs, errors and progress (of a replay longer than 5 s) go
+// to stderr. Exit 0 when the range was written completely (or the reader of the pipe went away), 1 on
+// a failure, 2 on bad arguments.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createKafka, ndjsonLines, replayChanges, topicNames, type Replay } from '@realtime/kafka';
 import { createLogger, print } from '@realtime/log';
 import { parseReplayArgs, REPLAY_USAGE } from './replay-args.ts';
 import { readStackFile } from './stack-file.ts';
+import { withProgress } from './progress.ts';
 
 export async function runReplay(argv: string[]): Promise<number> {
   const parsed = parseReplayArgs(argv, process.env, readStackFile);
@@ -23,7 +25,7 @@ export async function runReplay(argv: string[]): Promise<number> {
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
     replay = await replayChanges(kafka, { topic: topicNames(topicPrefix).cdc, tenant, range, logger: log });
-    await pipeline(Readable.from(ndjsonLines(replay)), process.stdout, { end: false });
+    await pipeline(Readable.from(ndjsonLines(withProgress(replay, (line) => void process.stderr.write(line)))), process.stdout, { end: false });
     return 0;
   } catch (err) {
     if ((err as { code?: string }).code === 'EPIPE') return 0; // `| head`: the reader has what it wanted

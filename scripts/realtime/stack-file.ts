@@ -8,6 +8,12 @@ export interface StackFile {
   topicPrefix?: string;
   tenantAdmin?: string;
   adminToken?: string;
+  /** The default tenant, its jwt_secret, and the services' API_JWT_SECRET (for `realtime token`). */
+  tenant?: string;
+  jwtSecret?: string;
+  apiJwtSecret?: string;
+  /** Base URLs of the gateway processes (`realtime status`). */
+  gateways?: string[];
 }
 
 const stackDir = process.env.STACK_DIR ?? join(import.meta.dirname, '../../.realtime');
