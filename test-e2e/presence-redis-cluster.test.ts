@@ -3,6 +3,7 @@
 // snapshots), and when the master serving one channel's slot is SIGKILLed its replica takes over:
 // presence on that channel works again (new track and untrack seen, a late joiner's snapshot
 // converges), channels on the other masters keep working, and the killed node rejoins as a replica.
+// The scenarios of presence.test.ts run on the same cluster first (support/presence-suite.ts).
 // This file runs its own cluster, since it kills one of its nodes.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startRedisCluster, waitFor, type RedisCluster } from '@realtime/testing';
@@ -11,6 +12,7 @@ import type { Stack } from '@realtime/testing/stack';
 import type { RealtimeChannel } from '@supabase/supabase-js';
 import { closeClients, createTenant, startE2eStack, token, type TenantInfo } from './support/fixture.ts';
 import { presenceChannel, view } from './support/presence.ts';
+import { presenceSuite } from './support/presence-suite.ts';
 
 let cluster: RedisCluster;
 let stack: Stack;
@@ -23,6 +25,9 @@ beforeAll(async () => {
   tenant = await createTenant(stack);
   key = await token(tenant.jwtSecret);
 }, 120_000);
+
+presenceSuite('presence scenarios on the cluster', () => ({ redisClusterNodes: cluster.nodes }));
+
 afterAll(async () => {
   await closeClients();
   await stack?.stop();
