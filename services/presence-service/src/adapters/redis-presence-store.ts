@@ -80,8 +80,8 @@ export function createRedisPresenceStore(pool: RedisPool, now: () => number = Da
 
 async function attemptOnce(conn: RedisClient, channel: PresenceChannel, cmd: PresenceCommand, at: Position, now: number, emptyStateTtlMs: number): Promise<ApplyOutcome | typeof CONFLICT> {
   const keys = { members: presenceKeys.members(channel), state: presenceKeys.state(channel) };
-  // The epoch is not watched (another slot): a Redis that loses its data also drops the watched
-  // keys or the connection, which aborts the EXEC just the same.
+  // The epoch is not watched (another slot): a Redis restarted empty drops this connection, which
+  // fails the EXEC; a flush in between is seen by the gateways' next heartbeat (a new epoch).
   await conn.watch(keys.members, keys.state);
   const nodeField = `node:${cmd.node}`;
   const [[version, partition, offset, diff, nodeMembers], epoch] = await Promise.all([
@@ -138,8 +138,8 @@ async function attemptOnce(conn: RedisClient, channel: PresenceChannel, cmd: Pre
   return plan.diff ? { kind: 'applied', diff: plan.diff, members } : { kind: 'unchanged', diff: null, members };
 }
 
-/** Ends a WATCH. A cluster client sends a keyless UNWATCH to any node, so there an empty MULTI on
- *  a watched key ends it instead, on the node that holds the WATCH. */
+/** Ends a WATCH. A cluster client sends a keyless UNWATCH to any node, so there a MULTI/EXEC of one
+ *  read of a watched key ends it instead, on the node that holds the WATCH. */
 async function unwatch(conn: RedisClient, watchedKey: string): Promise<void> {
   if (conn instanceof Cluster) await conn.multi().exists(watchedKey).exec();
   else await conn.unwatch();
