@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { print } from '@realtime/log';
-import { startKafka, startPostgres, startRedis } from '@realtime/testing';
+import { startKafka, startPostgres, startRedis, startRedisCluster } from '@realtime/testing';
 import { startStack, waitForTenant } from '@realtime/testing/stack';
 import { createSupabaseDatabase } from '@realtime/testing/supabase-db';
 import { startEdge } from './stack/edge.ts';
@@ -25,14 +25,17 @@ const TENANT = 'realtime-dev';
 const JWT_SECRET = 'a1d99c8b-91b6-47b2-8f3c-aa7d9a9ad20f';
 const { apiJwtSecret: API_JWT_SECRET, dbEncKey: DB_ENC_KEY } = serviceSecrets(join(dir, 'secrets.json'));
 const port = Number(process.env.STACK_PORT ?? 4000);
+// STACK_REDIS_CLUSTER=1: presence on a Redis Cluster (3 masters, 3 replicas) instead of one server.
+const redisCluster = process.env.STACK_REDIS_CLUSTER === '1';
 
 print('starting Kafka, Postgres and Redis …');
 const [kafka, postgres, redis] = await Promise.all([
   startKafka({ dataDir: join(dir, 'kafka') }),
   startPostgres({ dataDir: join(dir, 'postgres') }),
-  startRedis(),
+  redisCluster ? startRedisCluster() : startRedis(),
 ]);
-const infra = { kafkaBrokers: kafka.brokers, pgUrl: postgres.url, redisUrl: redis.url };
+const redisInfra = 'nodes' in redis ? { redisClusterNodes: redis.nodes } : { redisUrl: redis.url };
+const infra = { kafkaBrokers: kafka.brokers, pgUrl: postgres.url, ...redisInfra };
 print('starting tenant-admin, ingest-cdc, presence-service, the ratelimiter and two gateways …');
 const stack = await startStack({ infra, gateways: 2, ingestCdc: true, presence: true, ratelimiter: true, name: 'local', apiJwtSecret: API_JWT_SECRET, dbEncKey: DB_ENC_KEY, gatewayEnv: { CONNECT_ERROR_BACKOFF_MS: '2000', CHANNEL_ERROR_BACKOFF_MS: '5000' } });
 
@@ -64,7 +67,7 @@ const details = {
   tenantDbUrl,
   kafkaBrokers: kafka.brokers,
   topicPrefix: stack.topicPrefix,
-  redisUrl: redis.url,
+  ...redisInfra,
   gateways: stack.gateways.map((g) => g.url),
   tenantAdmin: stack.admin.url,
   logs: join(root, '.cache/logs'),

@@ -112,10 +112,11 @@ export interface TenantStack {
 }
 
 /** beforeAll/afterAll of a test file: a stack, one tenant made through the API, its anon key. */
-export function useTenantStack(options: { gateways?: number; tenant?: Record<string, unknown>; ingestCdc?: boolean; presence?: boolean; gatewayEnv?: Record<string, string> } = {}): TenantStack {
+/** `infra`: overrides of the suite's infrastructure, read when the stack starts. */
+export function useTenantStack(options: { gateways?: number; tenant?: Record<string, unknown>; ingestCdc?: boolean; presence?: boolean; gatewayEnv?: Record<string, string>; infra?: () => Partial<StackOptions['infra']> } = {}): TenantStack {
   const ctx = { port: (i = 0) => ctx.stack.gateways[i]!.port } as TenantStack;
   beforeAll(async () => {
-    ctx.stack = await startE2eStack({ gateways: options.gateways ?? 2, ingestCdc: options.ingestCdc ?? false, presence: options.presence ?? false, gatewayEnv: options.gatewayEnv });
+    ctx.stack = await startE2eStack({ gateways: options.gateways ?? 2, ingestCdc: options.ingestCdc ?? false, presence: options.presence ?? false, gatewayEnv: options.gatewayEnv, infra: options.infra?.() });
     ctx.tenant = await createTenant(ctx.stack, options.tenant);
     ctx.key = await token(ctx.tenant.jwtSecret);
   });

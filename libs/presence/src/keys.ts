@@ -1,13 +1,24 @@
 // The one builder of presence keys in Redis, shared by gateways (snapshot on join, liveness) and
-// presence-service (state, diffs, node clean-up). Every channel key is tenant-scoped; topics are
-// URI-encoded so a `:` in a topic cannot collide with the separators.
+// presence-service (state, diffs, node clean-up). Every channel key is tenant-scoped; tenants and
+// topics are URI-encoded so a `:` cannot collide with the separators and a `{` or `}` cannot end
+// a hash tag early.
 //
-//   rt:t:<tenant>:presence:<o|p>:<topic>:members   HASH  member id → {"key","meta"} (meta has phx_ref)
-//   rt:t:<tenant>:presence:<o|p>:<topic>:state     HASH  version, offset (last applied command), diff (its diff)
-//   rt:presence:epoch                              STRING identity of this Redis data set
-//   rt:presence:nodes                              SET   gateway nodes that have members
-//   rt:presence:node:<node>:alive                  STRING liveness, renewed by the gateway (PX NODE_TTL_MS)
-//   rt:presence:node:<node>:channels               SET   channel ids (JSON) where the node has members
+// Redis Cluster: the part in braces is the hash tag, the only part hashed to a slot. Each channel's
+// keys share the tag {<tenant>:<o|p>:<topic>}, so one presence command (WATCH, MULTI/EXEC, the
+// scripts over members + state) stays in one slot, and channels spread over the masters. The keys
+// that span channels (the node registry and the epoch) share the one tag {presence-nodes}: a small
+// slot written on a node's first join/last leave in a channel and on heartbeats, never per diff.
+//
+//   rt:t:{<tenant>:<o|p>:<topic>}:presence:members   HASH  member id → {"key","meta"} (meta has phx_ref)
+//   rt:t:{<tenant>:<o|p>:<topic>}:presence:state     HASH  version, offset (last applied command), diff (its diff)
+//   rt:{presence-nodes}:epoch                        STRING identity of this Redis data set
+//   rt:{presence-nodes}:nodes                        SET   gateway nodes that have members
+//   rt:{presence-nodes}:node:<node>:alive            STRING liveness, renewed by the gateway (PX NODE_TTL_MS)
+//   rt:{presence-nodes}:node:<node>:channels         SET   channel ids (JSON) where the node has members
+//
+// Before hash tags (the layout until this version) the keys were rt:t:<tenant>:presence:… and
+// rt:presence:…; nothing reads those any more (presence is ephemeral: the new epoch key is unset
+// after an upgrade, so gateways re-assert their members under the new keys).
 //
 // Nothing here outlives its use: a channel without members has neither hash (presence-service
 // deletes the state once the last leave's diff is published, with an expiry as a fallback), a node
@@ -20,15 +31,19 @@ export interface PresenceChannel {
   topic: string;
 }
 
-const base = (c: PresenceChannel) => `rt:t:${encodeURIComponent(c.tenant)}:presence:${c.private ? 'p' : 'o'}:${encodeURIComponent(c.topic)}`;
+/** The channel's hash tag: every key of one channel hashes to one Redis Cluster slot. */
+export const channelTag = (c: PresenceChannel) => `{${encodeURIComponent(c.tenant)}:${c.private ? 'p' : 'o'}:${encodeURIComponent(c.topic)}}`;
+const base = (c: PresenceChannel) => `rt:t:${channelTag(c)}:presence`;
+/** The node registry's hash tag (nodes, their channels, liveness, epoch): one slot. */
+const NODES = 'rt:{presence-nodes}';
 
 export const presenceKeys = {
   members: (c: PresenceChannel) => `${base(c)}:members`,
   state: (c: PresenceChannel) => `${base(c)}:state`,
-  epoch: 'rt:presence:epoch',
-  nodes: 'rt:presence:nodes',
-  alive: (node: string) => `rt:presence:node:${encodeURIComponent(node)}:alive`,
-  nodeChannels: (node: string) => `rt:presence:node:${encodeURIComponent(node)}:channels`,
+  epoch: `${NODES}:epoch`,
+  nodes: `${NODES}:nodes`,
+  alive: (node: string) => `${NODES}:node:${encodeURIComponent(node)}:alive`,
+  nodeChannels: (node: string) => `${NODES}:node:${encodeURIComponent(node)}:channels`,
 };
 
 /** A channel as a member of a node's channel set (and back). */

@@ -10,6 +10,8 @@ export interface StackInfra {
   pgUrl: string;
   /** Presence state (gateways read snapshots, presence-service writes). */
   redisUrl?: string;
+  /** A Redis Cluster instead (host:port seeds, REDIS_CLUSTER_NODES); wins over redisUrl. */
+  redisClusterNodes?: string[];
 }
 
 export interface StackOptions {
@@ -77,6 +79,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     METRICS_JWT_SECRET: metricsJwtSecret,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     ...(options.infra.redisUrl ? { REDIS_URL: options.infra.redisUrl } : {}),
+    ...(options.infra.redisClusterNodes?.length ? { REDIS_CLUSTER_NODES: options.infra.redisClusterNodes.join(',') } : {}),
   };
   const admin = await startService('tenant-admin', { ...env, API_JWT_SECRET: apiJwtSecret, CONTROL_DB_URL: controlDbUrl, OUTBOX_POLL_MS: '200' }, 'TENANT_ADMIN_LISTEN_PORT', options.adminPort);
   const gateways: ServiceProcess[] = [];

@@ -70,7 +70,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
   let onDiff: (d: PresenceDiff) => void = () => {};
   const presenceDropped = new client.Counter({ name: 'realtime_presence_commands_dropped_total', help: 'Presence commands refused because the queue toward Kafka was full (Kafka slow or down)', registers: [registry] });
   const presence = overrides.presence ?? (await startPresenceBackend(kafka, {
-    redisUrl: config.redisUrl, commandsTopic: topics.presenceCommands, eventsTopic: topics.presenceEvents, nodeId: config.nodeId, log, onDiff: (d) => onDiff(d),
+    redis: { url: config.redisUrl, clusterNodes: config.redisClusterNodes }, commandsTopic: topics.presenceCommands, eventsTopic: topics.presenceEvents, nodeId: config.nodeId, log, onDiff: (d) => onDiff(d),
     onDropped: () => presenceDropped.inc(),
   }));
   const gateway = new Gateway({

@@ -20,6 +20,7 @@ export const gatewayConfig = defineConfig({
     maxFrameBytes: setting('GATEWAY_MAX_FRAME_BYTES', env.int(5_000_000), 'Largest WebSocket frame accepted'),
     metricsJwtSecret: setting('METRICS_JWT_SECRET', env.secret({ optional: true }), 'Secret of the Bearer JWT that /metrics requires (empty: /metrics always 403)', { secret: true }),
     redisUrl: setting('REDIS_URL', env.str('redis://localhost:6379'), 'Redis of presence-service: presence snapshots on join and this node\'s liveness key'),
+    redisClusterNodes: setting('REDIS_CLUSTER_NODES', env.list(''), 'Redis Cluster seed nodes (host:port, comma-separated); set, it replaces REDIS_URL. Presence keys are hash-tagged per channel, so any number of masters works'),
     tenantDbPoolSize: setting('GATEWAY_TENANT_DB_POOL_SIZE', env.int(3), 'Connections per tenant database for RLS checks, subscription checks and channel policies'),
     logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
     restMaxBatchMessages: setting('GATEWAY_REST_MAX_BATCH_MESSAGES', env.int(1000), 'Most messages one POST /api/broadcast may carry; a larger batch is refused with 429 before any of it is read (the tenant\'s max_events_per_second caps it further)'),

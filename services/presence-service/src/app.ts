@@ -27,8 +27,9 @@ export async function start(config: PresenceConfig, { log }: { log: Logger }) {
   log.info({ recordLimits }, 'Kafka record limits');
   const producer = createAvroProducer(kafka, { idempotent: true, recordLimits });
   await producer.connect();
-  const redis = connect(config.redisUrl, log);
-  const pool = createRedisPool(config.redisUrl, config.concurrency, log);
+  const target = { url: config.redisUrl, clusterNodes: config.redisClusterNodes };
+  const redis = connect(target, log);
+  const pool = createRedisPool(target, config.concurrency, log);
   const nodes = createRedisNodeRegistry(redis, log);
   await nodes.ensureEpoch();
 

@@ -6,10 +6,14 @@ describe('presence-service config', () => {
   it('has defaults for everything', () => {
     const { config, warnings } = presenceConfig.load({});
     expect(config).toEqual({
-      listenPort: 4020, kafkaBrokers: ['localhost:9092'], topicPrefix: 'realtime.', redisUrl: 'redis://localhost:6379',
+      listenPort: 4020, kafkaBrokers: ['localhost:9092'], topicPrefix: 'realtime.', redisUrl: 'redis://localhost:6379', redisClusterNodes: [],
       groupId: 'presence-service', concurrency: 16, emptyStateTtlMs: 600_000, metricsJwtSecret: '', logLevel: 'info',
     });
     expect(warnings).toEqual([]);
+  });
+
+  it('takes a Redis Cluster as a comma-separated list of seed nodes', () => {
+    expect(presenceConfig.load({ REDIS_CLUSTER_NODES: '10.0.0.1:6379, 10.0.0.2:6379,' }).config.redisClusterNodes).toEqual(['10.0.0.1:6379', '10.0.0.2:6379']);
   });
 
   it('rejects a bad concurrency and warns about unknown PRESENCE_ variables', () => {

@@ -1,17 +1,17 @@
 // PresenceBackend on Kafka and Redis: commands to realtime.presence.commands (keyed by channel, so
 // one presence-service instance owns a channel), snapshots and this node's liveness key in Redis,
 // and a reader of realtime.presence.events (each gateway in a group of its own, from the end).
-import { Redis } from 'ioredis';
 import type { Kafka } from '@realtime/kafka';
 import { createAvroProducer, followTopic, orderedBatches, recordKeys } from '@realtime/kafka';
-import { NODE_TTL_MS, presenceKeys, readSnapshot } from '@realtime/presence';
+import { createRedisClient, NODE_TTL_MS, presenceKeys, readSnapshot, type RedisTarget } from '@realtime/presence';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
 import type { PresenceBackend } from '../ports.ts';
 
 export interface PresenceBackendOptions {
-  redisUrl: string;
+  /** A single server or a Redis Cluster (@realtime/presence createRedisClient). */
+  redis: RedisTarget;
   commandsTopic: string;
   eventsTopic: string;
   nodeId: string;
@@ -28,7 +28,7 @@ const QUEUE_LIMIT = { items: 10_000, bytes: 16 * 1024 * 1024 };
 export async function startPresenceBackend(kafka: Kafka, o: PresenceBackendOptions): Promise<PresenceBackend & { stop(): Promise<void> }> {
   // commandTimeout: a Redis that hangs (no RST) must not hold a channel's snapshot, and the diffs
   // it buffers meanwhile, for ever; a failed snapshot is read again on the next heartbeat.
-  const redis = new Redis(o.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false, commandTimeout: 2000 });
+  const redis = createRedisClient(o.redis, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false, commandTimeout: 2000 });
   redis.on('error', (err) => o.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: err.message }, 'redis connection error'));
   await redis.connect().catch((err) => o.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: String(err) }, 'redis not reachable yet'));
   const producer = createAvroProducer(kafka, { idempotent: true });

@@ -1,8 +1,8 @@
 // NodeRegistry on Redis (keys from @realtime/presence): the node set, each node's channel set, the
-// liveness keys the gateways renew, and the epoch that names this Redis data set.
+// liveness keys the gateways renew, and the epoch that names this Redis data set. All of them share
+// one hash tag, so the pipeline and the script below stay in one slot of a Redis Cluster.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { parseChannelId, presenceKeys, type PresenceChannel } from '@realtime/presence';
+import { parseChannelId, presenceKeys, type PresenceChannel, type RedisClient } from '@realtime/presence';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
 import type { NodeRegistry } from '../ports.ts';
@@ -14,7 +14,7 @@ import { toRedisError } from './redis-errors.ts';
  */
 export const FORGET_IF_IDLE = "if redis.call('SCARD', KEYS[1]) == 0 then return redis.call('SREM', KEYS[2], ARGV[1]) end return 0";
 
-export function createRedisNodeRegistry(redis: Redis, log: Logger): NodeRegistry {
+export function createRedisNodeRegistry(redis: RedisClient, log: Logger): NodeRegistry {
   const guard = <T>(what: string, fn: () => Promise<T>) => fn().catch((err: unknown) => { throw toRedisError(err, what); });
   return {
     ensureEpoch: () => guard('setting the presence epoch', async () => void (await redis.set(presenceKeys.epoch, randomUUID(), 'NX'))),

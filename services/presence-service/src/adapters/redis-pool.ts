@@ -1,26 +1,26 @@
 // A few dedicated Redis connections. WATCH belongs to a connection, so each optimistic transaction
 // (WATCH … MULTI/EXEC) holds one connection to itself while channels are applied concurrently.
-import { Redis } from 'ioredis';
+import { createRedisClient, type RedisClient, type RedisTarget } from '@realtime/presence';
 import { ErrorCodes } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 
 export interface RedisPool {
-  use<T>(fn: (conn: Redis) => Promise<T>): Promise<T>;
+  use<T>(fn: (conn: RedisClient) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
-export function createRedisPool(url: string, size: number, log: Logger, commandTimeout = COMMAND_TIMEOUT_MS): RedisPool {
-  const all = Array.from({ length: Math.max(1, size) }, () => connect(url, log, commandTimeout));
+export function createRedisPool(target: RedisTarget, size: number, log: Logger, commandTimeout = COMMAND_TIMEOUT_MS): RedisPool {
+  const all = Array.from({ length: Math.max(1, size) }, () => connect(target, log, commandTimeout));
   const free = [...all];
-  const waiting: ((conn: Redis) => void)[] = [];
-  const release = (conn: Redis) => {
+  const waiting: ((conn: RedisClient) => void)[] = [];
+  const release = (conn: RedisClient) => {
     const next = waiting.shift();
     if (next) next(conn);
     else free.push(conn);
   };
   return {
     async use(fn) {
-      const conn = free.pop() ?? (await new Promise<Redis>((resolve) => waiting.push(resolve)));
+      const conn = free.pop() ?? (await new Promise<RedisClient>((resolve) => waiting.push(resolve)));
       try {
         return await fn(conn);
       } finally {
@@ -41,8 +41,8 @@ export function createRedisPool(url: string, size: number, log: Logger, commandT
  */
 const COMMAND_TIMEOUT_MS = 5000;
 
-export function connect(url: string, log: Logger, commandTimeout = COMMAND_TIMEOUT_MS): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3, commandTimeout });
+export function connect(target: RedisTarget, log: Logger, commandTimeout = COMMAND_TIMEOUT_MS): RedisClient {
+  const redis = createRedisClient(target, { maxRetriesPerRequest: 3, commandTimeout });
   let down = false;
   redis.on('ready', () => void (down = false));
   redis.on('error', (err) => {

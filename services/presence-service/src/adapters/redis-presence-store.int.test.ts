@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { createLogger } from '@realtime/log';
-import { channelId, memberId, presenceKeys, readSnapshot } from '@realtime/presence';
+import { channelId, memberId, presenceKeys, readSnapshot, singleRedis } from '@realtime/presence';
 import { ErrorCodes, errorCodeOf, isRetryable } from '@realtime/errors';
 import type { PresenceCommand } from '@realtime/schemas';
 import { startRedis, uniqueName, type RedisServer } from '@realtime/testing';
@@ -19,7 +19,7 @@ let pool: RedisPool;
 beforeAll(async () => {
   server = await startRedis();
   redis = new Redis(server.url);
-  pool = createRedisPool(server.url, 4, log);
+  pool = createRedisPool(singleRedis(server.url), 4, log);
 });
 afterAll(async () => {
   await pool?.close();
@@ -46,7 +46,7 @@ describe('redis presence store', () => {
   });
 
   it('increments the version once when two owners apply the same command at once (WATCH)', async () => {
-    const other = createRedisPool(server.url, 4, log);
+    const other = createRedisPool(singleRedis(server.url), 4, log);
     try {
       const stores = [createRedisPresenceStore(pool), createRedisPresenceStore(other)];
       for (let round = 0; round < 30; round++) {
@@ -117,7 +117,7 @@ describe('redis presence store', () => {
   });
 
   it('fails a command as retryable when Redis hangs, instead of waiting for ever', async () => {
-    const hung = createRedisPool(server.url, 1, log, 500);
+    const hung = createRedisPool(singleRedis(server.url), 1, log, 500);
     try {
       const store = createRedisPresenceStore(hung);
       await redis.call('CLIENT', 'PAUSE', '2000', 'ALL');

@@ -1,6 +1,12 @@
 // PresenceStore on Redis. One command = one optimistic transaction on a dedicated connection:
-// WATCH the channel's members and state hashes and the epoch, read what core/step.ts needs, then
-// write members, version, position, diff and the node bookkeeping in ONE MULTI/EXEC. The consumer
+// WATCH the channel's members and state hashes, read what core/step.ts needs, then write members,
+// version, position and diff in ONE MULTI/EXEC. Those keys share the channel's hash tag, so the
+// same transaction runs on a single server or on the one master of a Redis Cluster that owns the
+// channel's slot. The node registry and the epoch live in another slot (keys.ts), so they are
+// written around the transaction, in an order that can only leave a harmless extra entry behind:
+// the channel joins the node's channel set BEFORE the EXEC that adds the node's first member, and
+// leaves it AFTER the EXEC that removed the last one. An extra entry (a crash in between, a failed
+// write) costs one no-op NODE_DOWN when the node dies, whose drop removes it. The consumer
 // group gives each channel one owner, but a deposed owner may still be finishing a batch during a
 // rebalance: WATCH turns that race into a retry, which then sees the position already applied.
 //
@@ -14,8 +20,8 @@
 // remove). Should that call never come (crash, Redis error), the emptying MULTI has already set an
 // expiry on the state (`emptyStateTtlMs`); a later command that adds a member removes it again.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { channelId, presenceKeys, type PresenceChannel, type StoredMember } from '@realtime/presence';
+import { Cluster } from 'ioredis';
+import { channelId, presenceKeys, type PresenceChannel, type RedisClient, type StoredMember } from '@realtime/presence';
 import type { PresenceCommand } from '@realtime/schemas';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import { scopeOf, type Scope } from '../core/apply.ts';
@@ -61,7 +67,7 @@ export function createRedisPresenceStore(pool: RedisPool, now: () => number = Da
           try {
             return await attemptOnce(conn, channel, cmd, at, now(), emptyStateTtlMs);
           } catch (err) {
-            await conn.unwatch().catch(() => {});
+            await unwatch(conn, presenceKeys.members(channel)).catch(() => {});
             throw toRedisError(err, 'applying a presence command failed', { tenant: cmd.tenant, topic: cmd.topic, op: cmd.op });
           }
         });
@@ -72,9 +78,11 @@ export function createRedisPresenceStore(pool: RedisPool, now: () => number = Da
   };
 }
 
-async function attemptOnce(conn: Redis, channel: PresenceChannel, cmd: PresenceCommand, at: Position, now: number, emptyStateTtlMs: number): Promise<ApplyOutcome | typeof CONFLICT> {
+async function attemptOnce(conn: RedisClient, channel: PresenceChannel, cmd: PresenceCommand, at: Position, now: number, emptyStateTtlMs: number): Promise<ApplyOutcome | typeof CONFLICT> {
   const keys = { members: presenceKeys.members(channel), state: presenceKeys.state(channel) };
-  await conn.watch(keys.members, keys.state, presenceKeys.epoch);
+  // The epoch is not watched (another slot): a Redis restarted empty drops this connection, which
+  // fails the EXEC; a flush in between is seen by the gateways' next heartbeat (a new epoch).
+  await conn.watch(keys.members, keys.state);
   const nodeField = `node:${cmd.node}`;
   const [[version, partition, offset, diff, nodeMembers], epoch] = await Promise.all([
     conn.hmget(keys.state, 'version', 'partition', 'offset', 'diff', nodeField),
@@ -82,7 +90,7 @@ async function attemptOnce(conn: Redis, channel: PresenceChannel, cmd: PresenceC
   ]);
   if (epoch === null) {
     // Redis lost its data since the last monitor tick: name the new data set, then start over.
-    await conn.unwatch();
+    await unwatch(conn, keys.members);
     await conn.set(presenceKeys.epoch, randomUUID(), 'NX');
     return CONFLICT;
   }
@@ -95,7 +103,7 @@ async function attemptOnce(conn: Redis, channel: PresenceChannel, cmd: PresenceC
   };
   const plan = step(state, cmd, at, now);
   if (plan.kind !== 'write' || plan.applied.ignored !== undefined) {
-    await conn.unwatch();
+    await unwatch(conn, keys.members);
     if (plan.kind === 'skip') return { kind: 'skipped', diff: null };
     if (plan.kind === 'republish') return { kind: 'republished', diff: plan.diff };
     return { kind: 'ignored', diff: null, reason: plan.applied.ignored! };
@@ -104,6 +112,8 @@ async function attemptOnce(conn: Redis, channel: PresenceChannel, cmd: PresenceC
   // that WATCH did not abort proves they saw one consistent state (e.g. not members already
   // written by a racing owner next to a position not yet read as written).
   const { applied, node } = plan;
+  // a pipeline, not a MULTI: on a single server this connection still holds the WATCH
+  if (node?.add) checked(await conn.pipeline().sadd(presenceKeys.nodeChannels(node.id), channelId(channel)).sadd(presenceKeys.nodes, node.id).exec());
   const tx = conn.multi();
   if (applied.put.size > 0) tx.hset(keys.members, Object.fromEntries([...applied.put].map(([id, m]) => [id, JSON.stringify(m)])));
   if (applied.remove.length > 0) tx.hdel(keys.members, ...applied.remove);
@@ -114,23 +124,33 @@ async function attemptOnce(conn: Redis, channel: PresenceChannel, cmd: PresenceC
   if (node) {
     if (node.members > 0) tx.hset(keys.state, nodeField, String(node.members));
     else tx.hdel(keys.state, nodeField);
-    if (node.add) tx.sadd(presenceKeys.nodes, node.id).sadd(presenceKeys.nodeChannels(node.id), channelId(channel));
-    if (node.drop) {
-      tx.srem(presenceKeys.nodeChannels(node.id), channelId(channel));
-      tx.eval(FORGET_IF_IDLE, 2, presenceKeys.nodeChannels(node.id), presenceKeys.nodes, node.id);
-    }
   }
   // last: the channel's size after this command (realtime_presence_members, forgetIfEmpty)
   tx.eval(EXPIRE_IF_EMPTY, 2, keys.members, keys.state, String(emptyStateTtlMs));
   const results = await tx.exec();
   if (results === null) return CONFLICT;
   for (const [err] of results) if (err) throw err;
+  if (node?.drop) {
+    await conn.srem(presenceKeys.nodeChannels(node.id), channelId(channel));
+    await conn.eval(FORGET_IF_IDLE, 2, presenceKeys.nodeChannels(node.id), presenceKeys.nodes, node.id);
+  }
   const members = Number(results.at(-1)![1]);
   return plan.diff ? { kind: 'applied', diff: plan.diff, members } : { kind: 'unchanged', diff: null, members };
 }
 
+/** Ends a WATCH. A cluster client sends a keyless UNWATCH to any node, so there a MULTI/EXEC of one
+ *  read of a watched key ends it instead, on the node that holds the WATCH. */
+async function unwatch(conn: RedisClient, watchedKey: string): Promise<void> {
+  if (conn instanceof Cluster) await conn.multi().exists(watchedKey).exec();
+  else await conn.unwatch();
+}
+
+function checked(results: [Error | null, unknown][] | null): void {
+  for (const [err] of results ?? []) if (err) throw err;
+}
+
 /** The members a command can touch: one HGET, or an HSCAN of an id prefix. */
-async function readScope(conn: Redis, key: string, scope: Scope): Promise<Map<string, StoredMember>> {
+async function readScope(conn: RedisClient, key: string, scope: Scope): Promise<Map<string, StoredMember>> {
   const members = new Map<string, StoredMember>();
   if ('member' in scope) {
     const json = await conn.hget(key, scope.member);
