@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import '@realtime/kafka/kafkajs-timer-fix'; // the readiness probe's client too: no TimeoutNegativeWarning
 import { startProcess, waitReady, type ManagedProcess } from './process.ts';
 import { freePort } from './ports.ts';
 import { repoRoot } from './services.ts';
