@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { defaultKafkaVersion } from '@realtime/testing';
 import { listenPortVar, serviceConfigs, type ServiceName } from './service-configs.ts';
 
 interface ComposeService {
@@ -34,6 +35,8 @@ describe('docker-compose.yml', () => {
     expect(JSON.stringify(compose.services.postgres)).toContain('wal_level=logical');
     expect(compose.services.kafka?.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
     expect(compose.services.redis?.image).toMatch(/^redis:/);
+    // the broker version the tests and `npm start` run (infra/kafka/pom.xml) is the one shipped
+    expect(compose.services.kafka?.image).toBe(`apache/kafka:${defaultKafkaVersion()}`);
     const built = new Set(ours.map(([, s]) => s.build?.args?.SERVICE));
     for (const name of Object.keys(serviceConfigs)) expect(built).toContain(name);
   });

@@ -70,6 +70,7 @@ export const internalErrors = {
   // ours: the Kafka and Redis adapters classify their client errors into these
   KafkaUnavailable: { description: 'Kafka brokers are unreachable or a partition has no leader', retryable: true, origin: 'ours' },
   KafkaPublishFailed: { description: 'Producing to a Kafka topic failed after the client retries', retryable: true, origin: 'ours' },
+  KafkaBrokerIncompatible: { description: 'A Kafka broker no longer accepts the request version kafkajs would send for an API (the broker\'s minimum is above it) or lacks an API kafkajs needs; the service refuses to start and names the API and versions', retryable: false, origin: 'ours' },
   KafkaRecordUndecodable: { description: 'A Kafka record does not decode with its Avro schema; it is skipped', retryable: false, origin: 'ours' },
   RedisUnavailable: { description: 'Redis is unreachable or a command timed out', retryable: true, origin: 'ours' },
 } as const satisfies Record<string, ErrorSpec>;

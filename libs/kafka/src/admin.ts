@@ -3,6 +3,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { defaultTopicPrefix, defaultTopicSpecs, topicNames, type TopicKey, type TopicSpec } from './topics.ts';
 import { toRealtimeError } from './errors.ts';
+import { checkBrokerApiVersions } from './api-versions.ts';
 
 export type TopicOverrides = Partial<Record<TopicKey, Partial<TopicSpec>>>;
 
@@ -12,6 +13,8 @@ export async function ensureTopics(kafka: Kafka, prefix: string = defaultTopicPr
   const admin = kafka.admin();
   try {
     await admin.connect();
+    // every service calls this first on start: refuse a broker kafkajs cannot talk to, clearly
+    await checkBrokerApiVersions(admin);
     const existing = new Set(await admin.listTopics());
     const missing = (Object.keys(names) as TopicKey[]).filter((key) => !existing.has(names[key]));
     if (missing.length === 0) return [];

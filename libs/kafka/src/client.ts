@@ -2,6 +2,7 @@
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type logCreator } from 'kafkajs';
 import { createLogger, type Logger } from '@realtime/log';
 import { setSkippedRecordsCounter, type SkippedRecordsCounter } from './record-guard.ts';
+import './kafkajs-timer-fix.ts'; // before any kafkajs connection: no negative timers, no 1 ms loop
 
 export type { Kafka };
 

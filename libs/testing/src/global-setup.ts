@@ -12,7 +12,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
   const infra = await startInfra();
-  process.stderr.write(`[infra] Kafka ${infra.info.kafkaBrokers[0]}, Postgres :${infra.info.pgPort}, Redis ${infra.info.redisUrl} up in ${Date.now() - started} ms\n`);
+  process.stderr.write(`[infra] Kafka ${infra.info.kafkaVersion} ${infra.info.kafkaBrokers[0]} (${infra.info.kafkaStartupMs} ms), Postgres :${infra.info.pgPort}, Redis ${infra.info.redisUrl} up in ${Date.now() - started} ms\n`);
   project.provide('infra', infra.info);
   return () => infra.stop();
 }

@@ -14,6 +14,8 @@ export interface Infra {
 /** What tests receive through inject('infra'): plain, serialisable. */
 export interface InfraInfo {
   kafkaBrokers: string[];
+  kafkaVersion: string;
+  kafkaStartupMs: number;
   pgUrl: string;
   pgPort: number;
   redisUrl: string;
@@ -30,7 +32,7 @@ export async function startInfra(): Promise<Infra> {
   const [kafka, postgres, redis] = [k.value, p.value, r.value];
   return {
     kafka, postgres, redis,
-    info: { kafkaBrokers: kafka.brokers, pgUrl: postgres.url, pgPort: postgres.port, redisUrl: redis.url },
+    info: { kafkaBrokers: kafka.brokers, kafkaVersion: kafka.version, kafkaStartupMs: kafka.startupMs, pgUrl: postgres.url, pgPort: postgres.port, redisUrl: redis.url },
     stop: async () => void (await Promise.all([kafka.stop(), postgres.stop(), redis.stop()])),
   };
 }
