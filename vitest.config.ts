@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three tiers, visible by file name (style.md §10):
+// Three tiers, visible by file name (docs/STYLE.md §10):
 //   unit  *.test.ts next to the code, no network;
 //   int   *.int.test.ts against real Kafka/Postgres/Redis started once by the global setup;
 //   e2e   test-e2e/*.test.ts, black-box across service processes with the real supabase-js client.

@@ -37,7 +37,7 @@ export function renderErrorCodes(): string {
     'Names follow the reference server (supabase/realtime `ERROR_CODES.md`). ⁺ marks codes of newer',
     'reference versions only, ° codes of ours with no reference counterpart. *Retryable* means the same',
     'operation may succeed later with nothing changed; supervising loops decide from that flag alone.',
-    'A join error reply carries `"<code>: <message>"` (spec §3.3).',
+    'A join error reply carries `"<code>: <message>"` (docs/PROTOCOL.md §3.3).',
     '',
     '## Client-facing',
     '',

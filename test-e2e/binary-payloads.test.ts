@@ -1,5 +1,5 @@
 // Raw binary payloads (kind 3 in, kind 4 out) cross gateways byte for byte between 2.0.0 clients;
-// a 1.0.0 client cannot receive raw binary and is skipped, as in the reference (spec §1.4).
+// a 1.0.0 client cannot receive raw binary and is skipped, as in the reference (docs/PROTOCOL.md §1.4).
 import { expect, it } from 'vitest';
 import { waitFor } from '@realtime/testing';
 import { client, collect, subscribed, useTenantStack } from './support/fixture.ts';

@@ -1,4 +1,4 @@
-// Health and metrics endpoints of the gateway and tenant-admin processes (spec §8, §10): health
+// Health and metrics endpoints of the gateway and tenant-admin processes (docs/PROTOCOL.md §8, §10): health
 // answers without auth; /metrics needs a Bearer JWT signed with METRICS_JWT_SECRET and its
 // counters move with traffic.
 import { expect, it } from 'vitest';

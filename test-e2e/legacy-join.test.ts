@@ -1,4 +1,4 @@
-// The legacy join form end to end (spec §3.2, §6), spoken in raw vsn 1.0.0 JSON frames the way
+// The legacy join form end to end (docs/PROTOCOL.md §3.2, §6), spoken in raw vsn 1.0.0 JSON frames the way
 // realtime-js 1.x / supabase-js v1 do: no `config`, the token as `user_token`, the subscription
 // in the topic (`realtime:schema[:table[:filter]]`), changes arriving as INSERT/UPDATE/DELETE
 // events whose payload is the bare change map.

@@ -1,6 +1,6 @@
 // Tenant limits across two gateways, decided by the ratelimiter from both gateways' usage: each
 // gateway alone stays under the limit, together they cross it, and both throttle with the
-// spec's client errors; the throttle lifts when the rate drops. Prints the time from crossing a
+// the documented client errors; the throttle lifts when the rate drops. Prints the time from crossing a
 // limit to throttling on the gateway that did not see the crossing locally.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -46,7 +46,7 @@ describe('tenant limits across gateways', () => {
     expect(mb[0]).toBe('Too many messages per second');
     const ms = Math.max(ma[1], mb[1]) - crossing;
     process.stdout.write(`[limits] crossing to throttled on both gateways: ${ms} ms (gateway 0: ${ma[1] - crossing} ms)\n`);
-    // The rate counter decides at its 5 s ticks (spec §9), then a report window and the next send
+    // The rate counter decides at its 5 s ticks (docs/PROTOCOL.md §9), then a report window and the next send
     // on each side: the reference lags the same way.
     expect(ms).toBeLessThan(9000);
 
@@ -76,7 +76,7 @@ describe('tenant limits across gateways', () => {
     const key = await token(tenant.jwtSecret);
     for (const gw of [0, 0, 1]) await subscribed(client(port(gw), tenant.externalId, key).channel('users'));
     await sleep(2500); // a usage window and a decision
-    // A fourth user is refused already at connect, on either gateway: 429 (spec §1.2).
+    // A fourth user is refused already at connect, on either gateway: 429 (docs/PROTOCOL.md §1.2).
     await expect(subscribed(client(port(1), tenant.externalId, key).channel('users'), 5000)).rejects.toThrow(/CHANNEL_ERROR|TIMED_OUT/);
     const refusal = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const ws = new WebSocket(`ws://127.0.0.1:${port(1)}/socket/websocket?apikey=${key}&vsn=2.0.0`, { headers: { host: `${tenant.externalId}.localhost` } });

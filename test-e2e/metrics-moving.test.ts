@@ -1,4 +1,4 @@
-// The services' /metrics move with traffic (spec §10, docs/METRICS.md): ingest-cdc's per-tenant
+// The services' /metrics move with traffic (docs/PROTOCOL.md §10, docs/METRICS.md): ingest-cdc's per-tenant
 // series and commit → publish histogram as rows are committed, presence-service's member gauge as a
 // client tracks and untracks, and the consumer lag gauges of the groups that commit. Each scrape
 // carries a Bearer JWT signed with the stack's METRICS_JWT_SECRET, as Prometheus would send it.

@@ -1,5 +1,5 @@
 // A 1.0.0 (JSON objects) and a 2.0.0 (arrays + binary kinds) client on one channel, on
-// different gateways, hear each other (spec §1.3, §1.4 routing).
+// different gateways, hear each other (docs/PROTOCOL.md §1.3, §1.4 routing).
 import { expect, it } from 'vitest';
 import { waitFor } from '@realtime/testing';
 import { client, collect, subscribed, useTenantStack } from './support/fixture.ts';

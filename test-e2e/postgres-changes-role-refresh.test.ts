@@ -1,4 +1,4 @@
-// A refreshed token with another role (spec §3.6) re-checks a channel's postgres_changes filters
+// A refreshed token with another role (docs/PROTOCOL.md §3.6) re-checks a channel's postgres_changes filters
 // for that role against the tenant's real column privileges: supabase-js's setAuth() with an
 // `anon` token refuses a filter on a column anon may not SELECT (the same `system` error as at
 // join) and stops the changes; the other way round, a filter refused at join starts working.

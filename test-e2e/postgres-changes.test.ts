@@ -107,7 +107,7 @@ describe('postgres changes', () => {
     await expect(changesReady(badFilter)).rejects.toThrow(/invalid input for type int4/);
   });
 
-  it('sends bytea as hex without \\x, and filters a bytea column by its \\x input form (spec §6)', async () => {
+  it('sends bytea as hex without \\x, and filters a bytea column by its \\x input form (docs/PROTOCOL.md §6)', async () => {
     const got: Change[] = [];
     const channel = client(t.port(1), t.tenant.externalId, t.key).channel('db-bytea')
       .on('postgres_changes', { event: '*', schema: 'public', table: 'blobs', filter: 'id=eq.\\x00FF10' }, (p) => void got.push(asChange(p)));

@@ -1,4 +1,4 @@
-// Private-channel policies that read the caller's x- headers (spec §7), end to end: the upgrade
+// Private-channel policies that read the caller's x- headers (docs/PROTOCOL.md §7), end to end: the upgrade
 // request's x- headers are request.headers for the join's read check and the first send's write
 // check; a REST broadcast's own x- headers for its write check. realtime-js 2.119.1 cannot set
 // headers on a WebSocket (its `headers` option is deprecated and ignored), so the sockets here are

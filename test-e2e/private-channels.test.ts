@@ -1,4 +1,4 @@
-// Private channels and broadcast from the database end to end with supabase-js (spec §4, §7):
+// Private channels and broadcast from the database end to end with supabase-js (docs/PROTOCOL.md §4, §7):
 // policies on realtime.messages written for Supabase decide who reads and who writes; public and
 // private channels of one name stay apart; realtime.send reaches both kinds; REST respects the
 // write policy; replay returns stored messages; a refreshed token that loses read closes the channel.

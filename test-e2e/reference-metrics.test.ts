@@ -1,4 +1,4 @@
-// The reference's metric names on the real /metrics of a running gateway and ingest-cdc (spec §10,
+// The reference's metric names on the real /metrics of a running gateway and ingest-cdc (docs/PROTOCOL.md §10,
 // docs/METRICS.md "Reference names"): after a known amount of traffic from supabase-js (private
 // joins, one refused, a broadcast, a presence track, a Postgres change, a database broadcast) each
 // reference-named series carries the tenant label and the value that traffic makes.

@@ -1,4 +1,4 @@
-// Tenant rate limits shaped like the reference (spec §9): its rate counter averages over 5 s
+// Tenant rate limits shaped like the reference (docs/PROTOCOL.md §9): its rate counter averages over 5 s
 // buckets (12 of them) and decides at each tick, so a page that joins many channels at once is
 // not refused while sustained joins above the limit are; max_bytes_per_second is a token bucket
 // whose burst admits any message the size limit admits; while a tenant's events limit is tripped

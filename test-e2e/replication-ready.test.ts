@@ -1,4 +1,4 @@
-// broadcast.replication_ready (spec §3.5) across the real services: with ingest-cdc streaming the
+// broadcast.replication_ready (docs/PROTOCOL.md §3.5) across the real services: with ingest-cdc streaming the
 // tenant's slot, an opted-in channel is told `Replication connection established`; with no worker
 // streaming it, the channel gets `Replication connection was not established in time` once
 // GATEWAY_REPLICATION_READY_TIMEOUT_MS (3 s here) has passed, and is closed.

@@ -1,5 +1,5 @@
-// Both REST forms (spec §4): the batch endpoint delivers JSON broadcasts, the single endpoint a
-// UserBroadcast (binary kind 4), to clients on every gateway; errors have the spec's shapes.
+// Both REST forms (docs/PROTOCOL.md §4): the batch endpoint delivers JSON broadcasts, the single endpoint a
+// UserBroadcast (binary kind 4), to clients on every gateway; errors have the documented shapes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@realtime/testing';
 import type { Stack } from '@realtime/testing/stack';

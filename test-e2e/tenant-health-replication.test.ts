@@ -1,4 +1,4 @@
-// GET /api/tenants/:id/health (spec §8) reports replication_connected from the tenant database
+// GET /api/tenants/:id/health (docs/PROTOCOL.md §8) reports replication_connected from the tenant database
 // itself: true while an ingest-cdc worker streams the tenant's replication slot, false once no
 // worker does (the slot stays, inactive), true again when a worker takes the tenant back. A tenant
 // with a CDC extension is healthy only while both its database and its replication are up.

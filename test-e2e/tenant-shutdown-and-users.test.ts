@@ -1,4 +1,4 @@
-// The management API's view of a running tenant (spec §8): health's connected_cluster counts the
+// The management API's view of a running tenant (docs/PROTOCOL.md §8): health's connected_cluster counts the
 // tenant's users over every gateway (sockets with a joined channel, from the gateways' usage
 // reports), and POST /shutdown really shuts the tenant down — every socket gets the reference's
 // `Server requested disconnect` and is closed, ingest-cdc's replication of the tenant stops (its
@@ -52,7 +52,7 @@ const walsender = async () => (await db.query<{ pid: number | null }>(
 
 it('connected_cluster counts the tenant\'s users on every gateway, and drops those who left', async () => {
   const [a, b, c] = [await joined(0), await joined(0), await joined(1)];
-  idle = await rawClient(stack.gateways[1]!.port, tenant.externalId, key); // no channel: not a user (spec §9)
+  idle = await rawClient(stack.gateways[1]!.port, tenant.externalId, key); // no channel: not a user (docs/PROTOCOL.md §9)
   raws.push(idle);
   await waitFor(async () => expect(await health()).toMatchObject({ connected_cluster: 3 }), { timeout: 15_000 });
   c.ws.close();

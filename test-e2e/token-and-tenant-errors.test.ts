@@ -1,4 +1,4 @@
-// Bad input at connect and at join gets the spec's status, message and code (spec §1.2, §3.3, §4),
+// Bad input at connect and at join gets the documented status, message and code (docs/PROTOCOL.md §1.2, §3.3, §4),
 // and neither the socket nor the gateway process goes down over it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';

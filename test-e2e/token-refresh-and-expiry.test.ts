@@ -1,4 +1,4 @@
-// Channel tokens (spec §3.6): an expiring token shuts the channel down with the reference's
+// Channel tokens (docs/PROTOCOL.md §3.6): an expiring token shuts the channel down with the reference's
 // message; a refreshed token keeps it alive; a bad refresh shuts it down.
 import { expect, it } from 'vitest';
 import { waitFor } from '@realtime/testing';

@@ -1,4 +1,4 @@
-// Cost of bytea values in postgres_changes since they go out as hex without \x (spec §6), in one
+// Cost of bytea values in postgres_changes since they go out as hex without \x (docs/PROTOCOL.md §6), in one
 // run: ingest-cdc's columnJson of a bytea value against the same text as a text column (the
 // baseline: a JSON string of it), and the gateway's eq filter on a bytea column (prefix stripped,
 // lower-cased, once per change) against an eq filter on a text column of the same value. Values

@@ -1,7 +1,7 @@
 // Join round trips with invalid payloads against valid ones in the same run: an invalid payload
 // (wrong-typed config sections) is checked, logged once as InvalidJoinPayload and joined with
 // defaults, so its cost over a valid join is that check and one log line. S sockets each re-join
-// one topic in a loop (a second join replaces the channel, spec §3.4) for the phase's seconds;
+// one topic in a loop (a second join replaces the channel, docs/PROTOCOL.md §3.4) for the phase's seconds;
 // prints joins per second and the round trip's p50/p99/max for each phase.
 //   npm run bench:invalid-payloads -- [seconds per phase=10] [sockets=4]
 import { print } from '@realtime/log';

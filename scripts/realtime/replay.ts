@@ -1,4 +1,4 @@
-// `realtime replay`: a tenant's changes from realtime.cdc as NDJSON on stdout (architecture "Replay
+// `realtime replay`: a tenant's changes from realtime.cdc as NDJSON on stdout (docs/ARCHITECTURE.md "Replay
 // and audit"). stdout carries only data; logs, errors and progress (of a replay longer than 5 s) go
 // to stderr. Exit 0 when the range was written completely (or the reader of the pipe went away), 1 on
 // a failure, 2 on bad arguments.

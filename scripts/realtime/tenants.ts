@@ -1,5 +1,5 @@
 // `realtime tenants list|get|create|update|delete|reload` over tenant-admin's management API
-// (spec §8), plus `import` (import.ts). The URL and admin token come from --url/--token, else
+// (docs/PROTOCOL.md §8), plus `import` (import.ts). The URL and admin token come from --url/--token, else
 // $TENANT_ADMIN_URL/$ADMIN_TOKEN, else the local stack's stack.json. An HTTP error answer is a
 // failure (exit 1) with the status and the server's message on stderr.
 import { readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 // Hostile: a client floods frames far over GATEWAY_MAX_FRAMES_PER_SECOND; another connects and
 // never joins a channel. The flood is clipped to the rate and, sustained, closed with 1008; the
-// channel-less socket is closed after GATEWAY_NO_CHANNEL_TIMEOUT_MS (spec §2). Meanwhile clients
+// channel-less socket is closed after GATEWAY_NO_CHANNEL_TIMEOUT_MS (docs/PROTOCOL.md §2). Meanwhile clients
 // on both gateways still exchange broadcasts and /api/ping answers within a second.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '@realtime/testing';

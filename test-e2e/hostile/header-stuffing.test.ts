@@ -1,5 +1,5 @@
 // Hostile scenario: clients stuff their WebSocket upgrade with x- headers, which private-channel
-// policies read as request.headers (spec §7) on every check. What reaches the tenant's database is
+// policies read as request.headers (docs/PROTOCOL.md §7) on every check. What reaches the tenant's database is
 // bounded (50 headers, 8 KB: the policy below refuses anything larger, so an unbounded capture
 // fails the joins), a header pushed past the bound is simply absent (a clear Unauthorized
 // refusal, the socket stays usable), a value that looks like JSON stays a string, and a request

@@ -1,6 +1,6 @@
 // Hostile: with the anon key, one socket sends 150 joins whose payloads have the wrong types and
 // 1,000 presence pushes with unknown events, then non-map tracks. Absorbed: each join goes on with
-// defaults (spec §3.2) until max_channels_per_client refuses the rest with the reference's text;
+// defaults (docs/PROTOCOL.md §3.2) until max_channels_per_client refuses the rest with the reference's text;
 // only admitted joins cost an InvalidJoinPayload log line; every bad presence push gets an error
 // reply (logged with its code) and the channel's presence window finally shuts it down. Everyone
 // else is still served: /api/ping within a second throughout, a broadcast between two gateways,

@@ -23,7 +23,7 @@ afterAll(async () => {
 
 type Frame = [string | null, string | null, string, string, { status?: string; response?: { reason?: string } }];
 const replies = (c: RawClient) => (c.frames as Frame[]).filter((f) => Array.isArray(f) && f[3] === 'phx_reply');
-/** Broadcasts as JSON arrays or as binary kind 4 (supabase-js sends kind 3 pushes, spec §1.4). */
+/** Broadcasts as JSON arrays or as binary kind 4 (supabase-js sends kind 3 pushes, docs/PROTOCOL.md §1.4). */
 const broadcasts = (c: RawClient) => c.frames.filter((f) => (Array.isArray(f) && f[3] === 'broadcast') || (f instanceof Uint8Array && f[0] === 4));
 
 describe('hostile: pipelined joins', () => {

@@ -1,7 +1,7 @@
-// Hostile: the JWT matrix, at connect (raw socket: HTTP status and body, spec §1.2) and at join
-// (official client: the reply's reason, spec §3.3). alg none, HS256 signed with the tenant's public
+// Hostile: the JWT matrix, at connect (raw socket: HTTP status and body, docs/PROTOCOL.md §1.2) and at join
+// (official client: the reply's reason, docs/PROTOCOL.md §3.3). alg none, HS256 signed with the tenant's public
 // key material, a kid swapped to another key of the JWKS, a flood of random kids, expired, nbf in
-// the future, no role, a 1 MB token: each refused in the spec's form, and everyone else is still
+// the future, no role, a 1 MB token: each refused in the documented form, and everyone else is still
 // served (/api/ping within a second, a broadcast between two gateways).
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -22,7 +22,7 @@ const utf8 = new TextEncoder();
 const deep = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
 const huge = (i: number) => 'x'.repeat(i % 500 === 2 ? 200_000 : 2_000);
 
-/** A kind-3 push (spec §1.4) for `topic`, as realtime-js encodes it. */
+/** A kind-3 push (docs/PROTOCOL.md §1.4) for `topic`, as realtime-js encodes it. */
 function push(topic: string, payload: string, encoding = 1): Uint8Array {
   const parts = ['1', '2', topic, 'e', ''].map((s) => utf8.encode(s));
   return new Uint8Array([3, ...parts.map((p) => p.length), encoding, ...parts.flatMap((p) => [...p]), ...utf8.encode(payload)]);

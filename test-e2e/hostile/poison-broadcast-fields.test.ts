@@ -108,7 +108,7 @@ describe('broadcast fields too long for a binary frame', () => {
   });
 
   it('a flood of 7,000 realtime.send in one transaction: a window of the tenant\'s events per second goes out, the rest skipped, then its sends are dropped while its limit is tripped', async () => {
-    // The reference lets everything through until its rate counter's next tick (spec §9); ingest-cdc
+    // The reference lets everything through until its rate counter's next tick (docs/PROTOCOL.md §9); ingest-cdc
     // caps one tick at a full window's worth (100/s × 60 s), which trips the counter anyway.
     const listener = client(t.port(1), t.tenant.externalId, t.key).channel('flood');
     const got = collect<any>(listener, 'db');

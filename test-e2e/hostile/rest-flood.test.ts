@@ -1,6 +1,6 @@
 // Hostile: REST floods on POST /api/broadcast. Maximal batches (1000 messages) in a loop, batches
 // one over the maximum and 100,000 messages (under the body limit), and garbage bodies. Over-size
-// batches get the spec's 429 before any per-message work, garbage its 4xx, and the gateway keeps
+// batches get the documented 429 before any per-message work, garbage its 4xx, and the gateway keeps
 // serving: /api/ping within a second throughout, a broadcast between two gateways, RSS bounded.
 import { request, type ClientRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';

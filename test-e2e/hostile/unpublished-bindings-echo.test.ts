@@ -1,5 +1,5 @@
 // Hostile: the subscribe error names every parameter of the refused binding, `select` included
-// (spec §3.5), so a client with the anon key can make the gateway echo what it sent. It sends
+// (docs/PROTOCOL.md §3.5), so a client with the anon key can make the gateway echo what it sent. It sends
 // joins whose one binding names an unpublished table with a `select` of 1600 long names (the most
 // a binding takes), one after another on one socket. Each gets the reference's clear error, about
 // the size of the frame that caused it (bounded by GATEWAY_MAX_FRAME_BYTES, never amplified); the

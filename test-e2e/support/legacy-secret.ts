@@ -1,4 +1,4 @@
-// A secret as a Supabase Realtime deployment stores it in its legacy form (spec §8): base64 of
+// A secret as a Supabase Realtime deployment stores it in its legacy form (docs/PROTOCOL.md §8): base64 of
 // AES-128-ECB with PKCS#7 padding under its 16-byte DB_ENC_KEY. Only tests and benchmarks write this
 // form, to make exports to import; the project itself only ever reads it.
 import { createCipheriv } from 'node:crypto';

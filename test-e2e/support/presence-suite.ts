@@ -1,4 +1,4 @@
-// Presence across two gateway processes with the official client (spec §5): sync, join and leave
+// Presence across two gateway processes with the official client (docs/PROTOCOL.md §5): sync, join and leave
 // events, an update as one change, a custom key, a late joiner, the client rate limit, consistency
 // under concurrent churn, a gateway killed with SIGKILL and a presence-service restart.
 // A suite, so the same scenarios run on one Redis (presence.test.ts) and on a Redis Cluster
@@ -46,7 +46,7 @@ export function presenceSuite(name: string, infra?: () => Partial<StackInfra>): 
       await waitFor(() => expect(view(a)).toEqual({ a: [{ n: 1 }] }));
     });
 
-    it('closes a channel that tracks more than 5 times in 30 s, with the spec message', async () => {
+    it('closes a channel that tracks more than 5 times in 30 s, with the documented message', async () => {
       const spammer = await open(0, 'p-spam', 'spam');
       const closed = new Promise<string>((resolve) => spammer.on('system', {}, (m: { status: string; message: string }) => m.status === 'error' && resolve(m.message)));
       for (let i = 0; i < 6; i++) void spammer.track({ i });

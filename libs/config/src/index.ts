@@ -1,4 +1,4 @@
-// Config as a schema per service (style.md §6): every setting has an env name, a zod schema with
+// Config as a schema per service (docs/STYLE.md §6): every setting has an env name, a zod schema with
 // its default, and a doc line. load() parses an env object (pure: no process.env inside), reports
 // every bad key at once, applies cross-field rules, and warns about unknown variables that carry
 // one of the service's prefixes (usually a typo).

@@ -21,14 +21,14 @@ describe('catalog', () => {
     expect(Object.keys(clientErrors).filter((c) => c in internalErrors)).toEqual([]);
   });
 
-  it('uses only HTTP error statuses and the WebSocket close codes of spec §2', () => {
+  it('uses only HTTP error statuses and the WebSocket close codes of docs/PROTOCOL.md §2', () => {
     for (const def of defs) {
       if (def.httpStatus !== undefined) expect(def.httpStatus).toBeGreaterThanOrEqual(400);
       if (def.closeCode !== undefined) expect([1001, 1012]).toContain(def.closeCode);
     }
   });
 
-  it('pins the connect answers of spec §1.2', () => {
+  it('pins the connect answers of docs/PROTOCOL.md §1.2', () => {
     const pinned: [keyof typeof ErrorCodes, number, string | undefined][] = [
       ['MissingAPIKey', 401, 'API key is missing'],
       ['MalformedJWT', 401, 'The token provided is not a valid JWT'],

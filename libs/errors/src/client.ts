@@ -1,6 +1,6 @@
 // Client-facing codes: they reach the client in a join reply, an HTTP answer or a `system`
 // message, or are logged about what a client sent. Names and messages follow the reference
-// (spec §1.2, §3.3, §3.5, §4, §9).
+// (docs/PROTOCOL.md §1.2, §3.3, §3.5, §4, §9).
 import type { ErrorSpec } from './types.ts';
 
 const TOO_MANY_JOINS = 'Too many joins per second';

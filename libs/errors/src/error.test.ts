@@ -17,7 +17,7 @@ describe('RealtimeError', () => {
   });
 });
 
-describe('joinErrorReason (spec §3.3)', () => {
+describe('joinErrorReason (docs/PROTOCOL.md §3.3)', () => {
   it.each([
     [ErrorCodes.ClientJoinRateLimitReached, undefined, 'ClientJoinRateLimitReached: Too many joins per second'],
     [ErrorCodes.TopicNameRequired, undefined, 'TopicNameRequired: You must provide a topic name'],

@@ -32,7 +32,7 @@ export class RealtimeError extends Error {
 }
 
 /**
- * The `reason` of a join error reply: `"<Code>: <message>"` (spec §3.3), with the catalog text when
+ * The `reason` of a join error reply: `"<Code>: <message>"` (docs/PROTOCOL.md §3.3), with the catalog text when
  * no message is given. The codes the reference sends bare (UnableToSetPolicies,
  * UnknownErrorOnChannel) always give their fixed text; the detail belongs in the log.
  */

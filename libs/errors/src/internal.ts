@@ -1,4 +1,4 @@
-// Server-internal codes: they appear only in logs and metrics (spec §9 "Server-internal only"),
+// Server-internal codes: they appear only in logs and metrics (docs/PROTOCOL.md §9 "Server-internal only"),
 // plus a few of ours for the Kafka/Redis adapters that the reference does not have.
 import type { ErrorSpec } from './types.ts';
 

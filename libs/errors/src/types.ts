@@ -10,11 +10,11 @@ export interface ErrorSpec {
   retryable: boolean;
   /** Status of the HTTP answer when the code ends a request or a WebSocket upgrade. */
   httpStatus?: number;
-  /** WebSocket close code sent after the error (spec §2). */
+  /** WebSocket close code sent after the error (docs/PROTOCOL.md §2). */
   closeCode?: number;
-  /** Text the client sees, where the reference fixes it (spec §1.2, §3.3, §3.5). */
+  /** Text the client sees, where the reference fixes it (docs/PROTOCOL.md §1.2, §3.3, §3.5). */
   message?: string;
-  /** The reference sends this join error as the bare message, without `<Code>: ` (spec §3.3). */
+  /** The reference sends this join error as the bare message, without `<Code>: ` (docs/PROTOCOL.md §3.3). */
   bareReason?: true;
   /** `R+`: newer reference versions only; `ours`: no reference counterpart. Default: the reference. */
   origin?: 'R+' | 'ours';

@@ -1,5 +1,5 @@
 // A table rebuilt from a compacted topic (realtime.tenants, realtime.limits). Every start reads all
-// partitions from the beginning, never from a committed offset (architecture "Services"): a fresh
+// partitions from the beginning, never from a committed offset (docs/ARCHITECTURE.md "Services"): a fresh
 // throwaway group, fromBeginning, and no commits. The promise resolves once the reader has applied
 // every record up to the end offsets that existed when it started; it then keeps following.
 import { randomUUID } from 'node:crypto';

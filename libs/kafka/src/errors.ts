@@ -1,4 +1,4 @@
-// Kafka errors become catalog codes here, once (style.md §5); supervising loops decide retry or
+// Kafka errors become catalog codes here, once (docs/STYLE.md §5); supervising loops decide retry or
 // crash from `retryable` alone. kafkajs marks its errors `retriable` from its own point of view
 // (retry this request now); after its retries are exhausted it says "not retriable", yet for a
 // service loop a broker outage is still worth retrying later, so availability errors stay retryable.

@@ -1,4 +1,4 @@
-// The NDJSON line of one replayed change (architecture "Replay and audit": the same range replayed
+// The NDJSON line of one replayed change (docs/ARCHITECTURE.md "Replay and audit": the same range replayed
 // twice gives the same bytes). Layout, one object per line, fields always in this order:
 //
 //   {"tenant","commit_lsn","commit_timestamp","xid","seq","schema","table","type",

@@ -1,4 +1,4 @@
-// The bounds of a replay of realtime.cdc (architecture "Replay and audit"), parsed from what a person
+// The bounds of a replay of realtime.cdc (docs/ARCHITECTURE.md "Replay and audit"), parsed from what a person
 // types (CLI flag, query string) and applied to ChangeEvents. Pure: shared by the Kafka reader, the
 // CLI and tenant-admin's transport, which must not load kafkajs to validate a query.
 //

@@ -1,4 +1,4 @@
-// Replay for audit (architecture "Replay and audit"): a tenant's ChangeEvents from realtime.cdc
+// Replay for audit (docs/ARCHITECTURE.md "Replay and audit"): a tenant's ChangeEvents from realtime.cdc
 // between two points, in topic order, each (commit_lsn_num, seq) once, then the end.
 //
 // - Bounded: the tenant's partition is read up to its end offset taken at the start, never beyond,

@@ -1,4 +1,4 @@
-// A consumer in a group shared by the instances of one service (architecture: work is split by
+// A consumer in a group shared by the instances of one service (docs/ARCHITECTURE.md: work is split by
 // Kafka's own partition assignment, no home-made leader election): ingest-cdc's tenants,
 // presence-service's channels, the ratelimiter's tenants. A short session moves a crashed
 // instance's partitions to the others within ~10 s instead of 30. Resolves once the group is

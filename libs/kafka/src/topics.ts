@@ -1,4 +1,4 @@
-// The one builder of Kafka topic names and record keys (style.md §9), pinned by topics.test.ts.
+// The one builder of Kafka topic names and record keys (docs/STYLE.md §9), pinned by topics.test.ts.
 // Keys decide partitions, and so ordering: everything of one channel lands on one partition.
 
 export const defaultTopicPrefix = 'realtime.';

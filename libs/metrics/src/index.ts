@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client): one Registry per service instance, so two services in one test
-// process never share series. Names are realtime_*, series start at zero (style.md §8), and
-// /metrics is protected by a Bearer JWT signed with METRICS_JWT_SECRET (spec §10).
+// process never share series. Names are realtime_*, series start at zero (docs/STYLE.md §8), and
+// /metrics is protected by a Bearer JWT signed with METRICS_JWT_SECRET (docs/PROTOCOL.md §10).
 import client from 'prom-client';
 import { jwtVerify } from 'jose';
 

@@ -1,6 +1,6 @@
 // The small HTTP server of the back-end services (ingest-cdc, presence-service, ratelimiter):
 // GET /healthcheck (200 `ok`, or 503 with the reason `unhealthy()` gives) and GET /metrics behind
-// the METRICS_JWT_SECRET Bearer token (spec §10). The gateway and tenant-admin serve these from
+// the METRICS_JWT_SECRET Bearer token (docs/PROTOCOL.md §10). The gateway and tenant-admin serve these from
 // their own HTTP apps.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,4 @@
-// Presence state as clients see it (spec §5): key → {metas: [...]}, each meta carrying its phx_ref.
+// Presence state as clients see it (docs/PROTOCOL.md §5): key → {metas: [...]}, each meta carrying its phx_ref.
 // Stored per member in Redis; read back as a snapshot by a gateway when a channel joins.
 import type { RedisClient } from './client.ts';
 import { presenceKeys, type PresenceChannel } from './keys.ts';

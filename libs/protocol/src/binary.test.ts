@@ -16,7 +16,7 @@ const concat = (...parts: (number[] | string)[]) =>
 const specExample = concat([0x03, 0x02, 0x01, 0x03, 0x0a, 0x00, 0x01], '10', '1', 'top', 'user-event', '{"a":"b"}');
 
 describe('kind 3 user_broadcast_push', () => {
-  it('decodes the spec example', () => {
+  it('decodes the documented example', () => {
     expect(decodeUserBroadcastPush(specExample)).toEqual({
       joinRef: '10',
       ref: '1',
@@ -28,7 +28,7 @@ describe('kind 3 user_broadcast_push', () => {
     });
   });
 
-  it('encodes the spec example byte for byte', () => {
+  it('encodes the documented example byte for byte', () => {
     const push: UserBroadcastPush = { joinRef: '10', ref: '1', topic: 'top', event: 'user-event', metadata: null, encoding: 'json', payload: utf8.encode('{"a":"b"}') };
     expect(encodeUserBroadcastPush(push)).toEqual(specExample);
   });

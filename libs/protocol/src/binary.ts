@@ -1,4 +1,4 @@
-// Binary broadcast frames of vsn 2.0.0 (spec §1.4, ../shared/spec/protocol.md#14-vsn-200-arrays-plus-binary-broadcast).
+// Binary broadcast frames of vsn 2.0.0 (docs/PROTOCOL.md §1.4).
 //
 // Kind 3 "user_broadcast_push", client → server:
 //   byte 0      0x03

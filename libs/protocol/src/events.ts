@@ -1,5 +1,5 @@
-// Event and topic names of the Phoenix/realtime protocol (spec §2, §3, §4, §5, §6) and the
-// reply shape every push gets (spec §2, §3.3, §3.4).
+// Event and topic names of the Phoenix/realtime protocol (docs/PROTOCOL.md §2, §3, §4, §5, §6) and the
+// reply shape every push gets (docs/PROTOCOL.md §2, §3.3, §3.4).
 import type { Message } from './types.ts';
 
 export const Events = {
@@ -23,24 +23,24 @@ export type EventName = (typeof Events)[keyof typeof Events];
 /** The socket-level topic of heartbeats. */
 export const PHOENIX_TOPIC = 'phoenix';
 
-/** The prefix realtime-js puts on every channel topic (spec §3.1). */
+/** The prefix realtime-js puts on every channel topic (docs/PROTOCOL.md §3.1). */
 export const CHANNEL_TOPIC_PREFIX = 'realtime:';
 
 export type ReplyStatus = 'ok' | 'error';
 
 type Addressed = Pick<Message, 'joinRef' | 'ref' | 'topic'>;
 
-/** `phx_reply` to a push: echoes its join_ref and ref (spec §1.4). */
+/** `phx_reply` to a push: echoes its join_ref and ref (docs/PROTOCOL.md §1.4). */
 export function reply(msg: Addressed, status: ReplyStatus, response: unknown): Message {
   return { joinRef: msg.joinRef, ref: msg.ref, topic: msg.topic, event: Events.reply, payload: { status, response } };
 }
 
-/** `phx_close` after a leave or a server-side stop: `ref` equals the join_ref (spec §3.4). */
+/** `phx_close` after a leave or a server-side stop: `ref` equals the join_ref (docs/PROTOCOL.md §3.4). */
 export function closeMessage(topic: string, joinRef: string | null): Message {
   return { joinRef, ref: joinRef, topic, event: Events.close, payload: {} };
 }
 
-/** `phx_error` of a crashed channel: addressed like `phx_close`; the client rejoins (spec §3.4). */
+/** `phx_error` of a crashed channel: addressed like `phx_close`; the client rejoins (docs/PROTOCOL.md §3.4). */
 export function errorMessage(topic: string, joinRef: string | null): Message {
   return { joinRef, ref: joinRef, topic, event: Events.error, payload: { reason: 'channel_crash' } };
 }

@@ -57,7 +57,7 @@ export function isRef(value: unknown): value is string | null {
 
 /**
  * The `broadcast` payload a client receives for a UserBroadcast: what realtime-js builds from a
- * kind 4 frame, and what 1.0.0 sockets get as JSON (spec §1.4). Throws if JSON bytes do not parse:
+ * kind 4 frame, and what 1.0.0 sockets get as JSON (docs/PROTOCOL.md §1.4). Throws if JSON bytes do not parse:
  * the gateway validated them on the way in, so that is a bug, not input.
  */
 export function broadcastPayload(b: UserBroadcast): Record<string, unknown> {

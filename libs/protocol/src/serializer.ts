@@ -1,4 +1,4 @@
-// Picks the codec for a socket's vsn (spec §1.1).
+// Picks the codec for a socket's vsn (docs/PROTOCOL.md §1.1).
 import type { Serializer, Vsn } from './types.ts';
 import { v1Serializer } from './v1.ts';
 import { v2Serializer } from './v2.ts';

@@ -1,5 +1,5 @@
 // The shapes every codec produces or consumes. Wire layouts live in the codec files
-// (v1.ts, v2.ts, binary.ts); spec: ../shared/spec/protocol.md §1.3, §1.4.
+// (v1.ts, v2.ts, binary.ts); docs/PROTOCOL.md §1.3, §1.4.
 
 /** A Phoenix frame, whatever the vsn. `payload` is the parsed JSON value. */
 export interface Message {
@@ -33,7 +33,7 @@ export interface UserBroadcast {
   payload: Uint8Array;
 }
 
-/** A frame that could not be decoded. Decoders return it and never throw (spec §1.4: drop, keep the socket). */
+/** A frame that could not be decoded. Decoders return it and never throw (docs/PROTOCOL.md §1.4: drop, keep the socket). */
 export interface DecodeError {
   type: 'error';
   reason: string;

@@ -1,4 +1,4 @@
-// vsn 1.0.0: JSON objects (spec §1.3, ../shared/spec/protocol.md#13-vsn-100-json-objects).
+// vsn 1.0.0: JSON objects (docs/PROTOCOL.md §1.3).
 //
 //   client → server  {"topic": str, "event": str, "payload": any, "ref": str|null, "join_ref"?: str|null}
 //                    the first four keys are required ([PX] socket/message.ex)
@@ -6,7 +6,7 @@
 //
 // There is no binary frame in 1.0.0. A UserBroadcast goes out as a `broadcast` event whose payload
 // is {"type":"broadcast","event","payload","meta"?}; raw-binary payloads cannot be expressed and are
-// skipped (spec §1.4 routing).
+// skipped (docs/PROTOCOL.md §1.4 routing).
 import { Events } from './events.ts';
 import { broadcastPayload, isRef, parseJson } from './json.ts';
 import { decodeError, type DecodeError, type Decoded, type Message, type Serializer, type UserBroadcast } from './types.ts';

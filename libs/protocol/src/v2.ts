@@ -1,4 +1,4 @@
-// vsn 2.0.0 (spec §1.4, ../shared/spec/protocol.md#14-vsn-200-arrays-plus-binary-broadcast).
+// vsn 2.0.0 (docs/PROTOCOL.md §1.4).
 //
 //   text, both ways   [join_ref: str|null, ref: str|null, topic: str, event: str, payload: any]
 //                     exactly five elements; anything else is MalformedWebSocketMessage and dropped

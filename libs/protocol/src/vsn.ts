@@ -1,4 +1,4 @@
-// The `vsn` query parameter of the socket URL (spec §1.1): absent means 1.0.0; anything the server
+// The `vsn` query parameter of the socket URL (docs/PROTOCOL.md §1.1): absent means 1.0.0; anything the server
 // does not speak is refused by the caller with HTTP 403 and an empty body. Phoenix picks the
 // serializer by the requirements `~> 1.0.0` / `~> 2.0.0`, so patch versions such as 2.0.3 match
 // too ([PX] socket.ex `__connect__`); an empty or non-semver value does not.

@@ -1,4 +1,4 @@
-// Full compatibility (architecture "Avro"): every version of a record reads every other version's
+// Full compatibility (docs/ARCHITECTURE.md "Avro"): every version of a record reads every other version's
 // records, both ways. Checked by resolving the schemas and by decoding sample and random values.
 import type { SchemaRegistry, SchemaVersion } from './registry.ts';
 

@@ -1,4 +1,4 @@
-// The reference's rate counter (spec §9, [R] rate_counter.ex with the tick and bucket count of
+// The reference's rate counter (docs/PROTOCOL.md §9, [R] rate_counter.ex with the tick and bucket count of
 // tenants.ex), shared by the gateway's local limits and the ratelimiter's global ones so both
 // judge a tenant the same way:
 // - counts go into one bucket per 5 s tick; the newest 12 buckets are kept (60 s);

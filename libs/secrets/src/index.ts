@@ -1,4 +1,4 @@
-// Encryption of secrets at rest (tenant jwt_secret, extension db_* settings), spec §8 "Encryption".
+// Encryption of secrets at rest (tenant jwt_secret, extension db_* settings), docs/PROTOCOL.md §8 "Encryption".
 // Wire layout of a value: "g1:" + base64( iv[12] ‖ tag[16] ‖ ciphertext ), AES-256-GCM, empty AAD,
 // a fresh random IV per value, so equal plaintexts never produce equal ciphertexts.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Reading secrets exported from a reference deployment (spec §8 "Encryption") so they can be
+// Reading secrets exported from a reference deployment (docs/PROTOCOL.md §8 "Encryption") so they can be
 // imported: its legacy form is AES-128-ECB with PKCS#7 padding under a 16-byte key, stored as plain
 // base64 with no prefix. ECB has no IV and no tag, so a wrong key is only caught by the padding
 // check (and, below, by requiring UTF-8); that is why this is read-only: writes stay g1: (GCM).

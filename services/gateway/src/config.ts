@@ -38,7 +38,7 @@ export const gatewayConfig = defineConfig({
     frameFloodSeconds: setting('GATEWAY_FRAME_FLOOD_SECONDS', env.int(socket.floodSeconds), 'Seconds in a row over GATEWAY_MAX_FRAMES_PER_SECOND after which the socket is closed with 1008'),
     maxPendingFrames: setting('GATEWAY_MAX_PENDING_FRAMES', env.int(socket.maxPendingFrames), 'Inbound frames of a socket waiting while an earlier one (a join) is handled; more are dropped'),
     maxPendingBytes: setting('GATEWAY_MAX_PENDING_BYTES', env.int(socket.maxPendingBytes), 'Bytes of a socket\'s inbound frames taken and not yet handled; more are dropped (a frame reaching an idle socket is always taken)'),
-    noChannelTimeoutMs: setting('GATEWAY_NO_CHANNEL_TIMEOUT_MS', env.int(socket.noChannelTimeoutMs), 'Close a socket that has had no channel for this long (spec §2)'),
+    noChannelTimeoutMs: setting('GATEWAY_NO_CHANNEL_TIMEOUT_MS', env.int(socket.noChannelTimeoutMs), 'Close a socket that has had no channel for this long (docs/PROTOCOL.md §2)'),
     maxDelayedRefusals: setting('GATEWAY_MAX_DELAYED_REFUSALS', env.int(1000), 'Refused WebSocket upgrades held for CONNECT_ERROR_BACKOFF_MS at once; past it a refusal is answered at once (a flood of refused connects holds no more sockets)'),
     replicationReadyTimeoutMs: setting('GATEWAY_REPLICATION_READY_TIMEOUT_MS', env.int(60_000), 'How long a join with `broadcast.replication_ready` waits for the tenant\'s replication slot to be streamed by ingest-cdc; past it the channel gets `Replication connection was not established in time` and is closed'),
     maxConnections: setting('GATEWAY_MAX_CONNECTIONS', env.int(50_000), 'Open WebSockets on this gateway; past it an upgrade is answered 503 (each socket costs memory whether or not it joins a channel)'),

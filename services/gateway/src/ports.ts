@@ -42,7 +42,7 @@ export interface TableInfo {
 export interface Identity {
   role: string;
   claims: Record<string, unknown>;
-  /** The caller's x- headers, set as request.headers for private-channel policies (spec §7). */
+  /** The caller's x- headers, set as request.headers for private-channel policies (docs/PROTOCOL.md §7). */
   headers?: Readonly<Record<string, string>>;
 }
 
@@ -76,10 +76,10 @@ export interface TenantDatabase {
   channelWrite(topic: string, who: Identity, extension: PolicyExtension): Promise<boolean>;
   /**
    * Is the tenant's replication established: its replication slot active in this database, i.e. an
-   * ingest-cdc worker streams it (spec §3.5 `broadcast.replication_ready`)?
+   * ingest-cdc worker streams it (docs/PROTOCOL.md §3.5 `broadcast.replication_ready`)?
    */
   replicationActive(): Promise<boolean>;
-  /** Stored private broadcasts of `topic` since `sinceMs`, oldest first, at most `limit` (spec §4 replay). */
+  /** Stored private broadcasts of `topic` since `sinceMs`, oldest first, at most `limit` (docs/PROTOCOL.md §4 replay). */
   storedBroadcasts(topic: string, sinceMs: number, limit: number): Promise<StoredBroadcast[]>;
 }
 

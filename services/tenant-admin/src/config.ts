@@ -1,4 +1,4 @@
-// tenant-admin settings (spec §8). Names follow the reference where it has one (API_JWT_SECRET,
+// tenant-admin settings (docs/PROTOCOL.md §8). Names follow the reference where it has one (API_JWT_SECRET,
 // DB_ENC_KEY, TENANT_MAX_*); the docs generator and the docker-compose test read tenantAdminConfig.
 import { defineConfig, env, setting } from '@realtime/config';
 import { parseEncKey } from '@realtime/secrets';
@@ -48,7 +48,7 @@ function tenantDefaultsEnv(c: TenantAdminConfig): Record<string, number> {
 
 export type TenantAdminConfig = ReturnType<typeof tenantAdminConfig.load>['config'];
 
-/** The TENANT_MAX_* values that fill a new tenant's limits (spec §8). */
+/** The TENANT_MAX_* values that fill a new tenant's limits (docs/PROTOCOL.md §8). */
 export function tenantDefaults(c: TenantAdminConfig) {
   return {
     max_concurrent_users: c.maxConcurrentUsers,

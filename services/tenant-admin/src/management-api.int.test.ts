@@ -1,4 +1,4 @@
-// The management API against its own OpenAPI document (spec §8, /api/openapi): the document is
+// The management API against its own OpenAPI document (docs/PROTOCOL.md §8, /api/openapi): the document is
 // fetched from the running tenant-admin and every request sent and answer received here is
 // validated against it with a JSON Schema 2020-12 validator. Also: a create answers 201 only once
 // the tenant database is migrated (202 while it cannot be), shutdown publishes a new shutdown_seq,

@@ -1,4 +1,4 @@
-// What the tenant-admin core needs from the outside, declared by the core (style.md §2).
+// What the tenant-admin core needs from the outside, declared by the core (docs/STYLE.md §2).
 import type { TenantRow, TenantWrite } from './core/tenant.ts';
 import type { TenantSnapshot } from './core/snapshot.ts';
 import type { ChangeEvent } from '@realtime/schemas';
@@ -74,7 +74,7 @@ export interface TenantDbProbe {
   check(target: DbTarget): Promise<TenantDbStatus>;
 }
 
-/** A tenant's changes read back from realtime.cdc, bounded and in order (architecture "Replay and audit"). */
+/** A tenant's changes read back from realtime.cdc, bounded and in order (docs/ARCHITECTURE.md "Replay and audit"). */
 export interface ChangeHistory {
   /** Resolves once reading has begun, so Kafka errors surface before an answer is started. */
   open(tenant: string, range: ReplayRange): Promise<ChangeStream>;

@@ -1,4 +1,4 @@
-// tenant-admin against real Postgres and Kafka: the management API (spec §8), secrets at rest, and
+// tenant-admin against real Postgres and Kafka: the management API (docs/PROTOCOL.md §8), secrets at rest, and
 // the outbox relay delivering snapshots/tombstones to realtime.tenants.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';

@@ -1,6 +1,6 @@
 // Broadcasts between gateways over realtime.broadcast, keyed by tenant + channel so one channel's
 // messages stay in order. Each gateway reads in a consumer group of its own from the end: a late
-// gateway has no history to replay (architecture "Services").
+// gateway has no history to replay (docs/ARCHITECTURE.md "Services").
 import type { Kafka } from '@realtime/kafka';
 import { createAvroProducer, followTopic, itemFailures, orderedBatches, recordKeys } from '@realtime/kafka';
 import type { BroadcastMessage } from '@realtime/schemas';

@@ -1,5 +1,5 @@
 // Tenants as event-carried state: the compacted realtime.tenants topic, read from the beginning on
-// every start (architecture: never from a committed offset). Secrets arrive encrypted and are
+// every start (docs/ARCHITECTURE.md: never from a committed offset). Secrets arrive encrypted and are
 // decrypted here, once per snapshot.
 import type { Kafka } from '@realtime/kafka';
 import { readCompactedTable } from '@realtime/kafka';

@@ -1,4 +1,4 @@
-// Private-channel policy failures classified as the reference does (spec §3.3, §7): a policy that
+// Private-channel policy failures classified as the reference does (docs/PROTOCOL.md §3.3, §7): a policy that
 // raises is RlsPolicyError, a realtime.messages without today's partition is MissingPartition, a
 // plain refusal stays a refusal. Checked through the whole tenant-database adapter, since that is
 // where the gateway meets them.

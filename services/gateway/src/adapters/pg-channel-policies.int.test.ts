@@ -1,4 +1,4 @@
-// Private-channel policies that read the caller's x- headers (spec §7): request.headers holds them
+// Private-channel policies that read the caller's x- headers (docs/PROTOCOL.md §7): request.headers holds them
 // as JSON inside the policy transaction, for the read probe and for the write check alike.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import pg from 'pg';

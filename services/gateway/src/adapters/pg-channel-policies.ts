@@ -1,4 +1,4 @@
-// Private channel authorization (spec §7) the way the reference evaluates it: the tenant's own RLS
+// Private channel authorization (docs/PROTOCOL.md §7) the way the reference evaluates it: the tenant's own RLS
 // policies on realtime.messages decide, inside a transaction that is always rolled back (so no
 // probe row is ever committed, replicated or broadcast). Policies see `topic`, `extension`,
 // realtime.topic(), auth.uid(), auth.jwt() and the caller's x- headers as

@@ -1,4 +1,4 @@
-// RLS at scale (architecture): which rows of a batch of changes may one identity see? One query per
+// RLS at scale (docs/ARCHITECTURE.md): which rows of a batch of changes may one identity see? One query per
 // (table, role, claims) group instead of one per subscriber per change, inside a transaction that
 // takes the subscriber's role and JWT claims and is always rolled back. Cost grows with distinct
 // identities, not with subscribers.
@@ -119,7 +119,7 @@ export async function visibleKeysForEach(client: pg.PoolClient | pg.Client, batc
   }
 }
 
-/** Columns of a table the role may SELECT (column privileges, spec §6 step 1). */
+/** Columns of a table the role may SELECT (column privileges, docs/PROTOCOL.md §6 step 1). */
 export async function selectableColumns(client: pg.PoolClient | pg.Client, schema: string, table: string, role: string): Promise<Set<string>> {
   const { rows } = await client.query(
     `SELECT attname FROM pg_attribute WHERE attrelid = format('%I.%I', $1::text, $2::text)::regclass AND attnum > 0 AND NOT attisdropped

@@ -1,5 +1,5 @@
 // A broadcast as the gateway core handles it, whatever its source (WebSocket, REST, Kafka).
-// `kind` decides the wire form (spec §1.4 routing): a UserBroadcast goes to 2.0.0 sockets as
+// `kind` decides the wire form (docs/PROTOCOL.md §1.4 routing): a UserBroadcast goes to 2.0.0 sockets as
 // binary kind 4; a JSON broadcast goes to everyone as a text frame.
 import { binaryFieldTooLong, type FieldTooLong } from '@realtime/protocol';
 export interface OutboundBroadcast {
@@ -32,7 +32,7 @@ export function jsonPayload(message: OutboundBroadcast): unknown {
   return parsed.get(message);
 }
 
-/** Spec §4 size check: about the JSON size, against max_payload_size_in_kb·1000 + 500. */
+/** docs/PROTOCOL.md §4 size check: about the JSON size, against max_payload_size_in_kb·1000 + 500. */
 export function payloadTooLarge(byteLength: number, maxPayloadSizeInKb: number): boolean {
   return byteLength > maxPayloadSizeInKb * 1000 + 500;
 }
@@ -42,7 +42,7 @@ function tooLongMessage(e: FieldTooLong): string {
   return `should be at most ${e.maxBytes} byte(s)`;
 }
 
-// Spec §1.4: a broadcast whose subtopic, event or meta id a kind 4 frame cannot carry is refused
+// docs/PROTOCOL.md §1.4: a broadcast whose subtopic, event or meta id a kind 4 frame cannot carry is refused
 // where it enters (socket, REST: binaryFieldTooLong), never accepted and left to throw in the
 // fan-out of every gateway.
 

@@ -1,4 +1,4 @@
-// Private channels (spec §7): read is checked at join and again on every token refresh, write
+// Private channels (docs/PROTOCOL.md §7): read is checked at join and again on every token refresh, write
 // lazily at the first send (or track) and cached until the next refresh. Both ask the tenant's
 // policies on realtime.messages through the TenantDatabase port; when the database cannot answer
 // the answer is "no", never "yes". Policies may read the caller's x- headers (request.headers);

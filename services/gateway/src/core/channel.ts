@@ -13,7 +13,7 @@ export interface JoinOptions {
   ack: boolean;
   presenceEnabled: boolean;
   presenceKey: string;
-  /** broadcast.replication_ready: tell the channel once the tenant's replication is established (spec §3.5). */
+  /** broadcast.replication_ready: tell the channel once the tenant's replication is established (docs/PROTOCOL.md §3.5). */
   replicationReady: boolean;
   /** broadcast.replay of a private channel: stored messages since `since` (ms), at most `limit`. */
   replay: { since: number; limit: number } | null;
@@ -29,9 +29,9 @@ export class Channel {
   token: string;
   claims: Claims;
   expiry: { cancel(): void } | null = null;
-  /** Private channels: what the policies allowed, cached until the next access_token (spec §7). */
+  /** Private channels: what the policies allowed, cached until the next access_token (docs/PROTOCOL.md §7). */
   readonly policies = { read: new Set<PolicyExtension>(), write: new Map<PolicyExtension, Promise<boolean>>() };
-  /** ids of replayed messages: their live copies are not delivered again (spec §4 replay). */
+  /** ids of replayed messages: their live copies are not delivered again (docs/PROTOCOL.md §4 replay). */
   replayedIds: Set<string> | null = null;
   /** Presence of this channel once enabled (by the join, the tenant or a track). */
   presence: ChannelPresence | null = null;
@@ -59,7 +59,7 @@ export function identityOf(claims: Claims, headers?: XHeaders): Identity {
 const flexibleBool = (value: unknown, fallback: boolean): boolean =>
   value === true || value === 'true' ? true : value === false || value === 'false' ? false : fallback;
 
-/** Spec §3.2: an invalid join payload never fails the join; unknown keys are ignored. */
+/** docs/PROTOCOL.md §3.2: an invalid join payload never fails the join; unknown keys are ignored. */
 export function parseJoinOptions(payload: unknown, tenantPresenceEnabled: boolean): JoinOptions {
   const config = (isObject(payload) && isObject(payload.config) ? payload.config : {}) as Record<string, unknown>;
   const broadcast = isObject(config.broadcast) ? config.broadcast : {};

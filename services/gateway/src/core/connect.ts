@@ -1,4 +1,4 @@
-// WebSocket connect checks in the reference's order (spec §1.2): tenant → token present → JWT →
+// WebSocket connect checks in the reference's order (docs/PROTOCOL.md §1.2): tenant → token present → JWT →
 // role/exp → concurrent users → joins limiter, each locally and as the ratelimiter sees it across
 // all gateways. The transport turns a refusal into its HTTP form.
 import { ErrorCodes, type ErrorCode } from '@realtime/errors';
@@ -12,7 +12,7 @@ export type ConnectResult =
 
 const refuse = (status: number, code: ErrorCode, error: string): ConnectResult => ({ ok: false, status, code, error });
 
-// The connect form of each token failure (spec §1.2 table): note "Token has expired" has no age here.
+// The connect form of each token failure (docs/PROTOCOL.md §1.2 table): note "Token has expired" has no age here.
 const tokenErrors: Record<TokenFailureKind, [number, string]> = {
   missing: [401, 'The token provided is not a valid JWT'],
   malformed: [401, 'The token provided is not a valid JWT'],

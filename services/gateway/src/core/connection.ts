@@ -28,7 +28,7 @@ export class Connection {
   onSlowReader: (conn: Connection) => void = () => {};
   /** The tenant's metric counts (the gateway's shared one once attached): bytes in and out. */
   tally: TenantTally = newTally();
-  /** The close of a socket left without channels (spec §2), while armed. */
+  /** The close of a socket left without channels (docs/PROTOCOL.md §2), while armed. */
   reaper: { cancel(): void } | null = null;
 
   constructor(socket: ClientSocket, tenantId: string, vsn: Vsn, token: string, claims: Claims, limits: SocketLimits = defaultSocketLimits, headers: XHeaders = NO_HEADERS) {
@@ -63,7 +63,7 @@ export class Connection {
     this.socket.send(frame);
   }
 
-  /** A reply to a client push: echoes its join_ref and ref (spec §1.4). */
+  /** A reply to a client push: echoes its join_ref and ref (docs/PROTOCOL.md §1.4). */
   reply(topic: string, joinRef: string | null, ref: string | null, status: 'ok' | 'error', response: unknown): void {
     this.send(this.wire.encode({ joinRef, ref, topic, event: 'phx_reply', payload: { status, response } }));
   }

@@ -22,7 +22,7 @@ async function setup(overrides = {}) {
 
 const join = (topic: string, config: object = {}, joinRef = '1', extra: object = {}) => [joinRef, joinRef, topic, 'phx_join', { config, ...extra }];
 
-/** Kind 3 push as realtime-js encodes it (spec §1.4). */
+/** Kind 3 push as realtime-js encodes it (docs/PROTOCOL.md §1.4). */
 function userPush(joinRef: string, ref: string, topic: string, event: string, payload: Uint8Array, encoding: 0 | 1) {
   const enc = new TextEncoder();
   const parts = [joinRef, ref, topic, event, ''].map((s) => enc.encode(s));

@@ -39,7 +39,7 @@ export interface GatewayDeps {
   changesTotalQueueBytes?: number;
   /** Per-socket bounds (outgoing buffer, inbound rate and queue, no-channel timeout). */
   socketLimits?: SocketLimits;
-  /** How long a `broadcast.replication_ready` join waits for the tenant's replication (spec §3.5; default 60 s). */
+  /** How long a `broadcast.replication_ready` join waits for the tenant's replication (docs/PROTOCOL.md §3.5; default 60 s). */
   replicationReadyTimeoutMs?: number;
   /** Inbound bytes per second of all a tenant's sockets on this gateway together (parsing is the cost). */
   tenantInboundBytesPerSecond?: number;
@@ -49,7 +49,7 @@ const DEFAULT_CHANGES_QUEUE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_CHANGES_TOTAL_QUEUE_BYTES = 256 * 1024 * 1024;
 const DEFAULT_TENANT_INBOUND_BYTES_PER_SECOND = 16_000_000;
 
-/** Shown to a slow reader on each of its channels before its socket closes (spec §3.5 shape). */
+/** Shown to a slow reader on each of its channels before its socket closes (docs/PROTOCOL.md §3.5 shape). */
 export const SLOW_READER_MESSAGE = 'Client is not reading its messages fast enough: outgoing buffer full';
 
 export class Gateway {
@@ -193,7 +193,7 @@ export class Gateway {
     conn.socket.close(code, reason);
   }
 
-  /** Spec §2: a socket that stays without channels for the timeout is closed. */
+  /** docs/PROTOCOL.md §2: a socket that stays without channels for the timeout is closed. */
   #armReaper(conn: Connection): void {
     conn.reaper?.cancel();
     conn.reaper = this.deps.clock.setTimeout(() => {
@@ -217,7 +217,7 @@ export class Gateway {
     return n;
   }
 
-  /** The tenant's sockets on this gateway: users (with a channel, spec §9) and idle ones (without). */
+  /** The tenant's sockets on this gateway: users (with a channel, docs/PROTOCOL.md §9) and idle ones (without). */
   socketCounts(tenantId: string): { users: number; idle: number } {
     let users = 0;
     let idle = 0;
@@ -228,7 +228,7 @@ export class Gateway {
     return { users, idle };
   }
 
-  /** Users = sockets of the tenant with at least one channel (spec §9). */
+  /** Users = sockets of the tenant with at least one channel (docs/PROTOCOL.md §9). */
   concurrentUsers(tenantId: string): number {
     return this.socketCounts(tenantId).users;
   }
@@ -271,7 +271,7 @@ export class Gateway {
     if (!channel.conn.closed && channel.conn.channels.size === 0) this.#armReaper(channel.conn);
   }
 
-  /** Server-side stop: `system` error then `phx_close`; the client does not rejoin (spec §3.5). */
+  /** Server-side stop: `system` error then `phx_close`; the client does not rejoin (docs/PROTOCOL.md §3.5). */
   shutdownChannel(channel: Channel, message: string): void {
     channel.conn.push(channel, 'system', { extension: 'system', status: 'error', message, channel: channel.subtopic });
     channel.conn.send(channel.conn.wire.encode({ joinRef: channel.joinRef, ref: channel.joinRef, topic: channel.topic, event: 'phx_close', payload: {} }));
@@ -314,7 +314,7 @@ export class Gateway {
     if (!subscribers) return;
     const tenant = this.tenant(message.tenant);
     if (tenant && fromDatabase(message) && eventsThrottle(this, tenant)) {
-      // spec §9: a database broadcast is consumed and dropped while the events limit is tripped
+      // docs/PROTOCOL.md §9: a database broadcast is consumed and dropped while the events limit is tripped
       this.deps.metrics.rateLimitedDropped.inc('db_broadcast');
       return;
     }
@@ -346,7 +346,7 @@ export class Gateway {
     }
   }
 
-  /** Spec §2: tenant deleted, reloaded or its auth changed: every socket gets 1012. */
+  /** docs/PROTOCOL.md §2: tenant deleted, reloaded or its auth changed: every socket gets 1012. */
   drainTenant(tenantId: string): void {
     const conns = [...(this.#connections.get(tenantId) ?? [])];
     for (const conn of conns) {

@@ -1,4 +1,4 @@
-// JWT verification as the reference does it (spec §7): HS* with the tenant secret (or a matching
+// JWT verification as the reference does it (docs/PROTOCOL.md §7): HS* with the tenant secret (or a matching
 // `oct` JWK by kid), RS*/ES*/PS*/EdDSA through the tenant JWKS by kid; claims validated only when
 // present; `role` and `exp` required by sockets and joins. Failures carry the catalog code and the
 // reference's message so transports only map them to HTTP/join/shutdown forms.

@@ -1,4 +1,4 @@
-// Per-tenant rates on this gateway, shaped like the reference's rate counters (spec §9,
+// Per-tenant rates on this gateway, shaped like the reference's rate counters (docs/PROTOCOL.md §9,
 // @realtime/schemas rate-counter.ts: 5 s buckets, 12 of them, judged at each tick): joins,
 // messages (events), database events and presence events; plus a token bucket for bytes. The
 // ratelimiter's global view across gateways (realtime.limits) comes on top of this; this local

@@ -1,5 +1,5 @@
 // A tenant's message and byte rates (max_events_per_second, max_bytes_per_second), counted the
-// way the reference counts them (spec §9): every inbound broadcast (socket or REST) and every
+// way the reference counts them (docs/PROTOCOL.md §9): every inbound broadcast (socket or REST) and every
 // frame delivered to a channel is one event of the tenant. Counted for the ratelimiter (usage
 // reports) and into this gateway's own rate counter; the limit is tripped when the ratelimiter's
 // global decision says so, or, without one, when this gateway's counter tripped at its last tick.

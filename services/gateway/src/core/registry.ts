@@ -1,5 +1,5 @@
 // Local subscription index: which channels of this gateway listen to (tenant, public|private,
-// subtopic). Public and private channels of one name are separate (spec §4).
+// subtopic). Public and private channels of one name are separate (docs/PROTOCOL.md §4).
 import type { Channel } from './channel.ts';
 
 export function channelKey(tenant: string, isPrivate: boolean, subtopic: string): string {

@@ -1,4 +1,4 @@
-// Broadcast replay on private channels (spec §4): after the join reply, the channel gets the
+// Broadcast replay on private channels (docs/PROTOCOL.md §4): after the join reply, the channel gets the
 // stored messages of its topic since `replay.since` (at most `limit`, oldest first) with
 // meta {replayed: true, id}. 1.0.0 sockets skip binary rows. Live copies of replayed messages are
 // suppressed by id for REPLAYED_ID_TTL_MS.

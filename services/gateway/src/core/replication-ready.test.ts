@@ -1,4 +1,4 @@
-// broadcast.replication_ready (spec §3.5): told once after the join reply, polled every 500 ms,
+// broadcast.replication_ready (docs/PROTOCOL.md §3.5): told once after the join reply, polled every 500 ms,
 // shut down at the timeout; channels that do not opt in are never told and never ask.
 import { describe, expect, it, vi } from 'vitest';
 import { SignJWT } from 'jose';

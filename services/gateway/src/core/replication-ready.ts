@@ -1,4 +1,4 @@
-// broadcast.replication_ready (spec §3.5): a channel that opts in is told once, after its join
+// broadcast.replication_ready (docs/PROTOCOL.md §3.5): a channel that opts in is told once, after its join
 // reply, that the tenant's replication is established (`system`/`ok`/`Replication connection
 // established`). Until then it is asked again every half second, as the reference does; if the
 // replication is still not there when the timeout (GATEWAY_REPLICATION_READY_TIMEOUT_MS, 60 s)

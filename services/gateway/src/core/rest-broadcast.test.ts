@@ -65,7 +65,7 @@ describe('REST batch broadcast from its raw body', () => {
 });
 
 describe('REST broadcast to a private topic', () => {
-  it("checks the write against the request's own x- headers (spec §7 request.headers)", async () => {
+  it("checks the write against the request's own x- headers (docs/PROTOCOL.md §7 request.headers)", async () => {
     const db = new MemoryTenantDatabase();
     db.writePolicy = (_topic, who) => who.headers?.['x-app-id'] === 'web';
     const t = testGateway(undefined, db);

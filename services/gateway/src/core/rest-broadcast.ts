@@ -1,4 +1,4 @@
-// REST broadcast (spec §4 "REST"): validation and the message each form produces. The HTTP layer
+// REST broadcast (docs/PROTOCOL.md §4 "REST"): validation and the message each form produces. The HTTP layer
 // (transport/http.ts) only maps these results to status codes.
 import { randomUUID } from 'node:crypto';
 import type { Gateway } from './gateway.ts';
@@ -15,7 +15,7 @@ import { MAX_JSON_DEPTH } from '@realtime/protocol';
 
 export type RestResult = { status: 202 } | { status: 403 | 422 | 429; body: object; headers?: Record<string, string> };
 
-/** 429 with the reference's rate headers (spec §4 REST). */
+/** 429 with the reference's rate headers (docs/PROTOCOL.md §4 REST). */
 function tooMany(t: Throttle): RestResult {
   return {
     status: 429, body: { message: 'You have exceeded your rate limit' },
@@ -25,7 +25,7 @@ function tooMany(t: Throttle): RestResult {
 
 const encoder = new TextEncoder();
 
-/** 429 for a batch that may not be taken whole (spec §4 REST); nothing of it is sent. */
+/** 429 for a batch that may not be taken whole (docs/PROTOCOL.md §4 REST); nothing of it is sent. */
 const batchTooLarge: RestResult = { status: 429, body: { message: 'Too many messages to broadcast, please reduce the batch size' } };
 
 /**

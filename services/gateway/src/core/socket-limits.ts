@@ -15,7 +15,7 @@ export interface SocketLimits {
   maxPendingFrames: number;
   /** Bytes of the frames taken and not yet handled; the first frame of an idle socket is always taken. */
   maxPendingBytes: number;
-  /** A socket without any channel for this long is closed (spec §2). */
+  /** A socket without any channel for this long is closed (docs/PROTOCOL.md §2). */
   noChannelTimeoutMs: number;
 }
 

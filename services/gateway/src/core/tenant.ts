@@ -69,7 +69,7 @@ function parseJwks(text: string): JSONWebKeySet | null {
   return value && typeof value === 'object' && Array.isArray((value as JSONWebKeySet).keys) ? (value as JSONWebKeySet) : null;
 }
 
-/** Spec §2: sockets are drained (1012) on reload, shutdown, delete, or a change of these fields (the database
+/** docs/PROTOCOL.md §2: sockets are drained (1012) on reload, shutdown, delete, or a change of these fields (the database
  *  too: subscriptions and policies must be checked again against the new one). */
 export function requiresDrain(prev: Tenant, next: Tenant | undefined): boolean {
   if (!next) return true;
@@ -84,7 +84,7 @@ export function requiresDrain(prev: Tenant, next: Tenant | undefined): boolean {
   );
 }
 
-/** Spec §1.1: the tenant is the first DNS label of the Host header. */
+/** docs/PROTOCOL.md §1.1: the tenant is the first DNS label of the Host header. */
 export function tenantFromHost(host: string | undefined): string | null {
   if (!host) return null;
   const name = host.startsWith('[') ? host : host.replace(/:\d+$/, '');

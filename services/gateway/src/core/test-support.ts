@@ -1,4 +1,4 @@
-// In-memory fakes of the gateway's own ports, for unit tests of the core (style.md §1, §10).
+// In-memory fakes of the gateway's own ports, for unit tests of the core (docs/STYLE.md §1, §10).
 import { createLogger } from '@realtime/log';
 import { Writable } from 'node:stream';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';

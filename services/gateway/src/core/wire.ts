@@ -1,5 +1,5 @@
 // The gateway's view of a socket's codec: the protocol lib's serializer plus the one thing the
-// core needs on top, turning an OutboundBroadcast into the frame its kind calls for (spec §1.4):
+// core needs on top, turning an OutboundBroadcast into the frame its kind calls for (docs/PROTOCOL.md §1.4):
 // a UserBroadcast is kind 4 for 2.0.0 and JSON for 1.0.0 (raw binary skipped); a JSON broadcast is
 // a text `broadcast` frame for everyone.
 import { serializerFor, type Serializer, type Vsn } from '@realtime/protocol';

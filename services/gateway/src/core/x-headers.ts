@@ -1,4 +1,4 @@
-// The caller's `x-` request headers (spec §7): private-channel policies read them as
+// The caller's `x-` request headers (docs/PROTOCOL.md §7): private-channel policies read them as
 // current_setting('request.headers', true)::json. Captured once, at the WebSocket upgrade (or per
 // REST request), so a socket's headers are fixed for its life and the per-channel policy cache
 // (channel-policies.ts) stays correct without keying on them.

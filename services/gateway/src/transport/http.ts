@@ -1,5 +1,5 @@
 // HTTP routes of the gateway (express): REST broadcast, health, metrics. Everything is also
-// served under /realtime/v1 (the API-gateway form, spec §1.1).
+// served under /realtime/v1 (the API-gateway form, docs/PROTOCOL.md §1.1).
 import express, { type Request, type Response, type NextFunction } from 'express';
 import type { Registry } from '@realtime/metrics';
 import { scrape } from '@realtime/metrics';
@@ -77,7 +77,7 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
   return app;
 }
 
-/** Tenant from Host; JWT from `Authorization: Bearer`, else the `apikey` header (spec §4 REST). */
+/** Tenant from Host; JWT from `Authorization: Bearer`, else the `apikey` header (docs/PROTOCOL.md §4 REST). */
 function authenticate(g: Gateway) {
   return async (req: Authed, res: Response, next: NextFunction) => {
     const tenant = g.tenant(tenantFromHost(req.headers.host) ?? '');

@@ -1,4 +1,4 @@
-// Tenants shared between ingest-cdc workers by Kafka itself (architecture invariant): a consumer
+// Tenants shared between ingest-cdc workers by Kafka itself (docs/ARCHITECTURE.md, invariants): a consumer
 // group on realtime.tenants; the partitions a worker is assigned are the tenants it replicates.
 // Offsets are never committed, so every assignment reads its partitions from the beginning and
 // rebuilds their tenants from the compacted topic; a revoked partition's tenants are released.

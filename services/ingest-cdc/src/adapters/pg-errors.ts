@@ -1,5 +1,5 @@
 // Classifies replication-connection failures once, here, into catalog codes with `retryable`
-// (style.md §5); the supervisor decides retry or give up from that flag alone.
+// (docs/STYLE.md §5); the supervisor decides retry or give up from that flag alone.
 import { ErrorCodes, type ErrorCode } from '@realtime/errors';
 
 export interface Classified {

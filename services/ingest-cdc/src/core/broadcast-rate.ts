@@ -1,5 +1,5 @@
 // The tenant's max_events_per_second applied to its database broadcasts the way the reference
-// applies it (spec §9): a rate counter (5 s buckets, 12 of them, @realtime/schemas) counts them,
+// applies it (docs/PROTOCOL.md §9): a rate counter (5 s buckets, 12 of them, @realtime/schemas) counts them,
 // and while it is tripped they are consumed and dropped; between ticks they all go out, so a
 // transaction of a few hundred realtime.send calls is delivered whole. Counted on commit time,
 // not the worker's clock: the stream stays pure, and a replay after a restart judges the same way

@@ -41,7 +41,7 @@ describe('the tenant payload limit', () => {
 });
 
 describe('realtime.send_binary rows', () => {
-  it('carry their bytea payload as hex without \\x (spec §6) and become a binary broadcast', () => {
+  it('carry their bytea payload as hex without \\x (docs/PROTOCOL.md §6) and become a binary broadcast', () => {
     const message = toBroadcast(row({ payload: null, binary_payload: '00ff10' }), 'n1')!;
     expect(message.encoding).toBe('BINARY');
     expect([...message.payload]).toEqual([0x00, 0xff, 0x10]);

@@ -1,4 +1,4 @@
-// Rows inserted into realtime.messages are broadcasts from the database (spec §4 "From the
+// Rows inserted into realtime.messages are broadcasts from the database (docs/PROTOCOL.md §4 "From the
 // database"): each becomes a UserBroadcast to (topic, private) with meta.id = the row id.
 import { randomUUID } from 'node:crypto';
 import type { BroadcastMessage, ChangeEvent } from '@realtime/schemas';

@@ -14,14 +14,14 @@ const events = (name: string, options = {}) => replayFixture(name).transactions.
 
 describe('toChangeEvent values', () => {
   it("equals Postgres's own to_jsonb of the same rows (bool, ints, floats, numeric, json, jsonb, times, bytea, arrays, enum)", () => {
-    // The one deliberate difference: bytea is hex without its \x prefix, as the reference sends it (spec §6).
+    // The one deliberate difference: bytea is hex without its \x prefix, as the reference sends it (docs/PROTOCOL.md §6).
     const expected = readExpectedJson('types').map((row) => row.replace(/"bin": "\\\\x/, '"bin": "'));
     const records = events('types').map((e) => e.record_json!);
     expect(records).toHaveLength(expected.length);
     records.forEach((record, i) => expect(exact(record), `row ${i + 1}: ${record}`).toEqual(exact(expected[i]!)));
   });
 
-  it('writes bytea as hex without \\x, alone and in arrays (spec §6)', () => {
+  it('writes bytea as hex without \\x, alone and in arrays (docs/PROTOCOL.md §6)', () => {
     const [first] = events('types');
     expect(first!.record_json).toContain('"bin":"00ff10"');
     expect(columnJson('\\x00ff10', 17, 'bytea')).toBe('"00ff10"');

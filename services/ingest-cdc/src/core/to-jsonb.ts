@@ -21,7 +21,7 @@
 //     time, interval, enums, …                                        (the text as a JSON string)
 //   NULL                                                              null
 //
-// Known differences from to_jsonb: bytea drops its \x prefix (as the reference does, spec §6);
+// Known differences from to_jsonb: bytea drops its \x prefix (as the reference does, docs/PROTOCOL.md §6);
 // user types are strings even when they are domains over numbers or composites (pgoutput names
 // them, it does not say what they are); json values keep their key order and duplicate keys
 // (jsonb sorts keys and keeps the last duplicate).

@@ -1,4 +1,4 @@
-// realtime.presence.commands in the shared consumer group (architecture invariant): a channel's key
+// realtime.presence.commands in the shared consumer group (docs/ARCHITECTURE.md, invariants): a channel's key
 // picks its partition, a partition has one owner, so one instance applies a channel's commands in
 // order. A new group starts from the beginning. Offsets are resolved only for what the batch
 // handler reports done and are committed after processing; after a crash or a rebalance the

@@ -1,4 +1,4 @@
-// ioredis errors become catalog codes here, once (style.md §5). Connection trouble, timeouts and a
+// ioredis errors become catalog codes here, once (docs/STYLE.md §5). Connection trouble, timeouts and a
 // server that is loading, failing over or read-only are RedisUnavailable (retry later); any other
 // error reply means our commands are wrong for the data (e.g. WRONGTYPE): not worth retrying,
 // and neither is a stored value our code cannot read.

@@ -1,4 +1,4 @@
-// Presence semantics of each command (spec §5 and the presence-service brief), on plain maps.
+// Presence semantics of each command (docs/PROTOCOL.md §5 and the presence-service brief), on plain maps.
 import { describe, expect, it } from 'vitest';
 import { memberId, type StoredMember } from '@realtime/presence';
 import type { PresenceCommand } from '@realtime/schemas';

@@ -1,4 +1,4 @@
-// The presence semantics of one command on one channel (spec §5), pure: (members, command) → the
+// The presence semantics of one command on one channel (docs/PROTOCOL.md §5), pure: (members, command) → the
 // new members, the writes that get there, and the presence_diff subscribers see. An update is ONE
 // diff (joins: new meta with phx_ref_prev, leaves: old meta, Phoenix's put_update); an identical
 // re-track changes nothing. `members` must hold at least the members in `scopeOf(command)`;

@@ -1,5 +1,5 @@
 // The two compacted tables the ratelimiter keeps in memory, both read from the beginning on every
-// start and then followed (architecture "Services"): tenants' maxima from realtime.tenants (no
+// start and then followed (docs/ARCHITECTURE.md "Services"): tenants' maxima from realtime.tenants (no
 // secrets needed, so nothing is decrypted), and the decisions already on realtime.limits — so that
 // after a restart or a rebalance a throttle published earlier, by us or by another instance, is
 // known and gets lifted or refreshed instead of lingering.

@@ -1,4 +1,4 @@
-// realtime.usage in the shared consumer group (architecture: "a shared consumer group keyed by
+// realtime.usage in the shared consumer group (docs/ARCHITECTURE.md: "a shared consumer group keyed by
 // tenant"): a tenant's reports from every gateway share a partition, so one instance sums them.
 // The partitions assigned decide which tenants this instance owns — also the idle ones that have
 // a throttle on realtime.limits but send no reports — hence owns(), computed the way the producer

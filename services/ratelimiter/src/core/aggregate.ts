@@ -3,7 +3,7 @@
 // caller passes `now` and says which tenants this instance owns (their usage partition is assigned
 // to it), so every rule below is unit-tested with plain numbers.
 //
-// How each limit is judged (the reference's rate counters, spec §9, summed over the gateways):
+// How each limit is judged (the reference's rate counters, docs/PROTOCOL.md §9, summed over the gateways):
 // - joins, events (events_in + events_out: every inbound message and every frame delivered, as the
 //   reference counts them) and presence events go into one rate counter per tenant: 5 s buckets,
 //   12 of them; joins and events throttle from the tick where avg >= max until a tick where

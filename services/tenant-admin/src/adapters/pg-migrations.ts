@@ -1,4 +1,4 @@
-// Control DB schema `_realtime` (spec §8), as versioned migrations. All pending ones run in one
+// Control DB schema `_realtime` (docs/PROTOCOL.md §8), as versioned migrations. All pending ones run in one
 // transaction under an advisory lock, so instances starting together apply each exactly once.
 import type pg from 'pg';
 

@@ -1,4 +1,4 @@
-// TenantSnapshot for realtime.tenants (architecture: "the full tenant config, secrets encrypted").
+// TenantSnapshot for realtime.tenants (docs/ARCHITECTURE.md: "the full tenant config, secrets encrypted").
 // Field names are those of schemas/tenant-snapshot; settings become strings, ciphertext stays.
 import type { TenantSnapshot } from '@realtime/schemas';
 import type { TenantRow } from './tenant.ts';

@@ -14,7 +14,7 @@ function storedRow() {
 }
 
 describe('tenantView', () => {
-  it('has the spec §8 fields and never a secret', () => {
+  it('has the docs/PROTOCOL.md §8 fields and never a secret', () => {
     const view = tenantView(storedRow(), key);
     expect(view).toMatchObject({
       id: '00000000-0000-4000-8000-000000000001', external_id: 'acme', name: 'Acme',

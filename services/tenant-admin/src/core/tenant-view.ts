@@ -1,4 +1,4 @@
-// API JSON of a tenant (spec §8 "Tenant JSON", the reference's tenant_view.ex). Never jwt_secret,
+// API JSON of a tenant (docs/PROTOCOL.md §8 "Tenant JSON", the reference's tenant_view.ex). Never jwt_secret,
 // never db_password; the other encrypted settings are shown decrypted.
 import { decrypt, isEncrypted } from '@realtime/secrets';
 import { HIDDEN_SETTINGS, type TenantRow } from './tenant.ts';

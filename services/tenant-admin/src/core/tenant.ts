@@ -1,4 +1,4 @@
-// A tenant as the control DB stores it (spec §8): secrets are g1: ciphertext here, always.
+// A tenant as the control DB stores it (docs/PROTOCOL.md §8): secrets are g1: ciphertext here, always.
 // Only tenant-view.ts turns it into API JSON and only snapshot.ts into a TenantSnapshot.
 
 export const LIMIT_FIELDS = [
@@ -9,7 +9,7 @@ export type LimitField = (typeof LIMIT_FIELDS)[number];
 export type TenantLimitDefaults = Record<LimitField, number>;
 
 export const EXTENSION_TYPES = ['postgres_cdc_rls', 'postgres'] as const;
-/** Settings stored encrypted (spec §8 names db_password; we encrypt every connection detail). */
+/** Settings stored encrypted (docs/PROTOCOL.md §8 names db_password; we encrypt every connection detail). */
 export const ENCRYPTED_SETTINGS = ['db_host', 'db_port', 'db_name', 'db_user', 'db_password'] as const;
 export const REQUIRED_SETTINGS = [...ENCRYPTED_SETTINGS, 'region'] as const;
 /** Never shown by the API, not even decrypted. */

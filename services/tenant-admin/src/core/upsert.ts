@@ -1,4 +1,4 @@
-// Upsert decision (spec §8: POST/PUT/PATCH are upserts). Pure: given the stored tenant (or null)
+// Upsert decision (docs/PROTOCOL.md §8: POST/PUT/PATCH are upserts). Pure: given the stored tenant (or null)
 // and a typed input, returns the row to write or the field errors. Secrets are encrypted here, at
 // the first moment they exist, so nothing downstream ever holds a plaintext db_password/jwt_secret.
 import { encrypt, mapJwkSecrets } from '@realtime/secrets';

@@ -1,4 +1,4 @@
--- The realtime schema of a tenant database (spec §4 "From the database", §7): messages
+-- The realtime schema of a tenant database (docs/PROTOCOL.md §4 "From the database", §7): messages
 -- partitioned by day with RLS on, realtime.topic(), send/send_binary, broadcast_changes, and the
 -- publications ingest-cdc replicates.
 CREATE EXTENSION IF NOT EXISTS pgcrypto;

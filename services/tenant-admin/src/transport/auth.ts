@@ -1,4 +1,4 @@
-// Management API auth (spec §8, §7): `Authorization: Bearer <JWT>` signed HS256 with API_JWT_SECRET
+// Management API auth (docs/PROTOCOL.md §8, §7): `Authorization: Bearer <JWT>` signed HS256 with API_JWT_SECRET
 // or API_JWT_SECRET_NEXT, not in API_TOKEN_BLOCKLIST; only the signature (and exp if present) is
 // checked, no role. Any failure is 403 with an empty body, like the reference.
 import type { RequestHandler } from 'express';

@@ -1,4 +1,4 @@
-// GET /api/tenants/:id/changes?from=&to=&table= (architecture "Replay and audit"): the tenant's
+// GET /api/tenants/:id/changes?from=&to=&table= (docs/ARCHITECTURE.md "Replay and audit"): the tenant's
 // changes on realtime.cdc as NDJSON, streamed with backpressure (a slow client slows the Kafka
 // reads). Bounds are validated before anything is read (422); once the 200 is sent, a failure
 // aborts the response instead of ending it, so a client never mistakes a partial replay for a

@@ -1,4 +1,4 @@
-// The management API (spec §8) over express 5. Only status codes and JSON shapes live here; the
+// The management API (docs/PROTOCOL.md §8) over express 5. Only status codes and JSON shapes live here; the
 // use cases are in core/tenant-service.ts.
 import { ErrorCodes } from '@realtime/errors';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
@@ -60,7 +60,7 @@ export function createHttpApp(d: HttpDeps): express.Express {
     const result = await d.tenants.upsert(id, parsed.input);
     if (result.kind === 'invalid') return void res.status(422).json({ errors: result.errors });
     d.log.info({ tenant: id, created: result.kind === 'created' }, 'tenant saved');
-    // 201 once the tenant database is migrated (spec §8); 202 when that is still under way.
+    // 201 once the tenant database is migrated (docs/PROTOCOL.md §8); 202 when that is still under way.
     if (result.kind === 'created') res.status(result.migrated ? 201 : 202).location(`/api/tenants/${encodeURIComponent(id)}`);
     res.json({ data: result.tenant });
   };

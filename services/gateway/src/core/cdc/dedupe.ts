@@ -1,4 +1,4 @@
-// Drops ChangeEvents a restarted ingest-cdc replays (architecture "Delivery guarantees"). A tenant's
+// Drops ChangeEvents a restarted ingest-cdc replays (docs/ARCHITECTURE.md "Delivery guarantees"). A tenant's
 // events arrive in commit order on one partition, and a replay always starts again at the slot's
 // confirmed position, so a per-tenant watermark of (commit LSN, seq) is enough: anything at or
 // below it was delivered already.

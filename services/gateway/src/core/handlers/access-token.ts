@@ -1,8 +1,8 @@
-// access_token: a refreshed token for a joined channel (spec §3.6). Never replied to. Same token,
+// access_token: a refreshed token for a joined channel (docs/PROTOCOL.md §3.6). Never replied to. Same token,
 // null and `sb_…` keys are ignored; a token that fails verification shuts the channel down.
 // Applying a token costs a verification and, for a private channel, a policy query on the
 // tenant's database, so refreshes are applied at most once per ACCESS_TOKEN_THROTTLE_MS per
-// channel ([R+]): one inside the window is held (the newest replaces an older one) and applied
+// channel (newer reference, docs/PROTOCOL.md): one inside the window is held (the newest replaces an older one) and applied
 // when the window ends. The client sees nothing either way, as with an applied refresh.
 // A refresh that changes the role checks the channel's postgres_changes bindings again for it.
 import { ErrorCodes } from '@realtime/errors';

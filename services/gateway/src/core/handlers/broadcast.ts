@@ -1,4 +1,4 @@
-// Client broadcasts (spec §4): 1.0.0 JSON `broadcast` events and 2.0.0 binary kind-3 pushes.
+// Client broadcasts (docs/PROTOCOL.md §4): 1.0.0 JSON `broadcast` events and 2.0.0 binary kind-3 pushes.
 // Local subscribers are served at once; Kafka carries the message to the other gateways.
 import { randomUUID } from 'node:crypto';
 import type { Message, UserBroadcastPush } from '@realtime/protocol';
@@ -49,7 +49,7 @@ async function accept(g: Gateway, channel: Channel, joinRef: string | null, ref:
     g.deps.log.info({ code: ErrorCodes.MessagePerSecondRateLimitReached, tenant: tenant.externalId }, 'tenant over its message rate');
     return g.shutdownChannel(channel, 'Too many messages per second');
   }
-  // A denied private send is dropped; with ack the client hears why ([R+]) instead of timing out.
+  // A denied private send is dropped; with ack the client hears why (newer reference, docs/PROTOCOL.md) instead of timing out.
   if (!(await mayWrite(g, channel, 'broadcast'))) return ack('error', { error: 'unauthorized' });
   const message: OutboundBroadcast = {
     ...body,

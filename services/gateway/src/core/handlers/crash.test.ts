@@ -23,7 +23,7 @@ async function setup() {
 
 const join = (ref: string) => [ref, ref, 'realtime:room', 'phx_join', { config: { broadcast: { ack: true } } }];
 
-describe('channel crash (spec §3.4)', () => {
+describe('channel crash (docs/PROTOCOL.md §3.4)', () => {
   it('answers a failing channel handler with phx_error for that channel, forgets it, and accepts the rejoin', async () => {
     const { socket, conn, send, breakTenants, gateway } = await setup();
     await send(join('1'));

@@ -1,5 +1,5 @@
 // A channel whose handling fails unexpectedly crashes the way a Phoenix channel process does
-// (spec §3.4): the server forgets it and sends `phx_error`, so the client reports CHANNEL_ERROR
+// (docs/PROTOCOL.md §3.4): the server forgets it and sends `phx_error`, so the client reports CHANNEL_ERROR
 // and rejoins. Staying silent would leave the client waiting for a reply until its timeout, with
 // the channel half-alive on the server.
 import { ErrorCodes, joinErrorReason } from '@realtime/errors';

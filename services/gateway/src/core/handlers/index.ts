@@ -1,5 +1,5 @@
-// Routes one inbound frame to its handler by event (style.md §12: a table, one file per event).
-// A malformed frame is logged with its code and dropped; the socket stays open (spec §1.4). A
+// Routes one inbound frame to its handler by event (docs/STYLE.md §12: a table, one file per event).
+// A malformed frame is logged with its code and dropped; the socket stays open (docs/PROTOCOL.md §1.4). A
 // handler that fails unexpectedly crashes its channel only (crash.ts: phx_error, then rejoin).
 // Frames of a socket come here one at a time (Gateway.receive). Broadcasts release the socket's
 // queue at once: what is left of them after their checks is waiting for Kafka's ack, and holding

@@ -1,4 +1,4 @@
-// phx_join as a pipeline of checks in the reference's order (spec §3.3). Every error reply waits
+// phx_join as a pipeline of checks in the reference's order (docs/PROTOCOL.md §3.3). Every error reply waits
 // CHANNEL_ERROR_BACKOFF_MS; too-many-joins and tenant-not-found then close the socket with 1001.
 // The gateway hands a socket's frames over one at a time, but the socket can still close during
 // any await: after each one the join goes on only if the socket is open and the channel current.
@@ -33,7 +33,7 @@ export async function join(g: Gateway, conn: Connection, msg: Message, release: 
 
   const previous = conn.channels.get(msg.topic);
   if (previous) {
-    // A second join on a joined topic replaces the old channel (spec §3.4).
+    // A second join on a joined topic replaces the old channel (docs/PROTOCOL.md §3.4).
     g.removeChannel(previous);
     conn.send(conn.wire.encode({ joinRef: previous.joinRef, ref: previous.joinRef, topic: previous.topic, event: 'phx_close', payload: {} }));
   }

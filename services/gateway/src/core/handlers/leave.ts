@@ -1,4 +1,4 @@
-// phx_leave: reply ok, then phx_close with ref = join_ref; unsubscribe() resolves 'ok' (spec §3.4).
+// phx_leave: reply ok, then phx_close with ref = join_ref; unsubscribe() resolves 'ok' (docs/PROTOCOL.md §3.4).
 import type { Message } from '@realtime/protocol';
 import type { Gateway } from '../gateway.ts';
 import type { Channel } from '../channel.ts';

@@ -1,4 +1,4 @@
-// `presence` pushes (spec §5): {type:"presence", event:"track"|"untrack", payload}. Replies ok, or
+// `presence` pushes (docs/PROTOCOL.md §5): {type:"presence", event:"track"|"untrack", payload}. Replies ok, or
 // an error for a non-map payload, an unknown event or a denied private write. Limits shut the
 // channel down with the reference's messages: 5 presence messages per 30 s per channel (tenant
 // override), the tenant's presence events per second, and the track size.
@@ -21,7 +21,7 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
   }
 
   const now = g.deps.clock.now();
-  if (!channel.presence) await g.presence.enable(channel); // a track enables presence ([R+])
+  if (!channel.presence) await g.presence.enable(channel); // a track enables presence (newer reference, docs/PROTOCOL.md)
   const state = channel.presence;
   if (!state) return; // left meanwhile
   const { clientPresenceMaxCalls, clientPresenceWindowMs, maxPresenceEventsPerSecond, maxPayloadSizeInKb } = tenant.limits;

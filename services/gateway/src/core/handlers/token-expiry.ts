@@ -1,5 +1,5 @@
 // A channel's token is re-checked at min(5 min, exp − now); once expired the channel shuts down
-// with the reference's message (spec §3.6).
+// with the reference's message (docs/PROTOCOL.md §3.6).
 import type { Gateway } from '../gateway.ts';
 import type { Channel } from '../channel.ts';
 

@@ -1,4 +1,4 @@
-// postgres_changes bindings of a join (spec §3.2, §3.3, §6). The join reply echoes each binding as
+// postgres_changes bindings of a join (docs/PROTOCOL.md §3.2, §3.3, §6). The join reply echoes each binding as
 // the client sent it plus an integer `id`, in order, never adding keys: realtime-js compares them
 // one by one and unsubscribes on any mismatch.
 import { createHash } from 'node:crypto';
@@ -85,7 +85,7 @@ export function joinReplyBindings(bindings: Binding[]): Array<Record<string, unk
 }
 
 /** The same from the join payload as sent, before (and whether or not) the bindings parse: the
- *  reply never waits for validation, whose errors arrive later as `system` messages (spec §3.5).
+ *  reply never waits for validation, whose errors arrive later as `system` messages (docs/PROTOCOL.md §3.5).
  *  Only the first MAX_BINDINGS are echoed: a 1 MB join of `{}`s took seconds to hash and made a
  *  5 MB reply. realtime-js then sees fewer bindings than it sent, reports CHANNEL_ERROR
  *  ("mismatch between server and client bindings") and leaves: the channel never half-works. */

@@ -256,7 +256,7 @@ describe('the gateway-wide bound of all tenants\' queues', () => {
 });
 
 describe('a bytea primary key', () => {
-  it('is looked up as bytea text (\\x…), though the record carries it as bare hex (spec §6)', async () => {
+  it('is looked up as bytea text (\\x…), though the record carries it as bare hex (docs/PROTOCOL.md §6)', async () => {
     const { t, dbs } = setup();
     const db = dbs.get('acme')!;
     const blobCols = [{ name: 'id', type: 'bytea' }, { name: 'owner', type: 'text' }];

@@ -1,5 +1,5 @@
 // Postgres Changes fan-out on one gateway: ChangeEvents from realtime.cdc in, `postgres_changes`
-// frames to exactly the subscribed channels allowed to see them out (spec §6, architecture "RLS at
+// frames to exactly the subscribed channels allowed to see them out (docs/PROTOCOL.md §6, docs/ARCHITECTURE.md "RLS at
 // scale").
 //
 // Per tenant, events are handled in commit order, in batches (whatever queued while the previous
@@ -13,7 +13,7 @@
 // Fail closed: if the tenant database cannot answer (statement timeout, unreachable), the batch's
 // changes are not delivered, never delivered unchecked, and the channels that would have received
 // them are shut down with the reference's "Realtime was unable to connect to the project database"
-// (spec §3.5): they missed changes, and a closed channel tells the client so instead of a silent
+// (docs/PROTOCOL.md §3.5): they missed changes, and a closed channel tells the client so instead of a silent
 // gap; the client decides when to join again. The same happens when a tenant's queue passes its
 // byte bound (a stalled tenant): its changes are dropped for its subscribers, and receive() never
 // waits, so the shared realtime.cdc consumer and every other tenant are unaffected.
@@ -32,7 +32,7 @@ import { ByteBudget, TenantQueue } from './tenant-queue.ts';
 
 export interface FanoutDeps {
   database(tenantId: string): TenantDatabase | null;
-  /** Server-side stop of a channel (system error, then phx_close; spec §3.5). */
+  /** Server-side stop of a channel (system error, then phx_close; docs/PROTOCOL.md §3.5). */
   shutdown(channel: Channel, message: string): void;
   /** True while the tenant's changes are to be consumed and dropped (its events limit is tripped). */
   rateLimited(tenantId: string): boolean;
@@ -116,7 +116,7 @@ export class ChangeFanout {
     this.#deps.metrics.changesIn.inc();
     const tenant = event.tenant;
     if (!this.#subscribers.has(tenant)) return; // nobody here listens to this tenant
-    if (this.#deps.rateLimited(tenant)) return this.#deps.metrics.rateLimitedDropped.inc('postgres_changes'); // spec §6
+    if (this.#deps.rateLimited(tenant)) return this.#deps.metrics.rateLimitedDropped.inc('postgres_changes'); // docs/PROTOCOL.md §6
     let queue = this.#queues.get(tenant);
     if (!queue) this.#queues.set(tenant, (queue = new TenantQueue(this.#deps.maxQueueBytes, this.#budget)));
     let offer = queue.offer(event);
@@ -336,7 +336,7 @@ async function rlsHidden(db: TenantDatabase, pending: Pending[], tables: Map<str
 /** A key value as Postgres reads it back from text: to_jsonb's JSON, strings unquoted. */
 function keyText(value: unknown, type: string): string | null {
   if (value === null || value === undefined) return null;
-  // Records carry bytea as bare hex (spec §6); cast back to bytea, the text needs its \x again.
+  // Records carry bytea as bare hex (docs/PROTOCOL.md §6); cast back to bytea, the text needs its \x again.
   if (type === 'bytea' && typeof value === 'string') return `\\x${value}`;
   return typeof value === 'string' ? value : JSON.stringify(value);
 }

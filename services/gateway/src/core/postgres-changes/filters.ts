@@ -1,4 +1,4 @@
-// postgres_changes filter grammar (spec §6 "Filter grammar"): `col=[not.]op.value`, several joined
+// postgres_changes filter grammar (docs/PROTOCOL.md §6 "Filter grammar"): `col=[not.]op.value`, several joined
 // by `,` and ANDed; commas inside "…" or (…) do not split. `in.(a,b)` takes at most 100 values;
 // `is.` takes null|true|false|unknown; double-quoted values lose their quotes and `\` escapes.
 // Everything a client sends here is bounded (filter text, value size, list length) and patterns are

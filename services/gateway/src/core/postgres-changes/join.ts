@@ -1,4 +1,4 @@
-// The Postgres Changes part of a join (spec §3.2, §3.3, §3.5): the reply echoes the bindings at
+// The Postgres Changes part of a join (docs/PROTOCOL.md §3.2, §3.3, §3.5): the reply echoes the bindings at
 // once; the subscription is checked afterwards and reported as a `system` message. With
 // `postgres_changes_options.wait` the reply waits for the check, at most `timeout` (≤ 20 s).
 import { ErrorCodes } from '@realtime/errors';
@@ -74,7 +74,7 @@ const requests = new WeakMap<Channel, ChangesRequest>();
 const generations = new WeakMap<Channel, number>();
 
 /**
- * A refreshed token changed the channel's role (spec §3.6): its bindings are checked again for
+ * A refreshed token changed the channel's role (docs/PROTOCOL.md §3.6): its bindings are checked again for
  * that role (published table, filter columns that exist and the role may SELECT, values that
  * cast) and subscribed with the new claims, or refused with the same `system` error as at join.
  */

@@ -1,4 +1,4 @@
-// The legacy join form (spec §3.2, last bullets): realtime-js 1.x / supabase-js v1 send a
+// The legacy join form (docs/PROTOCOL.md §3.2, last bullets): realtime-js 1.x / supabase-js v1 send a
 // phx_join without `config` and name what they want in the topic itself,
 // `realtime:schema[:table[:filter]]` (`realtime:*` = every schema). The reference turns that into
 // one ordinary binding (event `*`), so this does too: the subscription, matcher, RLS and column

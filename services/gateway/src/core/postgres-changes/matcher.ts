@@ -1,5 +1,5 @@
 // Evaluates parsed filters against a change record (values as to_jsonb gives them), comparing by
-// column type as `realtime.cast` + SQL would (spec §6): numbers numerically, booleans as booleans,
+// column type as `realtime.cast` + SQL would (docs/PROTOCOL.md §6): numbers numerically, booleans as booleans,
 // timestamps and dates as instants, json by value, everything else as text in code-point order.
 // SQL NULL semantics: a comparison with NULL is unknown, so it never matches, negated or not; only
 // `is` and `isdistinct` see NULL. `like`/`ilike`/`match`/`imatch` run the pattern compiled at
@@ -46,7 +46,7 @@ function cast(value: unknown, fam: Family): Comparable | undefined {
     if (typeof value !== 'string') return JSON.stringify(value);
     try { return JSON.stringify(JSON.parse(value)); } catch { return undefined; }
   }
-  // Records carry bytea as bare lower-case hex (spec §6), as Postgres prints it; a filter value
+  // Records carry bytea as bare lower-case hex (docs/PROTOCOL.md §6), as Postgres prints it; a filter value
   // comes in the input form `\x…`, any case. Only the filter's side (at most 1024 characters) is
   // rewritten: a 1 MB record value is compared as it is, not copied per change.
   if (fam === 'bytea') return typeof value !== 'string' ? undefined : value.startsWith('\\x') ? value.slice(2).toLowerCase() : value;

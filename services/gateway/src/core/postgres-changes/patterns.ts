@@ -1,4 +1,4 @@
-// Text patterns of postgres_changes filters (`like`, `ilike`, `match`, `imatch`, spec §6), compiled
+// Text patterns of postgres_changes filters (`like`, `ilike`, `match`, `imatch`, docs/PROTOCOL.md §6), compiled
 // once when the channel subscribes and run on RE2 (re2js), whose matching time is linear in the
 // text: a client's pattern can never make the fan-out backtrack. Anything RE2 cannot run in linear
 // time (back-references, look-around) or whose meaning differs between Postgres and RE2 is refused

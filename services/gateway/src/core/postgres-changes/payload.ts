@@ -1,4 +1,4 @@
-// The postgres_changes event payload realtime-js expects (spec §6 "Event frame"): `ids` of the
+// The postgres_changes event payload realtime-js expects (docs/PROTOCOL.md §6 "Event frame"): `ids` of the
 // matching bindings and `data` with commit_timestamp in UTC with milliseconds and `Z`, columns,
 // record (INSERT/UPDATE), old_record (UPDATE/DELETE) and errors.
 export interface ChangeLike {

@@ -1,4 +1,4 @@
-// A refreshed token with another role (spec §3.6): the postgres_changes bindings are checked again
+// A refreshed token with another role (docs/PROTOCOL.md §3.6): the postgres_changes bindings are checked again
 // for that role, and a filter on a column the new role may not SELECT is refused like at join.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';

@@ -1,4 +1,4 @@
-// Subscribing a joined channel to Postgres Changes (spec §3.5, §6): its bindings are parsed, then
+// Subscribing a joined channel to Postgres Changes (docs/PROTOCOL.md §3.5, §6): its bindings are parsed, then
 // checked against the tenant database the way the reference's realtime.subscription trigger does
 // (the table is in the publication, filter columns exist, are SELECTable by the role and their
 // values cast). The outcome reaches the client as a `system` message. Parameter errors are final;
@@ -13,7 +13,7 @@ export type SubscribeOutcome =
   | { ok: true; bindings: Binding[] }
   | { ok: false; final: boolean; code: ErrorCode; message: string };
 
-// The reference's parameter list (spec §3.5), values printed as Elixir's inspect does: filters
+// The reference's parameter list (docs/PROTOCOL.md §3.5), values printed as Elixir's inspect does: filters
 // as tuples, `select` as a list of names or nil when the binding has none.
 const describe = (b: Binding) =>
   `[event: ${b.event}, schema: ${b.schema}, table: ${b.table}, filters: [${b.filters.map((f) => `{"${f.column}", "${f.negate ? 'not.' : ''}${f.op}", ${JSON.stringify(f.value)}}`).join(', ')}], select: ${b.select ? `[${b.select.map((c) => JSON.stringify(c)).join(', ')}]` : 'nil'}]`;

@@ -1,4 +1,4 @@
-// One tenant's changes waiting for the fan-out on this gateway, bounded in bytes (style.md §16),
+// One tenant's changes waiting for the fan-out on this gateway, bounded in bytes (docs/STYLE.md §16),
 // per tenant and, through a budget shared by all tenants' queues, per gateway (many tenants each
 // under their own bound still add up). The bounds cover the queued events AND the batch being
 // checked, because a batch held by a slow tenant database is memory too. At a bound the queue

@@ -1,4 +1,4 @@
-// Presence on one gateway (spec §5). The state lives in Redis, owned by presence-service; this hub
+// Presence on one gateway (docs/PROTOCOL.md §5). The state lives in Redis, owned by presence-service; this hub
 // sends track/untrack commands, reads a snapshot when a channel enables presence, and relays the
 // diffs presence-service publishes to the local channels of that topic.
 //
@@ -275,5 +275,5 @@ export class PresenceHub {
   }
 }
 
-/** Private channels see presence only with the presence read policy (spec §7). */
+/** Private channels see presence only with the presence read policy (docs/PROTOCOL.md §7). */
 const readable = (channel: Channel) => !channel.options.private || channel.policies.read.has('presence');

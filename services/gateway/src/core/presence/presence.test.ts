@@ -85,7 +85,7 @@ describe('presence', () => {
     expect(diffs.map((d) => [Object.keys(d.joins), Object.keys(d.leaves)])).toEqual([[['alice'], []], [[], ['alice']], [['bob'], []], [[], ['bob']]]);
   });
 
-  it('uses a fresh UUIDv1 per join when none is configured, as the reference does (spec §5)', async () => {
+  it('uses a fresh UUIDv1 per join when none is configured, as the reference does (docs/PROTOCOL.md §5)', async () => {
     const a = await client();
     await a.join('room', { enabled: true });
     await a.track({});

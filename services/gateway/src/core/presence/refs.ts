@@ -1,5 +1,5 @@
 // phx_ref of a presence meta: base64url of 12 bytes — nanosecond time, a hash of the node, a
-// counter — unique across gateways like the reference's (spec §5), and ordered by time.
+// counter — unique across gateways like the reference's (docs/PROTOCOL.md §5), and ordered by time.
 import { createHash } from 'node:crypto';
 
 let counter = 0;

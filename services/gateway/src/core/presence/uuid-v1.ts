@@ -1,5 +1,5 @@
 // Time-based UUIDs (version 1, RFC 9562 §5.1) for presence keys: the reference gives a join that
-// sends no `presence.key` a new UUIDv1 (spec §5), and clients may read the key's time or rely on
+// sends no `presence.key` a new UUIDv1 (docs/PROTOCOL.md §5), and clients may read the key's time or rely on
 // keys of one gateway sorting by creation. Written here rather than taken from a package: it is
 // forty lines, and the gateway has no other use for a UUID library.
 //
