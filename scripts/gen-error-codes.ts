@@ -1,4 +1,4 @@
-// Generates docs/ERROR_CODES.md from the @realtime/errors catalog. libs/errors/src/docs.test.ts
+// Generates docs/ERROR_CODES.md from the @realtime/errors catalog. scripts/error-codes-doc.test.ts
 // fails when the committed file differs from what this renders.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ export function renderErrorCodes(): string {
     '# Error codes',
     '',
     'Generated from `libs/errors` (`bash scripts/node scripts/gen-error-codes.ts`). Do not edit by hand;',
-    '`libs/errors/src/docs.test.ts` fails when this file is stale.',
+    '`scripts/error-codes-doc.test.ts` fails when this file is stale.',
     '',
     'Names follow the reference server (supabase/realtime `ERROR_CODES.md`). ⁺ marks codes of newer',
     'reference versions only, ° codes of ours with no reference counterpart. *Retryable* means the same',

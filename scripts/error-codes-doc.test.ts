@@ -1,7 +1,9 @@
+// docs/ERROR_CODES.md is generated from the catalog of libs/errors (docs/STYLE.md §4); this lives
+// next to its generator because a lib's test must not reach out of its package.
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { errorCodesPath, renderErrorCodes } from '../../../scripts/gen-error-codes.ts';
-import { catalog } from './index.ts';
+import { catalog } from '@realtime/errors';
+import { errorCodesPath, renderErrorCodes } from './gen-error-codes.ts';
 
 it('docs/ERROR_CODES.md matches the catalog (run `bash scripts/node scripts/gen-error-codes.ts`)', () => {
   expect(readFileSync(errorCodesPath, 'utf8')).toBe(renderErrorCodes());
