@@ -7,7 +7,8 @@
 import { Writable } from 'node:stream';
 import { createKafka, ensureTopics, followTopic, topicNames, type Kafka } from '@realtime/kafka';
 import { createLogger, print } from '@realtime/log';
-import { encode, sampleRecords, type BroadcastMessage } from '@realtime/schemas';
+import { encode, type BroadcastMessage } from '@realtime/schemas';
+import { sampleRecords } from '@realtime/testing/samples';
 import { startKafka, uniqueName } from '@realtime/testing';
 
 const total = Number(process.argv[2] ?? 20_000);

@@ -1,6 +1,7 @@
 // Replay progress: silent for a short replay, a line per interval with count and position for a long one.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sampleRecords, type ChangeEvent } from '@realtime/schemas';
+import { type ChangeEvent } from '@realtime/schemas';
+import { sampleRecords } from '@realtime/testing/samples';
 import { withProgress } from './progress.ts';
 
 const change = (lsn: string): ChangeEvent => ({ ...sampleRecords.ChangeEvent, commit_lsn: lsn, commit_timestamp: Date.UTC(2026, 0, 1) * 1000 });

@@ -1,6 +1,7 @@
 // topics tail's pure parts: which topic and brokers, and how a record of any schema is printed.
 import { describe, expect, it } from 'vitest';
-import { encode, sampleRecords } from '@realtime/schemas';
+import { encode } from '@realtime/schemas';
+import { sampleRecords } from '@realtime/testing/samples';
 import { decodeRecord, resolveTail, toJson } from './topics.ts';
 import type { CliIo } from './io.ts';
 

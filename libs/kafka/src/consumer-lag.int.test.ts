@@ -3,7 +3,7 @@
 import { afterAll, expect, inject, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { createLogger } from '@realtime/log';
-import { sampleRecords } from '@realtime/schemas';
+import { sampleRecords } from '@realtime/testing/samples';
 import { uniqueName, waitFor } from '@realtime/testing';
 import { createAvroProducer, createKafka, ensureTopics, topicNames, watchConsumerLag } from './index.ts';
 

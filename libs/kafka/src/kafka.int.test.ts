@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { createLogger } from '@realtime/log';
-import { sampleRecords, type BroadcastMessage, type ChangeEvent, type TenantSnapshot } from '@realtime/schemas';
+import { type BroadcastMessage, type ChangeEvent, type TenantSnapshot } from '@realtime/schemas';
+import { sampleRecords } from '@realtime/testing/samples';
 import { uniqueName, waitFor } from '@realtime/testing';
 import {
   createAvroProducer, createKafka, ensureTopics, followTopic, readCompactedTable, topicNames, type AvroProducer, type Reader,

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { createLogger } from '@realtime/log';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
-import { encode, sampleRecords, type BroadcastMessage, type TenantSnapshot } from '@realtime/schemas';
+import { encode, type BroadcastMessage, type TenantSnapshot } from '@realtime/schemas';
+import { sampleRecords } from '@realtime/testing/samples';
 import { uniqueName, waitFor } from '@realtime/testing';
 import { createKafka, ensureTopics, followTopic, joinSharedGroup, readCompactedTable, topicNames, type Reader } from './index.ts';
 

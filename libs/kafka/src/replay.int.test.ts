@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Writable } from 'node:stream';
 import { createLogger } from '@realtime/log';
-import { sampleRecords, type ChangeEvent } from '@realtime/schemas';
+import { type ChangeEvent } from '@realtime/schemas';
+import { sampleRecords } from '@realtime/testing/samples';
 import { uniqueName } from '@realtime/testing';
 import {
   changeLine, createAvroProducer, createKafka, ensureTopics, formatMicros, partitionOf, replayChanges, topicNames, type AvroProducer, type ReplayOptions,

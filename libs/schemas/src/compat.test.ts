@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { compatibilityProblems } from './compat.ts';
-import { loadSchemaRegistry, registry, sampleRecords, schemaDir, schemaNames } from './index.ts';
+import { loadSchemaRegistry, registry, schemaDir, schemaNames } from './index.ts';
+import { sampleRecords } from '@realtime/testing/samples';
 
 const testFixtures = fileURLToPath(new URL('../test-fixtures/', import.meta.url));
 const incompatible = fileURLToPath(new URL('../test-fixtures/incompatible/', import.meta.url));

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { fixtureFile } from './fixtures.ts';
-import { registry, sampleRecords } from './index.ts';
+import { fixtureFile } from '../test/fixtures.ts';
+import { registry } from './index.ts';
+import { sampleRecords } from '@realtime/testing/samples';
 
 // Golden bytes pin the encoding: a change to a schema or to the encoder makes this fail. If the
 // change is intended, add a new schema version (never edit a released one) and regenerate with
-// `bash scripts/node libs/schemas/src/write-fixtures.ts`.
+// `bash scripts/node libs/schemas/test/write-fixtures.ts`.
 const cases = registry.names().flatMap((name) => registry.versions(name).map((v) => [v.file, name, v.version] as const));
 
 describe('golden byte fixtures', () => {

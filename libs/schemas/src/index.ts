@@ -6,7 +6,6 @@ import type { SchemaName, SchemaTypes } from './types.ts';
 export { SchemaError, type SchemaErrorCode } from './errors.ts';
 export { loadSchemaRegistry, type SchemaRegistry, type SchemaVersion } from './registry.ts';
 export { crc64Avro } from './crc64.ts';
-export { sampleRecords } from './samples.ts';
 export * from './types.ts';
 
 /** The repository's schemas/ directory, the source of truth. */

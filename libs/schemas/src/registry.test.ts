@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decode, encode, registry, sampleRecords, SchemaError, schemaNames } from './index.ts';
+import { decode, encode, registry, SchemaError, schemaNames } from './index.ts';
+import { sampleRecords } from '@realtime/testing/samples';
 
 describe('single-object encoding', () => {
   it.each(schemaNames)('%s round-trips through encode/decode', (name) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type avro from 'avsc';
-import { registry, sampleRecords, schemaNames } from './index.ts';
+import { registry, schemaNames } from './index.ts';
+import { sampleRecords } from '@realtime/testing/samples';
 
 // sampleRecords is typed by types.ts (excess-property checks forbid extra keys, required keys must
 // be present), so its keys are the keys of the TypeScript types; compare them to the schema fields.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleRecords } from '@realtime/schemas';
+import { sampleRecords } from '@realtime/testing/samples';
 import { payloadTooLarge } from './broadcast-message.ts';
 import { PAYLOAD_ENVELOPE_BYTES, payloadCapError, payloadCapKb } from './payload-cap.ts';
 import { tenantFromSnapshot } from './tenant.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { decrypt, encrypt, isEncrypted, mapJwkSecrets } from '@realtime/secrets';
-import { sampleRecords } from '@realtime/schemas';
+import { sampleRecords } from '@realtime/testing/samples';
 import { tenantFromSnapshot } from './tenant.ts';
 
 const key = randomBytes(32);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sampleRecords, type ChangeEvent } from '@realtime/schemas';
+import { type ChangeEvent } from '@realtime/schemas';
+import { sampleRecords } from '@realtime/testing/samples';
 import { broadcastSkipReason, isMessagesRow, messagesBroadcasts, toBroadcast } from './messages-broadcast.ts';
 
 const row = (fields: Record<string, unknown>, extra: Partial<ChangeEvent> = {}): ChangeEvent => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleRecords } from '@realtime/schemas';
+import { sampleRecords } from '@realtime/testing/samples';
 import { sameTarget, tenantDb } from './tenant-db.ts';
 
 const reveal = (v: string) => v.replace(/^g1:/, '');

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import { createLogger } from '@realtime/log';
 import { createKafka, recordTools } from '@realtime/kafka';
-import { sampleRecords } from '@realtime/schemas';
+import { sampleRecords } from '@realtime/testing/samples';
 import { applyBatch } from './kafka-command-consumer.ts';
 import type { BatchControl, Consumed } from '../processor.ts';
 

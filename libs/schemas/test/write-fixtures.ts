@@ -1,7 +1,8 @@
 // Regenerates fixtures/<record-in-kebab-case>.v<N>.hex from sampleRecords, for every version.
-// Run only when a schema or sample changed on purpose: bash scripts/node libs/schemas/src/write-fixtures.ts
+// Run only when a schema or sample changed on purpose: bash scripts/node libs/schemas/test/write-fixtures.ts
 import { writeFileSync } from 'node:fs';
-import { registry, sampleRecords } from './index.ts';
+import { registry } from '../src/index.ts';
+import { sampleRecords } from '@realtime/testing/samples';
 import { fixtureDir, fixtureFile } from './fixtures.ts';
 
 for (const name of registry.names()) {

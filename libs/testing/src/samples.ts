@@ -1,6 +1,7 @@
-// One representative value per record: golden fixtures, round trips and other packages' unit
-// tests use them. Changing a value here changes the golden bytes (fixtures/*.hex).
-import type { SchemaTypes } from './types.ts';
+// One representative value per record of @realtime/schemas: its golden fixtures, round trips and
+// other packages' tests use them. Test data, so it lives here and not in the schemas' production
+// exports. Changing a value here changes the golden bytes (libs/schemas/fixtures/*.hex).
+import type { SchemaTypes } from '@realtime/schemas';
 
 export const sampleRecords: { readonly [N in keyof SchemaTypes]: SchemaTypes[N] } = {
   TenantSnapshot: {
