@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import type { OutboxEntry, OutboxSource, SnapshotPublisher, SnapshotRecord } from '../ports.ts';
 import type { TenantRow } from './tenant.ts';
 import { relayOnce, startOutboxRelay } from './outbox-relay.ts';
-import { rowFrom } from './test-fixtures.ts';
+import { rowFrom } from '../../test/fixtures.ts';
 
 const log = createLogger({ service: 'test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 

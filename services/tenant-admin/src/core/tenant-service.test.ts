@@ -5,7 +5,7 @@ import type { TenantRow } from './tenant.ts';
 import { parseTenantBody, type TenantInput } from './tenant-input.ts';
 import { createTenantService, type TenantServiceDeps } from './tenant-service.ts';
 import type { MigrationScheduler } from './migration-scheduler.ts';
-import { createBody, DB_PASSWORD, defaults, key, rowFrom } from './test-fixtures.ts';
+import { createBody, DB_PASSWORD, defaults, key, rowFrom } from '../../test/fixtures.ts';
 
 /** In-memory TenantStore: enough to drive the use cases; the pg one is covered by the int test. */
 function memoryStore(): TenantStore & { outbox: string[] } {

@@ -3,7 +3,7 @@ import { parseTenantBody } from './tenant-input.ts';
 import { decideUpsert } from './upsert.ts';
 import { tenantView } from './tenant-view.ts';
 import { toSnapshot } from './snapshot.ts';
-import { createBody, DB_PASSWORD, defaults, JWT_SECRET, key, rowFrom } from './test-fixtures.ts';
+import { createBody, DB_PASSWORD, defaults, JWT_SECRET, key, rowFrom } from '../../test/fixtures.ts';
 
 function storedRow() {
   const parsed = parseTenantBody(createBody({ max_client_presence_events_per_window: 9 }));

@@ -4,7 +4,7 @@ import { parseTenantBody, type TenantInput } from './tenant-input.ts';
 import { decideUpsert } from './upsert.ts';
 import { tenantView } from './tenant-view.ts';
 import { toSnapshot } from './snapshot.ts';
-import { createBody, DB_PASSWORD, defaults, JWT_SECRET, key, rowFrom } from './test-fixtures.ts';
+import { createBody, DB_PASSWORD, defaults, JWT_SECRET, key, rowFrom } from '../../test/fixtures.ts';
 
 function input(body: unknown): TenantInput {
   const parsed = parseTenantBody(body);

@@ -1,6 +1,6 @@
 // Shared by unit tests: a valid create body, limit defaults, a key and a stored row.
 import { randomBytes } from 'node:crypto';
-import type { TenantLimitDefaults, TenantRow, TenantWrite } from './tenant.ts';
+import type { TenantLimitDefaults, TenantRow, TenantWrite } from '../src/core/tenant.ts';
 
 export const key = randomBytes(32);
 
