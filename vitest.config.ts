@@ -19,7 +19,7 @@ export default defineConfig({
       {
         test: {
           name: 'int',
-          include: ['libs/*/src/**/*.int.test.ts', 'services/*/src/**/*.int.test.ts'],
+          include: ['libs/*/src/**/*.int.test.ts', 'services/*/src/**/*.int.test.ts', 'services/*/test/**/*.int.test.ts'],
           globalSetup: [infraSetup],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -3,7 +3,7 @@ import { createLogger } from '@realtime/log';
 import { Writable } from 'node:stream';
 import type { BroadcastMessage, ChangeEvent } from '@realtime/schemas';
 import { startTenantReplication } from './replication.ts';
-import { readHexFixture } from './core/fixture-files.ts';
+import { readHexFixture } from '../test/fixture-files.ts';
 import { waitFor } from '@realtime/testing';
 import type { ReplicationSource } from './adapters/pg-replication-source.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PG_EPOCH_UNIX_US, initialState, step, stepBytes, withPrimaryKey, type Change } from './assembler.ts';
-import { readHexFixture } from './fixture-files.ts';
+import { readHexFixture } from '../../test/fixture-files.ts';
 import { formatLsn } from './lsn.ts';
-import { decodedFixture, relationOids, replay, replayFixture } from './test-replay.ts';
+import { decodedFixture, relationOids, replay, replayFixture } from '../../test/replay.ts';
 
 const items = (relationId: number) => ({
   schema: 'public', table: 'items', relationId, toastUnchanged: [], pkColumns: ['id'],

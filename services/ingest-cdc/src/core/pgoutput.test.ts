@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { readHexFixture } from './fixture-files.ts';
+import { readHexFixture } from '../../test/fixture-files.ts';
 import { formatLsn, parseLsn } from './lsn.ts';
 import { decodePgoutput, type PgoutputMessage } from './pgoutput.ts';
-import { decodedFixture } from './test-replay.ts';
+import { decodedFixture } from '../../test/replay.ts';
 
 const scenarios = ['crud', 'composite-pk', 'replica-full', 'toast', 'truncate', 'multi-statement', 'types', 'origin-message'];
 const tags = (messages: PgoutputMessage[]) => messages.map((m) => m.tag[0]).join('');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BroadcastMessage, ChangeEvent } from '@realtime/schemas';
 import { AssemblyFailed, TenantStream } from './tenant-stream.ts';
 import type { AssemblerError } from './assembler.ts';
-import { readHexFixture } from './fixture-files.ts';
+import { readHexFixture } from '../../test/fixture-files.ts';
 import type { ChangeSink, LsnConfirmer } from '../ports.ts';
 
 /** A sink whose publishes resolve when the test says so, recording the order of events. */

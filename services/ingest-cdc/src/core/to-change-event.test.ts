@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decode, encode, type ChangeEvent } from '@realtime/schemas';
-import { readExpectedJson } from './fixture-files.ts';
+import { readExpectedJson } from '../../test/fixture-files.ts';
 import { compactJson, jsonbNumber } from './json-text.ts';
 import { parsePgArray } from './pg-array.ts';
-import { relationOids, replayFixture } from './test-replay.ts';
+import { relationOids, replayFixture } from '../../test/replay.ts';
 import { changeEventBytes, toChangeEvent, transactionToChangeEvents } from './to-change-event.ts';
 import { columnJson } from './to-jsonb.ts';
 

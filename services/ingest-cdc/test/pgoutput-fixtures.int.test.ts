@@ -3,11 +3,11 @@
 // the server. Regenerate the committed files with:
 //   WRITE_FIXTURES=1 bash scripts/node node_modules/vitest/vitest.mjs run --project int services/ingest-cdc
 import { describe, expect, inject, it } from 'vitest';
-import { readExpectedJson, readHexFixture } from '../core/fixture-files.ts';
+import { readExpectedJson, readHexFixture } from './fixture-files.ts';
 import { scenarios } from './pgoutput-scenarios.ts';
 import { captureFixtures, writeFixtures, type CapturedScenario } from './write-pgoutput-fixtures.ts';
-import { replay } from '../core/test-replay.ts';
-import type { Transaction } from '../core/assembler.ts';
+import { replay } from './replay.ts';
+import type { Transaction } from '../src/core/assembler.ts';
 
 /** What must not differ between two captures: everything but positions, times and oids. */
 function comparable(transactions: Transaction[]) {

@@ -1,7 +1,7 @@
 // Test helper: replays a fixture through decode + step and collects what came out.
-import { initialState, stepBytes, type AssemblerError, type AssemblerState, type Transaction } from './assembler.ts';
+import { initialState, stepBytes, type AssemblerError, type AssemblerState, type Transaction } from '../src/core/assembler.ts';
 import { readHexFixture } from './fixture-files.ts';
-import { decodePgoutput, type PgoutputMessage } from './pgoutput.ts';
+import { decodePgoutput, type PgoutputMessage } from '../src/core/pgoutput.ts';
 
 export interface Replay {
   transactions: Transaction[];

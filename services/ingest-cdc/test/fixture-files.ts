@@ -1,4 +1,4 @@
-// Reads the committed pgoutput byte fixtures (written by ../testing/write-pgoutput-fixtures.ts) for the unit tests.
+// Reads the committed pgoutput byte fixtures (written by ./write-pgoutput-fixtures.ts) for the unit tests.
 import { readFileSync } from 'node:fs';
 
 const dir = new URL('./fixtures/', import.meta.url);

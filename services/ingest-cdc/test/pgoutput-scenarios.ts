@@ -1,4 +1,4 @@
-// The SQL behind the pgoutput byte fixtures in ../core/fixtures (see write-pgoutput-fixtures.ts).
+// The SQL behind the pgoutput byte fixtures in ./fixtures (see write-pgoutput-fixtures.ts).
 // Scenarios run one after another on the same database and slot, and each one's messages are read
 // (and consumed) on their own, so every fixture file is a new decoding session that starts with
 // its own Relation messages.

@@ -1,7 +1,7 @@
 // Captures the pgoutput bytes of pgoutput-scenarios.ts from a real Postgres (wal_level=logical):
 // a fresh database, a pgoutput slot, then per scenario its SQL and
 // pg_logical_slot_get_binary_changes (same bytes as peek, but consumed, so scenarios stay apart).
-// pgoutput-fixtures.int.test.ts runs it; with WRITE_FIXTURES=1 it also rewrites core/fixtures:
+// pgoutput-fixtures.int.test.ts runs it; with WRITE_FIXTURES=1 it also rewrites test/fixtures:
 //   <scenario>.hex            one message per line, hex
 //   <scenario>.expected.json  rows of the scenario's expectedQuery (to_jsonb text), when it has one
 import { randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ export interface CapturedScenario {
   expected: string[] | null;
 }
 
-export const fixtureDir = new URL('../core/fixtures/', import.meta.url);
+export const fixtureDir = new URL('./fixtures/', import.meta.url);
 const origin = 'fixture_origin';
 
 async function withClient<T>(url: string, body: (c: pg.Client) => Promise<T>): Promise<T> {
