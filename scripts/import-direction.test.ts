@@ -91,6 +91,20 @@ describe('import direction', () => {
     expect(found).toEqual([]);
   });
 
+  it('production code imports no test code', () => {
+    const found: string[] = [];
+    for (const { dir } of all.filter((w) => w.dir !== 'libs/testing' && w.dir !== 'test-e2e')) {
+      for (const ref of tsFiles(`${dir}/src`).flatMap(importsOf)) {
+        if (ref.file.endsWith('.test.ts')) continue;
+        const intoTests = isBare(ref.specifier)
+          ? packageOf(ref.specifier) === '@realtime/testing'
+          : !ref.specifier.startsWith('node:') && isUnder(target(ref), `${dir}/test`);
+        if (intoTests) found.push(show(ref));
+      }
+    }
+    expect(found).toEqual([]);
+  });
+
   it('no relative import climbs out of its package', () => {
     expect(judge(climbViolations)).toEqual([]);
   });
