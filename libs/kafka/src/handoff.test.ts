@@ -17,7 +17,7 @@ describe('Handoff', () => {
     await h.put(1);
     let second = false;
     const pending = h.put(2).then(() => (second = true));
-    await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setImmediate(r)); // a turn of the event loop: put would have resolved by now
     expect(second).toBe(false);
     expect(await h.take()).toEqual({ done: false, value: 1 });
     await pending;

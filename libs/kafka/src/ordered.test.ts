@@ -7,7 +7,7 @@ describe('orderedBatches', () => {
     let inFlight = 0;
     const send = orderedBatches(async (batch: number[]) => {
       expect(++inFlight).toBe(1);
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setImmediate(r)); // a send that takes a turn of the event loop
       sent.push(batch);
       inFlight--;
     });
@@ -30,7 +30,7 @@ describe('orderedBatches', () => {
   it("with queuedOnFailure 'reject', fails what was queued behind a failed batch, unsent, then carries on", async () => {
     const sent: string[][] = [];
     const send = orderedBatches(async (batch: string[]) => {
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setImmediate(r)); // a send that takes a turn of the event loop
       if (batch.includes('b')) throw new Error('message too large');
       sent.push(batch);
     }, { queuedOnFailure: 'reject' });

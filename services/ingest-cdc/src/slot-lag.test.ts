@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Writable } from 'node:stream';
 import { createLogger } from '@realtime/log';
 import { waitFor } from '@realtime/testing';
@@ -10,20 +10,25 @@ function recordingLog() {
   return { log, lines };
 }
 
+afterEach(() => void vi.useRealTimers());
+
 describe('slot lag sampler', () => {
   it('samples at once and then every interval, skips a missing slot and closes the reader on stop', async () => {
     const answers: Array<number | null> = [null, 100, 250];
     let reads = 0;
     let closed = false;
     const seen: number[] = [];
+    // Vitest's fake timers are the clock: samples at 0, 5 and 10 ms without real sleeps.
+    vi.useFakeTimers();
     const sampler = startSlotLagSampler({
       reader: { read: async () => answers[Math.min(reads++, answers.length - 1)]!, close: async () => void (closed = true) },
       intervalMs: 5, onLag: (b) => void seen.push(b), log: recordingLog().log,
     });
-    await waitFor(() => expect(seen.slice(0, 2)).toEqual([100, 250]));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(seen.slice(0, 2)).toEqual([100, 250]);
     await sampler.stop();
     const count = seen.length;
-    await new Promise((r) => setTimeout(r, 20));
+    await vi.advanceTimersByTimeAsync(20);
     expect(seen).toHaveLength(count);
     expect(closed).toBe(true);
   });

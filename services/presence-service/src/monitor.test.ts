@@ -1,6 +1,6 @@
 // The liveness monitor against a fake NodeRegistry: one NODE_DOWN per channel of a dead node,
 // keyed fields right, not re-sent within REEMIT_MS, idle nodes forgotten, the epoch re-asserted.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@realtime/log';
 import type { PresenceChannel } from '@realtime/presence';
 import type { PresenceCommand } from '@realtime/schemas';
@@ -8,6 +8,8 @@ import { createNodeMonitor } from './monitor.ts';
 import type { NodeRegistry } from './ports.ts';
 
 const log = createLogger({ service: 'test', level: 'silent' });
+
+afterEach(() => void vi.useRealTimers());
 const counter = () => ({ n: 0, inc(by = 1) { this.n += by; } });
 
 function setup(channels: Record<string, PresenceChannel[]>) {
@@ -71,12 +73,14 @@ describe('node monitor', () => {
   it('ticks on its own until stopped', async () => {
     const s = setup({ 'gw-1': [room] });
     const monitor = createNodeMonitor({ registry: { ensureEpoch: async () => void s.calls.epoch++, deadNodes: async () => [], channelsOf: async () => [], forgetIfIdle: async () => {} }, commands: { send: async () => {} }, metrics: s.metrics, log, intervalMs: 5 });
+    // Vitest's fake timers are the clock here: the schedule advances without real sleeps.
+    vi.useFakeTimers();
     monitor.start();
-    await new Promise((r) => setTimeout(r, 60));
+    await vi.advanceTimersByTimeAsync(60);
     await monitor.stop();
     const ticks = s.calls.epoch;
     expect(ticks).toBeGreaterThan(2);
-    await new Promise((r) => setTimeout(r, 30));
+    await vi.advanceTimersByTimeAsync(30);
     expect(s.calls.epoch).toBe(ticks);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '@realtime/log';
 import { Writable } from 'node:stream';
 import type { OutboxEntry, OutboxSource, SnapshotPublisher, SnapshotRecord } from '../ports.ts';
@@ -40,6 +40,8 @@ class FakePublisher implements SnapshotPublisher {
     this.sent.push(...records);
   }
 }
+
+afterEach(() => void vi.useRealTimers());
 
 describe('relayOnce', () => {
   it('publishes the current state once per tenant, a tombstone for a deleted one, then acks', async () => {
@@ -87,11 +89,14 @@ describe('startOutboxRelay', () => {
     const publisher = new FakePublisher();
     outbox.leaseFree = false;
     outbox.add('a');
+    // Vitest's fake timers are the clock: six polls pass without real sleeps.
+    vi.useFakeTimers();
     const relay = startOutboxRelay({ source: outbox, publisher, pollMs: 5, log });
-    await new Promise((r) => setTimeout(r, 30));
+    await vi.advanceTimersByTimeAsync(30);
     expect(publisher.sent).toEqual([]);
     outbox.leaseFree = true;
-    await expect.poll(() => publisher.sent.length).toBe(1);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(publisher.sent).toHaveLength(1);
     await relay.stop();
   });
 });
