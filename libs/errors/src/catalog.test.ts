@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { catalog, ErrorCodes, isErrorCode, type ErrorDef } from './index.ts';
 import { clientErrors } from './client.ts';
 import { internalErrors } from './internal.ts';
-import { parseSpecCodes, readSpecCodes, specPath } from './spec-codes.ts';
+import { parseSpecCodes, readSpecCodes, specPath } from '../test/spec-codes.ts';
 
 const defs: ErrorDef[] = Object.values(catalog);
 const spec = readSpecCodes();

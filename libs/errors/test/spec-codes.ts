@@ -1,6 +1,6 @@
 // Reads the reference's operational code lists out of docs/PROTOCOL.md (§9 "All operational
 // codes", and the §3.3 join error table) so the catalog test can check it covers them, and the
-// document cannot name a code the catalog lacks. Test support only; not exported from the package.
+// document cannot name a code the catalog lacks. Test support only, so it lives in test/, outside the package's src.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
