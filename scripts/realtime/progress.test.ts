@@ -1,6 +1,6 @@
 // Replay progress: silent for a short replay, a line per interval with count and position for a long one.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type ChangeEvent } from '@realtime/schemas';
+import type { ChangeEvent } from '@realtime/schemas';
 import { sampleRecords } from '@realtime/testing/samples';
 import { withProgress } from './progress.ts';
 

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { createLogger } from '@realtime/log';
-import { type BroadcastMessage, type ChangeEvent, type TenantSnapshot } from '@realtime/schemas';
+import type { BroadcastMessage, ChangeEvent, TenantSnapshot } from '@realtime/schemas';
 import { sampleRecords } from '@realtime/testing/samples';
 import { uniqueName, waitFor } from '@realtime/testing';
 import {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { ErrorCodes } from '@realtime/errors';
 import { createLogger } from '@realtime/log';
-import { type BroadcastMessage } from '@realtime/schemas';
+import type { BroadcastMessage } from '@realtime/schemas';
 import { sampleRecords } from '@realtime/testing/samples';
 import { uniqueName, waitFor } from '@realtime/testing';
 import { createAvroProducer, createKafka, ensureTopics, followTopic, readRecordLimits, topicNames } from './index.ts';

@@ -1,6 +1,6 @@
 // The NDJSON line of a replayed change: fixed field order, µs timestamps, records embedded verbatim.
 import { describe, expect, it } from 'vitest';
-import { type ChangeEvent } from '@realtime/schemas';
+import type { ChangeEvent } from '@realtime/schemas';
 import { sampleRecords } from '@realtime/testing/samples';
 import { changeLine, formatMicros, ndjsonLines } from './replay-line.ts';
 

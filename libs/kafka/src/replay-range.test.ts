@@ -1,6 +1,6 @@
 // Replay bounds: what a person may type for from/to/table, and which events a range selects.
 import { describe, expect, it } from 'vitest';
-import { type ChangeEvent } from '@realtime/schemas';
+import type { ChangeEvent } from '@realtime/schemas';
 import { sampleRecords } from '@realtime/testing/samples';
 import { createChangeFilter, inRange, parsePoint, parseReplayRange, parseTable, type ReplayPoint, type ReplayRange } from './replay-range.ts';
 

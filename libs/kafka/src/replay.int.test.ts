@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Writable } from 'node:stream';
 import { createLogger } from '@realtime/log';
-import { type ChangeEvent } from '@realtime/schemas';
+import type { ChangeEvent } from '@realtime/schemas';
 import { sampleRecords } from '@realtime/testing/samples';
 import { uniqueName } from '@realtime/testing';
 import {

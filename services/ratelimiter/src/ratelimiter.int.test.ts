@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { createLogger } from '@realtime/log';
 import { createAvroProducer, createKafka, readCompactedTable, recordKeys, topicNames, type AvroProducer, type Kafka, type Reader } from '@realtime/kafka';
-import { type LimitDecision, type TenantSnapshot, type UsageReport } from '@realtime/schemas';
+import type { LimitDecision, TenantSnapshot, UsageReport } from '@realtime/schemas';
 import { sampleRecords } from '@realtime/testing/samples';
 import { uniqueName, waitFor } from '@realtime/testing';
 import { ratelimiterConfig } from './config.ts';

@@ -8,7 +8,7 @@ import { SignJWT } from 'jose';
 import { Writable } from 'node:stream';
 import { createLogger } from '@realtime/log';
 import { createAvroProducer, createKafka, formatMicros, topicNames, type AvroProducer } from '@realtime/kafka';
-import { type ChangeEvent } from '@realtime/schemas';
+import type { ChangeEvent } from '@realtime/schemas';
 import { sampleRecords } from '@realtime/testing/samples';
 import { uniqueName, waitFor } from '@realtime/testing';
 import { tenantAdminConfig } from './config.ts';

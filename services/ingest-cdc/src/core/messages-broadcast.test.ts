@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ChangeEvent } from '@realtime/schemas';
+import type { ChangeEvent } from '@realtime/schemas';
 import { sampleRecords } from '@realtime/testing/samples';
 import { broadcastSkipReason, isMessagesRow, messagesBroadcasts, toBroadcast } from './messages-broadcast.ts';
 

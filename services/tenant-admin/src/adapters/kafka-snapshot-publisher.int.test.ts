@@ -4,7 +4,7 @@ import { afterEach, expect, inject, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { createLogger } from '@realtime/log';
 import { createKafka, ensureTopics, readCompactedTable, topicNames } from '@realtime/kafka';
-import { type TenantSnapshot } from '@realtime/schemas';
+import type { TenantSnapshot } from '@realtime/schemas';
 import { sampleRecords } from '@realtime/testing/samples';
 import { uniqueName, waitFor } from '@realtime/testing';
 import { startKafkaSnapshotPublisher } from './kafka-snapshot-publisher.ts';
