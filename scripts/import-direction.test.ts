@@ -1,6 +1,8 @@
 // Imports go one way (docs/STYLE.md, Layout; docs/ARCHITECTURE.md): a service's core never
 // imports its adapters or transport, nor the clients only they may use; libs never import
-// services; services never import each other; no relative import climbs out of its package.
+// services; services never import each other; no relative import climbs out of its package;
+// production code (src/, tests aside) never imports test code (a package's test/ folder,
+// @realtime/testing), and test helpers, fixtures and samples are not kept under src/ at all.
 import { execFileSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
