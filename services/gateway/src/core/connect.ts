@@ -2,7 +2,7 @@
 // role/exp → concurrent users → joins limiter, each locally and as the ratelimiter sees it across
 // all gateways. The transport turns a refusal into its HTTP form.
 import { ErrorCodes, type ErrorCode } from '@realtime/errors';
-import type { Gateway } from './gateway.ts';
+import type { GatewayContext } from './context.ts';
 import type { Tenant } from './tenant.ts';
 import type { Claims, TokenFailureKind } from './jwt.ts';
 
@@ -26,7 +26,7 @@ const tokenErrors: Record<TokenFailureKind, [number, string]> = {
   not_yet_valid: [401, 'Token is not valid yet'],
 };
 
-export async function checkConnect(g: Gateway, tenantId: string | null, token: string | null): Promise<ConnectResult> {
+export async function checkConnect(g: GatewayContext, tenantId: string | null, token: string | null): Promise<ConnectResult> {
   const tenant = tenantId ? g.tenant(tenantId) : undefined;
   if (!tenant) return refuse(404, ErrorCodes.TenantNotFound, 'Tenant not found');
   if (tenant.suspend) return refuse(403, ErrorCodes.RealtimeDisabledForTenant, 'Realtime was disabled for this tenant');
@@ -42,11 +42,11 @@ export async function checkConnect(g: Gateway, tenantId: string | null, token: s
   const sockets = g.socketCounts(tenant.externalId);
   const max = tenant.limits.maxConcurrentUsers;
   if (sockets.users >= max || sockets.idle >= max || g.throttled(tenant.externalId, 'concurrent_users')) {
-    g.deps.metrics.rateLimited.inc('concurrent_users');
+    g.metrics.rateLimited.inc('concurrent_users');
     return refuse(429, ErrorCodes.ConnectionRateLimitReached, 'Too many connected users');
   }
   if (g.limits.joinsTriggered(tenant.externalId, tenant.limits.maxJoinsPerSecond) || g.throttled(tenant.externalId, 'joins_per_second')) {
-    g.deps.metrics.rateLimited.inc('joins_per_second');
+    g.metrics.rateLimited.inc('joins_per_second');
     return refuse(429, ErrorCodes.JoinsRateLimitReached, 'Too many joins per second');
   }
   return { ok: true, tenant, token, claims: verified.claims };

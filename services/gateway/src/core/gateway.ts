@@ -21,6 +21,7 @@ import { GlobalLimits, type LimitName, type Throttle } from './global-limits.ts'
 import { UsageMeter } from './usage.ts';
 import { defaultSocketLimits, FrameRate, type SocketLimits } from './socket-limits.ts';
 import { NO_HEADERS, type XHeaders } from './x-headers.ts';
+import type { GatewayContext } from './context.ts';
 
 export interface GatewayDeps {
   nodeId: string;
@@ -52,7 +53,7 @@ const DEFAULT_TENANT_INBOUND_BYTES_PER_SECOND = 16_000_000;
 /** Shown to a slow reader on each of its channels before its socket closes (docs/PROTOCOL.md §3.5 shape). */
 export const SLOW_READER_MESSAGE = 'Client is not reading its messages fast enough: outgoing buffer full';
 
-export class Gateway {
+export class Gateway implements GatewayContext {
   readonly deps: GatewayDeps;
   readonly registry = new ChannelRegistry();
   readonly limits: LocalLimits;
@@ -94,6 +95,29 @@ export class Gateway {
       // deleted, or shut down (its pools open again on next use)
       if (prev && (!next || next.shutdownSeq !== prev.shutdownSeq)) deps.databases.release?.(prev.externalId);
     });
+  }
+
+  // The ports of GatewayContext: handlers reach them here, never through `deps`.
+  get nodeId(): string {
+    return this.deps.nodeId;
+  }
+  get log(): Logger {
+    return this.deps.log;
+  }
+  get metrics(): GatewayMetrics {
+    return this.deps.metrics;
+  }
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+  get databases(): TenantDatabases {
+    return this.deps.databases;
+  }
+  get channelErrorBackoffMs(): number {
+    return this.deps.channelErrorBackoffMs;
+  }
+  get replicationReadyTimeoutMs(): number | undefined {
+    return this.deps.replicationReadyTimeoutMs;
   }
 
   #presenceDelivered(diffs: number, tenant: string): void {

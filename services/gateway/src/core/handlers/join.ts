@@ -4,7 +4,7 @@
 // any await: after each one the join goes on only if the socket is open and the channel current.
 import { ErrorCodes, type ErrorCode } from '@realtime/errors';
 import type { Message } from '@realtime/protocol';
-import type { Gateway } from '../gateway.ts';
+import type { GatewayContext } from '../context.ts';
 import type { Connection } from '../connection.ts';
 import { Channel, joinToken, parseJoinOptions } from '../channel.ts';
 import { checkRead } from '../channel-policies.ts';
@@ -28,7 +28,7 @@ interface JoinRefusal {
  * `release` lets the socket's next frames go on while this join only waits: through the error
  * backoff and the postgres_changes `wait` (up to 20 s), the socket must not stall.
  */
-export async function join(g: Gateway, conn: Connection, msg: Message, release: () => void = () => {}): Promise<void> {
+export async function join(g: GatewayContext, conn: Connection, msg: Message, release: () => void = () => {}): Promise<void> {
   if (!msg.topic.startsWith('realtime:')) return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: 'unmatched topic' });
 
   const previous = conn.channels.get(msg.topic);
@@ -41,10 +41,10 @@ export async function join(g: Gateway, conn: Connection, msg: Message, release: 
   const result = await admit(g, conn, msg);
   if (conn.closed) return; // nothing was registered yet: the channel is simply dropped
   if ('code' in result) {
-    g.deps.log.info({ code: result.code, tenant: conn.tenantId, topic: msg.topic }, 'join refused');
-    g.deps.metrics.channelJoined.error(conn.tenantId, result.code);
+    g.log.info({ code: result.code, tenant: conn.tenantId, topic: msg.topic }, 'join refused');
+    g.metrics.channelJoined.error(conn.tenantId, result.code);
     release();
-    await delay(g.deps.channelErrorBackoffMs);
+    await delay(g.channelErrorBackoffMs);
     if (conn.closed) return;
     conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: result.reason ?? `${result.code}: ${result.message}` });
     if (result.closeSocket) {
@@ -60,7 +60,7 @@ export async function join(g: Gateway, conn: Connection, msg: Message, release: 
     const outcome = await waitForChanges(g, result, changes, changes.waitMs);
     if (conn.channels.get(msg.topic) !== result) return; // closed meanwhile: detach removed it
     if (typeof outcome === 'string') {
-      g.deps.metrics.channelJoined.error(conn.tenantId, outcome.split(':')[0]!);
+      g.metrics.channelJoined.error(conn.tenantId, outcome.split(':')[0]!);
       g.removeChannel(result);
       return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: outcome });
     }
@@ -74,9 +74,9 @@ export async function join(g: Gateway, conn: Connection, msg: Message, release: 
 /** Stored messages fetched during admission, pushed right after the reply. */
 const replays = new WeakMap<Channel, StoredBroadcast[]>();
 
-function accepted(g: Gateway, conn: Connection, msg: Message, channel: Channel, reply: unknown): void {
-  g.deps.metrics.joins.inc();
-  g.deps.metrics.channelJoined.ok();
+function accepted(g: GatewayContext, conn: Connection, msg: Message, channel: Channel, reply: unknown): void {
+  g.metrics.joins.inc();
+  g.metrics.channelJoined.ok();
   conn.reply(msg.topic, msg.joinRef, msg.ref, 'ok', reply);
   const replayed = replays.get(channel);
   if (replayed) pushReplay(g, channel, replayed);
@@ -85,7 +85,7 @@ function accepted(g: Gateway, conn: Connection, msg: Message, channel: Channel, 
   if (channel.options.replicationReady) watchReplicationReady(g, channel);
 }
 
-async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channel | JoinRefusal> {
+async function admit(g: GatewayContext, conn: Connection, msg: Message): Promise<Channel | JoinRefusal> {
   if (msg.topic === 'realtime:') return { code: ErrorCodes.TopicNameRequired, message: 'You must provide a topic name' };
   const tenant = g.tenant(conn.tenantId);
   if (!tenant) return { code: ErrorCodes.TenantNotFound, message: 'Tenant not found', closeSocket: true };
@@ -97,18 +97,18 @@ async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channe
   conn.tally.joins++;
   const newUser = conn.channels.size === 0;
   if (newUser && (g.concurrentUsers(tenant.externalId) >= limits.maxConcurrentUsers || g.throttled(tenant.externalId, 'concurrent_users'))) {
-    g.deps.metrics.rateLimited.inc('concurrent_users');
+    g.metrics.rateLimited.inc('concurrent_users');
     return { code: ErrorCodes.ConnectionRateLimitReached, message: 'Too many connected users' };
   }
   if (!g.limits.tryJoin(tenant.externalId, limits.maxJoinsPerSecond) || g.throttled(tenant.externalId, 'joins_per_second')) {
-    g.deps.metrics.rateLimited.inc('joins_per_second');
+    g.metrics.rateLimited.inc('joins_per_second');
     return { code: ErrorCodes.ClientJoinRateLimitReached, message: 'Too many joins per second', closeSocket: true };
   }
   if (conn.channels.size >= limits.maxChannelsPerClient) return { code: ErrorCodes.ChannelRateLimitReached, message: 'Too many channels' };
 
   // Logged only past the join limits, so a flood of bad joins costs no more log lines than joins.
   const problem = joinPayloadProblem(msg.payload);
-  if (problem) g.deps.log.info({ code: ErrorCodes.InvalidJoinPayload, tenant: tenant.externalId, topic: msg.topic, problem }, 'join payload invalid; defaults used');
+  if (problem) g.log.info({ code: ErrorCodes.InvalidJoinPayload, tenant: tenant.externalId, topic: msg.topic, problem }, 'join payload invalid; defaults used');
   const token = joinToken(msg.payload, conn.token);
   const verified = await g.verify(token, tenant);
   if (!verified.ok) return { code: verified.failure.code, message: verified.failure.message };
@@ -121,7 +121,7 @@ async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channe
     for (const e of read.read) channel.policies.read.add(e);
   }
   if (options.replay) {
-    const replay = await timed((s) => g.deps.metrics.replay.observe(tenant.externalId, s), () => fetchReplay(g, tenant, channel));
+    const replay = await timed((s) => g.metrics.replay.observe(tenant.externalId, s), () => fetchReplay(g, tenant, channel));
     if (!replay.ok) return { code: ErrorCodes.UnableToReplayMessages, message: '', reason: replay.reason };
     replays.set(channel, replay.rows);
   }
