@@ -8,10 +8,11 @@ import { circles, depth, importGraph, longestChain } from '../../../scripts/impo
 const SRC = fileURLToPath(new URL('.', import.meta.url));
 /**
  * Floors of imports today. Before issue 10 the gateway had a 14-file and a 4-file circle and,
- * with each circle counted as one file, 11 floors; unfolded they are 14. Lower this as the chain
- * shortens (the aim is 6), never raise it.
+ * with each circle counted as one file, 11 floors; without the circles they were 14, and leaf
+ * files for shared types (column.ts, is-object.ts, channel-key.ts) brought them to 11. Lower this
+ * as the chain shortens (the aim is 6), never raise it.
  */
-const MAX_DEPTH = 14;
+const MAX_DEPTH = 11;
 
 describe('gateway import graph', () => {
   const graph = importGraph(SRC);

@@ -2,7 +2,7 @@
 // use in-memory fakes of them (never of ws, kafkajs or pg).
 import type { Tenant } from './core/tenant.ts';
 import type { OutboundBroadcast } from './core/broadcast-message.ts';
-import type { Column } from './core/postgres-changes/matcher.ts';
+import type { Column } from './core/postgres-changes/column.ts';
 import type { PresenceChannel, Snapshot } from '@realtime/presence';
 import type { PresenceCommand, UsageReport } from '@realtime/schemas';
 

@@ -6,7 +6,10 @@ import type { Identity } from '../ports.ts';
 import type { JoinOptions } from './connection.ts';
 import type { XHeaders } from './x-headers.ts';
 
+import { isObject } from './is-object.ts';
+
 export { Channel, type JoinOptions } from './connection.ts';
+export { isObject } from './is-object.ts';
 
 /** The channel's identity for the tenant database: JWT role (anon when absent) and claims. */
 export function identityOf(claims: Claims, headers?: XHeaders): Identity {
@@ -49,8 +52,4 @@ export function joinToken(payload: unknown, connectToken: string): string {
   const p = isObject(payload) ? payload : {};
   const given = typeof p.access_token === 'string' ? p.access_token : typeof p.user_token === 'string' ? p.user_token : null;
   return given && !given.startsWith('sb_') ? given : connectToken;
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GatewayContext } from './context.ts';
 import type { Tenant } from './tenant.ts';
-import { isObject } from './channel.ts';
+import { isObject } from './is-object.ts';
 import { fieldLengthErrors, payloadTooLarge, type OutboundBroadcast } from './broadcast-message.ts';
 import { writeCheck } from './channel-policies.ts';
 import { NO_HEADERS, type XHeaders } from './x-headers.ts';

@@ -4,7 +4,7 @@
 import { ErrorCodes } from '@realtime/errors';
 import type { GatewayContext } from '../context.ts';
 import type { Channel } from '../channel.ts';
-import { isObject } from '../channel.ts';
+import { isObject } from '../is-object.ts';
 import { echoBindings } from './bindings.ts';
 import { checkSubscription } from './subscribe.ts';
 import { isLegacyJoin, legacyBinding } from './legacy.ts';
