@@ -89,6 +89,10 @@ export class Gateway implements GatewayContext {
       metrics: deps.metrics,
     });
     this.presence = new PresenceHub({ node: deps.nodeId, backend: deps.presence, clock: deps.clock, log: deps.log, onDiff: (n, tenant) => this.#presenceDelivered(n, tenant), onLeaveRetry: (o) => deps.metrics.presenceLeaveRetries.inc(o) });
+    // The bus and the presence backend are wired here, once: remote broadcasts and presence diffs
+    // that arrived before had no local subscriber.
+    deps.bus.onMessage((message) => this.receiveRemote(message));
+    deps.presence.onDiff((diff) => this.presence.receive(diff));
     deps.tenants.onChange((prev, next) => {
       if (prev && requiresDrain(prev, next)) this.drainTenant(prev.externalId);
       if (prev && databaseMoved(prev.db, next?.db ?? null)) this.changes.databaseChanged(prev.externalId);
@@ -326,7 +330,10 @@ export class Gateway implements GatewayContext {
     this.#publishFailures = 0;
   }
 
-  /** A broadcast from another gateway. Our own come back through Kafka too: already delivered. */
+  /**
+   * A broadcast from the bus. Our own come back through Kafka too and were delivered when sent:
+   * this is the one place they are dropped (the bus hands over every gateway's).
+   */
   receiveRemote(message: OutboundBroadcast): void {
     if (message.originNode === this.deps.nodeId) return;
     this.deps.metrics.fanoutDelivery.inc(this.#connections.has(message.tenant));
