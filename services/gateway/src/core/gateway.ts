@@ -22,6 +22,7 @@ import { UsageMeter } from './usage.ts';
 import { defaultSocketLimits, FrameRate, type SocketLimits } from './socket-limits.ts';
 import { NO_HEADERS, type XHeaders } from './x-headers.ts';
 import type { GatewayContext } from './context.ts';
+import { messageOf } from './messages.ts';
 
 export interface GatewayDeps {
   nodeId: string;
@@ -373,7 +374,7 @@ export class Gateway implements GatewayContext {
     if (!eventsThrottle(this, tenant)) return;
     this.deps.log.info({ code: ErrorCodes.MessagePerSecondRateLimitReached, tenant: tenant.externalId }, 'tenant over its message rate: receiving channels shut down');
     for (const channel of receivers) {
-      if (!channel.conn.closed && channel.conn.channels.get(channel.topic) === channel) this.shutdownChannel(channel, 'Too many messages per second');
+      if (!channel.conn.closed && channel.conn.channels.get(channel.topic) === channel) this.shutdownChannel(channel, messageOf(ErrorCodes.MessagePerSecondRateLimitReached));
     }
   }
 

@@ -8,6 +8,7 @@ import type { GatewayContext } from './context.ts';
 import type { Channel } from './channel.ts';
 import type { Tenant } from './tenant.ts';
 import { binaryFieldTooLong } from '@realtime/protocol';
+import { messageOf } from './messages.ts';
 
 const REPLAYED_ID_TTL_MS = 60_000;
 
@@ -17,12 +18,12 @@ export async function fetchReplay(g: GatewayContext, tenant: Tenant, channel: Ch
   const replay = channel.options.replay!;
   if (!channel.options.private) return { ok: false, reason: `${ErrorCodes.UnableToReplayMessages}: Replay is not allowed for public channels` };
   const db = g.databases.get(tenant);
-  if (!db) return { ok: false, reason: joinErrorReason(ErrorCodes.UnableToReplayMessages, 'Realtime was unable to connect to the project database') };
+  if (!db) return { ok: false, reason: joinErrorReason(ErrorCodes.UnableToReplayMessages, messageOf(ErrorCodes.UnableToConnectToProject)) };
   try {
     return { ok: true, rows: await db.storedBroadcasts(channel.subtopic, replay.since, replay.limit) };
   } catch (err) {
     g.log.warn({ code: ErrorCodes.UnableToReplayMessages, tenant: tenant.externalId, err: String(err) }, 'replay failed');
-    return { ok: false, reason: joinErrorReason(ErrorCodes.UnableToReplayMessages, 'Realtime was unable to replay messages') };
+    return { ok: false, reason: joinErrorReason(ErrorCodes.UnableToReplayMessages, messageOf(ErrorCodes.UnableToReplayMessages)) };
   }
 }
 

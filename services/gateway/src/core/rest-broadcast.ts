@@ -1,6 +1,7 @@
 // REST broadcast (docs/PROTOCOL.md §4 "REST"): validation and the message each form produces. The HTTP layer
 // (transport/http.ts) only maps these results to status codes.
 import { randomUUID } from 'node:crypto';
+import { ErrorCodes } from '@realtime/errors';
 import type { GatewayContext } from './context.ts';
 import type { Tenant } from './tenant.ts';
 import { isObject } from './is-object.ts';
@@ -12,6 +13,7 @@ import type { Throttle } from './global-limits.ts';
 import type { Claims } from './jwt.ts';
 import { scanBatch } from './batch-scan.ts';
 import { MAX_JSON_DEPTH } from '@realtime/protocol';
+import { messageOf } from './messages.ts';
 
 export type RestResult = { status: 202 } | { status: 403 | 422 | 429; body: object; headers?: Record<string, string> };
 
@@ -85,7 +87,7 @@ export async function batchBroadcast(g: GatewayContext, tenant: Tenant, claims: 
     if (!isObject(m.payload)) e.payload = ["can't be blank"];
     Object.assign(e, fieldLengthErrors(m)); // a kind 4 frame must be able to carry topic and event
     const payload = encoder.encode(JSON.stringify(m.payload ?? null));
-    if (!e.payload && payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) e.payload = ['Payload size exceeds tenant limit'];
+    if (!e.payload && payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) e.payload = [messageOf(ErrorCodes.PayloadSizeExceeded)];
     errors.push(e);
     if (Object.keys(e).length === 0) {
       const metaId = typeof m.id === 'string' ? m.id : null;
@@ -119,7 +121,7 @@ export async function singleBroadcast(
   if (Object.keys(lengthErrors).length > 0) return { status: 422, body: { errors: lengthErrors } };
   if (isPrivate && !(await writeCheck(g, tenant.externalId, topic, claims, headers, 'broadcast'))) return { status: 403, body: { message: 'Unauthorized' } };
   if (payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) {
-    return { status: 422, body: { errors: { payload: ['Payload size exceeds tenant limit'] } } };
+    return { status: 422, body: { errors: { payload: [messageOf(ErrorCodes.PayloadSizeExceeded)] } } };
   }
   g.metrics.payloadSize.observe(payload.byteLength, tenant.externalId, 'broadcast');
   const throttle = rateThrottle(g, tenant, payload.byteLength);

@@ -9,6 +9,7 @@ import { binaryFieldTooLong } from '@realtime/protocol';
 import { mayWrite } from '../channel-policies.ts';
 import { ErrorCodes } from '@realtime/errors';
 import { overRate } from '../rates.ts';
+import { messageOf } from '../messages.ts';
 
 const encoder = new TextEncoder();
 
@@ -47,7 +48,7 @@ async function accept(g: GatewayContext, channel: Channel, joinRef: string | nul
   if (payloadTooLarge(body.payload.byteLength, tenant.limits.maxPayloadSizeInKb)) return ack('error', { error: 'payload_size_exceeded' });
   if (overRate(g, tenant, body.payload.byteLength)) {
     g.log.info({ code: ErrorCodes.MessagePerSecondRateLimitReached, tenant: tenant.externalId }, 'tenant over its message rate');
-    return g.shutdownChannel(channel, 'Too many messages per second');
+    return g.shutdownChannel(channel, messageOf(ErrorCodes.MessagePerSecondRateLimitReached));
   }
   // A denied private send is dropped; with ack the client hears why (newer reference, docs/PROTOCOL.md) instead of timing out.
   if (!(await mayWrite(g, channel, 'broadcast'))) return ack('error', { error: 'unauthorized' });

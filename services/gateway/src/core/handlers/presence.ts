@@ -7,6 +7,7 @@ import { ErrorCodes, errorDef } from '@realtime/errors';
 import type { GatewayContext } from '../context.ts';
 import { isObject, type Channel } from '../channel.ts';
 import { mayWrite } from '../channel-policies.ts';
+import { messageOf } from '../messages.ts';
 
 export async function presence(g: GatewayContext, channel: Channel, msg: Message): Promise<void> {
   const { conn } = channel;
@@ -29,7 +30,7 @@ export async function presence(g: GatewayContext, channel: Channel, msg: Message
   if (state.calls.length >= clientPresenceMaxCalls) {
     g.log.info({ code: ErrorCodes.ClientPresenceRateLimitReached, tenant: tenant.externalId }, 'channel presence rate limit');
     g.metrics.rateLimited.inc('client_presence');
-    return g.shutdownChannel(channel, 'Client presence rate limit exceeded');
+    return g.shutdownChannel(channel, messageOf(ErrorCodes.ClientPresenceRateLimitReached));
   }
   state.calls.push(now);
   g.usage.count(tenant.externalId, 'presence_events');
@@ -38,7 +39,7 @@ export async function presence(g: GatewayContext, channel: Channel, msg: Message
   if (!localOk || g.throttled(tenant.externalId, 'presence_events_per_second')) {
     g.log.info({ code: ErrorCodes.PresenceRateLimitReached, tenant: tenant.externalId }, 'presence rate limit');
     g.metrics.rateLimited.inc('presence_events_per_second');
-    return g.shutdownChannel(channel, 'Too many presence messages per second');
+    return g.shutdownChannel(channel, messageOf(ErrorCodes.PresenceRateLimitReached));
   }
 
   if (event === 'untrack') {
