@@ -3,7 +3,7 @@
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
 import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, TenantDatabases, TenantDirectory } from '../ports.ts';
-import type { Vsn } from '@realtime/protocol';
+import { closeMessage, type Vsn } from '@realtime/protocol';
 import { fromDatabase, type OutboundBroadcast } from './broadcast-message.ts';
 import { changesLimited, countDelivered, eventsThrottle } from './rates.ts';
 import type { Channel } from './channel.ts';
@@ -303,7 +303,7 @@ export class Gateway implements GatewayContext {
   /** Server-side stop: `system` error then `phx_close`; the client does not rejoin (docs/PROTOCOL.md §3.5). */
   shutdownChannel(channel: Channel, message: string): void {
     channel.conn.push(channel, 'system', { extension: 'system', status: 'error', message, channel: channel.subtopic });
-    channel.conn.send(channel.conn.wire.encode({ joinRef: channel.joinRef, ref: channel.joinRef, topic: channel.topic, event: 'phx_close', payload: {} }));
+    channel.conn.send(channel.conn.wire.encode(closeMessage(channel.topic, channel.joinRef)));
     this.removeChannel(channel);
   }
 

@@ -3,7 +3,7 @@
 // The gateway hands a socket's frames over one at a time, but the socket can still close during
 // any await: after each one the join goes on only if the socket is open and the channel current.
 import { ErrorCodes } from '@realtime/errors';
-import type { Message } from '@realtime/protocol';
+import { closeMessage, type Message } from '@realtime/protocol';
 import type { GatewayContext } from '../context.ts';
 import type { Connection } from '../connection.ts';
 import { Channel, joinToken, parseJoinOptions } from '../channel.ts';
@@ -33,7 +33,7 @@ export async function join(g: GatewayContext, conn: Connection, msg: Message, re
   if (previous) {
     // A second join on a joined topic replaces the old channel (docs/PROTOCOL.md §3.4).
     g.removeChannel(previous);
-    conn.send(conn.wire.encode({ joinRef: previous.joinRef, ref: previous.joinRef, topic: previous.topic, event: 'phx_close', payload: {} }));
+    conn.send(conn.wire.encode(closeMessage(previous.topic, previous.joinRef)));
   }
 
   const result = await admit(g, conn, msg);
