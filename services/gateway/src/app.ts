@@ -9,8 +9,6 @@ import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
 import type { GatewayConfig } from './config.ts';
 import { systemClock, type BroadcastBus, type Clock, type PresenceBackend, type TenantDatabases, type TenantDirectory } from './ports.ts';
 import { Gateway } from './core/gateway.ts';
-import type { OutboundBroadcast } from './core/broadcast-message.ts';
-import type { PresenceDiff } from '@realtime/schemas';
 import { startKafkaTenantDirectory } from './adapters/kafka-tenant-directory.ts';
 import { startKafkaBroadcastBus } from './adapters/kafka-broadcast-bus.ts';
 import { promGatewayMetrics } from './adapters/prom-metrics.ts';
@@ -55,11 +53,9 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
 
   const key = parseEncKey(config.dbEncKey);
   const tenants = overrides.tenants ?? (await startKafkaTenantDirectory(kafka, { topic: topics.tenants, decrypt: (c) => (isEncrypted(c) ? decrypt(c, key) : c), log, payloadCapKb: capKb }));
-  // Remote broadcasts may arrive before the core exists; they have no local subscriber yet anyway.
-  let deliver: (m: OutboundBroadcast) => void = () => {};
   const publishDropped = new client.Counter({ name: 'realtime_broadcast_publish_dropped_total', help: 'Broadcasts not sent to other gateways: send queue full (Kafka slow or down) or record too large', registers: [registry] });
   const bus = overrides.bus ?? (await startKafkaBroadcastBus(kafka, {
-    topic: topics.broadcast, nodeId: config.nodeId, log, onMessage: (m) => deliver(m), recordLimits, onDropped: () => publishDropped.inc(), queueBytes: config.kafkaSendQueueBytes,
+    topic: topics.broadcast, nodeId: config.nodeId, log, recordLimits, onDropped: () => publishDropped.inc(), queueBytes: config.kafkaSendQueueBytes,
   }));
 
   const metrics = promGatewayMetrics(registry);
@@ -67,10 +63,9 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     poolSize: config.tenantDbPoolSize, statementTimeoutMs: config.tenantDbStatementTimeoutMs, connectTimeoutMs: config.tenantDbConnectTimeoutMs,
     log, onTimeout: () => metrics.tenantDbTimeouts.inc(),
   });
-  let onDiff: (d: PresenceDiff) => void = () => {};
   const presenceDropped = new client.Counter({ name: 'realtime_presence_commands_dropped_total', help: 'Presence commands refused because the queue toward Kafka was full (Kafka slow or down)', registers: [registry] });
   const presence = overrides.presence ?? (await startPresenceBackend(kafka, {
-    redis: { url: config.redisUrl, clusterNodes: config.redisClusterNodes }, commandsTopic: topics.presenceCommands, eventsTopic: topics.presenceEvents, nodeId: config.nodeId, log, onDiff: (d) => onDiff(d),
+    redis: { url: config.redisUrl, clusterNodes: config.redisClusterNodes }, commandsTopic: topics.presenceCommands, eventsTopic: topics.presenceEvents, nodeId: config.nodeId, log,
     onDropped: () => presenceDropped.inc(),
   }));
   const gateway = new Gateway({
@@ -93,8 +88,6 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
       maxPendingFrames: config.maxPendingFrames, maxPendingBytes: config.maxPendingBytes, noChannelTimeoutMs: config.noChannelTimeoutMs,
     },
   });
-  deliver = (m) => gateway.receiveRemote(m);
-  onDiff = (d) => gateway.presence.receive(d);
   gateway.presence.start();
   const limits = overrides.noChangeFeed ? null : await startKafkaLimits(kafka, {
     usageTopic: topics.usage, limitsTopic: topics.limits, log, onDecision: (key, d) => gateway.global.apply(key, d),

@@ -2,9 +2,9 @@
 // use in-memory fakes of them (never of ws, kafkajs or pg).
 import type { Tenant } from './core/tenant.ts';
 import type { OutboundBroadcast } from './core/broadcast-message.ts';
-import type { Column } from './core/postgres-changes/matcher.ts';
+import type { Column } from './core/postgres-changes/column.ts';
 import type { PresenceChannel, Snapshot } from '@realtime/presence';
-import type { PresenceCommand, UsageReport } from '@realtime/schemas';
+import type { PresenceCommand, PresenceDiff, UsageReport } from '@realtime/schemas';
 
 /** One client WebSocket, as the core sees it (hocuspocus's WebSocketLike). */
 export interface ClientSocket {
@@ -25,6 +25,12 @@ export interface TenantDirectory {
 /** Carries broadcasts to the other gateways. Local delivery never waits for it. */
 export interface BroadcastBus {
   publish(message: OutboundBroadcast): Promise<void>;
+  /**
+   * Where the broadcasts of every gateway go, this one's included: the core drops its own
+   * (Gateway.receiveRemote), in one place. The core sets it once, when it is built; what arrives
+   * before has no local subscriber and is dropped.
+   */
+  onMessage(handler: (message: OutboundBroadcast) => void): void;
 }
 
 /** A table of the tenant database as Postgres Changes needs it. */
@@ -107,6 +113,8 @@ export interface PresenceBackend {
   snapshot(channel: PresenceChannel): Promise<Snapshot>;
   /** Renews this node's liveness key; returns the current epoch of the presence state. */
   heartbeat(node: string): Promise<string>;
+  /** Where presence_diff events go; set once by the core when it is built (dropped before). */
+  onDiff(handler: (diff: PresenceDiff) => void): void;
 }
 
 /** Where this gateway's per-tenant usage goes (realtime.usage, for the ratelimiter). */

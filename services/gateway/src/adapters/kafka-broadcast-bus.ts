@@ -19,7 +19,7 @@ export interface KafkaBroadcastBus extends BroadcastBus {
 export async function startKafkaBroadcastBus(
   kafka: Kafka,
   options: {
-    topic: string; nodeId: string; log: Logger; onMessage: (m: OutboundBroadcast) => void;
+    topic: string; nodeId: string; log: Logger;
     /** max.message.bytes per topic (readRecordLimits): an oversized broadcast fails alone. */
     recordLimits?: Record<string, number>;
     /** A broadcast refused: queue full or too large (for realtime_broadcast_publish_dropped_total). */
@@ -28,6 +28,7 @@ export async function startKafkaBroadcastBus(
     queueBytes?: number;
   },
 ): Promise<KafkaBroadcastBus> {
+  let deliver: (m: OutboundBroadcast) => void = () => {};
   const producer = createAvroProducer(kafka, { idempotent: false, recordLimits: options.recordLimits });
   await producer.connect();
   const follower = await followTopic<BroadcastMessage>(kafka, {
@@ -37,7 +38,7 @@ export async function startKafkaBroadcastBus(
     fromBeginning: false,
     logger: options.log,
     eachMessage: (_key, value) => {
-      if (value && value.origin_node !== options.nodeId) options.onMessage(fromAvro(value));
+      if (value) deliver(fromAvro(value));
     },
   });
   // Each broadcast settles alone (one too large for Kafka fails by itself), and what waits while a
@@ -50,6 +51,7 @@ export async function startKafkaBroadcastBus(
   }, { queueLimit: { ...PUBLISH_QUEUE_LIMIT, bytes: options.queueBytes ?? PUBLISH_QUEUE_LIMIT.bytes, sizeOf: (m: OutboundBroadcast) => m.payload.byteLength + 512, onFull: options.onDropped } });
   return {
     publish: send,
+    onMessage: (handler) => void (deliver = handler),
     stop: async () => {
       await follower.stop();
       await producer.disconnect();

@@ -16,7 +16,6 @@ export interface PresenceBackendOptions {
   eventsTopic: string;
   nodeId: string;
   log: Logger;
-  onDiff(diff: PresenceDiff): void;
   /** A command refused because the queue toward Kafka was full (realtime_presence_commands_dropped_total). */
   onDropped?(): void;
 }
@@ -31,6 +30,7 @@ export async function startPresenceBackend(kafka: Kafka, o: PresenceBackendOptio
   const redis = createRedisClient(o.redis, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false, commandTimeout: 2000 });
   redis.on('error', (err) => o.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: err.message }, 'redis connection error'));
   await redis.connect().catch((err) => o.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: String(err) }, 'redis not reachable yet'));
+  let deliver: (diff: PresenceDiff) => void = () => {};
   const producer = createAvroProducer(kafka, { idempotent: true });
   await producer.connect();
   const send = orderedBatches((batch: PresenceCommand[]) =>
@@ -39,11 +39,12 @@ export async function startPresenceBackend(kafka: Kafka, o: PresenceBackendOptio
   });
   const events = await followTopic<PresenceDiff>(kafka, {
     topic: o.eventsTopic, schema: 'PresenceDiff', groupId: `gateway-${o.nodeId}-presence`, fromBeginning: false, logger: o.log,
-    eachMessage: (_key, value) => void (value && o.onDiff(value)),
+    eachMessage: (_key, value) => void (value && deliver(value)),
   });
   return {
     send,
     snapshot: (channel) => readSnapshot(redis, channel),
+    onDiff: (handler) => void (deliver = handler),
     async heartbeat(node) {
       const [, epoch] = await Promise.all([redis.set(presenceKeys.alive(node), '1', 'PX', NODE_TTL_MS), redis.get(presenceKeys.epoch)]);
       return epoch ?? '';

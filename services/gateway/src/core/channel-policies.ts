@@ -7,7 +7,7 @@
 // read, and a missing realtime.messages partition is told to the client as MissingPartition.
 import { errorCodeOf, errorDef, ErrorCodes, joinErrorReason, type ErrorCode } from '@realtime/errors';
 import type { PolicyExtension } from '../ports.ts';
-import type { Gateway } from './gateway.ts';
+import type { GatewayContext } from './context.ts';
 import type { Tenant } from './tenant.ts';
 import type { Claims } from './jwt.ts';
 import { identityOf, type Channel } from './channel.ts';
@@ -16,31 +16,31 @@ import type { XHeaders } from './x-headers.ts';
 
 export type ReadCheck = { ok: true; read: Set<PolicyExtension> } | { ok: false; code: ErrorCode; reason: string };
 
-export async function checkRead(g: Gateway, tenant: Tenant, subtopic: string, claims: Claims, headers: XHeaders, presence: boolean): Promise<ReadCheck> {
-  const db = g.deps.databases.get(tenant);
+export async function checkRead(g: GatewayContext, tenant: Tenant, subtopic: string, claims: Claims, headers: XHeaders, presence: boolean): Promise<ReadCheck> {
+  const db = g.databases.get(tenant);
   const unreachable = { ok: false as const, code: ErrorCodes.UnableToSetPolicies, reason: joinErrorReason(ErrorCodes.UnableToSetPolicies) };
   if (!db) return unreachable;
   try {
-    const read = await timed((s) => g.deps.metrics.authorizationCheck.observe('read', s, tenant.externalId), () => db.channelRead(subtopic, identityOf(claims, headers), presence ? ['broadcast', 'presence'] : ['broadcast']));
+    const read = await timed((s) => g.metrics.authorizationCheck.observe('read', s, tenant.externalId), () => db.channelRead(subtopic, identityOf(claims, headers), presence ? ['broadcast', 'presence'] : ['broadcast']));
     if (read.size > 0) return { ok: true, read };
     return { ok: false, code: ErrorCodes.Unauthorized, reason: `${ErrorCodes.Unauthorized}: You do not have permissions to read from this Channel topic: ${subtopic}` };
   } catch (err) {
     const code = errorCodeOf(err);
     if (code === ErrorCodes.RlsPolicyError) {
-      g.deps.log.warn({ code, tenant: tenant.externalId, topic: subtopic, err: String(err) }, 'a read policy raised an error');
+      g.log.warn({ code, tenant: tenant.externalId, topic: subtopic, err: String(err) }, 'a read policy raised an error');
       return { ok: false, code, reason: `${ErrorCodes.Unauthorized}: You do not have permissions to read from this Channel topic: ${subtopic}` };
     }
     if (code === ErrorCodes.MissingPartition) {
-      g.deps.log.error({ code, tenant: tenant.externalId, err: String(err) }, 'realtime.messages has no partition for the probe row');
+      g.log.error({ code, tenant: tenant.externalId, err: String(err) }, 'realtime.messages has no partition for the probe row');
       return { ok: false, code, reason: joinErrorReason(code) };
     }
-    g.deps.log.warn({ code: ErrorCodes.UnableToSetPolicies, tenant: tenant.externalId, err: String(err) }, 'channel read policy check failed');
+    g.log.warn({ code: ErrorCodes.UnableToSetPolicies, tenant: tenant.externalId, err: String(err) }, 'channel read policy check failed');
     return unreachable;
   }
 }
 
 /** May this channel send (broadcast) or track (presence)? Public channels always may. */
-export function mayWrite(g: Gateway, channel: Channel, extension: PolicyExtension): Promise<boolean> {
+export function mayWrite(g: GatewayContext, channel: Channel, extension: PolicyExtension): Promise<boolean> {
   if (!channel.options.private) return Promise.resolve(true);
   let answer = channel.policies.write.get(extension);
   if (!answer) {
@@ -51,16 +51,16 @@ export function mayWrite(g: Gateway, channel: Channel, extension: PolicyExtensio
 }
 
 /** Write check outside a channel (REST broadcast to a private topic). */
-export async function writeCheck(g: Gateway, tenantId: string, subtopic: string, claims: Claims, headers: XHeaders, extension: PolicyExtension): Promise<boolean> {
+export async function writeCheck(g: GatewayContext, tenantId: string, subtopic: string, claims: Claims, headers: XHeaders, extension: PolicyExtension): Promise<boolean> {
   const tenant = g.tenant(tenantId);
-  const db = tenant ? g.deps.databases.get(tenant) : null;
+  const db = tenant ? g.databases.get(tenant) : null;
   if (!db) return false;
   try {
-    return await timed((s) => g.deps.metrics.authorizationCheck.observe('write', s, tenantId), () => db.channelWrite(subtopic, identityOf(claims, headers), extension));
+    return await timed((s) => g.metrics.authorizationCheck.observe('write', s, tenantId), () => db.channelWrite(subtopic, identityOf(claims, headers), extension));
   } catch (err) {
     const code = errorCodeOf(err);
     const logged = code === ErrorCodes.RlsPolicyError || code === ErrorCodes.MissingPartition ? code : ErrorCodes.UnableToSetPolicies;
-    g.deps.log.warn({ code: logged, tenant: tenantId, topic: subtopic, err: String(err) }, 'channel write policy check failed');
+    g.log.warn({ code: logged, tenant: tenantId, topic: subtopic, err: String(err) }, 'channel write policy check failed');
     return false;
   }
 }
@@ -69,7 +69,7 @@ export async function writeCheck(g: Gateway, tenantId: string, subtopic: string,
  * After a token refresh: forget cached writes, read again. Returns null when the channel may stay,
  * else the message it is shut down with (the reference's texts for each failure).
  */
-export async function recheckRead(g: Gateway, channel: Channel): Promise<string | null> {
+export async function recheckRead(g: GatewayContext, channel: Channel): Promise<string | null> {
   channel.policies.write.clear();
   const revoked = `You no longer have permission to read from this Channel topic: ${channel.subtopic}`;
   const tenant = g.tenant(channel.conn.tenantId);

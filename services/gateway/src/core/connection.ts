@@ -1,8 +1,11 @@
-// One client socket: its tenant, connect token, wire version and joined channels. Frames out go
-// through the serializer of the socket's vsn, so the core never builds wire bytes itself.
-import type { ClientSocket } from '../ports.ts';
+// One client socket (its tenant, connect token, wire version and joined channels) and one joined
+// channel of it (its topic, join_ref, options from the join payload, and the token that authorises
+// it: the connect token unless the join or a refresh gave another). Frames out go through the
+// serializer of the socket's vsn, so the core never builds wire bytes itself.
+import type { ClientSocket, PolicyExtension } from '../ports.ts';
 import type { Claims } from './jwt.ts';
-import type { Channel } from './channel.ts';
+import { channelKey } from './channel-key.ts';
+import type { ChannelPresence } from './presence/state.ts';
 import { NO_HEADERS, type XHeaders } from './x-headers.ts';
 import { wireFor, type Wire } from './wire.ts';
 import { newTally, type TenantTally } from './metrics.ts';
@@ -71,5 +74,48 @@ export class Connection {
   /** A push from the channel process: carries the channel join_ref and ref null. */
   push(channel: Channel, event: string, payload: unknown): void {
     this.send(this.wire.encode({ joinRef: channel.joinRef, ref: null, topic: channel.topic, event, payload }));
+  }
+}
+
+export interface JoinOptions {
+  private: boolean;
+  self: boolean;
+  ack: boolean;
+  presenceEnabled: boolean;
+  presenceKey: string;
+  /** broadcast.replication_ready: tell the channel once the tenant's replication is established (docs/PROTOCOL.md §3.5). */
+  replicationReady: boolean;
+  /** broadcast.replay of a private channel: stored messages since `since` (ms), at most `limit`. */
+  replay: { since: number; limit: number } | null;
+}
+
+export class Channel {
+  readonly conn: Connection;
+  readonly topic: string;
+  readonly subtopic: string;
+  readonly joinRef: string | null;
+  readonly options: JoinOptions;
+  readonly key: string;
+  token: string;
+  claims: Claims;
+  expiry: { cancel(): void } | null = null;
+  /** Private channels: what the policies allowed, cached until the next access_token (docs/PROTOCOL.md §7). */
+  readonly policies = { read: new Set<PolicyExtension>(), write: new Map<PolicyExtension, Promise<boolean>>() };
+  /** ids of replayed messages: their live copies are not delivered again (docs/PROTOCOL.md §4 replay). */
+  replayedIds: Set<string> | null = null;
+  /** Presence of this channel once enabled (by the join, the tenant or a track). */
+  presence: ChannelPresence | null = null;
+  /** Run when the channel goes away (timers of retries, …). */
+  readonly cleanups: Array<() => void> = [];
+
+  constructor(conn: Connection, topic: string, joinRef: string | null, options: JoinOptions, token: string, claims: Claims) {
+    this.conn = conn;
+    this.topic = topic;
+    this.subtopic = topic.slice('realtime:'.length);
+    this.joinRef = joinRef;
+    this.options = options;
+    this.key = channelKey(conn.tenantId, options.private, this.subtopic);
+    this.token = token;
+    this.claims = claims;
   }
 }

@@ -3,7 +3,7 @@
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
 import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, TenantDatabases, TenantDirectory } from '../ports.ts';
-import type { Vsn } from '@realtime/protocol';
+import { closeMessage, type Vsn } from '@realtime/protocol';
 import { fromDatabase, type OutboundBroadcast } from './broadcast-message.ts';
 import { changesLimited, countDelivered, eventsThrottle } from './rates.ts';
 import type { Channel } from './channel.ts';
@@ -21,6 +21,8 @@ import { GlobalLimits, type LimitName, type Throttle } from './global-limits.ts'
 import { UsageMeter } from './usage.ts';
 import { defaultSocketLimits, FrameRate, type SocketLimits } from './socket-limits.ts';
 import { NO_HEADERS, type XHeaders } from './x-headers.ts';
+import type { GatewayContext } from './context.ts';
+import { messageOf } from './messages.ts';
 
 export interface GatewayDeps {
   nodeId: string;
@@ -52,7 +54,7 @@ const DEFAULT_TENANT_INBOUND_BYTES_PER_SECOND = 16_000_000;
 /** Shown to a slow reader on each of its channels before its socket closes (docs/PROTOCOL.md §3.5 shape). */
 export const SLOW_READER_MESSAGE = 'Client is not reading its messages fast enough: outgoing buffer full';
 
-export class Gateway {
+export class Gateway implements GatewayContext {
   readonly deps: GatewayDeps;
   readonly registry = new ChannelRegistry();
   readonly limits: LocalLimits;
@@ -88,12 +90,39 @@ export class Gateway {
       metrics: deps.metrics,
     });
     this.presence = new PresenceHub({ node: deps.nodeId, backend: deps.presence, clock: deps.clock, log: deps.log, onDiff: (n, tenant) => this.#presenceDelivered(n, tenant), onLeaveRetry: (o) => deps.metrics.presenceLeaveRetries.inc(o) });
+    // The bus and the presence backend are wired here, once: remote broadcasts and presence diffs
+    // that arrived before had no local subscriber.
+    deps.bus.onMessage((message) => this.receiveRemote(message));
+    deps.presence.onDiff((diff) => this.presence.receive(diff));
     deps.tenants.onChange((prev, next) => {
       if (prev && requiresDrain(prev, next)) this.drainTenant(prev.externalId);
       if (prev && databaseMoved(prev.db, next?.db ?? null)) this.changes.databaseChanged(prev.externalId);
       // deleted, or shut down (its pools open again on next use)
       if (prev && (!next || next.shutdownSeq !== prev.shutdownSeq)) deps.databases.release?.(prev.externalId);
     });
+  }
+
+  // The ports of GatewayContext: handlers reach them here, never through `deps`.
+  get nodeId(): string {
+    return this.deps.nodeId;
+  }
+  get log(): Logger {
+    return this.deps.log;
+  }
+  get metrics(): GatewayMetrics {
+    return this.deps.metrics;
+  }
+  get clock(): Clock {
+    return this.deps.clock;
+  }
+  get databases(): TenantDatabases {
+    return this.deps.databases;
+  }
+  get channelErrorBackoffMs(): number {
+    return this.deps.channelErrorBackoffMs;
+  }
+  get replicationReadyTimeoutMs(): number | undefined {
+    return this.deps.replicationReadyTimeoutMs;
   }
 
   #presenceDelivered(diffs: number, tenant: string): void {
@@ -274,7 +303,7 @@ export class Gateway {
   /** Server-side stop: `system` error then `phx_close`; the client does not rejoin (docs/PROTOCOL.md §3.5). */
   shutdownChannel(channel: Channel, message: string): void {
     channel.conn.push(channel, 'system', { extension: 'system', status: 'error', message, channel: channel.subtopic });
-    channel.conn.send(channel.conn.wire.encode({ joinRef: channel.joinRef, ref: channel.joinRef, topic: channel.topic, event: 'phx_close', payload: {} }));
+    channel.conn.send(channel.conn.wire.encode(closeMessage(channel.topic, channel.joinRef)));
     this.removeChannel(channel);
   }
 
@@ -302,7 +331,10 @@ export class Gateway {
     this.#publishFailures = 0;
   }
 
-  /** A broadcast from another gateway. Our own come back through Kafka too: already delivered. */
+  /**
+   * A broadcast from the bus. Our own come back through Kafka too and were delivered when sent:
+   * this is the one place they are dropped (the bus hands over every gateway's).
+   */
   receiveRemote(message: OutboundBroadcast): void {
     if (message.originNode === this.deps.nodeId) return;
     this.deps.metrics.fanoutDelivery.inc(this.#connections.has(message.tenant));
@@ -342,7 +374,7 @@ export class Gateway {
     if (!eventsThrottle(this, tenant)) return;
     this.deps.log.info({ code: ErrorCodes.MessagePerSecondRateLimitReached, tenant: tenant.externalId }, 'tenant over its message rate: receiving channels shut down');
     for (const channel of receivers) {
-      if (!channel.conn.closed && channel.conn.channels.get(channel.topic) === channel) this.shutdownChannel(channel, 'Too many messages per second');
+      if (!channel.conn.closed && channel.conn.channels.get(channel.topic) === channel) this.shutdownChannel(channel, messageOf(ErrorCodes.MessagePerSecondRateLimitReached));
     }
   }
 

@@ -5,6 +5,7 @@
 import { compactVerify, decodeProtectedHeader, importJWK, type JWK, type CryptoKey } from 'jose';
 import { ErrorCodes } from '@realtime/errors';
 import type { Tenant } from './tenant.ts';
+import { messageOf } from './messages.ts';
 
 export type Claims = Record<string, unknown> & { role?: unknown; exp?: unknown; sub?: unknown };
 
@@ -48,15 +49,15 @@ export function cleanToken(raw: string | null | undefined): string {
 }
 
 export async function verifyToken(raw: string | null | undefined, tenant: Tenant, opts: VerifyOptions): Promise<Verified> {
-  if (raw && raw.length > MAX_TOKEN_CHARS) return fail('malformed', ErrorCodes.MalformedJWT, 'The token provided is not a valid JWT');
+  if (raw && raw.length > MAX_TOKEN_CHARS) return fail('malformed', ErrorCodes.MalformedJWT, messageOf(ErrorCodes.MalformedJWT));
   const token = cleanToken(raw);
-  if (!token) return fail('missing', ErrorCodes.MalformedJWT, 'The token provided is not a valid JWT');
+  if (!token) return fail('missing', ErrorCodes.MalformedJWT, messageOf(ErrorCodes.MalformedJWT));
   let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     if (token.split('.').length !== 3) throw new Error('not three segments');
     header = decodeProtectedHeader(token);
   } catch {
-    return fail('malformed', ErrorCodes.MalformedJWT, 'The token provided is not a valid JWT');
+    return fail('malformed', ErrorCodes.MalformedJWT, messageOf(ErrorCodes.MalformedJWT));
   }
   const alg = typeof header.alg === 'string' ? header.alg : '';
   const key = await signingKey(tenant, alg, typeof header.kid === 'string' ? header.kid : undefined);
@@ -66,7 +67,7 @@ export async function verifyToken(raw: string | null | undefined, tenant: Tenant
   try {
     ({ payload } = await compactVerify(token, key, { algorithms: [alg === 'Ed25519' || alg === 'Ed448' ? 'EdDSA' : alg] }));
   } catch {
-    return fail('signature', ErrorCodes.JwtSignatureError, 'Failed to validate JWT signature');
+    return fail('signature', ErrorCodes.JwtSignatureError, messageOf(ErrorCodes.JwtSignatureError));
   }
   let claims: Claims;
   try {
@@ -74,7 +75,7 @@ export async function verifyToken(raw: string | null | undefined, tenant: Tenant
     if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('claims not an object');
     claims = parsed as Claims;
   } catch {
-    return fail('malformed', ErrorCodes.MalformedJWT, 'The token provided is not a valid JWT');
+    return fail('malformed', ErrorCodes.MalformedJWT, messageOf(ErrorCodes.MalformedJWT));
   }
   return checkClaims(claims, opts);
 }

@@ -2,9 +2,7 @@
 // subtopic). Public and private channels of one name are separate (docs/PROTOCOL.md §4).
 import type { Channel } from './channel.ts';
 
-export function channelKey(tenant: string, isPrivate: boolean, subtopic: string): string {
-  return `${tenant}\u0000${isPrivate ? 'p' : 'o'}\u0000${subtopic}`;
-}
+export { channelKey } from './channel-key.ts';
 
 export class ChannelRegistry {
   readonly #byKey = new Map<string, Set<Channel>>();

@@ -8,7 +8,7 @@
 // ingest-cdc worker streams it (the question tenant-admin's health endpoint asks too). Channels of
 // one tenant share one answer per interval, so a crowd of joins costs one query, not one each.
 import { ErrorCodes } from '@realtime/errors';
-import type { Gateway } from './gateway.ts';
+import type { GatewayContext } from './context.ts';
 import type { Channel } from './channel.ts';
 
 export const REPLICATION_CHECK_INTERVAL_MS = 500;
@@ -17,28 +17,28 @@ export const REPLICATION_READY_MESSAGE = 'Replication connection established';
 export const REPLICATION_NOT_READY_MESSAGE = 'Replication connection was not established in time';
 
 /** Shared answers per gateway and tenant; an answer is reused for one interval. */
-const answers = new WeakMap<Gateway, Map<string, { at: number; active: Promise<boolean> }>>();
+const answers = new WeakMap<GatewayContext, Map<string, { at: number; active: Promise<boolean> }>>();
 const MAX_REMEMBERED = 1000;
 
-function replicationActive(g: Gateway, tenantId: string): Promise<boolean> {
+function replicationActive(g: GatewayContext, tenantId: string): Promise<boolean> {
   let byTenant = answers.get(g);
   if (!byTenant) answers.set(g, (byTenant = new Map()));
-  const now = g.deps.clock.now();
+  const now = g.clock.now();
   const known = byTenant.get(tenantId);
   if (known && now - known.at < REPLICATION_CHECK_INTERVAL_MS) return known.active;
   if (byTenant.size >= MAX_REMEMBERED) {
     for (const [t, a] of byTenant) if (now - a.at >= REPLICATION_CHECK_INTERVAL_MS) byTenant.delete(t);
   }
   const tenant = g.tenant(tenantId);
-  const db = tenant ? g.deps.databases.get(tenant) : null;
+  const db = tenant ? g.databases.get(tenant) : null;
   // A database that cannot answer has no replication we could vouch for: not yet.
   const active = db ? db.replicationActive().catch(() => false) : Promise.resolve(false);
   byTenant.set(tenantId, { at: now, active });
   return active;
 }
 
-export function watchReplicationReady(g: Gateway, channel: Channel): void {
-  const deadline = g.deps.clock.now() + (g.deps.replicationReadyTimeoutMs ?? DEFAULT_REPLICATION_READY_TIMEOUT_MS);
+export function watchReplicationReady(g: GatewayContext, channel: Channel): void {
+  const deadline = g.clock.now() + (g.replicationReadyTimeoutMs ?? DEFAULT_REPLICATION_READY_TIMEOUT_MS);
   let timer: { cancel(): void } | null = null;
   let over = false;
   channel.cleanups.push(() => {
@@ -52,12 +52,12 @@ export function watchReplicationReady(g: Gateway, channel: Channel): void {
     if (active) {
       over = true;
       channel.conn.push(channel, 'system', { extension: 'system', status: 'ok', message: REPLICATION_READY_MESSAGE, channel: channel.subtopic });
-    } else if (g.deps.clock.now() >= deadline) {
+    } else if (g.clock.now() >= deadline) {
       over = true;
-      g.deps.log.info({ code: ErrorCodes.ChannelShutdown, tenant: channel.conn.tenantId, topic: channel.topic }, 'replication not established in time');
+      g.log.info({ code: ErrorCodes.ChannelShutdown, tenant: channel.conn.tenantId, topic: channel.topic }, 'replication not established in time');
       g.shutdownChannel(channel, REPLICATION_NOT_READY_MESSAGE);
     } else {
-      timer = g.deps.clock.setTimeout(() => void check(), REPLICATION_CHECK_INTERVAL_MS);
+      timer = g.clock.setTimeout(() => void check(), REPLICATION_CHECK_INTERVAL_MS);
     }
   };
   void check();

@@ -1,9 +1,10 @@
 // REST broadcast (docs/PROTOCOL.md §4 "REST"): validation and the message each form produces. The HTTP layer
 // (transport/http.ts) only maps these results to status codes.
 import { randomUUID } from 'node:crypto';
-import type { Gateway } from './gateway.ts';
+import { ErrorCodes } from '@realtime/errors';
+import type { GatewayContext } from './context.ts';
 import type { Tenant } from './tenant.ts';
-import { isObject } from './channel.ts';
+import { isObject } from './is-object.ts';
 import { fieldLengthErrors, payloadTooLarge, type OutboundBroadcast } from './broadcast-message.ts';
 import { writeCheck } from './channel-policies.ts';
 import { NO_HEADERS, type XHeaders } from './x-headers.ts';
@@ -12,6 +13,7 @@ import type { Throttle } from './global-limits.ts';
 import type { Claims } from './jwt.ts';
 import { scanBatch } from './batch-scan.ts';
 import { MAX_JSON_DEPTH } from '@realtime/protocol';
+import { messageOf } from './messages.ts';
 
 export type RestResult = { status: 202 } | { status: 403 | 422 | 429; body: object; headers?: Record<string, string> };
 
@@ -34,7 +36,7 @@ const batchTooLarge: RestResult = { status: 429, body: { message: 'Too many mess
  * so; a batch that would take it over is too large. `maxBatch` bounds the work one request can
  * ask of this gateway whatever the tenant's limit.
  */
-function admitBatch(g: Gateway, tenant: Tenant, size: number, maxBatch: number): RestResult | null {
+function admitBatch(g: GatewayContext, tenant: Tenant, size: number, maxBatch: number): RestResult | null {
   if (size > maxBatch) return batchTooLarge;
   const max = tenant.limits.maxEventsPerSecond;
   const rate = eventRate(g, tenant);
@@ -43,8 +45,8 @@ function admitBatch(g: Gateway, tenant: Tenant, size: number, maxBatch: number):
   return null;
 }
 
-function message(g: Gateway, tenant: Tenant, fields: Pick<OutboundBroadcast, 'topic' | 'event' | 'private' | 'kind' | 'encoding' | 'payload' | 'metaId'>): OutboundBroadcast {
-  return { ...fields, id: randomUUID(), tenant: tenant.externalId, originNode: g.deps.nodeId, sentAt: g.deps.clock.now() };
+function message(g: GatewayContext, tenant: Tenant, fields: Pick<OutboundBroadcast, 'topic' | 'event' | 'private' | 'kind' | 'encoding' | 'payload' | 'metaId'>): OutboundBroadcast {
+  return { ...fields, id: randomUUID(), tenant: tenant.externalId, originNode: g.nodeId, sentAt: g.clock.now() };
 }
 
 const invalidBody: RestResult = { status: 422, body: { errors: { messages: ['is invalid'] } } };
@@ -53,7 +55,7 @@ const invalidBody: RestResult = { status: 422, body: { errors: { messages: ['is 
  * POST /api/broadcast from its raw body: a batch over `maxBatch` messages or nested deeper than
  * MAX_JSON_DEPTH is refused before it is parsed (see batch-scan.ts), the rest parsed and handled.
  */
-export async function batchBroadcastText(g: Gateway, tenant: Tenant, claims: Claims, text: string, maxBatch: number, headers: XHeaders = NO_HEADERS): Promise<RestResult> {
+export async function batchBroadcastText(g: GatewayContext, tenant: Tenant, claims: Claims, text: string, maxBatch: number, headers: XHeaders = NO_HEADERS): Promise<RestResult> {
   const scan = scanBatch(text, maxBatch, MAX_JSON_DEPTH);
   if (scan === 'too_many') return batchTooLarge;
   if (scan === 'too_deep') return invalidBody;
@@ -70,7 +72,7 @@ export async function batchBroadcastText(g: Gateway, tenant: Tenant, claims: Cla
  * POST /api/broadcast: a batch of at most `maxBatch` JSON broadcasts. Private ones without the
  * write policy are skipped silently.
  */
-export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims, body: unknown, maxBatch: number, headers: XHeaders = NO_HEADERS): Promise<RestResult> {
+export async function batchBroadcast(g: GatewayContext, tenant: Tenant, claims: Claims, body: unknown, maxBatch: number, headers: XHeaders = NO_HEADERS): Promise<RestResult> {
   const list = isObject(body) ? body.messages : undefined;
   if (!Array.isArray(list) || list.length === 0) return { status: 422, body: { errors: { messages: ["can't be blank"] } } };
   const refused = admitBatch(g, tenant, list.length, maxBatch);
@@ -85,7 +87,7 @@ export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims,
     if (!isObject(m.payload)) e.payload = ["can't be blank"];
     Object.assign(e, fieldLengthErrors(m)); // a kind 4 frame must be able to carry topic and event
     const payload = encoder.encode(JSON.stringify(m.payload ?? null));
-    if (!e.payload && payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) e.payload = ['Payload size exceeds tenant limit'];
+    if (!e.payload && payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) e.payload = [messageOf(ErrorCodes.PayloadSizeExceeded)];
     errors.push(e);
     if (Object.keys(e).length === 0) {
       const metaId = typeof m.id === 'string' ? m.id : null;
@@ -95,7 +97,7 @@ export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims,
   if (errors.some((e) => Object.keys(e).length > 0)) return { status: 422, body: { errors: { messages: errors } } };
   let bytes = 0;
   for (const m of accepted) {
-    g.deps.metrics.payloadSize.observe(m.payload.byteLength, tenant.externalId, 'broadcast');
+    g.metrics.payloadSize.observe(m.payload.byteLength, tenant.externalId, 'broadcast');
     bytes += m.payload.byteLength;
   }
   const throttle = rateThrottle(g, tenant, bytes, accepted.length); // counted once for the whole batch
@@ -112,16 +114,16 @@ export async function batchBroadcast(g: Gateway, tenant: Tenant, claims: Claims,
 
 /** POST /api/broadcast/:topic/events/:event: the body is the payload, delivered as a UserBroadcast. */
 export async function singleBroadcast(
-  g: Gateway, tenant: Tenant, claims: Claims, topic: string, event: string, isPrivate: boolean, payload: Uint8Array, encoding: 'json' | 'binary',
+  g: GatewayContext, tenant: Tenant, claims: Claims, topic: string, event: string, isPrivate: boolean, payload: Uint8Array, encoding: 'json' | 'binary',
   headers: XHeaders = NO_HEADERS,
 ): Promise<RestResult> {
   const lengthErrors = fieldLengthErrors({ topic, event });
   if (Object.keys(lengthErrors).length > 0) return { status: 422, body: { errors: lengthErrors } };
   if (isPrivate && !(await writeCheck(g, tenant.externalId, topic, claims, headers, 'broadcast'))) return { status: 403, body: { message: 'Unauthorized' } };
   if (payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) {
-    return { status: 422, body: { errors: { payload: ['Payload size exceeds tenant limit'] } } };
+    return { status: 422, body: { errors: { payload: [messageOf(ErrorCodes.PayloadSizeExceeded)] } } };
   }
-  g.deps.metrics.payloadSize.observe(payload.byteLength, tenant.externalId, 'broadcast');
+  g.metrics.payloadSize.observe(payload.byteLength, tenant.externalId, 'broadcast');
   const throttle = rateThrottle(g, tenant, payload.byteLength);
   if (throttle) return tooMany(throttle);
   await g.publish(message(g, tenant, { topic, event, private: isPrivate, kind: 'user', encoding, payload, metaId: null }));

@@ -37,7 +37,10 @@ export class MemoryTenants implements TenantDirectory {
 
 export class MemoryBus implements BroadcastBus {
   readonly published: OutboundBroadcast[] = [];
+  /** What the gateway gave the bus for incoming broadcasts; tests call it as Kafka would. */
+  deliver: (m: OutboundBroadcast) => void = () => {};
   async publish(m: OutboundBroadcast) { this.published.push(m); }
+  onMessage(handler: (m: OutboundBroadcast) => void) { this.deliver = handler; }
 }
 
 export class ManualClock implements Clock {
@@ -149,6 +152,7 @@ export class MemoryPresence implements PresenceBackend {
   version = 0;
   epoch = 'e1';
   deliver: (diff: PresenceDiff) => void = () => {};
+  onDiff(handler: (diff: PresenceDiff) => void) { this.deliver = handler; }
   async send(c: PresenceCommand) {
     this.commands.push(c);
     const id = channelId({ tenant: c.tenant, private: c.private, topic: c.topic });
@@ -188,6 +192,5 @@ export function testGateway(clock = new ManualClock(), db: TenantDatabase | null
     nodeId: 'node-a', tenants, bus, clock, databases, presence, log: createLogger({ service: 'test', destination: silent }), metrics: noMetrics,
     claimValidators: {}, channelErrorBackoffMs: 0, ...deps,
   });
-  presence.deliver = (d) => gateway.presence.receive(d);
   return { gateway, tenants, bus, clock, presence };
 }

@@ -12,6 +12,7 @@ import { tenantFromHost } from '../core/tenant.ts';
 import { cleanToken } from '../core/jwt.ts';
 import { xHeaders } from '../core/x-headers.ts';
 import type { ClientSocket } from '../ports.ts';
+import { messageOf } from '../core/messages.ts';
 
 export interface WsOptions {
   connectErrorBackoffMs: number;
@@ -33,7 +34,7 @@ export function attachWebSocket(server: Server, gateway: Gateway, options: WsOpt
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgrade(wss, gateway, options, refusals, req, socket, head).catch((err: unknown) => {
       gateway.deps.log.error({ err: String(err) }, 'upgrade failed');
-      answer(socket, 500, { error: 'Error connecting to Realtime' });
+      answer(socket, 500, { error: messageOf(ErrorCodes.ErrorConnectingToWebsocket) });
     });
   });
   return wss;

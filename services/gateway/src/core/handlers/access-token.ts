@@ -7,7 +7,7 @@
 // A refresh that changes the role checks the channel's postgres_changes bindings again for it.
 import { ErrorCodes } from '@realtime/errors';
 import type { Message } from '@realtime/protocol';
-import type { Gateway } from '../gateway.ts';
+import type { GatewayContext } from '../context.ts';
 import { identityOf, isObject, type Channel } from '../channel.ts';
 import { resubscribeChanges } from '../postgres-changes/join.ts';
 import { scheduleExpiry } from './token-expiry.ts';
@@ -27,10 +27,10 @@ interface Refreshes {
 // Per channel, and gone with it: a channel holds at most one token and one timer here.
 const refreshes = new WeakMap<Channel, Refreshes>();
 
-export async function accessToken(g: Gateway, channel: Channel, msg: Message): Promise<void> {
+export async function accessToken(g: GatewayContext, channel: Channel, msg: Message): Promise<void> {
   const token = isObject(msg.payload) ? msg.payload.access_token : undefined;
   if (typeof token !== 'string' || token.startsWith('sb_') || token === channel.token) return;
-  const now = g.deps.clock.now();
+  const now = g.clock.now();
   const state = refreshes.get(channel);
   if (state && now - state.appliedAt < ACCESS_TOKEN_THROTTLE_MS) return hold(g, channel, state, token, now);
   if (state) state.appliedAt = now;
@@ -42,24 +42,24 @@ export async function accessToken(g: Gateway, channel: Channel, msg: Message): P
   await apply(g, channel, token);
 }
 
-function hold(g: Gateway, channel: Channel, state: Refreshes, token: string, now: number): void {
+function hold(g: GatewayContext, channel: Channel, state: Refreshes, token: string, now: number): void {
   const waiting = state.held !== null;
   state.held = token;
   if (waiting) return;
-  g.deps.log.info({ code: ErrorCodes.AccessTokenRefreshThrottled, tenant: channel.conn.tenantId, topic: channel.topic }, 'access_token refresh held until the throttle window ends');
-  state.timer = g.deps.clock.setTimeout(() => {
+  g.log.info({ code: ErrorCodes.AccessTokenRefreshThrottled, tenant: channel.conn.tenantId, topic: channel.topic }, 'access_token refresh held until the throttle window ends');
+  state.timer = g.clock.setTimeout(() => {
     const held = state.held;
     state.held = null;
     state.timer = null;
-    state.appliedAt = g.deps.clock.now();
+    state.appliedAt = g.clock.now();
     if (!held || held === channel.token || !joined(channel)) return;
     apply(g, channel, held).catch((err: unknown) => {
-      g.deps.log.warn({ code: ErrorCodes.UnknownErrorOnChannel, tenant: channel.conn.tenantId, err: String(err) }, 'held access_token not applied');
+      g.log.warn({ code: ErrorCodes.UnknownErrorOnChannel, tenant: channel.conn.tenantId, err: String(err) }, 'held access_token not applied');
     });
   }, state.appliedAt + ACCESS_TOKEN_THROTTLE_MS - now);
 }
 
-async function apply(g: Gateway, channel: Channel, token: string): Promise<void> {
+async function apply(g: GatewayContext, channel: Channel, token: string): Promise<void> {
   const tenant = g.tenant(channel.conn.tenantId);
   if (!tenant) return;
   const verified = await g.verify(token, tenant);

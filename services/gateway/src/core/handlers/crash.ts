@@ -4,12 +4,12 @@
 // the channel half-alive on the server.
 import { ErrorCodes, joinErrorReason } from '@realtime/errors';
 import { errorMessage, type Message } from '@realtime/protocol';
-import type { Gateway } from '../gateway.ts';
+import type { GatewayContext } from '../context.ts';
 import type { Connection } from '../connection.ts';
 import type { Channel } from '../channel.ts';
 
 /** Runs one channel frame's handling; a throw or rejection crashes that channel only. */
-export async function guarded(g: Gateway, channel: Channel, run: () => void | Promise<void>): Promise<void> {
+export async function guarded(g: GatewayContext, channel: Channel, run: () => void | Promise<void>): Promise<void> {
   try {
     await run();
   } catch (err) {
@@ -21,20 +21,20 @@ export async function guarded(g: Gateway, channel: Channel, run: () => void | Pr
  * A join that throws: a channel it already registered crashes; before that the join is answered
  * with the reference's bare reason, so the client's join does not time out.
  */
-export async function guardedJoin(g: Gateway, conn: Connection, msg: Message, run: () => Promise<void>): Promise<void> {
+export async function guardedJoin(g: GatewayContext, conn: Connection, msg: Message, run: () => Promise<void>): Promise<void> {
   try {
     await run();
   } catch (err) {
     const channel = conn.channels.get(msg.topic);
     if (channel && channel.joinRef === msg.joinRef) return crashChannel(g, channel, err);
-    g.deps.log.error({ code: ErrorCodes.UnknownErrorOnChannel, tenant: conn.tenantId, topic: msg.topic, err: String(err) }, 'join failed unexpectedly');
+    g.log.error({ code: ErrorCodes.UnknownErrorOnChannel, tenant: conn.tenantId, topic: msg.topic, err: String(err) }, 'join failed unexpectedly');
     if (!conn.closed) conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: joinErrorReason(ErrorCodes.UnknownErrorOnChannel) });
   }
 }
 
-function crashChannel(g: Gateway, channel: Channel, err: unknown): void {
+function crashChannel(g: GatewayContext, channel: Channel, err: unknown): void {
   const { conn } = channel;
-  g.deps.log.error({ code: ErrorCodes.UnknownErrorOnChannel, tenant: conn.tenantId, topic: channel.topic, err: String(err) }, 'channel crashed');
+  g.log.error({ code: ErrorCodes.UnknownErrorOnChannel, tenant: conn.tenantId, topic: channel.topic, err: String(err) }, 'channel crashed');
   if (conn.channels.get(channel.topic) !== channel) return; // left or replaced meanwhile: nothing to tell
   g.removeChannel(channel);
   conn.send(conn.wire.encode(errorMessage(channel.topic, channel.joinRef)));

@@ -7,7 +7,7 @@
 // socket still reach local subscribers in order (their write check is one cached promise).
 import { ErrorCodes } from '@realtime/errors';
 import type { Message } from '@realtime/protocol';
-import type { Gateway } from '../gateway.ts';
+import type { GatewayContext } from '../context.ts';
 import type { Connection } from '../connection.ts';
 import type { Channel } from '../channel.ts';
 import { join } from './join.ts';
@@ -18,7 +18,7 @@ import { presence } from './presence.ts';
 import { guarded, guardedJoin } from './crash.ts';
 import { countInbound } from '../rates.ts';
 
-export type ChannelHandler = (g: Gateway, channel: Channel, msg: Message) => void | Promise<void>;
+export type ChannelHandler = (g: GatewayContext, channel: Channel, msg: Message) => void | Promise<void>;
 
 const channelHandlers: Record<string, ChannelHandler> = {
   phx_leave: leave,
@@ -42,11 +42,11 @@ export function answerHeartbeat(conn: Connection, frame: string | Uint8Array): b
   return true;
 }
 
-export async function dispatch(g: Gateway, conn: Connection, frame: string | Uint8Array, release: () => void = () => {}): Promise<void> {
+export async function dispatch(g: GatewayContext, conn: Connection, frame: string | Uint8Array, release: () => void = () => {}): Promise<void> {
   const decoded = conn.wire.decode(frame);
   if (decoded.type === 'error') {
-    g.deps.metrics.malformedFrames.inc();
-    g.deps.log.warn({ code: ErrorCodes.MalformedWebSocketMessage, tenant: conn.tenantId, reason: decoded.reason }, 'malformed frame dropped');
+    g.metrics.malformedFrames.inc();
+    g.log.warn({ code: ErrorCodes.MalformedWebSocketMessage, tenant: conn.tenantId, reason: decoded.reason }, 'malformed frame dropped');
     return;
   }
   if (decoded.type === 'user_broadcast_push') {
@@ -66,7 +66,7 @@ export async function dispatch(g: Gateway, conn: Connection, frame: string | Uin
   const handler = channelHandlers[msg.event];
   if (unordered.has(msg.event)) release();
   if (handler) return guarded(g, channel, () => handler(g, channel, msg));
-  g.deps.log.debug({ tenant: conn.tenantId, event: msg.event }, 'unhandled channel event');
+  g.log.debug({ tenant: conn.tenantId, event: msg.event }, 'unhandled channel event');
   const tenant = g.tenant(conn.tenantId);
   if (tenant) countInbound(g, tenant); // the reference counts an unknown event as a message too
 }

@@ -2,12 +2,13 @@
 // CHANNEL_ERROR_BACKOFF_MS; too-many-joins and tenant-not-found then close the socket with 1001.
 // The gateway hands a socket's frames over one at a time, but the socket can still close during
 // any await: after each one the join goes on only if the socket is open and the channel current.
-import { ErrorCodes, type ErrorCode } from '@realtime/errors';
-import type { Message } from '@realtime/protocol';
-import type { Gateway } from '../gateway.ts';
+import { ErrorCodes } from '@realtime/errors';
+import { closeMessage, type Message } from '@realtime/protocol';
+import type { GatewayContext } from '../context.ts';
 import type { Connection } from '../connection.ts';
 import { Channel, joinToken, parseJoinOptions } from '../channel.ts';
 import { checkRead } from '../channel-policies.ts';
+import { firstRefusal, joinsUnderLimit, refusal, step, tenantEnabled, usersUnderLimit, type Refusal } from '../admission.ts';
 import { joinPayloadProblem } from '../join-payload.ts';
 import { fetchReplay, pushReplay } from '../replay.ts';
 import { timed } from '../metrics.ts';
@@ -16,11 +17,8 @@ import { scheduleExpiry } from './token-expiry.ts';
 import { watchReplicationReady } from '../replication-ready.ts';
 import { changesRequest, joinReplyPayload, subscribeChanges, waitForChanges } from '../postgres-changes/join.ts';
 
-interface JoinRefusal {
-  code: ErrorCode;
-  message: string;
-  /** The whole reply reason when it is not `<code>: <message>`. */
-  reason?: string;
+interface JoinRefusal extends Refusal {
+  /** Too many joins and tenant not found close the socket after the reply (1001). */
   closeSocket?: boolean;
 }
 
@@ -28,23 +26,23 @@ interface JoinRefusal {
  * `release` lets the socket's next frames go on while this join only waits: through the error
  * backoff and the postgres_changes `wait` (up to 20 s), the socket must not stall.
  */
-export async function join(g: Gateway, conn: Connection, msg: Message, release: () => void = () => {}): Promise<void> {
+export async function join(g: GatewayContext, conn: Connection, msg: Message, release: () => void = () => {}): Promise<void> {
   if (!msg.topic.startsWith('realtime:')) return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: 'unmatched topic' });
 
   const previous = conn.channels.get(msg.topic);
   if (previous) {
     // A second join on a joined topic replaces the old channel (docs/PROTOCOL.md §3.4).
     g.removeChannel(previous);
-    conn.send(conn.wire.encode({ joinRef: previous.joinRef, ref: previous.joinRef, topic: previous.topic, event: 'phx_close', payload: {} }));
+    conn.send(conn.wire.encode(closeMessage(previous.topic, previous.joinRef)));
   }
 
   const result = await admit(g, conn, msg);
   if (conn.closed) return; // nothing was registered yet: the channel is simply dropped
   if ('code' in result) {
-    g.deps.log.info({ code: result.code, tenant: conn.tenantId, topic: msg.topic }, 'join refused');
-    g.deps.metrics.channelJoined.error(conn.tenantId, result.code);
+    g.log.info({ code: result.code, tenant: conn.tenantId, topic: msg.topic }, 'join refused');
+    g.metrics.channelJoined.error(conn.tenantId, result.code);
     release();
-    await delay(g.deps.channelErrorBackoffMs);
+    await delay(g.channelErrorBackoffMs);
     if (conn.closed) return;
     conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: result.reason ?? `${result.code}: ${result.message}` });
     if (result.closeSocket) {
@@ -60,7 +58,7 @@ export async function join(g: Gateway, conn: Connection, msg: Message, release: 
     const outcome = await waitForChanges(g, result, changes, changes.waitMs);
     if (conn.channels.get(msg.topic) !== result) return; // closed meanwhile: detach removed it
     if (typeof outcome === 'string') {
-      g.deps.metrics.channelJoined.error(conn.tenantId, outcome.split(':')[0]!);
+      g.metrics.channelJoined.error(conn.tenantId, outcome.split(':')[0]!);
       g.removeChannel(result);
       return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: outcome });
     }
@@ -74,9 +72,9 @@ export async function join(g: Gateway, conn: Connection, msg: Message, release: 
 /** Stored messages fetched during admission, pushed right after the reply. */
 const replays = new WeakMap<Channel, StoredBroadcast[]>();
 
-function accepted(g: Gateway, conn: Connection, msg: Message, channel: Channel, reply: unknown): void {
-  g.deps.metrics.joins.inc();
-  g.deps.metrics.channelJoined.ok();
+function accepted(g: GatewayContext, conn: Connection, msg: Message, channel: Channel, reply: unknown): void {
+  g.metrics.joins.inc();
+  g.metrics.channelJoined.ok();
   conn.reply(msg.topic, msg.joinRef, msg.ref, 'ok', reply);
   const replayed = replays.get(channel);
   if (replayed) pushReplay(g, channel, replayed);
@@ -85,47 +83,59 @@ function accepted(g: Gateway, conn: Connection, msg: Message, channel: Channel, 
   if (channel.options.replicationReady) watchReplicationReady(g, channel);
 }
 
-async function admit(g: Gateway, conn: Connection, msg: Message): Promise<Channel | JoinRefusal> {
-  if (msg.topic === 'realtime:') return { code: ErrorCodes.TopicNameRequired, message: 'You must provide a topic name' };
+async function admit(g: GatewayContext, conn: Connection, msg: Message): Promise<Channel | JoinRefusal> {
+  if (msg.topic === 'realtime:') return refusal(ErrorCodes.TopicNameRequired);
   const tenant = g.tenant(conn.tenantId);
-  if (!tenant) return { code: ErrorCodes.TenantNotFound, message: 'Tenant not found', closeSocket: true };
-  if (tenant.suspend) return { code: ErrorCodes.RealtimeDisabledForTenant, message: 'Realtime was disabled for this tenant' };
+  if (!tenant) return { ...refusal(ErrorCodes.TenantNotFound), closeSocket: true };
   const options = parseJoinOptions(msg.payload, tenant.presenceEnabled);
-  if (tenant.privateOnly && !options.private) return { code: ErrorCodes.PrivateOnly, message: 'This project only allows private channels' };
   const { limits } = tenant;
-  g.usage.count(tenant.externalId, 'joins');
-  conn.tally.joins++;
-  const newUser = conn.channels.size === 0;
-  if (newUser && (g.concurrentUsers(tenant.externalId) >= limits.maxConcurrentUsers || g.throttled(tenant.externalId, 'concurrent_users'))) {
-    g.deps.metrics.rateLimited.inc('concurrent_users');
-    return { code: ErrorCodes.ConnectionRateLimitReached, message: 'Too many connected users' };
-  }
-  if (!g.limits.tryJoin(tenant.externalId, limits.maxJoinsPerSecond) || g.throttled(tenant.externalId, 'joins_per_second')) {
-    g.deps.metrics.rateLimited.inc('joins_per_second');
-    return { code: ErrorCodes.ClientJoinRateLimitReached, message: 'Too many joins per second', closeSocket: true };
-  }
-  if (conn.channels.size >= limits.maxChannelsPerClient) return { code: ErrorCodes.ChannelRateLimitReached, message: 'Too many channels' };
-
-  // Logged only past the join limits, so a flood of bad joins costs no more log lines than joins.
-  const problem = joinPayloadProblem(msg.payload);
-  if (problem) g.deps.log.info({ code: ErrorCodes.InvalidJoinPayload, tenant: tenant.externalId, topic: msg.topic, problem }, 'join payload invalid; defaults used');
   const token = joinToken(msg.payload, conn.token);
-  const verified = await g.verify(token, tenant);
-  if (!verified.ok) return { code: verified.failure.code, message: verified.failure.message };
-  if (!Number.isInteger(verified.exp)) return { code: ErrorCodes.InvalidJWTToken, message: 'Token expiration time is invalid' };
-
-  const channel = new Channel(conn, msg.topic, msg.joinRef, options, token, verified.claims);
-  if (options.private) {
-    const read = await checkRead(g, tenant, channel.subtopic, verified.claims, conn.headers, options.presenceEnabled);
-    if (!read.ok) return { code: read.code, message: '', reason: read.reason };
-    for (const e of read.read) channel.policies.read.add(e);
-  }
-  if (options.replay) {
-    const replay = await timed((s) => g.deps.metrics.replay.observe(tenant.externalId, s), () => fetchReplay(g, tenant, channel));
-    if (!replay.ok) return { code: ErrorCodes.UnableToReplayMessages, message: '', reason: replay.reason };
-    replays.set(channel, replay.rows);
-  }
-  return channel;
+  let channel: Channel | null = null;
+  const refused = await firstRefusal([
+    step('tenant enabled', () => tenantEnabled(tenant)),
+    step('private only', () => (tenant.privateOnly && !options.private ? refusal(ErrorCodes.PrivateOnly) : null)),
+    step('count the join', () => {
+      g.usage.count(tenant.externalId, 'joins');
+      conn.tally.joins++;
+      return null;
+    }),
+    // A socket that already has a channel is a user already.
+    step('users under limit', () => (conn.channels.size === 0 ? usersUnderLimit(g, tenant, g.concurrentUsers(tenant.externalId)) : null)),
+    step('joins under limit', () => {
+      const refused = joinsUnderLimit(g, tenant, !g.limits.tryJoin(tenant.externalId, limits.maxJoinsPerSecond), ErrorCodes.ClientJoinRateLimitReached);
+      return refused && { ...refused, closeSocket: true };
+    }),
+    step('channels under limit', () => (conn.channels.size >= limits.maxChannelsPerClient ? refusal(ErrorCodes.ChannelRateLimitReached) : null)),
+    step('payload logged if invalid', () => {
+      // Logged only past the join limits, so a flood of bad joins costs no more log lines than joins.
+      const problem = joinPayloadProblem(msg.payload);
+      if (problem) g.log.info({ code: ErrorCodes.InvalidJoinPayload, tenant: tenant.externalId, topic: msg.topic, problem }, 'join payload invalid; defaults used');
+      return null;
+    }),
+    step('token valid', async () => {
+      const verified = await g.verify(token, tenant);
+      if (!verified.ok) return refusal(verified.failure.code, verified.failure.message);
+      if (!Number.isInteger(verified.exp)) return refusal(ErrorCodes.InvalidJWTToken, 'Token expiration time is invalid');
+      channel = new Channel(conn, msg.topic, msg.joinRef, options, token, verified.claims);
+      return null;
+    }),
+    step('read policy', async () => {
+      if (!options.private || !channel) return null;
+      const read = await checkRead(g, tenant, channel.subtopic, channel.claims, conn.headers, options.presenceEnabled);
+      if (!read.ok) return { code: read.code, message: '', reason: read.reason };
+      for (const e of read.read) channel.policies.read.add(e);
+      return null;
+    }),
+    step('replay fetched', async () => {
+      if (!options.replay || !channel) return null;
+      const ready = channel;
+      const replay = await timed((s) => g.metrics.replay.observe(tenant.externalId, s), () => fetchReplay(g, tenant, ready));
+      if (!replay.ok) return { code: ErrorCodes.UnableToReplayMessages, message: '', reason: replay.reason };
+      replays.set(ready, replay.rows);
+      return null;
+    }),
+  ]);
+  return refused ?? channel!;
 }
 
 const delay = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve());

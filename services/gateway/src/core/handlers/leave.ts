@@ -1,11 +1,11 @@
 // phx_leave: reply ok, then phx_close with ref = join_ref; unsubscribe() resolves 'ok' (docs/PROTOCOL.md §3.4).
-import type { Message } from '@realtime/protocol';
-import type { Gateway } from '../gateway.ts';
+import { closeMessage, type Message } from '@realtime/protocol';
+import type { GatewayContext } from '../context.ts';
 import type { Channel } from '../channel.ts';
 
-export function leave(g: Gateway, channel: Channel, msg: Message): void {
+export function leave(g: GatewayContext, channel: Channel, msg: Message): void {
   const { conn } = channel;
   g.removeChannel(channel);
   conn.reply(channel.topic, msg.joinRef, msg.ref, 'ok', {});
-  conn.send(conn.wire.encode({ joinRef: channel.joinRef, ref: channel.joinRef, topic: channel.topic, event: 'phx_close', payload: {} }));
+  conn.send(conn.wire.encode(closeMessage(channel.topic, channel.joinRef)));
 }

@@ -4,11 +4,12 @@
 // override), the tenant's presence events per second, and the track size.
 import type { Message } from '@realtime/protocol';
 import { ErrorCodes, errorDef } from '@realtime/errors';
-import type { Gateway } from '../gateway.ts';
+import type { GatewayContext } from '../context.ts';
 import { isObject, type Channel } from '../channel.ts';
 import { mayWrite } from '../channel-policies.ts';
+import { messageOf } from '../messages.ts';
 
-export async function presence(g: Gateway, channel: Channel, msg: Message): Promise<void> {
+export async function presence(g: GatewayContext, channel: Channel, msg: Message): Promise<void> {
   const { conn } = channel;
   const reply = (status: 'ok' | 'error', response: object) => conn.reply(channel.topic, msg.joinRef, msg.ref, status, response);
   const tenant = g.tenant(conn.tenantId);
@@ -16,29 +17,29 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
   const p = isObject(msg.payload) ? msg.payload : {};
   const event = typeof p.event === 'string' ? p.event.toLowerCase() : '';
   if (event !== 'track' && event !== 'untrack') {
-    g.deps.log.info({ code: ErrorCodes.UnknownPresenceEvent, tenant: tenant.externalId, event: event.slice(0, 32) }, 'unknown presence event');
+    g.log.info({ code: ErrorCodes.UnknownPresenceEvent, tenant: tenant.externalId, event: event.slice(0, 32) }, 'unknown presence event');
     return reply('error', {});
   }
 
-  const now = g.deps.clock.now();
+  const now = g.clock.now();
   if (!channel.presence) await g.presence.enable(channel); // a track enables presence (newer reference, docs/PROTOCOL.md)
   const state = channel.presence;
   if (!state) return; // left meanwhile
   const { clientPresenceMaxCalls, clientPresenceWindowMs, maxPresenceEventsPerSecond, maxPayloadSizeInKb } = tenant.limits;
   state.calls = state.calls.filter((t) => now - t < clientPresenceWindowMs);
   if (state.calls.length >= clientPresenceMaxCalls) {
-    g.deps.log.info({ code: ErrorCodes.ClientPresenceRateLimitReached, tenant: tenant.externalId }, 'channel presence rate limit');
-    g.deps.metrics.rateLimited.inc('client_presence');
-    return g.shutdownChannel(channel, 'Client presence rate limit exceeded');
+    g.log.info({ code: ErrorCodes.ClientPresenceRateLimitReached, tenant: tenant.externalId }, 'channel presence rate limit');
+    g.metrics.rateLimited.inc('client_presence');
+    return g.shutdownChannel(channel, messageOf(ErrorCodes.ClientPresenceRateLimitReached));
   }
   state.calls.push(now);
   g.usage.count(tenant.externalId, 'presence_events');
   channel.conn.tally.presenceEvents++;
   const localOk = g.limits.tryPresence(tenant.externalId, maxPresenceEventsPerSecond);
   if (!localOk || g.throttled(tenant.externalId, 'presence_events_per_second')) {
-    g.deps.log.info({ code: ErrorCodes.PresenceRateLimitReached, tenant: tenant.externalId }, 'presence rate limit');
-    g.deps.metrics.rateLimited.inc('presence_events_per_second');
-    return g.shutdownChannel(channel, 'Too many presence messages per second');
+    g.log.info({ code: ErrorCodes.PresenceRateLimitReached, tenant: tenant.externalId }, 'presence rate limit');
+    g.metrics.rateLimited.inc('presence_events_per_second');
+    return g.shutdownChannel(channel, messageOf(ErrorCodes.PresenceRateLimitReached));
   }
 
   if (event === 'untrack') {
@@ -46,11 +47,11 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
     return reply('ok', {});
   }
   if (!isObject(p.payload)) {
-    g.deps.log.info({ code: ErrorCodes.InvalidPresencePayload, tenant: tenant.externalId }, 'presence track payload is not a map');
+    g.log.info({ code: ErrorCodes.InvalidPresencePayload, tenant: tenant.externalId }, 'presence track payload is not a map');
     return reply('error', { reason: errorDef(ErrorCodes.InvalidPresencePayload).message });
   }
   const trackBytes = Buffer.byteLength(JSON.stringify(p.payload));
-  g.deps.metrics.payloadSize.observe(trackBytes, tenant.externalId, 'presence');
+  g.metrics.payloadSize.observe(trackBytes, tenant.externalId, 'presence');
   if (trackBytes > maxPayloadSizeInKb * 1000) return g.shutdownChannel(channel, 'Track message size exceeded');
   if (!(await mayWrite(g, channel, 'presence'))) return reply('error', {});
   if (channel.presence !== state) return; // left or socket closed during the check: nothing to track
@@ -58,7 +59,7 @@ export async function presence(g: Gateway, channel: Channel, msg: Message): Prom
     await g.presence.track(channel, p.payload);
   } catch (err) {
     // the channel stays; the client may track again (its previous presence, if any, is unchanged)
-    g.deps.log.warn({ code: ErrorCodes.UnableToTrackPresence, tenant: tenant.externalId, err: String(err) }, 'presence track failed');
+    g.log.warn({ code: ErrorCodes.UnableToTrackPresence, tenant: tenant.externalId, err: String(err) }, 'presence track failed');
     return reply('error', {});
   }
   reply('ok', {});

@@ -1,13 +1,13 @@
 // A channel's token is re-checked at min(5 min, exp − now); once expired the channel shuts down
 // with the reference's message (docs/PROTOCOL.md §3.6).
-import type { Gateway } from '../gateway.ts';
+import type { GatewayContext } from '../context.ts';
 import type { Channel } from '../channel.ts';
 
 const RECHECK_MAX_MS = 5 * 60_000;
 
-export function scheduleExpiry(g: Gateway, channel: Channel, expS: number): void {
+export function scheduleExpiry(g: GatewayContext, channel: Channel, expS: number): void {
   channel.expiry?.cancel();
-  const { clock } = g.deps;
+  const { clock } = g;
   const remaining = expS * 1000 - clock.now();
   channel.expiry = clock.setTimeout(() => {
     channel.expiry = null;

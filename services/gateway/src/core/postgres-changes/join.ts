@@ -2,9 +2,9 @@
 // once; the subscription is checked afterwards and reported as a `system` message. With
 // `postgres_changes_options.wait` the reply waits for the check, at most `timeout` (≤ 20 s).
 import { ErrorCodes } from '@realtime/errors';
-import type { Gateway } from '../gateway.ts';
+import type { GatewayContext } from '../context.ts';
 import type { Channel } from '../channel.ts';
-import { isObject } from '../channel.ts';
+import { isObject } from '../is-object.ts';
 import { echoBindings } from './bindings.ts';
 import { checkSubscription } from './subscribe.ts';
 import { isLegacyJoin, legacyBinding } from './legacy.ts';
@@ -36,13 +36,13 @@ export const joinReplyPayload = (request: ChangesRequest) => ({ postgres_changes
  * outcome (a `system` message) and, for a retryable failure, schedules the next attempt. Split so
  * a waiting join can send its reply between the two.
  */
-export async function subscribeChanges(g: Gateway, channel: Channel, request: ChangesRequest): Promise<() => void> {
+export async function subscribeChanges(g: GatewayContext, channel: Channel, request: ChangesRequest): Promise<() => void> {
   requests.set(channel, request);
   retries.get(channel)?.cancel(); // this check supersedes a pending retry
   const generation = (generations.get(channel) ?? 0) + 1;
   generations.set(channel, generation);
   const tenant = g.tenant(channel.conn.tenantId);
-  const db = tenant ? g.deps.databases.get(tenant) : null;
+  const db = tenant ? g.databases.get(tenant) : null;
   const outcome = await checkSubscription(db, channel, request.raw);
   if (channel.conn.channels.get(channel.topic) !== channel) return () => {}; // left or replaced meanwhile
   // A newer check (a refresh that changed the role) started meanwhile: its outcome decides.
@@ -56,10 +56,10 @@ export async function subscribeChanges(g: Gateway, channel: Channel, request: Ch
   // Bindings the current role may not use deliver nothing (after a role change they did before).
   g.changes.unsubscribe(channel);
   return () => {
-    g.deps.log.info({ code: outcome.code, tenant: channel.conn.tenantId, topic: channel.topic, final: outcome.final }, 'postgres_changes subscription refused');
+    g.log.info({ code: outcome.code, tenant: channel.conn.tenantId, topic: channel.topic, final: outcome.final }, 'postgres_changes subscription refused');
     system('error', outcome.message);
     if (outcome.final) return;
-    const retry = g.deps.clock.setTimeout(() => void subscribeChanges(g, channel, request).then((report) => report()), 5000 + Math.floor(Math.random() * 5000));
+    const retry = g.clock.setTimeout(() => void subscribeChanges(g, channel, request).then((report) => report()), 5000 + Math.floor(Math.random() * 5000));
     // One cleanup per channel, however many retries: a database down for hours must not grow it.
     if (!retries.has(channel)) channel.cleanups.push(() => retries.get(channel)?.cancel());
     retries.set(channel, retry);
@@ -78,17 +78,17 @@ const generations = new WeakMap<Channel, number>();
  * that role (published table, filter columns that exist and the role may SELECT, values that
  * cast) and subscribed with the new claims, or refused with the same `system` error as at join.
  */
-export function resubscribeChanges(g: Gateway, channel: Channel): void {
+export function resubscribeChanges(g: GatewayContext, channel: Channel): void {
   const request = requests.get(channel);
   if (!request || request.raw.length === 0) return;
   void subscribeChanges(g, channel, request).then((report) => report());
 }
 
 /** The subscription for a waiting join: its report, or the timeout reason after `ms`. */
-export async function waitForChanges(g: Gateway, channel: Channel, request: ChangesRequest, ms: number): Promise<(() => void) | string> {
+export async function waitForChanges(g: GatewayContext, channel: Channel, request: ChangesRequest, ms: number): Promise<(() => void) | string> {
   let timer: { cancel(): void } | undefined;
   const timedOut = new Promise<string>((resolve) => {
-    timer = g.deps.clock.setTimeout(() => resolve(`${ErrorCodes.PostgresChangesSubscribeTimeout}: Timed out after ${ms}ms waiting for the postgres_changes subscription`), ms);
+    timer = g.clock.setTimeout(() => resolve(`${ErrorCodes.PostgresChangesSubscribeTimeout}: Timed out after ${ms}ms waiting for the postgres_changes subscription`), ms);
   });
   const result = await Promise.race([subscribeChanges(g, channel, request), timedOut]);
   timer?.cancel();

@@ -5,11 +5,9 @@
 // `is` and `isdistinct` see NULL. `like`/`ilike`/`match`/`imatch` run the pattern compiled at
 // subscribe time (patterns.ts), in time linear in the value.
 import type { Filter } from './filters.ts';
+import type { Column } from './column.ts';
 
-export interface Column {
-  name: string;
-  type: string;
-}
+export type { Column } from './column.ts';
 
 type Family = 'number' | 'bool' | 'time' | 'json' | 'bytea' | 'text';
 type Comparable = number | boolean | string;

@@ -8,6 +8,7 @@ import type { TableInfo, TenantDatabase } from '../../ports.ts';
 import type { Channel } from '../channel.ts';
 import { parseBindings, type Binding } from './bindings.ts';
 import { validateFilters } from './matcher.ts';
+import { messageOf } from '../messages.ts';
 
 export type SubscribeOutcome =
   | { ok: true; bindings: Binding[] }
@@ -24,7 +25,7 @@ const paramError = (message: string): SubscribeOutcome => ({ ok: false, final: t
 export async function checkSubscription(db: TenantDatabase | null, channel: Channel, rawBindings: unknown): Promise<SubscribeOutcome> {
   const parsed = parseBindings(rawBindings);
   if (!parsed.ok) return paramError(parsed.error);
-  if (!db) return { ok: false, final: true, code: ErrorCodes.UnableToConnectToProject, message: 'Realtime was unable to connect to the project database' };
+  if (!db) return { ok: false, final: true, code: ErrorCodes.UnableToConnectToProject, message: messageOf(ErrorCodes.UnableToConnectToProject) };
   const role = typeof channel.claims.role === 'string' ? channel.claims.role : 'anon';
   // Bindings of one channel often name the same table: ask the tenant database once per table.
   const published = new Map<string, Promise<TableInfo[]>>();
@@ -51,7 +52,7 @@ export async function checkSubscription(db: TenantDatabase | null, channel: Chan
   } catch (err) {
     const e = err as { code?: string; message?: string };
     const code = e.code === ErrorCodes.DatabaseLackOfConnections ? ErrorCodes.DatabaseLackOfConnections : ErrorCodes.UnableToConnectToProject;
-    return { ok: false, final: false, code, message: 'Realtime was unable to connect to the project database' };
+    return { ok: false, final: false, code, message: messageOf(ErrorCodes.UnableToConnectToProject) };
   }
   return { ok: true, bindings: parsed.bindings };
 }

@@ -24,32 +24,11 @@ import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { Clock, PresenceBackend } from '../../ports.ts';
 import type { Channel } from '../channel.ts';
 import { uuidV1 } from './uuid-v1.ts';
-import { channelKey } from '../registry.ts';
+import { channelKey } from '../channel-key.ts';
+import type { ChannelPresence, Tracked } from './state.ts';
 import { newPhxRef } from './refs.ts';
+export type { ChannelPresence, Tracked } from './state.ts';
 import { LeaveRetries, type LeaveOutcome, type LeaveRetryOptions } from './leaves.ts';
-
-export interface Tracked {
-  key: string;
-  metaJson: string;
-  phxRef: string;
-}
-
-export interface ChannelPresence {
-  key: string;
-  tracked: Tracked | null;
-  ready: boolean;
-  buffer: PresenceDiff[];
-  /** The buffer overflowed while the snapshot was read: read it again instead of delivering. */
-  overflowed?: boolean;
-  /** A presence_state was sent to the client. */
-  synced?: boolean;
-  /** The last snapshot read failed: read it again once Redis answers (heartbeat). */
-  stale?: boolean;
-  version: number;
-  epoch: string;
-  /** Times of this channel's presence messages (client rate limit). */
-  calls: number[];
-}
 
 /** Diffs one channel keeps while its snapshot is read (a slow Redis must not grow memory); past
  *  it they are dropped and the snapshot is read again, which contains them. */
