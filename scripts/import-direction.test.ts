@@ -16,15 +16,6 @@ const serviceNames = new Set(services.map((w) => w.manifest.name));
 // Layout), which keeps the core testable with in-memory fakes.
 const CLIENTS = new Set(['ws', 'express', 'kafkajs', 'ioredis', 'pg', 'pg-logical-replication']);
 
-// Known violations inside services/gateway/src, which is being restructured on another branch;
-// each entry is `file -> specifier`. The list only shrinks: an entry that no longer occurs fails
-// the test too, so it is emptied as the gateway is fixed.
-const GATEWAY_ALLOWED: string[] = [];
-
-// Test support still inside the gateway's src/ (moves out with its restructuring); same rule:
-// an entry that no longer exists fails the test.
-const GATEWAY_TEST_SUPPORT: string[] = ['services/gateway/src/core/test-support.ts'];
-
 // Names that mark test helpers, fixtures and sample data, which belong in a package's test/
 // folder or in @realtime/testing, not among the production sources.
 const TEST_SUPPORT_NAME = /(^|\/)(test-[^/]*|[^/]*fixtures?[^/]*|testing|samples?\.ts|fakes?)(\/|$|\.ts$)/;
@@ -46,9 +37,9 @@ function isUnder(file: string, dir: string): boolean {
   return !relative(dir, file).startsWith('..');
 }
 
-/** The violations the gateway allowlist does not cover, as `file:line: specifier`. */
+/** The violations, as `file:line: specifier`. */
 function judge(found: ImportRef[]): string[] {
-  return found.filter((ref) => !GATEWAY_ALLOWED.includes(key(ref))).map(show);
+  return found.map(show);
 }
 
 const coreViolations: ImportRef[] = [];
@@ -120,20 +111,10 @@ describe('import direction', () => {
     const tracked = execFileSync('git', ['ls-files', 'libs/*/src/*', 'services/*/src/*'], { cwd: root, encoding: 'utf8' })
       .split('\n')
       .filter((f) => f && !f.startsWith('libs/testing/') && !f.endsWith('.test.ts'));
-    const misplaced = tracked.filter((f) => TEST_SUPPORT_NAME.test(f) && !GATEWAY_TEST_SUPPORT.includes(f));
-    expect(misplaced).toEqual([]);
-    expect(GATEWAY_TEST_SUPPORT.filter((f) => !tracked.includes(f))).toEqual([]);
+    expect(tracked.filter((f) => TEST_SUPPORT_NAME.test(f))).toEqual([]);
   });
 
   it('no relative import climbs out of its package', () => {
     expect(judge(climbViolations)).toEqual([]);
-  });
-
-  it('the gateway allowlist names only gateway violations that still occur', () => {
-    const stillThere = new Set([...coreViolations, ...climbViolations].map(key));
-    const stale = GATEWAY_ALLOWED.filter(
-      (entry) => !entry.startsWith('services/gateway/src/') || !stillThere.has(entry),
-    );
-    expect(stale).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@
 // Type imports count: a handler that imports `type Gateway` depends on all of gateway.ts.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { circles, depth, importGraph, longestChain } from '../../../scripts/import-graph.ts';
+import { circles, depth, importGraph, longestChain } from '@realtime/testing/import-graph';
 
 const SRC = fileURLToPath(new URL('.', import.meta.url));
 /**

@@ -1,7 +1,7 @@
 // The REST entry of the field-length check: a topic or event a kind 4 frame cannot carry is a 422
 // in the reference's validation form, and nothing of the request is published.
 import { describe, expect, it } from 'vitest';
-import { tenant, testGateway } from './test-support.ts';
+import { tenant, testGateway } from '../../test/support.ts';
 import { batchBroadcast, singleBroadcast } from './rest-broadcast.ts';
 import { fieldLengthErrors } from './broadcast-message.ts';
 import type { Claims } from './jwt.ts';

@@ -2,7 +2,7 @@
 // app.ts), and drops its own broadcasts coming back from the bus in one place.
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { MemorySocket, tenant, testGateway } from './test-support.ts';
+import { MemorySocket, tenant, testGateway } from '../../test/support.ts';
 
 describe('bus wiring', () => {
   it('delivers what the bus hands over, except broadcasts of this gateway', async () => {

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { SignJWT } from 'jose';
 import { createLogger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
-import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from './test-support.ts';
+import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../test/support.ts';
 import { joinPayloadProblem } from './join-payload.ts';
 
 const secret = tenant().jwtSecret!;

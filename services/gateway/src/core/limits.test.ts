@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { GlobalLimits } from './global-limits.ts';
 import { UsageMeter } from './usage.ts';
-import { tenant, testGateway } from './test-support.ts';
+import { tenant, testGateway } from '../../test/support.ts';
 import { rateThrottle } from './rates.ts';
 import type { OutboundBroadcast } from './broadcast-message.ts';
 import { SignJWT } from 'jose';
-import { MemorySocket } from './test-support.ts';
+import { MemorySocket } from '../../test/support.ts';
 
 const decision = (over: object = {}) => ({ tenant: 'acme', limit: 'events_per_second', throttled: true, rate: 15, max: 10, until: 5000, decided_at: 2000, ...over });
 

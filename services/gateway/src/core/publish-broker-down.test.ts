@@ -3,7 +3,7 @@
 // cross-gateway send).
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { MemorySocket, tenant, testGateway } from './test-support.ts';
+import { MemorySocket, tenant, testGateway } from '../../test/support.ts';
 
 const within = <T>(p: Promise<T>, ms = 1000) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms))]);

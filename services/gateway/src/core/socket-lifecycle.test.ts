@@ -2,7 +2,7 @@
 // socket's close), slow readers, frame floods, sockets without channels.
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { MemorySocket, MemoryTenantDatabase, tenant, testGateway, ManualClock } from './test-support.ts';
+import { MemorySocket, MemoryTenantDatabase, tenant, testGateway, ManualClock } from '../../test/support.ts';
 import { channelKey } from './registry.ts';
 import { defaultSocketLimits, FrameQueue, type SocketLimits } from './socket-limits.ts';
 import { SLOW_READER_MESSAGE } from './gateway.ts';

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocket, type WebSocketServer } from 'ws';
 import { SignJWT } from 'jose';
 import { systemClock } from '../ports.ts';
-import { tenant, testGateway, type ManualClock } from '../core/test-support.ts';
+import { tenant, testGateway, type ManualClock } from '../../test/support.ts';
 import { defaultSocketLimits } from '../core/socket-limits.ts';
 import { channelKey } from '../core/registry.ts';
 import { attachWebSocket, type WsOptions } from './ws.ts';

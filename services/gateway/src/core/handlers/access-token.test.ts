@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SignJWT } from 'jose';
-import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../test-support.ts';
+import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../../test/support.ts';
 import { ACCESS_TOKEN_THROTTLE_MS } from './access-token.ts';
 
 const secret = tenant().jwtSecret!;

@@ -2,7 +2,7 @@
 // refused where they enter: nothing reaches subscribers or the bus, and with ack the sender hears why.
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { MemorySocket, tenant, testGateway } from '../test-support.ts';
+import { MemorySocket, tenant, testGateway } from '../../../test/support.ts';
 import { noMetrics } from '../metrics.ts';
 
 async function setup() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { MemorySocket, tenant, testGateway } from '../test-support.ts';
+import { MemorySocket, tenant, testGateway } from '../../../test/support.ts';
 import { channelKey } from '../registry.ts';
 
 const secret = tenant().jwtSecret!;

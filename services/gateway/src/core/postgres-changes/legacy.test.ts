@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import type { ChangeEvent } from '@realtime/schemas';
-import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../test-support.ts';
+import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../../test/support.ts';
 import { bindingId } from './bindings.ts';
 import { isLegacyJoin, legacyBinding } from './legacy.ts';
 

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { SignJWT } from 'jose';
 import type { ChangeEvent } from '@realtime/schemas';
-import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../test-support.ts';
+import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../../test/support.ts';
 import { bindingId, MAX_BINDINGS } from './bindings.ts';
 
 const secret = tenant().jwtSecret!;

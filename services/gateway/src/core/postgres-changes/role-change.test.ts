@@ -3,7 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import type { ChangeEvent } from '@realtime/schemas';
-import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../test-support.ts';
+import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../../test/support.ts';
 
 const secret = tenant().jwtSecret!;
 const cols = [{ name: 'id', type: 'int8' }, { name: 'owner', type: 'text' }];

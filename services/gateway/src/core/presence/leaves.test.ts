@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { createLogger } from '@realtime/log';
 import type { PresenceCommand } from '@realtime/schemas';
-import { ManualClock, MemoryPresence, MemorySocket, tenant, testGateway } from '../test-support.ts';
+import { ManualClock, MemoryPresence, MemorySocket, tenant, testGateway } from '../../../test/support.ts';
 import { LeaveRetries, type LeaveOutcome } from './leaves.ts';
 
 const log = createLogger({ service: 'test', level: 'silent' });

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../test-support.ts';
+import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../../test/support.ts';
 import { createLogger } from '@realtime/log';
 import { NODE_RENEW_MS } from '@realtime/presence';
 import { MAX_BUFFERED_DIFFS, PresenceHub } from './hub.ts';

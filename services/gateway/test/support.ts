@@ -3,11 +3,11 @@ import { createLogger } from '@realtime/log';
 import { Writable } from 'node:stream';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import { channelId, memberId, toState, type PresenceChannel, type StoredMember } from '@realtime/presence';
-import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, TenantDatabase, TenantDatabases, TenantDirectory } from '../ports.ts';
-import type { OutboundBroadcast } from './broadcast-message.ts';
-import { Gateway, type GatewayDeps } from './gateway.ts';
-import { noMetrics } from './metrics.ts';
-import type { Tenant } from './tenant.ts';
+import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, TenantDatabase, TenantDatabases, TenantDirectory } from '../src/ports.ts';
+import type { OutboundBroadcast } from '../src/core/broadcast-message.ts';
+import { Gateway, type GatewayDeps } from '../src/core/gateway.ts';
+import { noMetrics } from '../src/core/metrics.ts';
+import type { Tenant } from '../src/core/tenant.ts';
 
 export class MemorySocket implements ClientSocket {
   readonly id: string;
