@@ -2,7 +2,7 @@
 // (target changed), stops (partition revoked) and, for a deleted tenant, stops and drops the slot.
 // Each running tenant also has its slot lag sampled and its series exported here; they are removed
 // once the replication stopped, so only the owning worker reports a tenant.
-import pg from 'pg';
+import { createPgClient, DEFAULT_CONNECT_TIMEOUT_MS } from '@realtime/pg';
 import type { Logger } from '@realtime/log';
 import type { TenantSnapshot } from '@realtime/schemas';
 import { ErrorCodes } from '@realtime/errors';
@@ -84,7 +84,7 @@ export class TenantReplications {
   }
 
   async #dropSlot(target: TenantDb): Promise<void> {
-    const client = new pg.Client({ connectionString: target.connectionString, connectionTimeoutMillis: 5000 });
+    const client = createPgClient({ connectionString: target.connectionString }, { connectMs: DEFAULT_CONNECT_TIMEOUT_MS });
     try {
       await client.connect();
       await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [this.#o.slot]);

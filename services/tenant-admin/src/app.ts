@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
+import { createPgPool } from '@realtime/pg';
 import { createLogger, type Logger } from '@realtime/log';
 import { client as prom, createRegistry } from '@realtime/metrics';
 import { createKafka, ensureTopics, topicNames } from '@realtime/kafka';
@@ -48,7 +48,7 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
   const published = new prom.Counter({ name: 'realtime_tenant_admin_outbox_published_total', help: 'Outbox entries published to realtime.tenants', registers: [registry] });
   const leader = new prom.Gauge({ name: 'realtime_tenant_admin_outbox_relay_leader', help: '1 while this instance runs the outbox relay', registers: [registry] });
 
-  const pool = new pg.Pool({ connectionString: config.controlDbUrl, max: 10, application_name: 'tenant-admin' });
+  const pool = createPgPool({ connectionString: config.controlDbUrl }, { max: 10, applicationName: 'tenant-admin' });
   pool.on('error', (err) => log.warn({ code: ErrorCodes.UnableCheckoutConnection, err: err.message }, 'idle control DB connection failed'));
   const closers: (() => Promise<void>)[] = [() => pool.end()];
   let closing: Promise<void> | undefined;
