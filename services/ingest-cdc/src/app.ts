@@ -8,6 +8,7 @@ import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
 import { slotName, type IngestCdcConfig } from './config.ts';
 import { createKafkaChangeSink } from './adapters/kafka-change-sink.ts';
 import { createPgSlotLagReader } from './adapters/pg-slot-lag.ts';
+import { createReplicationSource, dropSlot } from './adapters/pg-replication-source.ts';
 import { promCdcMetrics } from './adapters/prom-metrics.ts';
 import { followTenantAssignments } from './adapters/kafka-tenant-assignments.ts';
 import { TenantReplications } from './tenants.ts';
@@ -36,6 +37,8 @@ export async function start(config: IngestCdcConfig, { log }: { log: Logger }) {
     log,
     metrics: promCdcMetrics(registry),
     slotLagReader: createPgSlotLagReader,
+    sourceFactory: createReplicationSource,
+    dropSlot,
   });
   const assignments = await followTenantAssignments(kafka, {
     topic: topics.tenants, groupId: config.groupId, log,

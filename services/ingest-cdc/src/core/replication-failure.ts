@@ -1,7 +1,8 @@
 // Classifies replication-connection failures once, here, into catalog codes with `retryable`
-// (docs/STYLE.md §5); the supervisor decides retry or give up from that flag alone.
+// (docs/STYLE.md §5); the supervisor decides retry or give up from that flag alone. Pure: it reads
+// only the error's SQLSTATE / socket code and message, so it lives in the core, not an adapter.
 import { ErrorCodes, type ErrorCode } from '@realtime/errors';
-import { SqlState, sqlStateOf } from '@realtime/pg';
+import { SqlState, sqlStateOf } from '@realtime/pg/sqlstate';
 
 export interface Classified {
   code: ErrorCode;
