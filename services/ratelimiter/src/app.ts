@@ -3,7 +3,7 @@
 // when no report comes, the outbox to realtime.limits, the lag watcher of the usage group, and a
 // small HTTP server for /healthcheck and /metrics. Tables load before the group is joined, so the
 // first decisions see both.
-import type { Logger } from '@realtime/log';
+import { createLogger, type Logger } from '@realtime/log';
 import { ErrorCodes, errorCodeOf } from '@realtime/errors';
 import { consumerLagGauge, createRegistry, startOpsServer, consumerRecordsSkippedCounter } from '@realtime/metrics';
 import { createAvroProducer, createKafka, ensureTopics, topicNames, watchConsumerLag } from '@realtime/kafka';
@@ -18,7 +18,20 @@ import { promRatelimiterMetrics } from './adapters/prom-metrics.ts';
 /** How often idle tenants are re-evaluated: bounds the refresh period to refreshMs + TICK_MS. */
 const TICK_MS = 200;
 
-export async function start(config: RatelimiterConfig, { log, timing }: { log: Logger; timing?: Partial<Timing> }) {
+export interface RatelimiterOverrides {
+  log?: Logger;
+  /** Window and refresh periods (tests shorten them). */
+  timing?: Partial<Timing>;
+}
+
+export interface RunningRatelimiter {
+  address: { port: number };
+  close(): Promise<void>;
+}
+
+export async function start(config: RatelimiterConfig, overrides: RatelimiterOverrides = {}): Promise<RunningRatelimiter> {
+  const { timing } = overrides;
+  const log = overrides.log ?? createLogger({ service: 'ratelimiter', level: config.logLevel });
   const registry = createRegistry('ratelimiter');
   const metrics = promRatelimiterMetrics(registry);
   const topics = topicNames(config.topicPrefix);
