@@ -7,9 +7,8 @@ import { Writable } from 'node:stream';
 import { createLogger } from '@realtime/log';
 import { sampleRecords, type ChangeEvent } from '@realtime/schemas';
 import { uniqueName } from '@realtime/testing';
-import {
-  changeLine, createAvroProducer, createKafka, ensureTopics, formatMicros, partitionOf, replayChanges, topicNames, type AvroProducer, type ReplayOptions,
-} from './index.ts';
+import { createAvroProducer, createKafka, ensureTopics, partitionOf, topicNames, type AvroProducer } from '@realtime/kafka';
+import { changeLine, formatMicros, replayChanges, type ReplayOptions } from './index.ts';
 
 const infra = inject('infra');
 const log = createLogger({ service: 'replay-int-test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
