@@ -11,7 +11,8 @@ import type { RatelimiterConfig } from './config.ts';
 import { Aggregator, type Emitted, type Timing } from './core/aggregate.ts';
 import { DecisionOutbox } from './outbox.ts';
 import { createKafkaDecisionSink } from './adapters/kafka-decision-sink.ts';
-import { readLimitDecisions, readTenantMaxima } from './adapters/kafka-tables.ts';
+import { readLimitDecisions, readTenants } from './adapters/kafka-tables.ts';
+import { bytesBurstOf, maximaOf } from './core/limits.ts';
 import { consumeUsage } from './adapters/kafka-usage-consumer.ts';
 import { promRatelimiterMetrics } from './adapters/prom-metrics.ts';
 
@@ -59,7 +60,9 @@ export async function start(config: RatelimiterConfig, overrides: RatelimiterOve
   };
 
   const decisions = await readLimitDecisions(kafka, { topic: topics.limits, log, onDecision: (t, l, d) => core.observe(t, l, d) });
-  const tenants = await readTenantMaxima(kafka, { topic: topics.tenants, log, onTenant: (t, m, burst) => core.setTenant(t, m, burst) });
+  const tenants = await readTenants(kafka, {
+    topic: topics.tenants, log, onTenant: (t, s) => (s ? core.setTenant(t, maximaOf(s), bytesBurstOf(s)) : core.setTenant(t, null)),
+  });
   let fatal: Error | undefined;
   const usage = await consumeUsage(kafka, {
     topic: topics.usage, groupId: config.groupId, log,

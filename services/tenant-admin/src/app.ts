@@ -19,6 +19,7 @@ import { createPgTenantProbe } from './adapters/pg-tenant-probe.ts';
 import { startKafkaSnapshotPublisher } from './adapters/kafka-snapshot-publisher.ts';
 import { createKafkaChangeHistory } from './adapters/kafka-change-history.ts';
 import { createTenantService, tenantDbConnection } from './core/tenant-service.ts';
+import { UsageTally } from './core/connected-users.ts';
 import { startOutboxRelay } from './core/outbox-relay.ts';
 import { createMigrationScheduler } from './core/migration-scheduler.ts';
 import { migrateTenantDb, tenantMigrations } from './adapters/pg-tenant-migrations.ts';
@@ -101,9 +102,10 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
     const node = `${hostname()}-${randomBytes(3).toString('hex')}`;
     let users = overrides.users;
     if (!users) {
-      const usage = await followUsage(kafka, topicNames(config.topicPrefix).usage, node, log);
+      const tally = new UsageTally(() => Date.now());
+      const usage = await followUsage(kafka, topicNames(config.topicPrefix).usage, node, log, (report) => tally.add(report));
       closers.push(() => usage.stop());
-      users = usage.users;
+      users = tally;
     }
     const tenants = createTenantService({
       store, probe: overrides.probe ?? createPgTenantProbe(), defaults: tenantDefaults(config), key, migrations,
