@@ -2,7 +2,7 @@
 // position reached. A replay shorter than `everyMs` prints nothing, so short ranges and scripts that
 // read stderr see no noise; stdout carries only the data either way.
 import type { ChangeEvent } from '@realtime/schemas';
-import { formatMicros } from '@realtime/kafka';
+import { formatMicros } from '@realtime/replay';
 
 export async function* withProgress(changes: AsyncIterable<ChangeEvent>, write: (line: string) => void, everyMs = 5000): AsyncGenerator<ChangeEvent> {
   let count = 0;

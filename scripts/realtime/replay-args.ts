@@ -4,7 +4,7 @@
 // used, else the services' default `realtime.`.
 import { parseArgs } from 'node:util';
 import { defaultTopicPrefix } from '@realtime/kafka';
-import { parseReplayRange, type ReplayRange } from '@realtime/kafka/replay-range';
+import { parseReplayRange, type ReplayRange } from '@realtime/replay/range';
 import type { StackFile } from './stack-file.ts';
 
 export type { StackFile } from './stack-file.ts';

@@ -4,7 +4,8 @@
 // a failure, 2 on bad arguments.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createKafka, ndjsonLines, replayChanges, topicNames, type Replay } from '@realtime/kafka';
+import { createKafka, topicNames } from '@realtime/kafka';
+import { ndjsonLines, replayChanges, type Replay } from '@realtime/replay';
 import { createLogger, print } from '@realtime/log';
 import { parseReplayArgs, REPLAY_USAGE } from './replay-args.ts';
 import { readStackFile } from './stack-file.ts';

@@ -103,6 +103,21 @@ export const env = {
     }).pipe(schema),
 };
 
+/**
+ * Settings every back-end service has, named and documented once. Spread into a service's
+ * `settings` where it lists them (`...kafkaSettings` near the top, `...opsSettings` last), so the
+ * order of docs/ENVS.md stays the service's own.
+ */
+export const kafkaSettings = {
+  kafkaBrokers: setting('KAFKA_BROKERS', env.list('localhost:9092'), 'Kafka bootstrap servers, comma-separated'),
+  topicPrefix: setting('KAFKA_TOPIC_PREFIX', env.str('realtime.'), 'Prefix of every Kafka topic name'),
+};
+
+export const opsSettings = {
+  metricsJwtSecret: setting('METRICS_JWT_SECRET', env.secret({ optional: true }), 'Secret of the Bearer JWT that /metrics requires (empty: /metrics always 403)', { secret: true }),
+  logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
+};
+
 /** A markdown table of a service's settings, for docs/ENVS.md. */
 export function renderEnvDoc(schema: { service: string; settings: Settings }): string {
   const rows = Object.values(schema.settings).map((s) => {

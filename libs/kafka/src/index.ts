@@ -12,9 +12,8 @@ export { defaultTopicPrefix, defaultTopicSpecs, recordKeys, topicNames, type Top
 export { itemFailures, orderedBatches, type ItemFailures, type OrderedBatchesOptions } from './ordered.ts';
 export { consumerLag, watchConsumerLag, type ConsumerLagOptions, type LagGauge } from './consumer-lag.ts';
 export { partitionOf } from './partition.ts';
-export { replayChanges, type Replay, type ReplayOptions } from './replay.ts';
-export {
-  createChangeFilter, inRange, parsePoint, parseReplayRange, parseTable, POINT_HELP,
-  type ParsedRange, type RangeInput, type ReplayPoint, type ReplayRange, type ReplayTable,
-} from './replay-range.ts';
-export { changeLine, formatMicros, ndjsonLines } from './replay-line.ts';
+// Building blocks for readers written on top of this package (@realtime/replay).
+export { decodeMessage, type Decoded } from './records.ts';
+export { FETCH_WAIT_MS } from './compacted.ts';
+export { Handoff } from './handoff.ts';
+export { retrying } from './retry.ts';

@@ -1,18 +1,30 @@
 // Builds ingest-cdc: the Kafka change sink, the tenant replications, the consumer group that assigns
 // tenants to this worker, and a small HTTP server for /healthcheck and /metrics. That group never
 // commits offsets (every assignment re-reads the compacted topic), so it has no consumer lag gauge.
-import type { Logger } from '@realtime/log';
+import { createLogger, type Logger } from '@realtime/log';
 import { createRegistry, startOpsServer, consumerRecordsSkippedCounter } from '@realtime/metrics';
 import { createAvroProducer, createKafka, ensureTopics, readRecordLimits, RECORD_ENVELOPE_BYTES, topicNames } from '@realtime/kafka';
 import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
 import { slotName, type IngestCdcConfig } from './config.ts';
 import { createKafkaChangeSink } from './adapters/kafka-change-sink.ts';
 import { createPgSlotLagReader } from './adapters/pg-slot-lag.ts';
+import { createReplicationSource, dropSlot } from './adapters/pg-replication-source.ts';
 import { promCdcMetrics } from './adapters/prom-metrics.ts';
 import { followTenantAssignments } from './adapters/kafka-tenant-assignments.ts';
 import { TenantReplications } from './tenants.ts';
 
-export async function start(config: IngestCdcConfig, { log }: { log: Logger }) {
+export interface IngestCdcOverrides {
+  log?: Logger;
+}
+
+/** The shape every service's start() returns (docs/ARCHITECTURE.md). */
+export interface RunningIngestCdc {
+  address: { port: number };
+  close(): Promise<void>;
+}
+
+export async function start(config: IngestCdcConfig, overrides: IngestCdcOverrides = {}): Promise<RunningIngestCdc> {
+  const log = overrides.log ?? createLogger({ service: 'ingest-cdc', level: config.logLevel });
   const registry = createRegistry('ingest-cdc');
   const topics = topicNames(config.topicPrefix);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ingest-cdc', logger: log, skippedRecords: consumerRecordsSkippedCounter(registry) });
@@ -36,6 +48,8 @@ export async function start(config: IngestCdcConfig, { log }: { log: Logger }) {
     log,
     metrics: promCdcMetrics(registry),
     slotLagReader: createPgSlotLagReader,
+    sourceFactory: createReplicationSource,
+    dropSlot,
   });
   const assignments = await followTenantAssignments(kafka, {
     topic: topics.tenants, groupId: config.groupId, log,
@@ -46,7 +60,6 @@ export async function start(config: IngestCdcConfig, { log }: { log: Logger }) {
   const ops = await startOpsServer({ port: config.listenPort, registry, metricsJwtSecret: config.metricsJwtSecret });
   log.info({ port: ops.port }, 'ingest-cdc listening');
   return {
-    replications,
     address: { port: ops.port },
     async close() {
       await ops.close();

@@ -1,20 +1,18 @@
 // ingest-cdc settings. Slot names follow the reference: supabase_realtime_replication_slot, plus
 // _<SLOT_NAME_SUFFIX> when set.
-import { defineConfig, env, setting } from '@realtime/config';
+import { defineConfig, env, setting, kafkaSettings, opsSettings } from '@realtime/config';
 
 export const ingestCdcConfig = defineConfig({
   service: 'ingest-cdc',
   prefixes: ['INGEST_CDC_'],
   settings: {
     listenPort: setting('INGEST_CDC_LISTEN_PORT', env.port(4010), 'HTTP port for /healthcheck and /metrics'),
-    kafkaBrokers: setting('KAFKA_BROKERS', env.list('localhost:9092'), 'Kafka bootstrap servers, comma-separated'),
-    topicPrefix: setting('KAFKA_TOPIC_PREFIX', env.str('realtime.'), 'Prefix of every Kafka topic name'),
+    ...kafkaSettings,
     groupId: setting('INGEST_CDC_GROUP_ID', env.str('ingest-cdc'), 'Consumer group on realtime.tenants: the partitions a worker is assigned are the tenants it replicates'),
     dbEncKey: setting('DB_ENC_KEY', env.secret(), 'Key that decrypts tenant database settings carried in realtime.tenants', { secret: true }),
     slotNameSuffix: setting('SLOT_NAME_SUFFIX', env.str(''), 'Appended to the replication slot name (lowercase letters, digits, underscore)'),
     maxRecordBytes: setting('INGEST_CDC_MAX_RECORD_BYTES', env.int(1_048_576), 'Default poll_max_record_bytes: larger records keep only fields of 64 bytes or less'),
-    metricsJwtSecret: setting('METRICS_JWT_SECRET', env.secret({ optional: true }), 'Secret of the Bearer JWT that /metrics requires (empty: /metrics always 403)', { secret: true }),
-    logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
+    ...opsSettings,
   },
   check: (c) => (/^[a-z0-9_]*$/.test(c.slotNameSuffix) ? [] : ['SLOT_NAME_SUFFIX: only lowercase letters, digits and underscore']),
 });

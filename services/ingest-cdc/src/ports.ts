@@ -11,6 +11,32 @@ export interface LsnConfirmer {
   confirm(lsn: string): Promise<void>;
 }
 
+/** Where one tenant's replication streams from (adapters/pg-replication-source.ts). */
+export interface ReplicationSourceOptions {
+  connectionString: string;
+  slot: string;
+  publications: string[];
+  /**
+   * Bound on connecting and on each setup query. Without it a tenant database that accepts the
+   * TCP connection and never answers holds start() (and the stop() of a hand-over) forever.
+   */
+  timeoutMs?: number;
+}
+
+export interface ReplicationSource {
+  /** Streams from the slot's confirmed position; `onMessage` is awaited before the next one. */
+  start(onMessage: (walStart: string, bytes: Buffer) => Promise<void>, onError: (err: Error) => void): Promise<void>;
+  /** Tells Postgres everything up to `lsn` is durable elsewhere: the slot may advance. */
+  confirm(lsn: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Opens a tenant's replication connection (not yet started). */
+export type ReplicationSourceFactory = (o: ReplicationSourceOptions) => ReplicationSource;
+
+/** Drops the slot of a deleted tenant; rejects when the database could not do it. */
+export type SlotDropper = (connectionString: string, slot: string) => Promise<void>;
+
 /** How far the tenant's slot is behind the WAL, in bytes; null while the slot does not exist. */
 export interface SlotLagReader {
   read(): Promise<number | null>;

@@ -8,6 +8,7 @@ import type { ChangeEvent } from '@realtime/schemas';
 import { uniqueName, waitFor } from '@realtime/testing';
 import { createKafkaChangeSink } from './adapters/kafka-change-sink.ts';
 import { startTenantReplication } from './replication.ts';
+import { createReplicationSource } from './adapters/pg-replication-source.ts';
 
 const log = createLogger({ service: 'test', level: 'warn' });
 let kafka: Kafka;
@@ -51,7 +52,7 @@ describe('tenant replication to realtime.cdc', () => {
   it('delivers every row in commit order, and nothing is lost across an abrupt restart', async () => {
     const seen: ChangeEvent[] = [];
     const reader = await followTopic<ChangeEvent>(kafka, { topic: topics.cdc, schema: 'ChangeEvent', groupId: uniqueName('g'), fromBeginning: true, logger: log, eachMessage: (_k, v) => void (v && seen.push(v)) });
-    const options = { tenant: 'acme', connectionString: dbUrl, slot: uniqueName('slot'), publications: ['supabase_realtime'], sink: createKafkaChangeSink(producer, topics), nodeId: 'n1', maxRecordBytes: 1_048_576, log };
+    const options = { tenant: 'acme', connectionString: dbUrl, slot: uniqueName('slot'), publications: ['supabase_realtime'], sink: createKafkaChangeSink(producer, topics), nodeId: 'n1', maxRecordBytes: 1_048_576, log, sourceFactory: createReplicationSource };
     let replication = startTenantReplication(options);
     await replication.ready;
     await insert(0, 1000, 10);
@@ -71,7 +72,7 @@ describe('tenant replication to realtime.cdc', () => {
   it('streams a transaction larger than the assembler holds in pieces: every row once, in order, then confirmed', async () => {
     const seen: ChangeEvent[] = [];
     const reader = await followTopic<ChangeEvent>(kafka, { topic: topics.cdc, schema: 'ChangeEvent', groupId: uniqueName('g'), fromBeginning: true, logger: log, eachMessage: (_k, v) => void (v && v.tenant === 'big' && seen.push(v)) });
-    const replication = startTenantReplication({ tenant: 'big', connectionString: dbUrl, slot: uniqueName('slot'), publications: ['supabase_realtime'], sink: createKafkaChangeSink(producer, topics), nodeId: 'n1', maxRecordBytes: 1_048_576, log });
+    const replication = startTenantReplication({ tenant: 'big', connectionString: dbUrl, slot: uniqueName('slot'), publications: ['supabase_realtime'], sink: createKafkaChangeSink(producer, topics), nodeId: 'n1', maxRecordBytes: 1_048_576, log, sourceFactory: createReplicationSource });
     try {
       await replication.ready;
       await insert(10_000, 2500, 2500); // one transaction, 2.5 times DEFAULT_MAX_HELD_CHANGES

@@ -4,10 +4,9 @@
 // WAL until we confirm it, and downstream drops the duplicates a restart replays.
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
-import { createReplicationSource, type ReplicationSource, type ReplicationSourceOptions } from './adapters/pg-replication-source.ts';
-import { classifyReplicationError } from './adapters/pg-errors.ts';
+import { classifyReplicationError } from './core/replication-failure.ts';
 import { AssemblyFailed, TenantStream } from './core/tenant-stream.ts';
-import type { ChangeSink, TenantCdcMetrics } from './ports.ts';
+import type { ChangeSink, ReplicationSourceFactory, TenantCdcMetrics } from './ports.ts';
 
 /** How long a hand-over waits for in-flight publishes before releasing the slot anyway. */
 const DRAIN_MAX_MS = 10_000;
@@ -29,8 +28,8 @@ export interface TenantReplicationOptions {
   log: Logger;
   /** The tenant's series: connected, changes published, commit → Kafka ack time. */
   metrics?: TenantCdcMetrics;
-  /** For tests: how the replication connection is made. */
-  sourceFactory?: (o: ReplicationSourceOptions) => ReplicationSource;
+  /** How the replication connection is made (the pg adapter, from app.ts; a fake in tests). */
+  sourceFactory: ReplicationSourceFactory;
   /** For tests: the clock that commit → ack times are measured with (ms since the epoch). */
   now?: () => number;
 }
@@ -45,7 +44,7 @@ export interface TenantReplication {
 
 export function startTenantReplication(o: TenantReplicationOptions): TenantReplication {
   const log = o.log.child({ tenant: o.tenant, slot: o.slot });
-  const makeSource = o.sourceFactory ?? createReplicationSource;
+  const makeSource = o.sourceFactory;
   let stopped = false;
   let wake: (err?: unknown) => void = () => {};
   const state = { connected: false, confirmedLsn: null as string | null };

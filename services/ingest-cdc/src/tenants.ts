@@ -2,14 +2,13 @@
 // (target changed), stops (partition revoked) and, for a deleted tenant, stops and drops the slot.
 // Each running tenant also has its slot lag sampled and its series exported here; they are removed
 // once the replication stopped, so only the owning worker reports a tenant.
-import pg from 'pg';
 import type { Logger } from '@realtime/log';
 import type { TenantSnapshot } from '@realtime/schemas';
 import { ErrorCodes } from '@realtime/errors';
 import { sameTarget, tenantDb, type TenantDb } from './core/tenant-db.ts';
 import { startTenantReplication, type TenantReplication } from './replication.ts';
 import { startSlotLagSampler } from './slot-lag.ts';
-import type { CdcMetrics, ChangeSink, SlotLagReader, TenantCdcMetrics } from './ports.ts';
+import type { CdcMetrics, ChangeSink, ReplicationSourceFactory, SlotDropper, SlotLagReader, TenantCdcMetrics } from './ports.ts';
 
 interface Running {
   partition: number;
@@ -32,6 +31,9 @@ export interface TenantReplicationsOptions {
   log: Logger;
   metrics: CdcMetrics;
   slotLagReader(connectionString: string, slot: string): SlotLagReader;
+  /** The tenant database's replication connection and slot removal (adapters, from app.ts). */
+  sourceFactory: ReplicationSourceFactory;
+  dropSlot: SlotDropper;
   slotLagIntervalMs?: number;
 }
 
@@ -63,7 +65,7 @@ export class TenantReplications {
     }
     if (!target) return;
     const metrics = this.#o.metrics.tenant(tenant);
-    const replication = startTenantReplication({ ...target, slot: this.#o.slot, sink: this.#o.sink, nodeId: this.#o.nodeId, log: this.#o.log, metrics, maxEventBytes: this.#o.maxEventBytes });
+    const replication = startTenantReplication({ ...target, slot: this.#o.slot, sink: this.#o.sink, nodeId: this.#o.nodeId, log: this.#o.log, metrics, maxEventBytes: this.#o.maxEventBytes, sourceFactory: this.#o.sourceFactory });
     const lag = startSlotLagSampler({
       reader: this.#o.slotLagReader(target.connectionString, this.#o.slot), intervalMs: this.#o.slotLagIntervalMs ?? SLOT_LAG_INTERVAL_MS,
       onLag: (bytes) => metrics.slotLag(bytes), log: this.#o.log.child({ tenant }),
@@ -84,15 +86,11 @@ export class TenantReplications {
   }
 
   async #dropSlot(target: TenantDb): Promise<void> {
-    const client = new pg.Client({ connectionString: target.connectionString, connectionTimeoutMillis: 5000 });
     try {
-      await client.connect();
-      await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [this.#o.slot]);
+      await this.#o.dropSlot(target.connectionString, this.#o.slot);
       this.#o.log.info({ tenant: target.tenant }, 'deleted tenant: slot dropped');
     } catch (err) {
       this.#o.log.warn({ code: ErrorCodes.DropReplicationSlotFailed, tenant: target.tenant, err: String(err) }, 'could not drop the slot of a deleted tenant');
-    } finally {
-      await client.end().catch(() => {});
     }
   }
 }

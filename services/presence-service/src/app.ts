@@ -1,7 +1,7 @@
 // Builds presence-service: the Redis store and node registry, the Kafka sinks, the consumer group on
 // realtime.presence.commands that feeds the processor, the gateway liveness monitor, the lag watcher
 // of that group, and a small HTTP server for /healthcheck and /metrics.
-import type { Logger } from '@realtime/log';
+import { createLogger, type Logger } from '@realtime/log';
 import { ErrorCodes, errorCodeOf } from '@realtime/errors';
 import { consumerLagGauge, createRegistry, startOpsServer, consumerRecordsSkippedCounter } from '@realtime/metrics';
 import { createAvroProducer, createKafka, ensureTopics, readRecordLimits, topicNames, watchConsumerLag } from '@realtime/kafka';
@@ -16,7 +16,17 @@ import { connect, createRedisPool } from './adapters/redis-pool.ts';
 import { createRedisPresenceStore } from './adapters/redis-presence-store.ts';
 import { createRedisNodeRegistry } from './adapters/redis-node-registry.ts';
 
-export async function start(config: PresenceConfig, { log }: { log: Logger }) {
+export interface PresenceOverrides {
+  log?: Logger;
+}
+
+export interface RunningPresence {
+  address: { port: number };
+  close(): Promise<void>;
+}
+
+export async function start(config: PresenceConfig, overrides: PresenceOverrides = {}): Promise<RunningPresence> {
+  const log = overrides.log ?? createLogger({ service: 'presence-service', level: config.logLevel });
   const registry = createRegistry('presence-service');
   const metrics = promPresenceMetrics(registry);
   const topics = topicNames(config.topicPrefix);

@@ -54,3 +54,17 @@ export interface PresenceMetrics {
   /** Members of the channels this instance owns and has touched (core/member-counts.ts). */
   members: { set(n: number): void };
 }
+
+/** One command as the consumer hands it to the processor, with where it sits in the topic. */
+export interface Consumed {
+  command: PresenceCommand;
+  at: Position;
+}
+
+export interface BatchControl {
+  /** False once the partition is revoked or the consumer stops: no further round starts. */
+  active(): boolean;
+  /** Every command up to and including `offset` is applied and its diff published. */
+  done(offset: string): void;
+  heartbeat(): Promise<void>;
+}

@@ -5,26 +5,13 @@
 // Once a round's diffs are acknowledged, the channels they emptied lose their state in Redis
 // (`forgetIfEmpty`); if that fails, the state's expiry takes over, so it is logged, not retried.
 import { channelId } from '@realtime/presence';
-import type { PresenceCommand } from '@realtime/schemas';
 import { ErrorCodes, errorCodeOf, isRetryable } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 import { planRounds } from './core/rounds.ts';
 import type { MemberCounts } from './core/member-counts.ts';
-import type { Position } from './core/step.ts';
-import type { ApplyOutcome, DiffSink, PresenceMetrics, PresenceStore } from './ports.ts';
+import type { ApplyOutcome, BatchControl, Consumed, DiffSink, PresenceMetrics, PresenceStore } from './ports.ts';
 
-export interface Consumed {
-  command: PresenceCommand;
-  at: Position;
-}
-
-export interface BatchControl {
-  /** False once the partition is revoked or the consumer stops: no further round starts. */
-  active(): boolean;
-  /** Every command up to and including `offset` is applied and its diff published. */
-  done(offset: string): void;
-  heartbeat(): Promise<void>;
-}
+export type { BatchControl, Consumed };
 
 export function createProcessor(deps: { store: PresenceStore; diffs: DiffSink; metrics: PresenceMetrics; counts: MemberCounts; log: Logger }) {
   /** Resolves true when the whole batch was processed, false when it stopped early. */

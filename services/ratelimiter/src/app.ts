@@ -3,7 +3,7 @@
 // when no report comes, the outbox to realtime.limits, the lag watcher of the usage group, and a
 // small HTTP server for /healthcheck and /metrics. Tables load before the group is joined, so the
 // first decisions see both.
-import type { Logger } from '@realtime/log';
+import { createLogger, type Logger } from '@realtime/log';
 import { ErrorCodes, errorCodeOf } from '@realtime/errors';
 import { consumerLagGauge, createRegistry, startOpsServer, consumerRecordsSkippedCounter } from '@realtime/metrics';
 import { createAvroProducer, createKafka, ensureTopics, topicNames, watchConsumerLag } from '@realtime/kafka';
@@ -11,14 +11,28 @@ import type { RatelimiterConfig } from './config.ts';
 import { Aggregator, type Emitted, type Timing } from './core/aggregate.ts';
 import { DecisionOutbox } from './outbox.ts';
 import { createKafkaDecisionSink } from './adapters/kafka-decision-sink.ts';
-import { readLimitDecisions, readTenantMaxima } from './adapters/kafka-tables.ts';
+import { readLimitDecisions, readTenants } from './adapters/kafka-tables.ts';
+import { bytesBurstOf, maximaOf } from './core/limits.ts';
 import { consumeUsage } from './adapters/kafka-usage-consumer.ts';
 import { promRatelimiterMetrics } from './adapters/prom-metrics.ts';
 
 /** How often idle tenants are re-evaluated: bounds the refresh period to refreshMs + TICK_MS. */
 const TICK_MS = 200;
 
-export async function start(config: RatelimiterConfig, { log, timing }: { log: Logger; timing?: Partial<Timing> }) {
+export interface RatelimiterOverrides {
+  log?: Logger;
+  /** Window and refresh periods (tests shorten them). */
+  timing?: Partial<Timing>;
+}
+
+export interface RunningRatelimiter {
+  address: { port: number };
+  close(): Promise<void>;
+}
+
+export async function start(config: RatelimiterConfig, overrides: RatelimiterOverrides = {}): Promise<RunningRatelimiter> {
+  const { timing } = overrides;
+  const log = overrides.log ?? createLogger({ service: 'ratelimiter', level: config.logLevel });
   const registry = createRegistry('ratelimiter');
   const metrics = promRatelimiterMetrics(registry);
   const topics = topicNames(config.topicPrefix);
@@ -46,7 +60,9 @@ export async function start(config: RatelimiterConfig, { log, timing }: { log: L
   };
 
   const decisions = await readLimitDecisions(kafka, { topic: topics.limits, log, onDecision: (t, l, d) => core.observe(t, l, d) });
-  const tenants = await readTenantMaxima(kafka, { topic: topics.tenants, log, onTenant: (t, m, burst) => core.setTenant(t, m, burst) });
+  const tenants = await readTenants(kafka, {
+    topic: topics.tenants, log, onTenant: (t, s) => (s ? core.setTenant(t, maximaOf(s), bytesBurstOf(s)) : core.setTenant(t, null)),
+  });
   let fatal: Error | undefined;
   const usage = await consumeUsage(kafka, {
     topic: topics.usage, groupId: config.groupId, log,

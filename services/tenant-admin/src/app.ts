@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
+import { createPgPool } from '@realtime/pg';
 import { createLogger, type Logger } from '@realtime/log';
 import { client as prom, createRegistry } from '@realtime/metrics';
 import { createKafka, ensureTopics, topicNames } from '@realtime/kafka';
@@ -19,6 +19,7 @@ import { createPgTenantProbe } from './adapters/pg-tenant-probe.ts';
 import { startKafkaSnapshotPublisher } from './adapters/kafka-snapshot-publisher.ts';
 import { createKafkaChangeHistory } from './adapters/kafka-change-history.ts';
 import { createTenantService, tenantDbConnection } from './core/tenant-service.ts';
+import { UsageTally } from './core/connected-users.ts';
 import { startOutboxRelay } from './core/outbox-relay.ts';
 import { createMigrationScheduler } from './core/migration-scheduler.ts';
 import { migrateTenantDb, tenantMigrations } from './adapters/pg-tenant-migrations.ts';
@@ -48,7 +49,7 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
   const published = new prom.Counter({ name: 'realtime_tenant_admin_outbox_published_total', help: 'Outbox entries published to realtime.tenants', registers: [registry] });
   const leader = new prom.Gauge({ name: 'realtime_tenant_admin_outbox_relay_leader', help: '1 while this instance runs the outbox relay', registers: [registry] });
 
-  const pool = new pg.Pool({ connectionString: config.controlDbUrl, max: 10, application_name: 'tenant-admin' });
+  const pool = createPgPool({ connectionString: config.controlDbUrl }, { max: 10, applicationName: 'tenant-admin' });
   pool.on('error', (err) => log.warn({ code: ErrorCodes.UnableCheckoutConnection, err: err.message }, 'idle control DB connection failed'));
   const closers: (() => Promise<void>)[] = [() => pool.end()];
   let closing: Promise<void> | undefined;
@@ -101,9 +102,10 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
     const node = `${hostname()}-${randomBytes(3).toString('hex')}`;
     let users = overrides.users;
     if (!users) {
-      const usage = await followUsage(kafka, topicNames(config.topicPrefix).usage, node, log);
+      const tally = new UsageTally(() => Date.now());
+      const usage = await followUsage(kafka, topicNames(config.topicPrefix).usage, node, log, (report) => tally.add(report));
       closers.push(() => usage.stop());
-      users = usage.users;
+      users = tally;
     }
     const tenants = createTenantService({
       store, probe: overrides.probe ?? createPgTenantProbe(), defaults: tenantDefaults(config), key, migrations,

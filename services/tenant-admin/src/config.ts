@@ -1,6 +1,6 @@
 // tenant-admin settings (docs/PROTOCOL.md §8). Names follow the reference where it has one (API_JWT_SECRET,
 // DB_ENC_KEY, TENANT_MAX_*); the docs generator and the docker-compose test read tenantAdminConfig.
-import { defineConfig, env, setting } from '@realtime/config';
+import { defineConfig, env, setting, kafkaSettings, opsSettings } from '@realtime/config';
 import { parseEncKey } from '@realtime/secrets';
 
 export const tenantAdminConfig = defineConfig({
@@ -13,8 +13,7 @@ export const tenantAdminConfig = defineConfig({
     apiTokenBlocklist: setting('API_TOKEN_BLOCKLIST', env.list(''), 'Comma-separated API tokens that are refused even when correctly signed', { secret: true }),
     dbEncKey: setting('DB_ENC_KEY', env.secret(), 'AES-256-GCM key for tenant secrets at rest (32 bytes: raw, 64 hex or base64)', { secret: true }),
     controlDbUrl: setting('CONTROL_DB_URL', env.requiredStr(), 'Postgres URL of the control database; tables live in schema _realtime', { secret: true }),
-    kafkaBrokers: setting('KAFKA_BROKERS', env.list('localhost:9092'), 'Kafka bootstrap servers, comma-separated'),
-    topicPrefix: setting('KAFKA_TOPIC_PREFIX', env.str('realtime.'), 'Prefix of every Kafka topic name'),
+    ...kafkaSettings,
     maxConcurrentUsers: setting('TENANT_MAX_CONCURRENT_USERS', env.int(200), 'Default max_concurrent_users of a new tenant'),
     maxEventsPerSecond: setting('TENANT_MAX_EVENTS_PER_SECOND', env.int(100), 'Default max_events_per_second of a new tenant'),
     maxJoinsPerSecond: setting('TENANT_MAX_JOINS_PER_SECOND', env.int(100), 'Default max_joins_per_second of a new tenant'),
@@ -22,8 +21,7 @@ export const tenantAdminConfig = defineConfig({
     maxBytesPerSecond: setting('TENANT_MAX_BYTES_PER_SECOND', env.int(100_000), 'Default max_bytes_per_second of a new tenant; gateways and the ratelimiter enforce it on the tenant\'s inbound broadcast bytes as a token bucket refilled at this rate whose burst admits the largest message max_payload_size_in_kb allows, so one large message never trips it (the reference only stores it)'),
     maxPresenceEventsPerSecond: setting('TENANT_MAX_PRESENCE_EVENTS_PER_SECOND', env.int(1000), 'Default max_presence_events_per_second of a new tenant'),
     maxPayloadSizeInKb: setting('TENANT_MAX_PAYLOAD_SIZE_IN_KB', env.int(3000), 'Default max_payload_size_in_kb of a new tenant'),
-    metricsJwtSecret: setting('METRICS_JWT_SECRET', env.secret({ optional: true }), 'Secret of the Bearer JWT that /metrics requires (empty: /metrics always 403)', { secret: true }),
-    logLevel: setting('LOG_LEVEL', env.str('info'), 'pino log level'),
+    ...opsSettings,
     outboxPollMs: setting('OUTBOX_POLL_MS', env.int(500), 'Outbox relay polling fallback (LISTEN/NOTIFY wakes it sooner); also how often a standby retries the relay lock'),
     partitionIntervalMs: setting('TENANT_ADMIN_PARTITION_INTERVAL_MS', env.int(3_600_000), 'How often every tenant database gets its realtime.messages partitions topped up (yesterday to +3 days) and old ones dropped'),
     partitionTimeoutMs: setting('TENANT_ADMIN_PARTITION_TIMEOUT_MS', env.int(10_000), 'Bound on one tenant database\'s partition upkeep (connect, statement, locks), so a database that is down delays only itself'),

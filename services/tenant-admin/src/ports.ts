@@ -2,7 +2,7 @@
 import type { TenantRow, TenantWrite } from './core/tenant.ts';
 import type { TenantSnapshot } from './core/snapshot.ts';
 import type { ChangeEvent } from '@realtime/schemas';
-import type { ReplayRange } from '@realtime/kafka/replay-range';
+import type { ReplayRange } from '@realtime/replay/range';
 
 /** The control DB. Every mutating call commits the tenant change and an outbox row together. */
 export interface TenantStore {

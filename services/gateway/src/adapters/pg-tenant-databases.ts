@@ -8,7 +8,8 @@
 // statement on the server (statement_timeout), and the whole use on our side (a policy can reset
 // its own statement_timeout, a network can swallow the cancel): past statementTimeoutMs plus a
 // grace the connection is destroyed and the caller gets QueryCanceled.
-import pg from 'pg';
+import type pg from 'pg';
+import { createPgPool } from '@realtime/pg';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 import type { TenantDbSettings } from '@realtime/schemas';
@@ -84,12 +85,11 @@ class PgTenantDatabase implements TenantDatabase {
     this.#publication = db.publication;
     this.#tenant = tenant;
     this.#options = options;
-    this.#pool = new pg.Pool({
-      host: db.host, port: db.port, database: db.database, user: db.user, password: db.password,
-      max: options.poolSize, connectionTimeoutMillis: options.connectTimeoutMs, idleTimeoutMillis: 30_000, application_name: 'realtime-gateway',
-      statement_timeout: options.statementTimeoutMs,
+    this.#pool = createPgPool({ host: db.host, port: db.port, database: db.database, user: db.user, password: db.password }, {
+      max: options.poolSize, connectMs: options.connectTimeoutMs, idleMs: 30_000, applicationName: 'realtime-gateway',
+      statementMs: options.statementTimeoutMs,
       // Never leave a transaction (and its locks) open in the tenant's database if we stop mid-way.
-      idle_in_transaction_session_timeout: options.statementTimeoutMs * 2,
+      idleInTransactionMs: options.statementTimeoutMs * 2,
     });
     this.#pool.on('error', (err) => options.log.warn({ code: ErrorCodes.UnableToConnectToProject, tenant, err: err.message }, 'idle tenant DB connection failed'));
   }

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { uniqueName, waitFor } from '@realtime/testing';
 import { decodePgoutput } from '../core/pgoutput.ts';
-import { createReplicationSource } from './pg-replication-source.ts';
+import { createReplicationSource, dropSlot, ensureSlot } from './pg-replication-source.ts';
 
 let url: string;
 let a: pg.Client;
@@ -93,4 +93,14 @@ it('gives up on a database that accepts the connection and never answers, so a h
     for (const s of held) s.destroy();
     await new Promise((resolve) => blackhole.close(resolve));
   }
+});
+
+it('drops the slot of a deleted tenant, and a slot that is already gone is no error', async () => {
+  const slot = uniqueName('slot');
+  const exists = async () => (await a.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slot])).rowCount;
+  await ensureSlot(url, slot);
+  expect(await exists()).toBe(1);
+  await dropSlot(url, slot);
+  expect(await exists()).toBe(0);
+  await dropSlot(url, slot);
 });

@@ -8,31 +8,15 @@
 // restart, skips every transaction whose commit record starts before the confirmed position: a
 // transaction committed right behind the confirmed one (its commit record starting at that end LSN,
 // as when two sessions commit back to back) would be lost. So the library is handed lsn - 1.
-import pg from 'pg';
+import { createPgClient, DEFAULT_CONNECT_TIMEOUT_MS, type PgClient, hasSqlState, SqlState, within } from '@realtime/pg';
 import { LogicalReplicationService } from 'pg-logical-replication';
 import { AbstractPlugin } from 'pg-logical-replication/dist/output-plugins/abstract.plugin.js';
 import { formatLsn, parseLsn } from '../core/lsn.ts';
+import type { ReplicationSource, ReplicationSourceOptions } from '../ports.ts';
 
-export interface ReplicationSourceOptions {
-  connectionString: string;
-  slot: string;
-  publications: string[];
-  /**
-   * Bound on connecting and on each setup query. Without it a tenant database that accepts the
-   * TCP connection and never answers holds start() (and the stop() of a hand-over) forever.
-   */
-  timeoutMs?: number;
-}
+export type { ReplicationSource, ReplicationSourceOptions };
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-
-export interface ReplicationSource {
-  /** Streams from the slot's confirmed position; `onMessage` is awaited before the next one. */
-  start(onMessage: (walStart: string, bytes: Buffer) => Promise<void>, onError: (err: Error) => void): Promise<void>;
-  /** Tells Postgres everything up to `lsn` is durable elsewhere: the slot may advance. */
-  confirm(lsn: string): Promise<void>;
-  stop(): Promise<void>;
-}
 
 class RawPgoutput extends AbstractPlugin<{ publications: string[] }> {
   get name() {
@@ -41,7 +25,7 @@ class RawPgoutput extends AbstractPlugin<{ publications: string[] }> {
   parse(buffer: Buffer): Buffer {
     return Buffer.from(buffer); // the stream reuses its chunks
   }
-  start(client: pg.Client, slot: string, lastLsn: string) {
+  start(client: PgClient, slot: string, lastLsn: string) {
     const names = this.options.publications.join(',');
     return client.query(`START_REPLICATION SLOT "${slot}" LOGICAL ${lastLsn} (proto_version '1', publication_names '${names}')`);
   }
@@ -49,7 +33,7 @@ class RawPgoutput extends AbstractPlugin<{ publications: string[] }> {
 
 /** Creates the slot when missing; returns its confirmed position (where streaming will start). */
 export async function ensureSlot(connectionString: string, slot: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<bigint | null> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  const client = createPgClient({ connectionString }, within(timeoutMs));
   client.on('error', () => {}); // a dropped connection surfaces as the pending query's rejection
   await client.connect();
   const confirmedFlush = async () => {
@@ -65,7 +49,7 @@ export async function ensureSlot(connectionString: string, slot: string, timeout
       const create = { text: `SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, values: [slot], query_timeout: timeoutMs * 6 };
       await client.query(create);
     } catch (err) {
-      if ((err as { code?: string }).code !== '42710') throw err; // created concurrently: fine
+      if (!hasSqlState(err, SqlState.DuplicateObject)) throw err; // created concurrently: fine
     }
     return (await confirmedFlush()) ?? null;
   } finally {
@@ -110,4 +94,15 @@ export function createReplicationSource(options: ReplicationSourceOptions): Repl
       await service.stop();
     },
   };
+}
+
+/** Drops `slot` if it exists (a deleted tenant's); a database that cannot be reached rejects. */
+export async function dropSlot(connectionString: string, slot: string): Promise<void> {
+  const client = createPgClient({ connectionString }, { connectMs: DEFAULT_CONNECT_TIMEOUT_MS });
+  try {
+    await client.connect();
+    await client.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]);
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

@@ -10,7 +10,7 @@ import { joinSharedGroup, type Kafka, type RecordTools } from '@realtime/kafka';
 import type { PresenceCommand } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
 import { isRetryable } from '@realtime/errors';
-import type { BatchControl, Consumed } from '../processor.ts';
+import type { BatchControl, Consumed } from '../ports.ts';
 
 export interface CommandConsumerOptions {
   topic: string;

@@ -1,6 +1,6 @@
 // A few dedicated Redis connections. WATCH belongs to a connection, so each optimistic transaction
 // (WATCH … MULTI/EXEC) holds one connection to itself while channels are applied concurrently.
-import { createRedisClient, type RedisClient, type RedisTarget } from '@realtime/presence';
+import { createRedisClient, type RedisClient, type RedisTarget } from '@realtime/redis';
 import { ErrorCodes } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 

@@ -1,19 +1,19 @@
 // The two compacted tables the ratelimiter keeps in memory, both read from the beginning on every
-// start and then followed (docs/ARCHITECTURE.md "Services"): tenants' maxima from realtime.tenants (no
-// secrets needed, so nothing is decrypted), and the decisions already on realtime.limits — so that
-// after a restart or a rebalance a throttle published earlier, by us or by another instance, is
-// known and gets lifted or refreshed instead of lingering.
+// start and then followed (docs/ARCHITECTURE.md "Services"): tenants' snapshots (for their maxima)
+// from realtime.tenants (no secrets needed, so nothing is decrypted), and the decisions already on
+// realtime.limits — so that after a restart or a rebalance a throttle published earlier, by us or
+// by another instance, is known and gets lifted or refreshed instead of lingering.
 import { readCompactedTable, type Kafka, type Reader } from '@realtime/kafka';
 import type { LimitDecision, TenantSnapshot } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
-import { bytesBurstOf, maximaOf, type PerLimit } from '../core/limits.ts';
 
-export function readTenantMaxima(
-  kafka: Kafka, options: { topic: string; log: Logger; onTenant(tenant: string, maxima: PerLimit | null, bytesBurst?: number): void },
+/** Every tenant's snapshot (null: deleted); app.ts turns it into the core's maxima. */
+export function readTenants(
+  kafka: Kafka, options: { topic: string; log: Logger; onTenant(tenant: string, snapshot: TenantSnapshot | null): void },
 ): Promise<Reader> {
   return readCompactedTable<TenantSnapshot>(kafka, {
     topic: options.topic, schema: 'TenantSnapshot', logger: options.log,
-    onRecord: (key, value) => (value ? options.onTenant(key, maximaOf(value), bytesBurstOf(value)) : options.onTenant(key, null)),
+    onRecord: (key, value) => options.onTenant(key, value),
   });
 }
 

@@ -1,5 +1,6 @@
 // ChangeHistory on Kafka: the bounded replay of @realtime/kafka over this deployment's realtime.cdc.
-import { replayChanges, type Kafka } from '@realtime/kafka';
+import type { Kafka } from '@realtime/kafka';
+import { replayChanges } from '@realtime/replay';
 import type { Logger } from '@realtime/log';
 import type { ChangeHistory } from '../ports.ts';
 

@@ -1,16 +1,14 @@
 // Follows realtime.usage in a consumer group of this instance's own (every tenant-admin sees every
 // gateway's reports; the ratelimiter's shared group splits them instead), starting at the end:
-// only the last few seconds of reports count (core/connected-users.ts).
+// only the last few seconds of reports count (core/connected-users.ts, which app.ts feeds from here).
 import { followTopic, type Kafka } from '@realtime/kafka';
 import type { Logger } from '@realtime/log';
 import type { UsageReport } from '@realtime/schemas';
-import { UsageTally } from '../core/connected-users.ts';
 
-export async function followUsage(kafka: Kafka, topic: string, node: string, log: Logger): Promise<{ users: UsageTally; stop(): Promise<void> }> {
-  const users = new UsageTally(() => Date.now());
+export async function followUsage(kafka: Kafka, topic: string, node: string, log: Logger, onReport: (report: UsageReport) => void): Promise<{ stop(): Promise<void> }> {
   const reader = await followTopic<UsageReport>(kafka, {
     topic, schema: 'UsageReport', groupId: `tenant-admin-${node}-usage`, fromBeginning: false, logger: log,
-    eachMessage: (_key, report) => { if (report) users.add(report); },
+    eachMessage: (_key, report) => { if (report) onReport(report); },
   });
-  return { users, stop: () => reader.stop() };
+  return { stop: () => reader.stop() };
 }

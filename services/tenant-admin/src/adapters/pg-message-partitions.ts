@@ -3,17 +3,15 @@
 // table's lock, so waiting on a busy table must give up rather than queue the tenant's inserts).
 // A database still on an older schema (the function taking a time came with migration 0002, and
 // migrations only run when a tenant is written) is migrated first, then asked again.
-import pg from 'pg';
+import { createPgClient, hasSqlState, SqlState } from '@realtime/pg';
 import type { MessagePartitions } from '../ports.ts';
 import { migrateTenantDb } from './pg-tenant-migrations.ts';
 
-const UNDEFINED_FUNCTION = '42883';
-
 export function createPgMessagePartitions(timeoutMs: number): MessagePartitions {
   const ensureOnce = async (target: Parameters<MessagePartitions['ensure']>[0], at: Date) => {
-    const client = new pg.Client({
-      ...target, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, statement_timeout: timeoutMs,
-      lock_timeout: Math.max(100, Math.floor(timeoutMs / 4)), application_name: 'tenant-admin:partitions',
+    const client = createPgClient(target, {
+      connectMs: timeoutMs, queryMs: timeoutMs, statementMs: timeoutMs,
+      lockMs: Math.max(100, Math.floor(timeoutMs / 4)), applicationName: 'tenant-admin:partitions',
     });
     client.on('error', () => {}); // a dropped connection surfaces as the query's rejection
     try {
@@ -28,7 +26,7 @@ export function createPgMessagePartitions(timeoutMs: number): MessagePartitions 
       try {
         await ensureOnce(target, at);
       } catch (err) {
-        if ((err as { code?: string }).code !== UNDEFINED_FUNCTION) throw err;
+        if (!hasSqlState(err, SqlState.UndefinedFunction)) throw err;
         await migrateTenantDb(target, { connectMs: timeoutMs });
         await ensureOnce(target, at);
       }

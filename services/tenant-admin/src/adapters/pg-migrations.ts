@@ -1,6 +1,6 @@
 // Control DB schema `_realtime` (docs/PROTOCOL.md §8), as versioned migrations. All pending ones run in one
 // transaction under an advisory lock, so instances starting together apply each exactly once.
-import type pg from 'pg';
+import type { PgPool } from '@realtime/pg';
 
 export const MIGRATION_LOCK = 72_410_001;
 export const OUTBOX_CHANNEL = 'realtime_tenant_outbox';
@@ -65,7 +65,7 @@ export const migrations: { version: number; sql: string }[] = [
 ];
 
 /** Applies pending migrations; returns the versions it applied (empty when up to date). */
-export async function migrate(pool: pg.Pool): Promise<number[]> {
+export async function migrate(pool: PgPool): Promise<number[]> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

@@ -2,7 +2,7 @@
 // dedicated connection: it dies with that connection, so a crashed leader frees it at once, and
 // the same connection LISTENs for the outbox trigger's NOTIFY.
 import { ErrorCodes } from '@realtime/errors';
-import pg from 'pg';
+import { createPgClient, type PgClient } from '@realtime/pg';
 import type { Logger } from '@realtime/log';
 import type { OutboxSource } from '../ports.ts';
 import { loadTenant } from './pg-tenant-rows.ts';
@@ -11,15 +11,15 @@ import { OUTBOX_CHANNEL } from './pg-migrations.ts';
 export const RELAY_LOCK = 72_410_002;
 
 export function createPgOutbox(options: { connectionString: string; log: Logger }): OutboxSource {
-  let client: pg.Client | null = null;
+  let client: PgClient | null = null;
   let held = false;
   let pending = false;
   const waiters = new Set<() => void>();
   const wakeAll = () => { for (const w of [...waiters]) w(); };
 
-  async function connection(): Promise<pg.Client> {
+  async function connection(): Promise<PgClient> {
     if (client) return client;
-    const c = new pg.Client({ connectionString: options.connectionString, application_name: 'tenant-admin-outbox-relay' });
+    const c = createPgClient({ connectionString: options.connectionString }, { applicationName: 'tenant-admin-outbox-relay' });
     c.on('error', (err) => {
       options.log.warn({ code: ErrorCodes.UnableCheckoutConnection, err: err.message }, 'outbox relay connection lost');
       if (client === c) { client = null; held = false; }
@@ -31,7 +31,7 @@ export function createPgOutbox(options: { connectionString: string; log: Logger 
     return c;
   }
 
-  function leader(): pg.Client {
+  function leader(): PgClient {
     if (!client || !held) throw new Error('outbox relay lease lost');
     return client;
   }

@@ -4,7 +4,7 @@
 // topped up on every run.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
+import { createPgClient } from '@realtime/pg';
 
 const dir = join(import.meta.dirname, '../tenant-db');
 const LOCK = 7_331_001; // advisory lock key of tenant migrations
@@ -37,9 +37,9 @@ const TIMEOUTS: MigrationTimeouts = { connectMs: 5000, lockMs: 30_000, statement
 /** Applies the missing migrations; returns how many migrations the database now has. */
 export async function migrateTenantDb(conn: TenantDbConnection, timeouts: Partial<MigrationTimeouts> = {}): Promise<number> {
   const t = { ...TIMEOUTS, ...timeouts };
-  const client = new pg.Client({
-    ...conn, connectionTimeoutMillis: t.connectMs, lock_timeout: t.lockMs, statement_timeout: t.statementMs,
-    query_timeout: t.statementMs + 1000, application_name: 'tenant-admin:migrations',
+  const client = createPgClient(conn, {
+    connectMs: t.connectMs, lockMs: t.lockMs, statementMs: t.statementMs,
+    queryMs: t.statementMs + 1000, applicationName: 'tenant-admin:migrations',
   });
   client.on('error', () => {}); // a dropped connection surfaces as the pending query's rejection
   await client.connect();

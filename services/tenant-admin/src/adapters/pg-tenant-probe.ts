@@ -2,7 +2,7 @@
 // whether the tenant's replication slot is active, i.e. an ingest-cdc worker streams it. The
 // pg_replication_slots view lists the slots of every database in the cluster, so it is filtered
 // to this one (tenants may share a Postgres server); the LIKE covers SLOT_NAME_SUFFIX variants.
-import pg from 'pg';
+import { createPgClient, within } from '@realtime/pg';
 import type { TenantDbProbe } from '../ports.ts';
 
 const ACTIVE_SLOT_SQL = `SELECT coalesce(bool_or(active), false) AS active FROM pg_replication_slots
@@ -11,7 +11,7 @@ const ACTIVE_SLOT_SQL = `SELECT coalesce(bool_or(active), false) AS active FROM 
 export function createPgTenantProbe(timeoutMs = 3000): TenantDbProbe {
   return {
     async check(target) {
-      const client = new pg.Client({ ...target, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, application_name: 'realtime_health_check' });
+      const client = createPgClient(target, { ...within(timeoutMs), applicationName: 'realtime_health_check' });
       client.on('error', () => {});
       try {
         await client.connect();

@@ -1,9 +1,9 @@
 // Reading and writing _realtime.tenants + _realtime.extensions rows, shared by the store and the
 // outbox relay. bigint columns come back from pg as strings; they are small, so Number is exact.
-import type pg from 'pg';
+import type { PgQueryable } from '@realtime/pg';
 import { LIMIT_FIELDS, type ExtensionRow, type TenantRow, type TenantWrite } from '../core/tenant.ts';
 
-type Queryable = pg.Pool | pg.PoolClient | pg.Client;
+type Queryable = PgQueryable;
 
 export const WRITE_COLUMNS = [
   'name', 'jwt_secret', 'jwt_jwks', ...LIMIT_FIELDS, 'max_client_presence_events_per_window',

@@ -1,15 +1,15 @@
 // TenantStore over the control DB. Every change and its outbox row commit in one transaction
 // (the outbox trigger NOTIFYs the relay on commit); a per-tenant advisory lock serialises writers
 // of one external_id, including two concurrent creates.
-import type pg from 'pg';
+import type { PgPool, PgPoolClient } from '@realtime/pg';
 import type { TenantStore } from '../ports.ts';
 import type { TenantRow, TenantWrite } from '../core/tenant.ts';
 import { loadTenant, loadTenants, writeTenant } from './pg-tenant-rows.ts';
 
 const TENANT_LOCK_SPACE = 72_410;
 
-export function createPgTenantStore(pool: pg.Pool): TenantStore {
-  async function inTenantTx<T>(externalId: string, work: (c: pg.PoolClient) => Promise<{ commit: boolean; value: T }>): Promise<T> {
+export function createPgTenantStore(pool: PgPool): TenantStore {
+  async function inTenantTx<T>(externalId: string, work: (c: PgPoolClient) => Promise<{ commit: boolean; value: T }>): Promise<T> {
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
@@ -24,7 +24,7 @@ export function createPgTenantStore(pool: pg.Pool): TenantStore {
       client.release();
     }
   }
-  const enqueue = (c: pg.PoolClient, externalId: string) =>
+  const enqueue = (c: PgPoolClient, externalId: string) =>
     c.query('INSERT INTO _realtime.outbox (tenant_external_id) VALUES ($1)', [externalId]);
 
   return {

@@ -8,9 +8,8 @@ import { createLogger } from '@realtime/log';
 import type { ChangeEvent } from '@realtime/schemas';
 import { sampleRecords } from '@realtime/testing/samples';
 import { uniqueName } from '@realtime/testing';
-import {
-  changeLine, createAvroProducer, createKafka, ensureTopics, formatMicros, partitionOf, replayChanges, topicNames, type AvroProducer, type ReplayOptions,
-} from './index.ts';
+import { createAvroProducer, createKafka, ensureTopics, partitionOf, topicNames, type AvroProducer } from '@realtime/kafka';
+import { changeLine, formatMicros, replayChanges, type ReplayOptions } from './index.ts';
 
 const infra = inject('infra');
 const log = createLogger({ service: 'replay-int-test', level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) });

@@ -9,18 +9,11 @@
 // - A time bound seeks by record timestamp (ingest-cdc's clock at send, never before the commit),
 //   `clockSkewMs` earlier in case Postgres's clock runs ahead; an LSN bound reads from the start.
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { ChangeEvent } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
-import { FETCH_WAIT_MS } from './compacted.ts';
-import { toRealtimeError } from './errors.ts';
-import { Handoff } from './handoff.ts';
-import { partitionOf } from './partition.ts';
-import { decodeMessage } from './records.ts';
+import { decodeMessage, FETCH_WAIT_MS, Handoff, partitionOf, recordKeys, retrying, toRealtimeError, type Kafka } from '@realtime/kafka';
 import { createChangeFilter, parseReplayRange, type ReplayPoint, type ReplayRange } from './replay-range.ts';
-import { retrying } from './retry.ts';
-import { recordKeys } from './topics.ts';
 
 export interface ReplayOptions {
   topic: string;

@@ -1,6 +1,8 @@
 // Classifies replication-connection failures once, here, into catalog codes with `retryable`
-// (docs/STYLE.md §5); the supervisor decides retry or give up from that flag alone.
+// (docs/STYLE.md §5); the supervisor decides retry or give up from that flag alone. Pure: it reads
+// only the error's SQLSTATE / socket code and message, so it lives in the core, not an adapter.
 import { ErrorCodes, type ErrorCode } from '@realtime/errors';
+import { SqlState, sqlStateOf } from '@realtime/pg/sqlstate';
 
 export interface Classified {
   code: ErrorCode;
@@ -11,11 +13,11 @@ export interface Classified {
 export function classifyReplicationError(err: unknown): Classified {
   const e = err as { code?: string; message?: string };
   const message = e?.message ?? String(err);
-  switch (e?.code) {
-    case '55006': return { code: ErrorCodes.ReplicationSlotBeingUsed, retryable: true, message };
-    case '53300': return { code: ErrorCodes.ReplicationMaxWalSendersReached, retryable: true, message };
-    case '55000': return { code: ErrorCodes.StartReplicationFailed, retryable: true, message }; // e.g. wal_level not logical
-    case 'ECONNREFUSED': case 'ENOTFOUND': case 'ETIMEDOUT': case '57P01': case '57P03':
+  switch (sqlStateOf(err)) {
+    case SqlState.ObjectInUse: return { code: ErrorCodes.ReplicationSlotBeingUsed, retryable: true, message };
+    case SqlState.TooManyConnections: return { code: ErrorCodes.ReplicationMaxWalSendersReached, retryable: true, message };
+    case SqlState.ObjectNotInPrerequisiteState: return { code: ErrorCodes.StartReplicationFailed, retryable: true, message }; // e.g. wal_level not logical
+    case 'ECONNREFUSED': case 'ENOTFOUND': case 'ETIMEDOUT': case SqlState.AdminShutdown: case SqlState.CannotConnectNow:
       return { code: ErrorCodes.UnableToConnectToTenantDatabase, retryable: true, message };
   }
   if (/wal_level/i.test(message)) return { code: ErrorCodes.StartReplicationFailed, retryable: true, message };

@@ -1,0 +1,3 @@
+export * from './client.ts';
+export * from './sqlstate.ts';
+export * from './timeouts.ts';
