@@ -194,3 +194,15 @@ export function testGateway(clock = new ManualClock(), db: TenantDatabase | null
   });
   return { gateway, tenants, bus, clock, presence };
 }
+
+/**
+ * The tenant database the Postgres Changes tests share: `todos` without RLS and `notes` with RLS
+ * whose policy shows a user only the rows it owns (`owner` = its `sub`).
+ */
+export function ownedTodosAndNotes(columns: TableInfo['columns']): MemoryTenantDatabase {
+  const db = new MemoryTenantDatabase();
+  db.addTable({ table: 'todos', columns, pk: [{ name: 'id', type: 'bigint' }], rls: false });
+  db.addTable({ table: 'notes', columns, pk: [{ name: 'id', type: 'bigint' }], rls: true });
+  db.policy = (who, row) => row.owner === who.claims.sub;
+  return db;
+}

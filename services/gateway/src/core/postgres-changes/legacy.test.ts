@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import type { ChangeEvent } from '@realtime/schemas';
-import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../../test/support.ts';
+import { MemorySocket, MemoryTenantDatabase, ownedTodosAndNotes, tenant, testGateway } from '../../../test/support.ts';
 import { bindingId } from './bindings.ts';
 import { isLegacyJoin, legacyBinding } from './legacy.ts';
 
@@ -38,10 +38,7 @@ let t: ReturnType<typeof testGateway>;
 let lsn = 100;
 
 beforeEach(() => {
-  db = new MemoryTenantDatabase();
-  db.addTable({ table: 'todos', columns: cols, pk: [{ name: 'id', type: 'bigint' }], rls: false });
-  db.addTable({ table: 'notes', columns: cols, pk: [{ name: 'id', type: 'bigint' }], rls: true });
-  db.policy = (who, row) => row.owner === who.claims.sub;
+  db = ownedTodosAndNotes(cols);
   t = testGateway(undefined, db);
   t.tenants.put(tenant());
 });
