@@ -26,3 +26,19 @@ export class UsageError extends Error {}
 export class CommandFailed extends Error {}
 
 export const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * The Kafka brokers and topic prefix a command talks to: its flags, else KAFKA_BROKERS /
+ * KAFKA_TOPIC_PREFIX, else the local stack's (when no brokers were named).
+ */
+export function kafkaTarget(opts: { brokers?: string; topicPrefix?: string }, io: CliIo): { brokers: string[]; prefix: string | undefined } {
+  const list = (text: string) => text.split(',').map((b) => b.trim()).filter(Boolean);
+  let brokers = list(opts.brokers ?? io.env.KAFKA_BROKERS ?? '');
+  let prefix = opts.topicPrefix ?? io.env.KAFKA_TOPIC_PREFIX;
+  if (brokers.length === 0) {
+    const local = io.stack();
+    brokers = local?.kafkaBrokers ?? [];
+    prefix ??= local?.topicPrefix;
+  }
+  return { brokers, prefix };
+}

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { consumerLag, createKafka, defaultTopicPrefix } from '@realtime/kafka';
 import { createLogger } from '@realtime/log';
-import { message, type CliIo } from './io.ts';
+import { kafkaTarget, message, type CliIo } from './io.ts';
 import { request, resolveApi } from './tenants.ts';
 
 // Tenant health is one request per tenant: past this many, only the count is shown.
@@ -99,14 +99,7 @@ async function tenantHealth(api: { url: string; token: string }): Promise<Status
 }
 
 async function groupLag(opts: StatusOptions, io: CliIo): Promise<Status['consumerLag']> {
-  const list = (text: string) => text.split(',').map((b) => b.trim()).filter(Boolean);
-  let brokers = list(opts.brokers ?? io.env.KAFKA_BROKERS ?? '');
-  let prefix = opts.topicPrefix ?? io.env.KAFKA_TOPIC_PREFIX;
-  if (brokers.length === 0) {
-    const local = io.stack();
-    brokers = local?.kafkaBrokers ?? [];
-    prefix ??= local?.topicPrefix;
-  }
+  const { brokers, prefix } = kafkaTarget(opts, io);
   if (brokers.length === 0) return { error: 'no Kafka brokers: pass --brokers, set KAFKA_BROKERS, or start the local stack' };
   const log = createLogger({ service: 'realtime-cli', level: io.env.LOG_LEVEL ?? 'warn', destination: process.stderr });
   const admin = createKafka({ brokers, clientId: 'realtime-cli', logger: log, kafkaLogLevel: 'error' }).admin();

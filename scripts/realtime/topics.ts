@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { createKafka, defaultTopicPrefix, topicNames } from '@realtime/kafka';
 import { createLogger } from '@realtime/log';
 import { registry } from '@realtime/schemas';
-import { CommandFailed, message, UsageError, type CliIo } from './io.ts';
+import { CommandFailed, kafkaTarget, message, UsageError, type CliIo } from './io.ts';
 
 export interface TailOptions { brokers?: string; topicPrefix?: string; fromBeginning?: boolean; limit?: string; json?: boolean }
 
@@ -36,14 +36,7 @@ export function addTopicsCommand(program: Command, io: CliIo, done: (code: numbe
 }
 
 export function resolveTail(topicArg: string, opts: TailOptions, io: CliIo): { topic: string; brokers: string[]; limit: number } {
-  const list = (text: string) => text.split(',').map((b) => b.trim()).filter(Boolean);
-  let brokers = list(opts.brokers ?? io.env.KAFKA_BROKERS ?? '');
-  let prefix = opts.topicPrefix ?? io.env.KAFKA_TOPIC_PREFIX;
-  if (brokers.length === 0) {
-    const local = io.stack();
-    brokers = local?.kafkaBrokers ?? [];
-    prefix ??= local?.topicPrefix;
-  }
+  const { brokers, prefix } = kafkaTarget(opts, io);
   if (brokers.length === 0) throw new UsageError('no Kafka brokers: pass --brokers, set KAFKA_BROKERS, or start the local stack (npm start)');
   const short = Object.values(topicNames('')) as string[];
   const topic = short.includes(topicArg) ? `${prefix ?? defaultTopicPrefix}${topicArg}` : topicArg;
