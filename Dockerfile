@@ -8,7 +8,6 @@ COPY package.json package-lock.json ./
 COPY libs ./libs
 COPY services ./services
 COPY schemas ./schemas
-COPY infra/postgres ./infra/postgres
 COPY test-e2e/package.json ./test-e2e/package.json
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 ENV NODE_ENV=production
