@@ -9,7 +9,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -18,6 +17,7 @@ import { metricsAuthorized } from '@realtime/metrics';
 import { apiTokenValid } from '../services/tenant-admin/src/transport/auth.ts';
 import { parseTenantBody } from '../services/tenant-admin/src/core/tenant-input.ts';
 import { listenPortVar, serviceConfigs, type ServiceName } from './service-configs.ts';
+import { runToExit } from './run-to-exit.ts';
 
 interface ComposeService {
   image?: string;
@@ -181,8 +181,8 @@ describe('the one-shot setup script', () => {
     try {
       const tokenFile = join(dir, 'token');
       const runEnv = { ...env, PATH: process.env.PATH ?? '', TENANT_ADMIN_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, METRICS_TOKEN_FILE: tokenFile };
-      const code = await new Promise<number | null>((resolve) => spawn(process.execPath, [script], { env: runEnv, stdio: 'inherit' }).on('exit', resolve));
-      expect(code).toBe(0);
+      const { code, output } = await runToExit(process.execPath, [script], { cwd: root, env: runEnv });
+      expect(code, output).toBe(0);
       expect(await metricsAuthorized(`Bearer ${readFileSync(tokenFile, 'utf8')}`, env.METRICS_JWT_SECRET!)).toBe(true);
       expect(seen.map((s) => [s.url, s.authorized])).toEqual([['PUT /api/tenants/realtime-dev', true]]);
       const parsed = parseTenantBody(seen[0]!.body);

@@ -1,9 +1,9 @@
-// Every service process refuses to start with the secrets k8s/config.yaml and docker-compose.yml
+// Every service process refuses to start with the secrets k8s/ and docker-compose.yml
 // once shipped: it exits 1 after one log line naming each bad setting, never echoing its value.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { serviceConfigs } from './service-configs.ts';
+import { runToExit } from './run-to-exit.ts';
 
 const root = join(import.meta.dirname, '..');
 const shipped = {
@@ -14,16 +14,7 @@ const shipped = {
 };
 
 function run(service: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, 'services', service, 'src/main.ts')], {
-      cwd: root, env: { PATH: process.env.PATH ?? '', ...shipped }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, output }); });
-  });
+  return runToExit(process.execPath, [join(root, 'services', service, 'src/main.ts')], { cwd: root, env: { PATH: process.env.PATH ?? '', ...shipped } });
 }
 
 describe('service secrets', () => {
