@@ -137,7 +137,7 @@ describe('docker-compose.yml', () => {
     for (const f of included) expect(existsSync(join(root, 'infra/postgres', f.replace(`${mount}/`, '')))).toBe(true);
     // the database the seeded tenant points at
     expect(sql).toMatch(/^CREATE DATABASE realtime_dev;$/m);
-    expect(configText('setup-script')).toContain("db_name: 'realtime_dev'");
+    expect(new URL(stringEnv(compose.services.setup!).TENANT_DB_URL!).pathname).toBe('/realtime_dev');
   });
 
   it('seeds the default tenant once tenant-admin is healthy, and Prometheus starts after it', () => {
@@ -186,7 +186,7 @@ describe('the one-shot setup script', () => {
       expect(await metricsAuthorized(`Bearer ${readFileSync(tokenFile, 'utf8')}`, env.METRICS_JWT_SECRET!)).toBe(true);
       expect(seen.map((s) => [s.url, s.authorized])).toEqual([['PUT /api/tenants/realtime-dev', true]]);
       const parsed = parseTenantBody(seen[0]!.body);
-      expect(parsed.ok && parsed.input).toMatchObject({ external_id: 'realtime-dev', extensions: [{ type: 'postgres_cdc_rls', settings: { db_host: 'postgres', db_name: 'realtime_dev' } }] });
+      expect(parsed.ok && parsed.input).toMatchObject({ external_id: 'realtime-dev', extensions: [{ type: 'postgres_cdc_rls', settings: { db_host: 'postgres', db_port: '5432', db_name: 'realtime_dev', db_user: 'postgres', db_password: 'postgres' } }] });
     } finally {
       rmSync(dir, { recursive: true, force: true });
       server.close();
