@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { build, k8sDir, merge, type Manifest } from './k8s-build.ts';
-import { schemaErrors } from './k8s-validate.ts';
+import { schemaErrors, unknownFields } from './k8s-validate.ts';
 import { listenPortVar, serviceConfigs, type ServiceName } from './service-configs.ts';
 
 // Deployment fields, loosely typed: the schema check above is what holds them to the API.
@@ -65,6 +65,13 @@ describe('Kubernetes API schemas', () => {
     deployment.spec.template.spec.containers[0].ports[0].containerPort = 'http';
     expect(await schemaErrors(deployment)).toEqual([expect.stringContaining('containerPort')]);
   });
+
+  it('name no field the API does not know, in any overlay (a misspelt field is caught)', () => {
+    const misspelt = structuredClone(named(built['overlays/local'], 'Deployment', 'gateway'));
+    misspelt.spec.template.spec.containers[0].readinessProbes = misspelt.spec.template.spec.containers[0].readinessProbe;
+    const problems = unknownFields([...overlays.flatMap((o) => built[o]), misspelt]);
+    expect(problems).toEqual([expect.stringMatching(/^Deployment\/gateway: .*'"readinessProbes"' does not exist in type 'IContainer'/)]);
+  }, 60_000);
 
   for (const overlay of overlays) {
     it(`accept every manifest of ${overlay}`, async () => {
