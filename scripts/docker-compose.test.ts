@@ -5,7 +5,7 @@
 // has an internal and a host listener; data is in named volumes; the Postgres init and the
 // one-shot setup give the default tenant its database; Prometheus scrapes every service. The
 // setup script itself is run against a server that checks its requests as tenant-admin does.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -174,8 +174,10 @@ describe('the one-shot setup script', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    // the script lives in /app of the image, beside node_modules: here, in the repository root
-    const dir = mkdtempSync(join(root, '.compose-setup-'));
+    // the script lives in /app of the image, beside node_modules: here, under the repository
+    // (gitignored .cache), so its `jose` resolves from the same node_modules
+    mkdirSync(join(root, '.cache'), { recursive: true });
+    const dir = mkdtempSync(join(root, '.cache', 'compose-setup-'));
     const script = join(dir, 'setup.mjs');
     writeFileSync(script, configText(setup.configs!.find((c) => c.target === setup.command!.at(-1))!.source));
     try {

@@ -4,7 +4,7 @@
 // seeded tenant realtime-dev then becomes healthy (migrated, replicated), the real supabase-js
 // client receives a change of its database, and the metrics token the script wrote opens /metrics.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import pg from 'pg';
@@ -29,7 +29,9 @@ const TENANT = 'realtime-dev';
 let postgres: PgServer;
 let stack: Stack;
 let db: pg.Client;
-const dir = mkdtempSync(join(repoRoot, '.compose-quick-start-'));
+// under the repository (gitignored .cache), so the script's `jose` resolves from its node_modules
+mkdirSync(join(repoRoot, '.cache'), { recursive: true });
+const dir = mkdtempSync(join(repoRoot, '.cache', 'compose-quick-start-'));
 
 beforeAll(async () => {
   postgres = await startPostgres();
