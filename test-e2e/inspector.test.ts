@@ -105,6 +105,9 @@ describe('Inspector', () => {
     await subscribed(client(t.port(1), t.tenant.externalId, t.key).channel('room-cluster'));
     await page.getByRole('link', { name: 'Cluster' }).click();
     await page.getByLabel('tenant-admin URL').fill(t.stack.admin.url);
+    await page.getByLabel('Admin token').fill('not-a-token'); // refused: the page says so
+    await page.getByRole('button', { name: 'Watch' }).click();
+    await page.locator('#cluster-status.error', { hasText: '403' }).waitFor({ timeout: 10_000 });
     await page.getByLabel('Admin token').fill(await adminToken(t.stack));
     await page.getByRole('button', { name: 'Watch' }).click();
 
