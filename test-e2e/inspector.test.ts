@@ -28,19 +28,25 @@ afterAll(async () => {
   await db?.end();
 });
 
-/** Opens the Inspector on gateway 0 and joins `channel` as the tenant's anon user. */
-async function joinInPage(channel: string, listen: { changes?: { table: string } } = {}): Promise<Page> {
+/** Opens the Inspector on gateway 0 and asks to join `channel` as the tenant's anon user. */
+async function openAndJoin(channel: string, listen: { changes?: { table: string }; private?: boolean } = {}): Promise<Page> {
   const page = await browser.context.newPage();
   page.on('pageerror', (err) => { throw err; });
   await page.goto(`http://localhost:${t.port(0)}/inspector/new`);
   await page.getByLabel('Tenant', { exact: true }).fill(t.tenant.externalId);
   await page.getByLabel('Token (JWT)').fill(t.key);
+  if (listen.private) await page.getByLabel('Private (RLS on realtime.messages)').check();
   await page.getByLabel('Name', { exact: true }).fill(channel);
   if (listen.changes) {
     await page.getByLabel('Postgres Changes').check();
     await page.getByLabel('table', { exact: true }).fill(listen.changes.table);
   }
   await page.getByRole('button', { name: 'Join' }).click();
+  return page;
+}
+
+async function joinInPage(channel: string, listen: { changes?: { table: string } } = {}): Promise<Page> {
+  const page = await openAndJoin(channel, listen);
   await page.locator('#channel-status', { hasText: 'SUBSCRIBED' }).waitFor({ timeout: 20_000 });
   return page;
 }
@@ -96,6 +102,14 @@ describe('Inspector', () => {
     await waitFor(async () => expect(await members.allTextContents()).toEqual([expect.stringContaining('alice')]), { timeout: 15_000 });
     await logRow(page, 'presence', 'leave', 'bob').waitFor();
     await screenshot(page, 'inspector-presence-one');
+    await page.close();
+  });
+
+  it('shows the join error of a private channel the anon role has no policy for', async () => {
+    const page = await openAndJoin('room-private', { private: true });
+    await page.locator('#channel-status.error', { hasText: 'CHANNEL_ERROR' }).waitFor({ timeout: 20_000 });
+    await logRow(page, 'error', 'CHANNEL_ERROR', 'Unauthorized: You do not have permissions to read from this Channel topic').waitFor();
+    await screenshot(page, 'inspector-join-error');
     await page.close();
   });
 
