@@ -114,9 +114,10 @@ describe('Inspector', () => {
   });
 
   it('lists both gateways in the cluster view', async () => {
-    // Gateways report usage only for tenants with joined sockets: one channel on each.
+    // Gateways report usage only for tenants with joined sockets: one channel on each, one tracking presence.
     const page = await joinInPage('room-cluster');
-    await subscribed(client(t.port(1), t.tenant.externalId, t.key).channel('room-cluster'));
+    const member = await presenceChannel(t.port(1), t.tenant.externalId, t.key, 'room-cluster', 'carol');
+    expect(await member.track({ status: 'here' })).toBe('ok');
     await page.getByRole('link', { name: 'Cluster' }).click();
     await page.getByLabel('tenant-admin URL').fill(t.stack.admin.url);
     await page.getByLabel('Admin token').fill('not-a-token'); // refused: the page says so
@@ -130,7 +131,9 @@ describe('Inspector', () => {
       .toMatch(/-gw0\S*.*-gw1/), { timeout: 20_000 });
     const tenants = page.locator('table', { has: page.locator('caption', { hasText: /^Tenants$/ }) }).locator('tbody tr');
     await expect.poll(() => tenants.allTextContents()).toEqual([expect.stringContaining(t.tenant.externalId)]);
-    await page.locator('table', { has: page.locator('caption', { hasText: 'Replication slots' }) }).locator('tbody tr', { hasText: t.tenant.externalId }).waitFor();
+    const tableRow = (caption: string) => page.locator('table', { has: page.locator('caption', { hasText: caption }) }).locator('tbody tr', { hasText: t.tenant.externalId });
+    await tableRow('Replication slots').filter({ hasText: 'supabase_realtime_replication_slot' }).waitFor();
+    await tableRow('Presence members').waitFor();
     await screenshot(page, 'inspector-cluster');
     await page.close();
   });

@@ -44,6 +44,9 @@ function render(c) {
     'error' in c.consumer_lag
       ? table('Consumer lag', ['Error'], [[c.consumer_lag.error]])
       : table('Consumer lag (groups that commit)', ['Group', 'Topic', 'Lag (records)'], c.consumer_lag.groups.map((l) => [l.group, l.topic, String(l.lag)])),
+    'error' in c.presence
+      ? table('Presence members', ['Error'], [[c.presence.error]])
+      : table('Presence members', ['Tenant', 'Channels with presence', 'Members'], c.presence.tenants.map((p) => [p.external_id, String(p.channels), String(p.members)])),
     table('Replication slots', ['Tenant', 'Slot', 'Active', 'Lag (bytes)'],
       c.replication.map((r) => [r.external_id, r.slot ?? r.error ?? '', r.slot ? (r.active ? 'yes' : 'no') : '', r.lag_bytes === null ? '' : String(r.lag_bytes)])),
   ];

@@ -28,6 +28,7 @@ import { followUsage } from './adapters/kafka-usage-reader.ts';
 import { followLimits } from './adapters/kafka-limits-reader.ts';
 import { createKafkaConsumerLag } from './adapters/kafka-consumer-lag.ts';
 import { createPgReplicationSlots } from './adapters/pg-replication-slots.ts';
+import { createRedisPresenceMembers } from './adapters/redis-presence-members.ts';
 import { ThrottleTable } from './core/throttles.ts';
 import { clusterOverview } from './core/cluster.ts';
 import { startPartitionKeeper } from './core/partition-keeper.ts';
@@ -122,11 +123,14 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
     });
     const reEncrypted = await tenants.encryptStoredJwks();
     if (reEncrypted.length > 0) log.info({ tenants: reEncrypted }, 'encrypted JWK key material stored in clear');
+    const presenceRedis = { url: config.redisUrl, clusterNodes: config.redisClusterNodes };
+    const presence = presenceRedis.url || presenceRedis.clusterNodes.length ? createRedisPresenceMembers(presenceRedis) : null;
+    if (presence) closers.push(() => presence.close());
     const app = createHttpApp({
       tenants, registry, log, metricsJwtSecret: config.metricsJwtSecret, users, node, startedAt: Date.now(),
       cluster: clusterOverview({
         node, usage: recent, throttles, store, key, now: Date.now,
-        lag: createKafkaConsumerLag(kafka, config.topicPrefix), slots: createPgReplicationSlots(),
+        lag: createKafkaConsumerLag(kafka, config.topicPrefix), slots: createPgReplicationSlots(), presence,
       }),
       changes: overrides.changes ?? createKafkaChangeHistory(kafka, topicNames(config.topicPrefix).cdc, log),
       auth: { secrets: [config.apiJwtSecret, config.apiJwtSecretNext], blocklist: config.apiTokenBlocklist },

@@ -125,3 +125,9 @@ export interface SlotStatus {
 export interface ReplicationSlots {
   list(target: DbTarget): Promise<SlotStatus[]>;
 }
+
+/** Presence members per tenant, as presence-service keeps them (GET /api/cluster). */
+export interface PresenceMembers {
+  /** Tenants with members: their channels with presence and members over all of them. */
+  count(): Promise<Array<{ tenant: string; channels: number; members: number }>>;
+}

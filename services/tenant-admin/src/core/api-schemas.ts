@@ -78,6 +78,10 @@ export const clusterJson = z.object({
     lag_bytes: count.nullable().meta({ description: 'WAL bytes between the server\'s current position and the slot\'s confirmed flush' }),
     error: z.string().optional(),
   })).meta({ description: 'replication slots of the first 50 tenants with a database' }),
+  presence: z.union([
+    z.object({ tenants: z.array(z.object({ external_id: z.string(), channels: count, members: count })) }),
+    z.object({ error: z.string() }),
+  ]).meta({ description: 'presence members per tenant from presence-service\'s Redis (the first 1000 channels with members)' }),
 }).meta({ id: 'Cluster' });
 
 export type TenantJson = z.infer<typeof tenantJson>;

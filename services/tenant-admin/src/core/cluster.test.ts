@@ -30,6 +30,7 @@ function deps(over: Partial<ClusterDeps> = {}): ClusterDeps & { slotCalls: strin
         return [{ slot: 'supabase_realtime_replication_slot', active: true, lagBytes: 120 }];
       },
     },
+    presence: { count: async () => [{ tenant: 'acme', channels: 2, members: 5 }] },
     key,
     now: () => (now += 100),
     ...over,
@@ -46,6 +47,11 @@ describe('clusterOverview', () => {
       { external_id: 'acme', slot: 'supabase_realtime_replication_slot', active: true, lag_bytes: 120 },
       { external_id: 'down', slot: null, active: false, lag_bytes: null, error: 'connect ECONNREFUSED' },
     ]);
+    expect(c.presence).toEqual({ tenants: [{ external_id: 'acme', channels: 2, members: 5 }] });
+  });
+
+  it('says why presence is missing when tenant-admin has no Redis', async () => {
+    expect((await clusterOverview(deps({ presence: null }))()).presence).toEqual({ error: 'tenant-admin has no REDIS_URL or REDIS_CLUSTER_NODES' });
   });
 
   it('reports a Kafka failure in place of the lag instead of failing the whole answer', async () => {

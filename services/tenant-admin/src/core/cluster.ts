@@ -1,12 +1,12 @@
 // GET /api/cluster, the Inspector's cluster view: gateways and tenants from the usage reports,
-// throttles from realtime.limits, consumer group lag from Kafka, and the replication slots of the
-// tenant databases. The parts that go out to Kafka and Postgres are bounded (MAX_SLOT_TENANTS
-// databases) and the whole answer is kept for CACHE_MS, so viewers polling it every couple of
-// seconds cost one round of queries, however many there are.
+// throttles from realtime.limits, consumer group lag from Kafka, the replication slots of the
+// tenant databases and presence members from presence-service's Redis. What goes out to Postgres
+// is bounded (MAX_SLOT_TENANTS databases) and the whole answer is kept for CACHE_MS, so viewers
+// polling it every couple of seconds cost one round of queries, however many there are.
 import type { ClusterJson } from './api-schemas.ts';
 import { summariseUsage } from './cluster-usage.ts';
 import { tenantDbConnection } from './tenant-service.ts';
-import type { ConsumerLagSource, RecentUsage, ReplicationSlots, TenantStore, Throttles } from '../ports.ts';
+import type { ConsumerLagSource, PresenceMembers, RecentUsage, ReplicationSlots, TenantStore, Throttles } from '../ports.ts';
 
 const MAX_SLOT_TENANTS = 50;
 const CACHE_MS = 1500;
@@ -18,6 +18,8 @@ export interface ClusterDeps {
   lag: ConsumerLagSource;
   store: Pick<TenantStore, 'list'>;
   slots: ReplicationSlots;
+  /** null: tenant-admin was given no Redis of presence. */
+  presence: PresenceMembers | null;
   /** Decrypts the tenants' database settings. */
   key: Buffer;
   now: () => number;
@@ -36,15 +38,25 @@ export function clusterOverview(d: ClusterDeps): () => Promise<ClusterJson> {
 }
 
 async function build(d: ClusterDeps, now: number): Promise<ClusterJson> {
-  const [lag, replication] = await Promise.all([consumerLag(d), replicationSlots(d)]);
-  return { node: d.node, ...summariseUsage(d.usage.fresh(), (t) => d.throttles.throttled(t, now)), consumer_lag: lag, replication };
+  const [lag, replication, presence] = await Promise.all([
+    orError(async () => ({ groups: await d.lag.read() })),
+    replicationSlots(d),
+    orError(async () => {
+      if (!d.presence) throw new Error('tenant-admin has no REDIS_URL or REDIS_CLUSTER_NODES');
+      return { tenants: (await d.presence.count()).map(({ tenant, ...n }) => ({ external_id: tenant, ...n })) };
+    }),
+  ]);
+  return { node: d.node, ...summariseUsage(d.usage.fresh(), (t) => d.throttles.throttled(t, now)), consumer_lag: lag, replication, presence };
 }
 
-async function consumerLag(d: ClusterDeps): Promise<ClusterJson['consumer_lag']> {
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** A part that cannot be read becomes its error, in place, instead of failing the whole answer. */
+async function orError<T>(read: () => Promise<T>): Promise<T | { error: string }> {
   try {
-    return { groups: await d.lag.read() };
+    return await read();
   } catch (err) {
-    return { error: err instanceof Error ? err.message : String(err) };
+    return { error: message(err) };
   }
 }
 
@@ -57,7 +69,7 @@ async function replicationSlots(d: ClusterDeps): Promise<ClusterJson['replicatio
       if (slots.length === 0) return [{ external_id: id, slot: null, active: false, lag_bytes: null }];
       return slots.map((s) => ({ external_id: id, slot: s.slot, active: s.active, lag_bytes: s.lagBytes }));
     } catch (err) {
-      return [{ external_id: id, slot: null, active: false, lag_bytes: null, error: err instanceof Error ? err.message : String(err) }];
+      return [{ external_id: id, slot: null, active: false, lag_bytes: null, error: message(err) }];
     }
   }));
   return perTenant.flat();
