@@ -1,8 +1,10 @@
 // The Inspector (libs/inspector), served by a gateway with GATEWAY_INSPECTOR=true, in a real
 // Chromium: its channel view joins with the official realtime-js bundled into the page and shows
-// what supabase-js clients in Node and the tenant database do; its cluster view lists both
-// gateways from tenant-admin's GET /api/cluster. Each test leaves a screenshot in .cache/screenshots/.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// what supabase-js clients in Node and the tenant database do, and the client's join errors; its
+// cluster view lists both gateways (and slots, presence members) from tenant-admin's
+// GET /api/cluster. Each test leaves a screenshot in .cache/screenshots/; a script error on the
+// page fails the test.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import type { Page } from 'playwright-core';
 import { waitFor } from '@realtime/testing';
@@ -15,6 +17,7 @@ import { launchBrowser, screenshot, type Browser } from './support/browser.ts';
 const t = useTenantStack({ gateways: 2, ingestCdc: true, presence: true, gatewayEnv: { GATEWAY_INSPECTOR: 'true' } });
 let browser: Browser;
 let db: pg.Client;
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -23,6 +26,9 @@ beforeAll(async () => {
   await db.query('ALTER PUBLICATION supabase_realtime ADD TABLE todos');
   await waitForSlotStreaming(db);
 }, 90_000);
+afterEach(() => {
+  expect(pageErrors.splice(0)).toEqual([]);
+});
 afterAll(async () => {
   await browser?.close();
   await db?.end();
@@ -31,7 +37,7 @@ afterAll(async () => {
 /** Opens the Inspector on gateway 0 and asks to join `channel` as the tenant's anon user. */
 async function openAndJoin(channel: string, listen: { changes?: { table: string }; private?: boolean } = {}): Promise<Page> {
   const page = await browser.context.newPage();
-  page.on('pageerror', (err) => { throw err; });
+  page.on('pageerror', (err) => void pageErrors.push(String(err)));
   await page.goto(`http://localhost:${t.port(0)}/inspector/new`);
   await page.getByLabel('Tenant', { exact: true }).fill(t.tenant.externalId);
   await page.getByLabel('Token (JWT)').fill(t.key);
