@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import type { Page } from 'playwright-core';
 import { waitFor } from '@realtime/testing';
-import { adminToken, client, collect, subscribed, useTenantStack } from './support/fixture.ts';
+import { adminToken, client, collect, subscribed, token, useTenantStack } from './support/fixture.ts';
 import { presenceChannel } from './support/presence.ts';
 import { tenantDb } from './support/changes.ts';
 import { waitForSlotStreaming } from './support/cdc.ts';
@@ -34,13 +34,13 @@ afterAll(async () => {
   await db?.end();
 });
 
-/** Opens the Inspector on gateway 0 and asks to join `channel` as the tenant's anon user. */
-async function openAndJoin(channel: string, listen: { changes?: { table: string }; private?: boolean } = {}): Promise<Page> {
+/** Opens the Inspector on gateway 0 and asks to join `channel` with `jwt` (the tenant's anon key by default). */
+async function openAndJoin(channel: string, listen: { changes?: { table: string }; private?: boolean } = {}, jwt = t.key): Promise<Page> {
   const page = await browser.context.newPage();
   page.on('pageerror', (err) => void pageErrors.push(String(err)));
   await page.goto(`http://localhost:${t.port(0)}/inspector/new`);
   await page.getByLabel('Tenant', { exact: true }).fill(t.tenant.externalId);
-  await page.getByLabel('Token (JWT)').fill(t.key);
+  await page.getByLabel('Token (JWT)').fill(jwt);
   if (listen.private) await page.getByLabel('Private (RLS on realtime.messages)').check();
   await page.getByLabel('Name', { exact: true }).fill(channel);
   if (listen.changes) {
@@ -116,6 +116,13 @@ describe('Inspector', () => {
     await page.locator('#channel-status.error', { hasText: 'CHANNEL_ERROR' }).waitFor({ timeout: 20_000 });
     await logRow(page, 'error', 'CHANNEL_ERROR', 'Unauthorized: You do not have permissions to read from this Channel topic').waitFor();
     await screenshot(page, 'inspector-join-error');
+    await page.close();
+  });
+
+  it('says where to look when the connection itself is refused (a token of another secret)', async () => {
+    const page = await openAndJoin('room-refused', {}, await token('not-the-tenant-secret-at-all-0123456789'));
+    await page.locator('#channel-status.error', { hasText: 'the connection was refused or lost' }).waitFor({ timeout: 20_000 });
+    await logRow(page, 'error', 'CHANNEL_ERROR').waitFor();
     await page.close();
   });
 

@@ -94,7 +94,7 @@ function join(f, { log, presence, status }) {
   setStatus(status, `Joining ${f.channel} …`);
   channel.subscribe((state, err) => {
     log.add(err ? 'error' : 'status', state, err ? err.message : '');
-    setStatus(status, err ? `${state}: ${err.message}` : state, Boolean(err) || state !== 'SUBSCRIBED');
+    setStatus(status, err ? `${state}: ${err.message}${transportHint(err)}` : state, Boolean(err) || state !== 'SUBSCRIBED');
   });
   return {
     channel,
@@ -104,4 +104,11 @@ function join(f, { log, presence, status }) {
       log.add('status', 'LEFT', '');
     },
   };
+}
+
+// A token or tenant the gateway refuses is refused at the WebSocket upgrade (docs/PROTOCOL.md §1.2),
+// and browsers do not tell a page why an upgrade failed: say where to look instead.
+function transportHint(err) {
+  if (!/transport/i.test(err.message)) return '';
+  return ' (the connection was refused or lost: check the tenant, the endpoint and that the token is signed with the tenant\'s secret and not expired)';
 }
