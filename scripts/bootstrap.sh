@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes this checkout runnable on a fresh machine, idempotently:
 #   - Node 24 (the machine's Node may be older; the npm registry ships Node as a package),
-#   - Postgres and Redis binaries (Debian packages) when missing,
+#   - Postgres, Redis and Chromium (the Inspector's browser tests) from Debian packages when missing,
 #   - npm packages when package-lock.json changed since the last install,
 #   - the Kafka broker's jars from Maven Central (cached in .cache/kafka).
 # Prints nothing on success except what it installs. Source it or run it; then use scripts/node.
@@ -31,9 +31,11 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need_apt+=(postgresql); fi
 command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need_apt+=(maven)
+# The Inspector's browser tests (test-e2e/inspector.test.ts) drive Debian's Chromium through playwright-core.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "bootstrap: apt-get install ${need_apt[*]}" >&2
-  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >&2
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${need_apt[@]}" >&2
 fi
 
 stamp="node_modules/.bootstrap-lock"

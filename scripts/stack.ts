@@ -37,7 +37,10 @@ const [kafka, postgres, redis] = await Promise.all([
 const redisInfra = 'nodes' in redis ? { redisClusterNodes: redis.nodes } : { redisUrl: redis.url };
 const infra = { kafkaBrokers: kafka.brokers, pgUrl: postgres.url, ...redisInfra };
 print('starting tenant-admin, ingest-cdc, presence-service, the ratelimiter and two gateways …');
-const stack = await startStack({ infra, gateways: 2, ingestCdc: true, presence: true, ratelimiter: true, name: 'local', apiJwtSecret: API_JWT_SECRET, dbEncKey: DB_ENC_KEY, gatewayEnv: { CONNECT_ERROR_BACKOFF_MS: '2000', CHANNEL_ERROR_BACKOFF_MS: '5000' } });
+// The Inspector (/inspector) is on here only, offering the default tenant and its public anon key.
+const anonKey = await sign(JWT_SECRET, { role: 'anon' }, '1d');
+const inspectorEnv = { GATEWAY_INSPECTOR: 'true', GATEWAY_INSPECTOR_TENANT: TENANT, GATEWAY_INSPECTOR_ANON_KEY: anonKey };
+const stack = await startStack({ infra, gateways: 2, ingestCdc: true, presence: true, ratelimiter: true, name: 'local', apiJwtSecret: API_JWT_SECRET, dbEncKey: DB_ENC_KEY, gatewayEnv: { CONNECT_ERROR_BACKOFF_MS: '2000', CHANNEL_ERROR_BACKOFF_MS: '5000', ...inspectorEnv } });
 
 const adminToken = await sign(API_JWT_SECRET, { role: 'admin' }, '1d');
 const tenantDbUrl = await createSupabaseDatabase(postgres.url, 'realtime_dev');
@@ -60,7 +63,7 @@ const details = {
   wsUrl: `ws://${TENANT}.localhost:${port}/socket/websocket`,
   tenant: TENANT,
   jwtSecret: JWT_SECRET,
-  anonKey: await sign(JWT_SECRET, { role: 'anon' }, '1d'),
+  anonKey,
   serviceKey: await sign(JWT_SECRET, { role: 'service_role' }, '1d'),
   apiJwtSecret: API_JWT_SECRET,
   adminToken,
@@ -77,6 +80,7 @@ print(`
 Realtime is running at ${url}
   WebSocket: ${details.wsUrl}
   supabase-js: createClient('http://${TENANT}.localhost:${port}', '<anonKey>')
+  Inspector: ${url}/inspector (cluster view: ${url}/inspector#cluster with the adminToken of stack.json)
   anon token (24 h): ${details.anonKey}
   details for tools: ${join(dir, 'stack.json')}
 Ctrl-C stops everything.`);

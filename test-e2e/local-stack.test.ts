@@ -54,6 +54,9 @@ it('starts the whole stack, serves realtime-dev on one origin and stops on SIGIN
   // The one origin also answers tenant-admin's OpenAPI document and status page.
   expect(((await (await fetch(`${details.url}/api/openapi`)).json()) as { openapi: string }).openapi).toBe('3.1.0');
   expect(((await (await fetch(`${details.url}/status`, { headers: { accept: 'application/json' } })).json()) as { service: string }).service).toBe('tenant-admin');
+  // The Inspector is on in the local stack, offering realtime-dev's anon key; its cluster view's API is routed to tenant-admin.
+  expect(await (await fetch(`${details.url}/inspector/config.json`)).json()).toEqual({ tenant: 'realtime-dev', anonKey: details.anonKey });
+  expect((await fetch(`${details.url}/api/cluster`, { headers: { authorization: `Bearer ${details.adminToken}` } })).status).toBe(200);
   await closeClients();
 
   stack.kill('SIGINT');

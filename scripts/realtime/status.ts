@@ -3,7 +3,7 @@
 // group that commits offsets on the realtime topics (presence-service, ratelimiter). Exit 1 when a
 // service is down or a part could not be read, so it also works as a smoke check in scripts.
 import type { Command } from 'commander';
-import { consumerLag, createKafka, defaultTopicPrefix } from '@realtime/kafka';
+import { createKafka, defaultTopicPrefix, groupLags } from '@realtime/kafka';
 import { createLogger } from '@realtime/log';
 import { kafkaTarget, message, type CliIo } from './io.ts';
 import { request, resolveApi } from './tenants.ts';
@@ -105,17 +105,7 @@ async function groupLag(opts: StatusOptions, io: CliIo): Promise<Status['consume
   const admin = createKafka({ brokers, clientId: 'realtime-cli', logger: log, kafkaLogLevel: 'error' }).admin();
   try {
     await admin.connect();
-    const { groups } = await admin.listGroups();
-    const out: Array<{ group: string; topic: string; lag: number }> = [];
-    const ends = new Map<string, Array<{ partition: number; high: string }>>();
-    for (const { groupId } of groups.sort((a, b) => a.groupId.localeCompare(b.groupId))) {
-      for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
-        if (!topic.startsWith(prefix ?? defaultTopicPrefix) || partitions.every((p) => p.offset === '-1')) continue;
-        if (!ends.has(topic)) ends.set(topic, await admin.fetchTopicOffsets(topic));
-        out.push({ group: groupId, topic, lag: consumerLag(ends.get(topic)!, partitions) });
-      }
-    }
-    return out;
+    return await groupLags(admin, prefix ?? defaultTopicPrefix);
   } catch (err) {
     return { error: `Kafka at ${brokers.join(',')}: ${message(err)}` };
   } finally {

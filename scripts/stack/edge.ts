@@ -1,5 +1,5 @@
 // The local stack's single origin (http://localhost:4000, like the reference): /api/tenants,
-// /api/openapi and /status go to tenant-admin, everything else (WebSocket upgrades included) to the gateways, round-robin.
+// /api/openapi, /api/cluster and /status go to tenant-admin, everything else (WebSocket upgrades included) to the gateways, round-robin.
 // Only for local development; in production a load balancer or ingress plays this part.
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { connect } from 'node:net';
@@ -15,7 +15,7 @@ export function startEdge({ port, adminPort, gatewayPorts }: EdgeOptions): Promi
   let next = 0;
   const pick = (url: string | undefined) => {
     const path = (url ?? '/').replace(/^\/realtime\/v1(?=\/)/, '');
-    if (path.startsWith('/api/tenants') || /^\/(api\/openapi|status)(\?|$)/.test(path)) return adminPort;
+    if (path.startsWith('/api/tenants') || /^\/(api\/openapi|api\/cluster|status)(\?|$)/.test(path)) return adminPort;
     next = (next + 1) % gatewayPorts.length;
     return gatewayPorts[next]!;
   };

@@ -11,6 +11,7 @@ export { classifyKafkaError, toRealtimeError, type KafkaErrorClass } from './err
 export { defaultTopicPrefix, defaultTopicSpecs, recordKeys, topicNames, type TopicKey, type TopicNames, type TopicSpec } from './topics.ts';
 export { itemFailures, orderedBatches, type ItemFailures, type OrderedBatchesOptions } from './ordered.ts';
 export { consumerLag, watchConsumerLag, type ConsumerLagOptions, type LagGauge } from './consumer-lag.ts';
+export { groupLags, type GroupLag } from './group-lags.ts';
 export { partitionOf } from './partition.ts';
 // Building blocks for readers written on top of this package (@realtime/replay).
 export { decodeMessage, type Decoded } from './records.ts';

@@ -18,6 +18,7 @@ import { startKafkaChangeFeed } from './adapters/kafka-change-feed.ts';
 import { startPresenceBackend } from './adapters/presence-backend.ts';
 import { startKafkaLimits } from './adapters/kafka-limits.ts';
 import { createHttpApp } from './transport/http.ts';
+import { createInspector } from '@realtime/inspector';
 import { payloadCapError, payloadCapKb } from './core/payload-cap.ts';
 import { attachWebSocket } from './transport/ws.ts';
 
@@ -101,7 +102,8 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
   const changeFeed = overrides.noChangeFeed ? null : await startKafkaChangeFeed(kafka, { topic: topics.cdc, nodeId: config.nodeId, log, onChange: (e) => gateway.changes.receive(e) });
 
   const server = createServer(createHttpApp(gateway, { registry, metricsJwtSecret: config.metricsJwtSecret, maxBodyBytes: config.maxFrameBytes, maxBatchMessages: config.restMaxBatchMessages,
-    inflight: { totalBytes: config.restInflightBytes, tenantBytes: config.restTenantInflightBytes } }));
+    inflight: { totalBytes: config.restInflightBytes, tenantBytes: config.restTenantInflightBytes },
+    inspector: config.inspector ? createInspector({ tenant: config.inspectorTenant, anonKey: config.inspectorAnonKey, onError: (err) => log.error({ err: String(err) }, 'inspector page not built') }) : undefined }));
   promServerConnections(registry, config.maxConnections, server);
   const wss = attachWebSocket(server, gateway, config);
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.listenPort, resolve));

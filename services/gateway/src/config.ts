@@ -41,6 +41,9 @@ export const gatewayConfig = defineConfig({
     noChannelTimeoutMs: setting('GATEWAY_NO_CHANNEL_TIMEOUT_MS', env.int(socket.noChannelTimeoutMs), 'Close a socket that has had no channel for this long (docs/PROTOCOL.md §2)'),
     maxDelayedRefusals: setting('GATEWAY_MAX_DELAYED_REFUSALS', env.int(1000), 'Refused WebSocket upgrades held for CONNECT_ERROR_BACKOFF_MS at once; past it a refusal is answered at once (a flood of refused connects holds no more sockets)'),
     replicationReadyTimeoutMs: setting('GATEWAY_REPLICATION_READY_TIMEOUT_MS', env.int(60_000), 'How long a join with `broadcast.replication_ready` waits for the tenant\'s replication slot to be streamed by ingest-cdc; past it the channel gets `Replication connection was not established in time` and is closed'),
+    inspector: setting('GATEWAY_INSPECTOR', env.bool(false), 'Serve the Inspector web page (libs/inspector) at /inspector and /inspector/new: a channel view for developers and a cluster view for administrators. The local stack turns it on'),
+    inspectorTenant: setting('GATEWAY_INSPECTOR_TENANT', env.str(''), 'Tenant the Inspector preselects (empty: none)'),
+    inspectorAnonKey: setting('GATEWAY_INSPECTOR_ANON_KEY', env.str(''), 'A public `anon` token of GATEWAY_INSPECTOR_TENANT that the Inspector offers to anyone who opens it (the local stack sets its own); never a service_role key or a secret'),
     maxConnections: setting('GATEWAY_MAX_CONNECTIONS', env.int(50_000), 'Open WebSockets on this gateway; past it an upgrade is answered 503 (each socket costs memory whether or not it joins a channel)'),
   },
 });

@@ -11,7 +11,7 @@ import { client as prom, createRegistry } from '@realtime/metrics';
 import { createKafka, ensureTopics, topicNames } from '@realtime/kafka';
 import { parseEncKey } from '@realtime/secrets';
 import { tenantDefaults, type TenantAdminConfig } from './config.ts';
-import type { ChangeHistory, ConnectedUsers, SnapshotPublisher, TenantDbProbe } from './ports.ts';
+import type { ChangeHistory, ConnectedUsers, RecentUsage, SnapshotPublisher, TenantDbProbe } from './ports.ts';
 import { migrate } from './adapters/pg-migrations.ts';
 import { createPgTenantStore } from './adapters/pg-tenant-store.ts';
 import { createPgOutbox } from './adapters/pg-outbox.ts';
@@ -25,6 +25,12 @@ import { createMigrationScheduler } from './core/migration-scheduler.ts';
 import { migrateTenantDb, tenantMigrations } from './adapters/pg-tenant-migrations.ts';
 import { timedMigrations } from './adapters/prom-migration-metrics.ts';
 import { followUsage } from './adapters/kafka-usage-reader.ts';
+import { followLimits } from './adapters/kafka-limits-reader.ts';
+import { createKafkaConsumerLag } from './adapters/kafka-consumer-lag.ts';
+import { createPgReplicationSlots } from './adapters/pg-replication-slots.ts';
+import { createRedisPresenceMembers } from './adapters/redis-presence-members.ts';
+import { ThrottleTable } from './core/throttles.ts';
+import { clusterOverview } from './core/cluster.ts';
 import { startPartitionKeeper } from './core/partition-keeper.ts';
 import { createPgMessagePartitions } from './adapters/pg-message-partitions.ts';
 import { createHttpApp } from './transport/http.ts';
@@ -101,11 +107,15 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
     closers.push(() => keeper.stop());
     const node = `${hostname()}-${randomBytes(3).toString('hex')}`;
     let users = overrides.users;
+    let recent: RecentUsage = { fresh: () => [] };
+    const throttles = new ThrottleTable();
     if (!users) {
       const tally = new UsageTally(() => Date.now());
       const usage = await followUsage(kafka, topicNames(config.topicPrefix).usage, node, log, (report) => tally.add(report));
       closers.push(() => usage.stop());
-      users = tally;
+      const limits = await followLimits(kafka, topicNames(config.topicPrefix).limits, log, throttles);
+      closers.push(() => limits.stop());
+      users = recent = tally;
     }
     const tenants = createTenantService({
       store, probe: overrides.probe ?? createPgTenantProbe(), defaults: tenantDefaults(config), key, migrations,
@@ -113,8 +123,15 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
     });
     const reEncrypted = await tenants.encryptStoredJwks();
     if (reEncrypted.length > 0) log.info({ tenants: reEncrypted }, 'encrypted JWK key material stored in clear');
+    const presenceRedis = { url: config.redisUrl, clusterNodes: config.redisClusterNodes };
+    const presence = presenceRedis.url || presenceRedis.clusterNodes.length ? createRedisPresenceMembers(presenceRedis) : null;
+    if (presence) closers.push(() => presence.close());
     const app = createHttpApp({
       tenants, registry, log, metricsJwtSecret: config.metricsJwtSecret, users, node, startedAt: Date.now(),
+      cluster: clusterOverview({
+        node, usage: recent, throttles, store, key, now: Date.now,
+        lag: createKafkaConsumerLag(kafka, config.topicPrefix), slots: createPgReplicationSlots(), presence,
+      }),
       changes: overrides.changes ?? createKafkaChangeHistory(kafka, topicNames(config.topicPrefix).cdc, log),
       auth: { secrets: [config.apiJwtSecret, config.apiJwtSecretNext], blocklist: config.apiTokenBlocklist },
     });

@@ -26,6 +26,8 @@ export const tenantAdminConfig = defineConfig({
     partitionIntervalMs: setting('TENANT_ADMIN_PARTITION_INTERVAL_MS', env.int(3_600_000), 'How often every tenant database gets its realtime.messages partitions topped up (yesterday to +3 days) and old ones dropped'),
     partitionTimeoutMs: setting('TENANT_ADMIN_PARTITION_TIMEOUT_MS', env.int(10_000), 'Bound on one tenant database\'s partition upkeep (connect, statement, locks), so a database that is down delays only itself'),
     createMigrationWaitMs: setting('TENANT_ADMIN_CREATE_MIGRATION_WAIT_MS', env.int(10_000), 'How long POST/PUT creating a tenant waits for the first migration run of its database: 201 once it succeeded, 202 when it failed or is still running (it keeps retrying; GET /api/tenants/:id/health says migrated: true once done)'),
+    redisUrl: setting('REDIS_URL', env.str(''), 'Redis of presence (the one presence-service uses), read only for the presence members GET /api/cluster shows; empty (and no REDIS_CLUSTER_NODES): not shown'),
+    redisClusterNodes: setting('REDIS_CLUSTER_NODES', env.list(''), 'Redis Cluster seed nodes of presence (host:port, comma-separated); set, it replaces REDIS_URL'),
     partitionConcurrency: setting('TENANT_ADMIN_PARTITION_CONCURRENCY', env.int(4), 'Tenant databases whose partitions are kept at the same time'),
   },
   check: (c) => {

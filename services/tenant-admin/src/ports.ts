@@ -3,6 +3,7 @@ import type { TenantRow, TenantWrite } from './core/tenant.ts';
 import type { TenantSnapshot } from './core/snapshot.ts';
 import type { ChangeEvent } from '@realtime/schemas';
 import type { ReplayRange } from '@realtime/replay/range';
+import type { UsageSample } from './core/connected-users.ts';
 
 /** The control DB. Every mutating call commits the tenant change and an outbox row together. */
 export interface TenantStore {
@@ -96,4 +97,37 @@ export interface ConnectedUsers {
   connected(tenant: string): number;
   /** Gateways heard from lately, and the users they report over all tenants (the /status page). */
   summary(): { gateways: number; users: number; tenants: number };
+}
+
+/** The latest usage report of each gateway per tenant, of the last few seconds (GET /api/cluster). */
+export interface RecentUsage {
+  fresh(): UsageSample[];
+}
+
+/** Which limits the ratelimiter throttles a tenant on at `now`. */
+export interface Throttles {
+  throttled(tenant: string, now: number): string[];
+}
+
+/** Records each committing consumer group is behind on each realtime topic. */
+export interface ConsumerLagSource {
+  read(): Promise<Array<{ group: string; topic: string; lag: number }>>;
+}
+
+export interface SlotStatus {
+  slot: string;
+  active: boolean;
+  /** WAL bytes the slot has not confirmed yet; null when it never confirmed any. */
+  lagBytes: number | null;
+}
+
+/** The realtime replication slots of a tenant database; rejects when the database cannot be asked. */
+export interface ReplicationSlots {
+  list(target: DbTarget): Promise<SlotStatus[]>;
+}
+
+/** Presence members per tenant, as presence-service keeps them (GET /api/cluster). */
+export interface PresenceMembers {
+  /** Tenants with members: their channels with presence and members over all of them. */
+  count(): Promise<Array<{ tenant: string; channels: number; members: number }>>;
 }

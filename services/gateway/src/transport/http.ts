@@ -4,6 +4,7 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import type { Registry } from '@realtime/metrics';
 import { scrape } from '@realtime/metrics';
 import { parseJson } from '@realtime/protocol';
+import type { Middleware } from '@realtime/inspector';
 import type { Gateway } from '../core/gateway.ts';
 import type { Tenant } from '../core/tenant.ts';
 import { tenantFromHost } from '../core/tenant.ts';
@@ -20,6 +21,8 @@ export interface HttpOptions {
   maxBatchMessages: number;
   /** Budgets of REST body bytes held at once (all tenants, one tenant). */
   inflight: InflightLimits;
+  /** The Inspector's routes (GATEWAY_INSPECTOR), mounted as they are. */
+  inspector?: Middleware;
 }
 
 type Authed = Request & { tenant?: Tenant; claims?: Claims };
@@ -34,6 +37,7 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
     if (req.url.startsWith('/realtime/v1/')) req.url = req.url.slice('/realtime/v1'.length);
     next();
   });
+  if (options.inspector) app.use(options.inspector);
   app.get('/healthcheck', (_req, res) => void res.type('text/plain').send('ok'));
   // Needs a known tenant Host, like the reference: tests poll it to know a gateway learned a tenant.
   app.get('/api/ping', (req, res) => {

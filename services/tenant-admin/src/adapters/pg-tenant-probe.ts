@@ -2,8 +2,8 @@
 // whether the tenant's replication slot is active, i.e. an ingest-cdc worker streams it. The
 // pg_replication_slots view lists the slots of every database in the cluster, so it is filtered
 // to this one (tenants may share a Postgres server); the LIKE covers SLOT_NAME_SUFFIX variants.
-import { createPgClient, within } from '@realtime/pg';
 import type { TenantDbProbe } from '../ports.ts';
+import { connectTenant, endQuietly, type TenantClient } from './pg-tenant-client.ts';
 
 const ACTIVE_SLOT_SQL = `SELECT coalesce(bool_or(active), false) AS active FROM pg_replication_slots
   WHERE slot_name LIKE 'supabase_realtime_replication_slot%' AND database = current_database()`;
@@ -11,10 +11,9 @@ const ACTIVE_SLOT_SQL = `SELECT coalesce(bool_or(active), false) AS active FROM 
 export function createPgTenantProbe(timeoutMs = 3000): TenantDbProbe {
   return {
     async check(target) {
-      const client = createPgClient(target, { ...within(timeoutMs), applicationName: 'realtime_health_check' });
-      client.on('error', () => {});
+      let client: TenantClient;
       try {
-        await client.connect();
+        client = await connectTenant(target, timeoutMs, 'realtime_health_check');
       } catch {
         return { connected: false, replicating: false };
       }
@@ -25,7 +24,7 @@ export function createPgTenantProbe(timeoutMs = 3000): TenantDbProbe {
         // Connected, but the question failed (a timeout, or a role that cannot read the view).
         return { connected: true, replicating: false };
       } finally {
-        await client.end().catch(() => {});
+        await endQuietly(client);
       }
     },
   };

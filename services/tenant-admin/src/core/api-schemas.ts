@@ -56,6 +56,35 @@ export const statusJson = z.object({
   tenants_with_users: count,
 }).meta({ id: 'Status' });
 
+const perSecond = z.number().meta({ description: 'per second, over the latest usage window' });
+const usageCounts = { connections: count, channels: count, events_in_per_second: perSecond, events_out_per_second: perSecond };
+
+export const clusterJson = z.object({
+  node: z.string(),
+  gateways: z.array(z.object({ node: z.string(), tenants: count, ...usageCounts }))
+    .meta({ description: 'gateways that sent a usage report in the last 3 s (a gateway without joined sockets sends none)' }),
+  tenants: z.array(z.object({
+    external_id: z.string(), gateways: count, ...usageCounts, presence_events_per_second: perSecond,
+    throttled: z.array(z.string()).meta({ description: 'limits the ratelimiter throttles the tenant on now' }),
+  })).meta({ description: 'tenants with users, from the same usage reports' }),
+  consumer_lag: z.union([
+    z.object({ groups: z.array(z.object({ group: z.string(), topic: z.string(), lag: count })) }),
+    z.object({ error: z.string() }),
+  ]).meta({ description: 'records behind, per consumer group that commits and topic' }),
+  replication: z.array(z.object({
+    external_id: z.string(),
+    slot: z.string().nullable(),
+    active: z.boolean(),
+    lag_bytes: count.nullable().meta({ description: 'WAL bytes between the server\'s current position and the slot\'s confirmed flush' }),
+    error: z.string().optional(),
+  })).meta({ description: 'replication slots of the first 50 tenants with a database' }),
+  presence: z.union([
+    z.object({ tenants: z.array(z.object({ external_id: z.string(), channels: count, members: count })) }),
+    z.object({ error: z.string() }),
+  ]).meta({ description: 'presence members per tenant from presence-service\'s Redis (the first 1000 channels with members)' }),
+}).meta({ id: 'Cluster' });
+
 export type TenantJson = z.infer<typeof tenantJson>;
 export type TenantHealthJson = z.infer<typeof tenantHealthJson>;
 export type StatusJson = z.infer<typeof statusJson>;
+export type ClusterJson = z.infer<typeof clusterJson>;

@@ -20,6 +20,8 @@ describe('UsageTally', () => {
     now = 13_500; // gw-a's last window ended 3.5 s ago: its users left (no report for a tenant without users)
     expect(tally.connected('acme')).toBe(4);
     expect(tally.connected('nobody')).toBe(0);
+    // What GET /api/cluster sums: the latest report of each gateway and tenant still fresh.
+    expect(tally.fresh().map((r) => `${r.tenant}@${r.node}:${r.connections}`).sort()).toEqual(['acme@gw-b:4']); // other's report ended 3.5 s ago
     now = 60_000;
     expect(tally.summary()).toEqual({ gateways: 0, users: 0, tenants: 0 });
   });

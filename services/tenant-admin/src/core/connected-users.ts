@@ -6,8 +6,12 @@
 import type { UsageReport } from '@realtime/schemas';
 import type { ConnectedUsers } from '../ports.ts';
 
+/** What the tally keeps of a report; the counters beyond `connections` feed GET /api/cluster. */
+export type UsageSample = Pick<UsageReport, 'tenant' | 'node' | 'window_start' | 'window_ms' | 'connections'>
+  & Partial<Pick<UsageReport, 'channels' | 'events_in' | 'events_out' | 'presence_events'>>;
+
 interface Latest {
-  connections: number;
+  sample: UsageSample;
   endsAt: number;
 }
 
@@ -21,13 +25,13 @@ export class UsageTally implements ConnectedUsers {
     this.#staleMs = staleMs;
   }
 
-  add(report: Pick<UsageReport, 'tenant' | 'node' | 'window_start' | 'window_ms' | 'connections'>): void {
+  add(report: UsageSample): void {
     let nodes = this.#byTenant.get(report.tenant);
     if (!nodes) this.#byTenant.set(report.tenant, (nodes = new Map()));
     const endsAt = report.window_start + report.window_ms;
     const prev = nodes.get(report.node);
     if (prev && prev.endsAt > endsAt) return; // reports of one gateway share a partition, but be safe
-    nodes.set(report.node, { connections: report.connections, endsAt });
+    nodes.set(report.node, { sample: report, endsAt });
   }
 
   connected(tenant: string): number {
@@ -37,7 +41,7 @@ export class UsageTally implements ConnectedUsers {
     let users = 0;
     for (const [node, latest] of nodes) {
       if (latest.endsAt < since) nodes.delete(node);
-      else users += latest.connections;
+      else users += latest.sample.connections;
     }
     if (nodes.size === 0) this.#byTenant.delete(tenant);
     return users;
@@ -55,5 +59,15 @@ export class UsageTally implements ConnectedUsers {
       for (const [node, latest] of this.#byTenant.get(tenant) ?? []) if (latest.endsAt >= since) gateways.add(node);
     }
     return { gateways: gateways.size, users, tenants };
+  }
+
+  /** The latest report of each gateway for each tenant, of those not yet stale. */
+  fresh(): UsageSample[] {
+    const since = this.#now() - this.#staleMs;
+    const out: UsageSample[] = [];
+    for (const nodes of this.#byTenant.values()) {
+      for (const latest of nodes.values()) if (latest.endsAt >= since) out.push(latest.sample);
+    }
+    return out;
   }
 }

@@ -7,6 +7,7 @@ import { scrape, type Registry } from '@realtime/metrics';
 import { parseTenantBody } from '../core/tenant-input.ts';
 import type { TenantService } from '../core/tenant-service.ts';
 import type { ChangeHistory, ConnectedUsers } from '../ports.ts';
+import type { ClusterJson } from '../core/api-schemas.ts';
 import { requireApiToken, type ApiAuthOptions } from './auth.ts';
 import { changesHandler } from './changes.ts';
 import { openApiDocument } from './openapi.ts';
@@ -22,6 +23,8 @@ export interface HttpDeps {
   users: ConnectedUsers;
   node: string;
   startedAt: number;
+  /** GET /api/cluster (core/cluster.ts). */
+  cluster: () => Promise<ClusterJson>;
 }
 
 const notFound = (res: Response) => res.status(404).json({ message: 'not found' });
@@ -85,8 +88,16 @@ export function createHttpApp(d: HttpDeps): express.Express {
     if (!health) return void notFound(res);
     res.json({ data: health });
   });
+  api.get('/cluster', async (_req, res) => { res.set('cache-control', 'no-store').json({ data: await d.cluster() }); });
   api.get('/tenants/:id/changes', changesHandler({ tenants: d.tenants, changes: d.changes, log: d.log }));
 
+  // The Inspector's cluster view may be served by a gateway on another origin. The admin token
+  // travels in the Authorization header, never in a cookie, so any origin may ask.
+  app.use('/api/cluster', (req, res, next) => {
+    res.set({ 'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization' });
+    if (req.method === 'OPTIONS') return void res.status(204).end();
+    next();
+  });
   app.use('/api', api);
   app.use(errorHandler(d.log));
   return app;

@@ -5,7 +5,7 @@
 // on their output side (closed objects: a field that leaks shows up as a violation).
 import { z } from '@realtime/config';
 import { tenantInput } from '../core/tenant-input.ts';
-import { fieldErrorsJson, notFoundJson, statusJson, tenantHealthJson, tenantJson } from '../core/api-schemas.ts';
+import { clusterJson, fieldErrorsJson, notFoundJson, statusJson, tenantHealthJson, tenantJson } from '../core/api-schemas.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -93,6 +93,9 @@ export function openApiDocument(): JsonSchema {
         200: { description: 'one change event per line', content: { 'application/x-ndjson': { schema: { type: 'string' } } } },
         403: forbidden, 404: notFound, 422: invalid,
       } },
+    },
+    '/api/cluster': {
+      get: { ...secured, summary: 'The cluster at a glance (the Inspector\'s cluster view): gateways, tenants, throttles, consumer lag, replication slots', responses: { 200: json(out(dataOf(clusterJson)), 'cluster'), 403: forbidden } },
     },
     '/api/openapi': { get: { summary: 'This document', responses: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } } } } },
     '/healthcheck': { get: { summary: 'Liveness', responses: { 200: { description: 'ok', content: { 'text/plain': { schema: { const: 'ok' } } } } } } },

@@ -1,0 +1,1 @@
+export { createInspector, type InspectorOptions, type Middleware } from './handler.ts';
