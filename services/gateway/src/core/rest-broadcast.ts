@@ -1,7 +1,7 @@
 // REST broadcast (docs/PROTOCOL.md §4 "REST"): validation and the message each form produces. The HTTP layer
 // (transport/http.ts) only maps these results to status codes.
 import { randomUUID } from 'node:crypto';
-import { ErrorCodes } from '@realtime/errors';
+import { ErrorCodes, HttpStatus, statusOf } from '@realtime/errors';
 import type { GatewayContext } from './context.ts';
 import type { Tenant } from './tenant.ts';
 import { isObject } from './is-object.ts';
@@ -15,12 +15,14 @@ import { scanBatch } from './batch-scan.ts';
 import { MAX_JSON_DEPTH } from '@realtime/protocol';
 import { messageOf } from './messages.ts';
 
-export type RestResult = { status: 202 } | { status: 403 | 422 | 429; body: object; headers?: Record<string, string> };
+export type RestResult = { status: typeof HttpStatus.Accepted } | { status: number; body: object; headers?: Record<string, string> };
+
+const ACCEPTED: RestResult = { status: HttpStatus.Accepted };
 
 /** 429 with the reference's rate headers (docs/PROTOCOL.md §4 REST). */
 function tooMany(t: Throttle): RestResult {
   return {
-    status: 429, body: { message: 'You have exceeded your rate limit' },
+    status: HttpStatus.TooManyRequests, body: { message: 'You have exceeded your rate limit' },
     headers: { 'x-rate-rolling': String(Math.round(t.rate)), 'x-rate-limit': String(Math.round(t.max)), 'x-rate-limit-remaining': String(Math.max(0, Math.round(t.max - t.rate))) },
   };
 }
@@ -28,7 +30,7 @@ function tooMany(t: Throttle): RestResult {
 const encoder = new TextEncoder();
 
 /** 429 for a batch that may not be taken whole (docs/PROTOCOL.md §4 REST); nothing of it is sent. */
-const batchTooLarge: RestResult = { status: 429, body: { message: 'Too many messages to broadcast, please reduce the batch size' } };
+const batchTooLarge: RestResult = { status: HttpStatus.TooManyRequests, body: { message: 'Too many messages to broadcast, please reduce the batch size' } };
 
 /**
  * Decides on the batch from its length alone, before any per-message work, so that the cost of a
@@ -49,7 +51,7 @@ function message(g: GatewayContext, tenant: Tenant, fields: Pick<OutboundBroadca
   return { ...fields, id: randomUUID(), tenant: tenant.externalId, originNode: g.nodeId, sentAt: g.clock.now() };
 }
 
-const invalidBody: RestResult = { status: 422, body: { errors: { messages: ['is invalid'] } } };
+const invalidBody: RestResult = { status: HttpStatus.UnprocessableEntity, body: { errors: { messages: ['is invalid'] } } };
 
 /**
  * POST /api/broadcast from its raw body: a batch over `maxBatch` messages or nested deeper than
@@ -74,7 +76,7 @@ export async function batchBroadcastText(g: GatewayContext, tenant: Tenant, clai
  */
 export async function batchBroadcast(g: GatewayContext, tenant: Tenant, claims: Claims, body: unknown, maxBatch: number, headers: XHeaders = NO_HEADERS): Promise<RestResult> {
   const list = isObject(body) ? body.messages : undefined;
-  if (!Array.isArray(list) || list.length === 0) return { status: 422, body: { errors: { messages: ["can't be blank"] } } };
+  if (!Array.isArray(list) || list.length === 0) return { status: HttpStatus.UnprocessableEntity, body: { errors: { messages: ["can't be blank"] } } };
   const refused = admitBatch(g, tenant, list.length, maxBatch);
   if (refused) return refused;
   const errors: Array<Record<string, string[]>> = [];
@@ -94,7 +96,7 @@ export async function batchBroadcast(g: GatewayContext, tenant: Tenant, claims: 
       accepted.push(message(g, tenant, { topic: m.topic as string, event: m.event as string, private: m.private === true, kind: 'json', encoding: 'json', payload, metaId }));
     }
   }
-  if (errors.some((e) => Object.keys(e).length > 0)) return { status: 422, body: { errors: { messages: errors } } };
+  if (errors.some((e) => Object.keys(e).length > 0)) return { status: HttpStatus.UnprocessableEntity, body: { errors: { messages: errors } } };
   let bytes = 0;
   for (const m of accepted) {
     g.metrics.payloadSize.observe(m.payload.byteLength, tenant.externalId, 'broadcast');
@@ -109,7 +111,7 @@ export async function batchBroadcast(g: GatewayContext, tenant: Tenant, claims: 
     return writable.get(m.topic)!;
   }));
   await Promise.all(accepted.filter((_, i) => allowed[i]).map((m) => g.publish(m)));
-  return { status: 202 };
+  return ACCEPTED;
 }
 
 /** POST /api/broadcast/:topic/events/:event: the body is the payload, delivered as a UserBroadcast. */
@@ -118,14 +120,14 @@ export async function singleBroadcast(
   headers: XHeaders = NO_HEADERS,
 ): Promise<RestResult> {
   const lengthErrors = fieldLengthErrors({ topic, event });
-  if (Object.keys(lengthErrors).length > 0) return { status: 422, body: { errors: lengthErrors } };
-  if (isPrivate && !(await writeCheck(g, tenant.externalId, topic, claims, headers, 'broadcast'))) return { status: 403, body: { message: 'Unauthorized' } };
+  if (Object.keys(lengthErrors).length > 0) return { status: HttpStatus.UnprocessableEntity, body: { errors: lengthErrors } };
+  if (isPrivate && !(await writeCheck(g, tenant.externalId, topic, claims, headers, 'broadcast'))) return { status: statusOf(ErrorCodes.Unauthorized), body: { message: 'Unauthorized' } };
   if (payloadTooLarge(payload.byteLength, tenant.limits.maxPayloadSizeInKb)) {
-    return { status: 422, body: { errors: { payload: [messageOf(ErrorCodes.PayloadSizeExceeded)] } } };
+    return { status: statusOf(ErrorCodes.PayloadSizeExceeded), body: { errors: { payload: [messageOf(ErrorCodes.PayloadSizeExceeded)] } } };
   }
   g.metrics.payloadSize.observe(payload.byteLength, tenant.externalId, 'broadcast');
   const throttle = rateThrottle(g, tenant, payload.byteLength);
   if (throttle) return tooMany(throttle);
   await g.publish(message(g, tenant, { topic, event, private: isPrivate, kind: 'user', encoding, payload, metaId: null }));
-  return { status: 202 };
+  return ACCEPTED;
 }

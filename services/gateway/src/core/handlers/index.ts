@@ -6,7 +6,7 @@
 // the queue for it would cap a socket at one broadcast per Kafka round trip. Two broadcasts of a
 // socket still reach local subscribers in order (their write check is one cached promise).
 import { ErrorCodes } from '@realtime/errors';
-import type { Message } from '@realtime/protocol';
+import { ReplyReasons, type Message } from '@realtime/protocol';
 import type { GatewayContext } from '../context.ts';
 import type { Connection } from '../connection.ts';
 import type { Channel } from '../channel.ts';
@@ -51,7 +51,7 @@ export async function dispatch(g: GatewayContext, conn: Connection, frame: strin
   }
   if (decoded.type === 'user_broadcast_push') {
     const channel = conn.channels.get(decoded.push.topic);
-    if (!channel) return conn.reply(decoded.push.topic, decoded.push.joinRef, decoded.push.ref, 'error', { reason: 'unmatched topic' });
+    if (!channel) return conn.reply(decoded.push.topic, decoded.push.joinRef, decoded.push.ref, 'error', { reason: ReplyReasons.unmatchedTopic });
     release();
     return guarded(g, channel, () => userBroadcastPush(g, channel, decoded.push));
   }
@@ -62,7 +62,7 @@ export async function dispatch(g: GatewayContext, conn: Connection, frame: strin
   }
   if (msg.event === 'phx_join') return guardedJoin(g, conn, msg, () => join(g, conn, msg, release));
   const channel = conn.channels.get(msg.topic);
-  if (!channel) return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: 'unmatched topic' });
+  if (!channel) return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: ReplyReasons.unmatchedTopic });
   const handler = channelHandlers[msg.event];
   if (unordered.has(msg.event)) release();
   if (handler) return guarded(g, channel, () => handler(g, channel, msg));

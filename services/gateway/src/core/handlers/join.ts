@@ -3,7 +3,7 @@
 // The gateway hands a socket's frames over one at a time, but the socket can still close during
 // any await: after each one the join goes on only if the socket is open and the channel current.
 import { ErrorCodes } from '@realtime/errors';
-import { closeMessage, type Message } from '@realtime/protocol';
+import { closeMessage, ReplyReasons, type Message } from '@realtime/protocol';
 import type { GatewayContext } from '../context.ts';
 import type { Connection } from '../connection.ts';
 import { Channel, joinToken, parseJoinOptions } from '../channel.ts';
@@ -27,7 +27,7 @@ interface JoinRefusal extends Refusal {
  * backoff and the postgres_changes `wait` (up to 20 s), the socket must not stall.
  */
 export async function join(g: GatewayContext, conn: Connection, msg: Message, release: () => void = () => {}): Promise<void> {
-  if (!msg.topic.startsWith('realtime:')) return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: 'unmatched topic' });
+  if (!msg.topic.startsWith('realtime:')) return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: ReplyReasons.unmatchedTopic });
 
   const previous = conn.channels.get(msg.topic);
   if (previous) {
