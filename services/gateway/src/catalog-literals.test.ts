@@ -1,10 +1,11 @@
 // "Catalogs everywhere": no gateway source retypes a message the error catalog or the protocol
-// holds, nor writes an HTTP status as a number; call sites name the code (core/messages.ts
-// messageOf, statusOf, HttpStatus, ReplyReasons) and take the value from libs/errors or
-// libs/protocol (docs/STYLE.md §4).
+// holds, nor writes an HTTP status as a number or a SQLSTATE libs/pg names; call sites name the
+// entry (core/messages.ts messageOf, statusOf, HttpStatus, ReplyReasons, SqlState) and take the
+// value from libs/errors, libs/protocol or libs/pg (docs/STYLE.md §4, §5).
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { catalog } from '@realtime/errors';
+import { SqlState } from '@realtime/pg';
 import { ReplyReasons } from '@realtime/protocol';
 import { literalStatuses, retypedStrings } from '@realtime/testing/source-literals';
 
@@ -13,6 +14,8 @@ const messages = new Map<string, string>([
   ...Object.values(catalog).flatMap((d) => (d.message ? [[d.message, d.code] as const] : [])),
   ...Object.entries(ReplyReasons).map(([name, reason]) => [reason, `ReplyReasons.${name}`] as const),
 ]);
+
+const sqlStates = new Map(Object.entries(SqlState).map(([name, state]) => [state, `SqlState.${name}`]));
 
 describe('catalog messages in the gateway', () => {
   it('the catalogs have messages to look for', () => {
@@ -26,5 +29,10 @@ describe('catalog messages in the gateway', () => {
 
   it('no source file writes an HTTP status as a number', () => {
     expect(literalStatuses(SRC)).toEqual([]);
+  });
+
+  it('no source file writes a SQLSTATE that libs/pg names', () => {
+    expect(sqlStates.get('42501')).toBe('SqlState.InsufficientPrivilege');
+    expect(retypedStrings(SRC, sqlStates)).toEqual([]);
   });
 });
