@@ -18,6 +18,7 @@ export const HttpStatus = {
   UnprocessableEntity: 422,
   TooManyRequests: 429,
   InternalServerError: 500,
+  ServiceUnavailable: 503,
 } as const;
 
 export type HttpStatusCode = (typeof HttpStatus)[keyof typeof HttpStatus];

@@ -12,13 +12,14 @@ writeFileSync(join(root, 'core/a.ts'), [
   'return { status: 422, body };',
   'if (err.status === 415) return;',
   'res.status(HttpStatus.NoContent).end();',
+  'return answer(socket, 503, AT_CAPACITY);',
 ].join('\n'));
 writeFileSync(join(root, 'core/a.test.ts'), "res.status(404); 'Tenant not found'");
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('source literals', () => {
   it('finds statuses written as numbers, outside comments and tests', () => {
-    expect(literalStatuses(root)).toEqual(['core/a.ts:1 .status(404', 'core/a.ts:3 status: 422', 'core/a.ts:4 status === 415']);
+    expect(literalStatuses(root)).toEqual(['core/a.ts:1 .status(404', 'core/a.ts:3 status: 422', 'core/a.ts:4 status === 415', 'core/a.ts:6 answer(socket, 503']);
   });
 
   it('finds strings a catalog holds', () => {

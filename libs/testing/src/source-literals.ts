@@ -32,8 +32,8 @@ export function retypedStrings(root: string, known: ReadonlyMap<string, string>)
   return found;
 }
 
-/** An HTTP status given, set or compared as a number: `.status(404)`, `status: 422`, `status === 500`. */
-const STATUS_LITERAL = /(?:\.status\(|\bsendStatus\(|\bstatus\s*:|\bstatus\s*[!=]==?|\bstatusCode\s*=)\s*[1-5]\d\d\b/g;
+/** An HTTP status given, set or compared as a number: `.status(404)`, `answer(socket, 503`, `status: 422`, `status === 500`. */
+const STATUS_LITERAL = /(?:\.status\(|\bsendStatus\(|\banswer\(\w+,\s*|\bstatus\s*:|\bstatus\s*[!=]==?|\bstatusCode\s*=)\s*[1-5]\d\d\b/g;
 
 /** `file:line text` for each HTTP status written as a number instead of a name. */
 export function literalStatuses(root: string): string[] {

@@ -122,16 +122,6 @@ export interface UsageSink {
   report(reports: UsageReport[]): Promise<void>;
 }
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): { cancel(): void };
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return { cancel: () => clearTimeout(t) };
-  },
-};
+// The clock lives in a file of its own (core/clock.ts) so that counters can use it without the
+// rest of the ports; it is one of them all the same.
+export { systemClock, type Clock } from './core/clock.ts';

@@ -3,7 +3,7 @@
 // code; the message comes from the catalog unless the step knows a more precise one. connect.ts
 // and handlers/join.ts share the tenant and limit steps and differ only where the reference does.
 import { errorDef, ErrorCodes, type ErrorCode } from '@realtime/errors';
-import type { GatewayContext } from './context.ts';
+import type { GatewayPorts } from './gateway-ports.ts';
 import type { Tenant } from './tenant.ts';
 
 export interface Refusal {
@@ -46,14 +46,14 @@ export const tenantEnabled = (tenant: Tenant): Verdict => (tenant.suspend ? refu
  * `users` is what counts against max_concurrent_users here (docs/PROTOCOL.md §9); the
  * ratelimiter's throttle says whether the tenant is over it across all gateways.
  */
-export function usersUnderLimit(g: GatewayContext, tenant: Tenant, users: number): Verdict {
+export function usersUnderLimit(g: GatewayPorts, tenant: Tenant, users: number): Verdict {
   if (users < tenant.limits.maxConcurrentUsers && !g.throttled(tenant.externalId, 'concurrent_users')) return null;
   g.metrics.rateLimited.inc('concurrent_users');
   return refusal(ErrorCodes.ConnectionRateLimitReached);
 }
 
 /** `tripped` reads (connect) or counts (join) this gateway's joins counter; `code` is the caller's form. */
-export function joinsUnderLimit(g: GatewayContext, tenant: Tenant, tripped: boolean, code: typeof ErrorCodes.JoinsRateLimitReached | typeof ErrorCodes.ClientJoinRateLimitReached): Verdict {
+export function joinsUnderLimit(g: GatewayPorts, tenant: Tenant, tripped: boolean, code: typeof ErrorCodes.JoinsRateLimitReached | typeof ErrorCodes.ClientJoinRateLimitReached): Verdict {
   if (!tripped && !g.throttled(tenant.externalId, 'joins_per_second')) return null;
   g.metrics.rateLimited.inc('joins_per_second');
   return refusal(code);

@@ -7,16 +7,17 @@
 // read, and a missing realtime.messages partition is told to the client as MissingPartition.
 import { errorCodeOf, errorDef, ErrorCodes, joinErrorReason, type ErrorCode } from '@realtime/errors';
 import type { PolicyExtension } from '../ports.ts';
-import type { GatewayContext } from './context.ts';
+import type { GatewayPorts } from './gateway-ports.ts';
 import type { Tenant } from './tenant.ts';
 import type { Claims } from './jwt.ts';
-import { identityOf, type Channel } from './channel.ts';
+import type { Channel } from './connection.ts';
+import { identityOf } from './identity.ts';
 import { timed } from './metrics.ts';
 import type { XHeaders } from './x-headers.ts';
 
 export type ReadCheck = { ok: true; read: Set<PolicyExtension> } | { ok: false; code: ErrorCode; reason: string };
 
-export async function checkRead(g: GatewayContext, tenant: Tenant, subtopic: string, claims: Claims, headers: XHeaders, presence: boolean): Promise<ReadCheck> {
+export async function checkRead(g: GatewayPorts, tenant: Tenant, subtopic: string, claims: Claims, headers: XHeaders, presence: boolean): Promise<ReadCheck> {
   const db = g.databases.get(tenant);
   const unreachable = { ok: false as const, code: ErrorCodes.UnableToSetPolicies, reason: joinErrorReason(ErrorCodes.UnableToSetPolicies) };
   if (!db) return unreachable;
@@ -40,7 +41,7 @@ export async function checkRead(g: GatewayContext, tenant: Tenant, subtopic: str
 }
 
 /** May this channel send (broadcast) or track (presence)? Public channels always may. */
-export function mayWrite(g: GatewayContext, channel: Channel, extension: PolicyExtension): Promise<boolean> {
+export function mayWrite(g: GatewayPorts, channel: Channel, extension: PolicyExtension): Promise<boolean> {
   if (!channel.options.private) return Promise.resolve(true);
   let answer = channel.policies.write.get(extension);
   if (!answer) {
@@ -51,7 +52,7 @@ export function mayWrite(g: GatewayContext, channel: Channel, extension: PolicyE
 }
 
 /** Write check outside a channel (REST broadcast to a private topic). */
-export async function writeCheck(g: GatewayContext, tenantId: string, subtopic: string, claims: Claims, headers: XHeaders, extension: PolicyExtension): Promise<boolean> {
+export async function writeCheck(g: GatewayPorts, tenantId: string, subtopic: string, claims: Claims, headers: XHeaders, extension: PolicyExtension): Promise<boolean> {
   const tenant = g.tenant(tenantId);
   const db = tenant ? g.databases.get(tenant) : null;
   if (!db) return false;
@@ -69,7 +70,7 @@ export async function writeCheck(g: GatewayContext, tenantId: string, subtopic: 
  * After a token refresh: forget cached writes, read again. Returns null when the channel may stay,
  * else the message it is shut down with (the reference's texts for each failure).
  */
-export async function recheckRead(g: GatewayContext, channel: Channel): Promise<string | null> {
+export async function recheckRead(g: GatewayPorts, channel: Channel): Promise<string | null> {
   channel.policies.write.clear();
   const revoked = `You no longer have permission to read from this Channel topic: ${channel.subtopic}`;
   const tenant = g.tenant(channel.conn.tenantId);

@@ -1,21 +1,8 @@
-// What a join carries for its channel: options from the join payload (docs/PROTOCOL.md §3.2), the
-// channel token and the identity it gives for the tenant database. The Channel class lives with
-// its Connection (connection.ts): each refers to the other, so one file keeps them out of a circle.
-import type { Claims } from './jwt.ts';
-import type { Identity } from '../ports.ts';
+// What a join carries for its channel: options from the join payload (docs/PROTOCOL.md §3.2) and
+// the channel token. The Channel class lives with its Connection (connection.ts): each refers to
+// the other, so one file keeps them out of a circle.
 import type { JoinOptions } from './connection.ts';
-import type { XHeaders } from './x-headers.ts';
-
 import { isObject } from './is-object.ts';
-
-export { Channel, type JoinOptions } from './connection.ts';
-export { isObject } from './is-object.ts';
-
-/** The channel's identity for the tenant database: JWT role (anon when absent) and claims. */
-export function identityOf(claims: Claims, headers?: XHeaders): Identity {
-  const role = typeof claims.role === 'string' ? claims.role : 'anon';
-  return headers ? { role, claims, headers } : { role, claims };
-}
 
 const flexibleBool = (value: unknown, fallback: boolean): boolean =>
   value === true || value === 'true' ? true : value === false || value === 'false' ? false : fallback;

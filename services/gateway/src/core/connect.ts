@@ -1,9 +1,9 @@
 // WebSocket connect checks in the reference's order (docs/PROTOCOL.md §1.2): tenant → token present → JWT →
 // role/exp → concurrent users → joins limiter, each locally and as the ratelimiter sees it across
 // all gateways. The transport turns a refusal into its HTTP form.
-import { errorDef, ErrorCodes, type ErrorCode } from '@realtime/errors';
+import { errorDef, ErrorCodes, statusOf, type ErrorCode } from '@realtime/errors';
 import { firstRefusal, joinsUnderLimit, refusal, step, tenantEnabled, usersUnderLimit, type Refusal } from './admission.ts';
-import type { GatewayContext } from './context.ts';
+import type { GatewayPorts } from './gateway-ports.ts';
 import type { Tenant } from './tenant.ts';
 import type { Claims, TokenFailure, TokenFailureKind } from './jwt.ts';
 
@@ -12,7 +12,7 @@ export type ConnectResult =
   | { ok: false; status: number; code: ErrorCode; error: string };
 
 /** The HTTP form of a refusal: the catalog's status of its code. */
-const refuse = (r: Refusal): ConnectResult => ({ ok: false, status: errorDef(r.code).httpStatus ?? 500, code: r.code, error: r.message });
+const refuse = (r: Refusal): ConnectResult => ({ ok: false, status: errorDef(r.code).httpStatus ?? statusOf(ErrorCodes.HttpServerError), code: r.code, error: r.message });
 
 // The connect form of each token failure (docs/PROTOCOL.md §1.2 table): the catalog message of its
 // code unless named here (note "Token has expired" has no age here); invalid exp, iat or claims
@@ -30,7 +30,7 @@ function tokenRefusal(failure: TokenFailure): Refusal {
   return refusal(failure.code, connectMessages[failure.kind]);
 }
 
-export async function checkConnect(g: GatewayContext, tenantId: string | null, token: string | null): Promise<ConnectResult> {
+export async function checkConnect(g: GatewayPorts, tenantId: string | null, token: string | null): Promise<ConnectResult> {
   const tenant = tenantId ? g.tenant(tenantId) : undefined;
   if (!tenant) return refuse(refusal(ErrorCodes.TenantNotFound));
   let claims: Claims = {};

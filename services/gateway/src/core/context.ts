@@ -1,43 +1,39 @@
-// What a frame handler, an admission step or a feature helper may use of the gateway: its ports
-// (log, metrics, clock, tenant databases) and the few operations on channels and tenants. They
-// take this, not the Gateway class, so none of them imports gateway.ts and gateway.ts can import
-// the dispatch table without a circle (docs/STYLE.md §12; the import graph is checked by
-// import-graph.test.ts). Gateway implements it.
-import type { Logger } from '@realtime/log';
-import type { Clock, TenantDatabases } from '../ports.ts';
+// What a frame handler or a feature helper may use of the gateway: its ports (gateway-ports.ts)
+// and the few operations on channels. They take this, not the Gateway class, so none of them
+// imports gateway.ts; presence and Postgres Changes are seen through the narrow ports below, not
+// their classes, which keeps this file low in the import graph (import-graph.test.ts checks it;
+// docs/STYLE.md §2, §12). Gateway implements it.
 import type { OutboundBroadcast } from './broadcast-message.ts';
-import type { Channel } from './channel.ts';
-import type { Connection } from './connection.ts';
-import type { LimitName, Throttle } from './global-limits.ts';
-import type { Verified } from './jwt.ts';
-import type { LocalLimits } from './local-limits.ts';
-import type { GatewayMetrics } from './metrics.ts';
-import type { ChangeFanout } from './postgres-changes/fanout.ts';
-import type { PresenceHub } from './presence/hub.ts';
-import type { Tenant } from './tenant.ts';
-import type { UsageMeter } from './usage.ts';
+import type { Channel, Connection } from './connection.ts';
+import type { GatewayPorts } from './gateway-ports.ts';
+import type { Binding } from './postgres-changes/bindings.ts';
 
-export interface GatewayContext {
-  readonly nodeId: string;
-  readonly log: Logger;
-  readonly metrics: GatewayMetrics;
-  readonly clock: Clock;
-  readonly databases: TenantDatabases;
-  /** Backoff of a channel crashed by an unexpected error before it may rejoin. */
-  readonly channelErrorBackoffMs: number;
-  /** How long a `broadcast.replication_ready` join waits (docs/PROTOCOL.md §3.5); undefined: the default. */
-  readonly replicationReadyTimeoutMs: number | undefined;
-  /** This gateway's counters of the tenant limits (docs/PROTOCOL.md §9). */
-  readonly limits: LocalLimits;
-  readonly usage: UsageMeter;
-  readonly presence: PresenceHub;
-  readonly changes: ChangeFanout;
+export type { GatewayPorts } from './gateway-ports.ts';
 
-  tenant(id: string): Tenant | undefined;
-  verify(token: string | null | undefined, tenant: Tenant): Promise<Verified>;
-  throttled(tenantId: string, limit: LimitName): Throttle | null;
-  socketCounts(tenantId: string): { users: number; idle: number };
-  concurrentUsers(tenantId: string): number;
+/** Presence of a channel as its handlers drive it (presence/hub.ts PresenceHub implements it). */
+export interface PresencePort {
+  enable(channel: Channel): Promise<void>;
+  track(channel: Channel, meta: Record<string, unknown>): Promise<void>;
+  untrack(channel: Channel): Promise<void>;
+}
+
+/** Postgres Changes subscriptions of channels (postgres-changes/fanout.ts ChangeFanout implements it). */
+export interface ChangesPort {
+  subscribe(channel: Channel, bindings: Binding[], legacy?: boolean): void;
+  unsubscribe(channel: Channel): void;
+}
+
+/**
+ * Routes one inbound frame of a socket (core/handlers/index.ts); app.ts hands it to the gateway
+ * at construction, so gateway.ts does not import the handlers. `release` frees the socket's queue
+ * before the frame is done (broadcasts).
+ */
+export type Dispatch = (g: GatewayContext, conn: Connection, frame: string | Uint8Array, release?: () => void) => Promise<void>;
+
+export interface GatewayContext extends GatewayPorts {
+  readonly presence: PresencePort;
+  readonly changes: ChangesPort;
+
   addChannel(channel: Channel): void;
   removeChannel(channel: Channel): void;
   shutdownChannel(channel: Channel, message: string): void;

@@ -6,12 +6,12 @@
 // The reference stores max_bytes_per_second but never enforces it; we do, as a token bucket whose
 // burst admits any single message the size limit admits (so one large message never trips it).
 import { byteBurst } from '@realtime/schemas';
-import type { GatewayContext } from './context.ts';
+import type { GatewayPorts } from './gateway-ports.ts';
 import type { Tenant } from './tenant.ts';
 import type { Throttle } from './global-limits.ts';
 
 /** Counts one inbound message of `bytes`; true when the tenant is over a rate. */
-export function overRate(g: GatewayContext, tenant: Tenant, bytes: number): boolean {
+export function overRate(g: GatewayPorts, tenant: Tenant, bytes: number): boolean {
   return rateThrottle(g, tenant, bytes) !== null;
 }
 
@@ -19,7 +19,7 @@ export function overRate(g: GatewayContext, tenant: Tenant, bytes: number): bool
  * The same, with the rate and limit to report (REST's x-rate-* headers). `count` messages of
  * `bytes` in total are counted at once, so a REST batch costs one call, not one per message.
  */
-export function rateThrottle(g: GatewayContext, tenant: Tenant, bytes: number, count = 1): Throttle | null {
+export function rateThrottle(g: GatewayPorts, tenant: Tenant, bytes: number, count = 1): Throttle | null {
   const id = tenant.externalId;
   const { maxEventsPerSecond, maxBytesPerSecond, maxPayloadSizeInKb } = tenant.limits;
   g.usage.count(id, 'events_in', count);
@@ -34,19 +34,19 @@ export function rateThrottle(g: GatewayContext, tenant: Tenant, bytes: number, c
 }
 
 /** Counts one inbound message that is not a broadcast (an unknown event), without a check. */
-export function countInbound(g: GatewayContext, tenant: Tenant): void {
+export function countInbound(g: GatewayPorts, tenant: Tenant): void {
   g.usage.count(tenant.externalId, 'events_in');
   g.limits.count('events', tenant.externalId, tenant.limits.maxEventsPerSecond);
 }
 
 /** Counts `n` frames delivered to the tenant's channels (each one is an event in the reference). */
-export function countDelivered(g: GatewayContext, tenant: Tenant, n: number): void {
+export function countDelivered(g: GatewayPorts, tenant: Tenant, n: number): void {
   g.usage.count(tenant.externalId, 'events_out', n);
   g.limits.count('events', tenant.externalId, tenant.limits.maxEventsPerSecond, n);
 }
 
 /** The tenant's events limit, if tripped: the global decision's, else this gateway's counter. */
-export function eventsThrottle(g: GatewayContext, tenant: Tenant): Throttle | null {
+export function eventsThrottle(g: GatewayPorts, tenant: Tenant): Throttle | null {
   const id = tenant.externalId;
   const max = tenant.limits.maxEventsPerSecond;
   return g.throttled(id, 'events_per_second') ?? (g.limits.triggered('events', id, max) ? { rate: g.limits.rate('events', id, max), max } : null);
@@ -56,17 +56,17 @@ export function eventsThrottle(g: GatewayContext, tenant: Tenant): Throttle | nu
  * Whether the tenant's Postgres changes are dropped right now: its database-events counter
  * (changes delivered, the reference's db_events) or its events limit is tripped.
  */
-export function changesLimited(g: GatewayContext, tenant: Tenant): boolean {
+export function changesLimited(g: GatewayPorts, tenant: Tenant): boolean {
   return g.limits.triggered('db_events', tenant.externalId, tenant.limits.maxEventsPerSecond) || eventsThrottle(g, tenant) !== null;
 }
 
-function limited(g: GatewayContext, limit: 'events_per_second' | 'bytes_per_second', t: Throttle): Throttle {
+function limited(g: GatewayPorts, limit: 'events_per_second' | 'bytes_per_second', t: Throttle): Throttle {
   g.metrics.rateLimited.inc(limit);
   return t;
 }
 
 /** The tenant's current message rate: the global decision's, else this gateway's average. */
-export function eventRate(g: GatewayContext, tenant: Tenant): number {
+export function eventRate(g: GatewayPorts, tenant: Tenant): number {
   const id = tenant.externalId;
   return g.throttled(id, 'events_per_second')?.rate ?? g.limits.rate('events', id, tenant.limits.maxEventsPerSecond);
 }

@@ -1,6 +1,6 @@
 // Local subscription index: which channels of this gateway listen to (tenant, public|private,
 // subtopic). Public and private channels of one name are separate (docs/PROTOCOL.md §4).
-import type { Channel } from './channel.ts';
+import type { Channel } from './connection.ts';
 
 export { channelKey } from './channel-key.ts';
 

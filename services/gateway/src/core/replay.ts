@@ -5,7 +5,7 @@
 import { ErrorCodes, joinErrorReason } from '@realtime/errors';
 import type { StoredBroadcast } from '../ports.ts';
 import type { GatewayContext } from './context.ts';
-import type { Channel } from './channel.ts';
+import type { Channel } from './connection.ts';
 import type { Tenant } from './tenant.ts';
 import { binaryFieldTooLong } from '@realtime/protocol';
 import { messageOf } from './messages.ts';

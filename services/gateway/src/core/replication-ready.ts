@@ -9,7 +9,7 @@
 // one tenant share one answer per interval, so a crowd of joins costs one query, not one each.
 import { ErrorCodes } from '@realtime/errors';
 import type { GatewayContext } from './context.ts';
-import type { Channel } from './channel.ts';
+import type { Channel } from './connection.ts';
 
 export const REPLICATION_CHECK_INTERVAL_MS = 500;
 export const DEFAULT_REPLICATION_READY_TIMEOUT_MS = 60_000;

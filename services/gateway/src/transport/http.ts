@@ -5,7 +5,7 @@ import type { Registry } from '@realtime/metrics';
 import { scrape } from '@realtime/metrics';
 import { parseJson } from '@realtime/protocol';
 import { ErrorCodes, HttpStatus, statusOf } from '@realtime/errors';
-import type { Gateway } from '../core/gateway.ts';
+import type { GatewayContext } from '../core/context.ts';
 import type { Tenant } from '../core/tenant.ts';
 import { tenantFromHost } from '../core/tenant.ts';
 import type { Claims } from '../core/jwt.ts';
@@ -26,7 +26,7 @@ export interface HttpOptions {
 
 type Authed = Request & { tenant?: Tenant; claims?: Claims };
 
-export function createHttpApp(g: Gateway, options: HttpOptions): express.Express {
+export function createHttpApp(g: GatewayContext, options: HttpOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use((req, res, next) => {
@@ -73,14 +73,14 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
     if (err.status === HttpStatus.BadRequest) return void res.status(HttpStatus.UnprocessableEntity).json({ errors: { messages: ['is invalid'] } });
     // A compressed body or an unknown charset: the client's mistake, not a failure of ours to log.
     if (err.status === HttpStatus.UnsupportedMediaType) return void res.status(HttpStatus.UnsupportedMediaType).json({ message: 'Unsupported content encoding or charset' });
-    g.deps.log.error({ err: String(err) }, 'http handler failed');
+    g.log.error({ err: String(err) }, 'http handler failed');
     res.status(statusOf(ErrorCodes.HttpServerError)).json({ message: 'Internal server error' });
   });
   return app;
 }
 
 /** Tenant from Host; JWT from `Authorization: Bearer`, else the `apikey` header (docs/PROTOCOL.md §4 REST). */
-function authenticate(g: Gateway) {
+function authenticate(g: GatewayContext) {
   return async (req: Authed, res: Response, next: NextFunction) => {
     const tenant = g.tenant(tenantFromHost(req.headers.host) ?? '');
     if (!tenant) return void res.status(HttpStatus.Unauthorized).json({ message: 'Tenant not found in database' });
@@ -100,20 +100,20 @@ function authenticate(g: Gateway) {
  * budget before the body is read, and frees it when the response is done or the client goes away.
  * Past the budget: 429 in the reference's plug form, the body never read.
  */
-function admitBody(g: Gateway, budget: InflightBudget, maxBodyBytes: number) {
+function admitBody(g: GatewayContext, budget: InflightBudget, maxBodyBytes: number) {
   return (req: Authed, res: Response, next: NextFunction) => {
     const declared = Number(req.headers['content-length']);
     const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxBodyBytes) : maxBodyBytes;
     const tenant = req.tenant!.externalId;
     if (!budget.tryReserve(tenant, bytes)) {
-      g.deps.metrics.restBusy.inc();
+      g.metrics.restBusy.inc();
       res.setHeader('connection', 'close'); // the unread body is not drained
       return void res.status(HttpStatus.TooManyRequests).json({ message: 'Too many requests' });
     }
-    g.deps.metrics.restInflightBytes.inc(bytes);
+    g.metrics.restInflightBytes.inc(bytes);
     res.once('close', () => {
       budget.release(tenant, bytes);
-      g.deps.metrics.restInflightBytes.dec(bytes);
+      g.metrics.restInflightBytes.dec(bytes);
     });
     next();
   };

@@ -8,7 +8,9 @@
 import { ErrorCodes } from '@realtime/errors';
 import type { Message } from '@realtime/protocol';
 import type { GatewayContext } from '../context.ts';
-import { identityOf, isObject, type Channel } from '../channel.ts';
+import type { Channel } from '../connection.ts';
+import { identityOf } from '../identity.ts';
+import { isObject } from '../is-object.ts';
 import { resubscribeChanges } from '../postgres-changes/join.ts';
 import { scheduleExpiry } from './token-expiry.ts';
 import { recheckRead } from '../channel-policies.ts';

@@ -3,7 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Message, UserBroadcastPush } from '@realtime/protocol';
 import type { GatewayContext } from '../context.ts';
-import { isObject, type Channel } from '../channel.ts';
+import type { Channel } from '../connection.ts';
+import { isObject } from '../is-object.ts';
 import { payloadTooLarge, type OutboundBroadcast } from '../broadcast-message.ts';
 import { binaryFieldTooLong } from '@realtime/protocol';
 import { mayWrite } from '../channel-policies.ts';

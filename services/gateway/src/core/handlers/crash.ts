@@ -6,7 +6,7 @@ import { ErrorCodes, joinErrorReason } from '@realtime/errors';
 import { errorMessage, type Message } from '@realtime/protocol';
 import type { GatewayContext } from '../context.ts';
 import type { Connection } from '../connection.ts';
-import type { Channel } from '../channel.ts';
+import type { Channel } from '../connection.ts';
 
 /** Runs one channel frame's handling; a throw or rejection crashes that channel only. */
 export async function guarded(g: GatewayContext, channel: Channel, run: () => void | Promise<void>): Promise<void> {

@@ -5,7 +5,8 @@
 import type { Message } from '@realtime/protocol';
 import { ErrorCodes, errorDef } from '@realtime/errors';
 import type { GatewayContext } from '../context.ts';
-import { isObject, type Channel } from '../channel.ts';
+import type { Channel } from '../connection.ts';
+import { isObject } from '../is-object.ts';
 import { mayWrite } from '../channel-policies.ts';
 import { messageOf } from '../messages.ts';
 

@@ -3,7 +3,7 @@
 // `postgres_changes_options.wait` the reply waits for the check, at most `timeout` (≤ 20 s).
 import { ErrorCodes } from '@realtime/errors';
 import type { GatewayContext } from '../context.ts';
-import type { Channel } from '../channel.ts';
+import type { Channel } from '../connection.ts';
 import { isObject } from '../is-object.ts';
 import { echoBindings } from './bindings.ts';
 import { checkSubscription } from './subscribe.ts';

@@ -22,7 +22,7 @@ import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { Clock, PresenceBackend } from '../../ports.ts';
-import type { Channel } from '../channel.ts';
+import type { Channel } from '../connection.ts';
 import { uuidV1 } from './uuid-v1.ts';
 import { channelKey } from '../channel-key.ts';
 import type { ChannelPresence, Tracked } from './state.ts';
