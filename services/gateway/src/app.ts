@@ -24,7 +24,7 @@ import { startKafkaChangeFeed } from './adapters/kafka-change-feed.ts';
 import { startPresenceBackend } from './adapters/presence-backend.ts';
 import { startKafkaLimits } from './adapters/kafka-limits.ts';
 import { createHttpApp } from './transport/http.ts';
-import { payloadCapError, payloadCapKb } from './core/payload-cap.ts';
+import { payloadCapError, payloadCapKb } from './core/limits/payload-cap.ts';
 import { attachWebSocket } from './transport/ws.ts';
 
 /**

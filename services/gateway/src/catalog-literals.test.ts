@@ -1,6 +1,6 @@
 // "Catalogs everywhere": no gateway source retypes a message the error catalog or the protocol
 // holds, nor writes an HTTP status as a number or a SQLSTATE libs/pg names; call sites name the
-// entry (core/messages.ts messageOf, statusOf, HttpStatus, ReplyReasons, SqlState) and take the
+// entry (core/base/messages.ts messageOf, statusOf, HttpStatus, ReplyReasons, SqlState) and take the
 // value from libs/errors, libs/protocol or libs/pg (docs/STYLE.md §4, §5).
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';

@@ -3,7 +3,7 @@
 // Type imports count: a handler that imports `type Gateway` depends on all of gateway.ts.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { circles, depth, importGraph, longestChain } from '@realtime/testing/import-graph';
+import { circles, depth, folderGraph, importGraph, longestChain } from '@realtime/testing/import-graph';
 
 const SRC = fileURLToPath(new URL('.', import.meta.url));
 /**
@@ -21,11 +21,18 @@ describe('gateway import graph', () => {
   it('sees the gateway sources and their imports', () => {
     expect(graph.get('app.ts')).toContain('core/handlers/index.ts');
     expect(graph.get('core/gateway.ts')).not.toContain('core/handlers/index.ts');
-    expect(graph.get('core/handlers/join.ts')).toContain('core/context.ts');
+    expect(graph.get('core/handlers/join.ts')).toContain('core/context/context.ts');
   });
 
   it('has no import circles', () => {
     expect(circles(graph)).toEqual([]);
+  });
+
+  it('has no circles between the feature folders of the core', () => {
+    // core/ itself holds gateway.ts, which assembles the features; base/ the leaf values they pass around.
+    const folders = folderGraph(graph, 'core/');
+    expect(folders.get('core')).toContain('core/channels');
+    expect(circles(folders)).toEqual([]);
   });
 
   it(`has at most ${MAX_DEPTH} floors of imports`, () => {
@@ -43,6 +50,11 @@ describe('import graph helpers', () => {
 
   it('finds a circle', () => {
     expect(circles(graph)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
+  });
+
+  it('finds folders that import each other', () => {
+    const files = new Map([['core/a/x.ts', ['core/b/y.ts']], ['core/b/y.ts', ['core/a/z.ts']], ['core/a/z.ts', []], ['core/c/w.ts', ['core/a/z.ts']]]);
+    expect(circles(folderGraph(files, 'core/'))).toEqual([['core/a', 'core/b']]);
   });
 
   it('counts floors along the longest chain', () => {

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import { channelId, memberId, toState, type PresenceChannel, type StoredMember } from '@realtime/presence';
 import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, TenantDatabase, TenantDatabases, TenantDirectory } from '../src/ports.ts';
-import type { OutboundBroadcast } from '../src/core/broadcast-message.ts';
+import type { OutboundBroadcast } from '../src/core/base/broadcast-message.ts';
 import { Gateway, type GatewayDeps } from '../src/core/gateway.ts';
 import { createDispatch, type FrameHandlers } from '../src/core/handlers/index.ts';
 import { join } from '../src/core/handlers/join.ts';
@@ -12,8 +12,8 @@ import { leave } from '../src/core/handlers/leave.ts';
 import { broadcast, userBroadcastPush } from '../src/core/handlers/broadcast.ts';
 import { accessToken } from '../src/core/handlers/access-token.ts';
 import { presence as presenceEvent } from '../src/core/handlers/presence.ts';
-import { noMetrics } from '../src/core/metrics.ts';
-import type { Tenant } from '../src/core/tenant.ts';
+import { noMetrics } from '../src/core/metrics/metrics.ts';
+import type { Tenant } from '../src/core/base/tenant.ts';
 
 export class MemorySocket implements ClientSocket {
   readonly id: string;

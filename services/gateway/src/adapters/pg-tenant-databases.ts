@@ -14,7 +14,7 @@ import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 import type { TenantDbSettings } from '@realtime/schemas';
 import type { Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, TenantDatabase, TenantDatabases } from '../ports.ts';
-import type { Tenant } from '../core/tenant.ts';
+import type { Tenant } from '../core/base/tenant.ts';
 import { selectableColumns, visibleKeys, visibleKeysForEach } from './pg-rls.ts';
 import { channelRead, channelWrite } from './pg-channel-policies.ts';
 import { CatalogCache } from './catalog-cache.ts';

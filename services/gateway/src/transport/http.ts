@@ -5,14 +5,14 @@ import type { Registry } from '@realtime/metrics';
 import { scrape } from '@realtime/metrics';
 import { parseJson } from '@realtime/protocol';
 import { ErrorCodes, HttpStatus, statusOf } from '@realtime/errors';
-import type { GatewayContext } from '../core/context.ts';
-import type { Tenant } from '../core/tenant.ts';
-import { tenantFromHost } from '../core/tenant.ts';
-import type { Claims } from '../core/jwt.ts';
-import { InflightBudget, type InflightLimits } from '../core/inflight.ts';
-import { batchBroadcastText, singleBroadcast, type RestResult } from '../core/rest-broadcast.ts';
-import { xHeaders } from '../core/x-headers.ts';
-import { messageOf } from '../core/messages.ts';
+import type { GatewayContext } from '../core/context/context.ts';
+import type { Tenant } from '../core/base/tenant.ts';
+import { tenantFromHost } from '../core/base/tenant.ts';
+import type { Claims } from '../core/auth/jwt.ts';
+import { InflightBudget, type InflightLimits } from '../core/limits/inflight.ts';
+import { batchBroadcastText, singleBroadcast, type RestResult } from '../core/broadcast/rest.ts';
+import { xHeaders } from '../core/base/x-headers.ts';
+import { messageOf } from '../core/base/messages.ts';
 
 export interface HttpOptions {
   registry: Registry;

@@ -7,16 +7,16 @@ import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { STATUS_CODES } from 'node:http';
 import { ErrorCodes, HttpStatus, statusOf } from '@realtime/errors';
 import { parseVsn, type Vsn } from '@realtime/protocol';
-import type { GatewayContext } from '../core/context.ts';
-import type { Claims } from '../core/jwt.ts';
-import type { Connection } from '../core/connection.ts';
-import type { XHeaders } from '../core/x-headers.ts';
-import { checkConnect } from '../core/connect.ts';
-import { tenantFromHost } from '../core/tenant.ts';
-import { cleanToken } from '../core/jwt.ts';
-import { xHeaders } from '../core/x-headers.ts';
+import type { GatewayContext } from '../core/context/context.ts';
+import type { Claims } from '../core/auth/jwt.ts';
+import type { Connection } from '../core/channels/connection.ts';
+import type { XHeaders } from '../core/base/x-headers.ts';
+import { checkConnect } from '../core/admission/connect.ts';
+import { tenantFromHost } from '../core/base/tenant.ts';
+import { cleanToken } from '../core/auth/jwt.ts';
+import { xHeaders } from '../core/base/x-headers.ts';
 import type { ClientSocket } from '../ports.ts';
-import { messageOf } from '../core/messages.ts';
+import { messageOf } from '../core/base/messages.ts';
 
 export interface WsOptions {
   connectErrorBackoffMs: number;

@@ -8,10 +8,10 @@
 // write check is one cached promise).
 import { ErrorCodes } from '@realtime/errors';
 import { ReplyReasons, type Message, type UserBroadcastPush } from '@realtime/protocol';
-import type { Dispatch, GatewayContext } from '../context.ts';
-import type { Channel, Connection } from '../connection.ts';
+import type { Dispatch, GatewayContext } from '../context/context.ts';
+import type { Channel, Connection } from '../channels/connection.ts';
 import { guarded, guardedJoin } from './crash.ts';
-import { countInbound } from '../rates.ts';
+import { countInbound } from '../admission/rates.ts';
 
 export type ChannelHandler = (g: GatewayContext, channel: Channel, msg: Message) => void | Promise<void>;
 

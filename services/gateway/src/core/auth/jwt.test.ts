@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { cachedKeys, verifyToken } from './jwt.ts';
-import { tenant } from '../../test/support.ts';
+import { tenant } from '../../../test/support.ts';
 
 const now = 1_700_000_000_000;
 const exp = now / 1000 + 600;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batchBroadcast, batchBroadcastText, singleBroadcast } from './rest-broadcast.ts';
-import { MemoryTenantDatabase, tenant, testGateway } from '../../test/support.ts';
+import { batchBroadcast, batchBroadcastText, singleBroadcast } from './rest.ts';
+import { MemoryTenantDatabase, tenant, testGateway } from '../../../test/support.ts';
 
 const claims = { role: 'anon', exp: 0 } as never;
 const tooLarge = { status: 429, body: { message: 'Too many messages to broadcast, please reduce the batch size' } };

@@ -3,10 +3,10 @@
 // imports gateway.ts; presence and Postgres Changes are seen through the narrow ports below, not
 // their classes, which keeps this file low in the import graph (import-graph.test.ts checks it;
 // docs/STYLE.md §2, §12). Gateway implements it.
-import type { OutboundBroadcast } from './broadcast-message.ts';
-import type { Channel, Connection } from './connection.ts';
+import type { OutboundBroadcast } from '../base/broadcast-message.ts';
+import type { Channel, Connection } from '../channels/connection.ts';
 import type { GatewayPorts } from './gateway-ports.ts';
-import type { Binding } from './postgres-changes/bindings.ts';
+import type { Binding } from '../postgres-changes/bindings.ts';
 
 export type { GatewayPorts } from './gateway-ports.ts';
 

@@ -1,6 +1,6 @@
 // The series the core moves; app.ts backs them with prom-client (realtime_* names, docs/METRICS.md).
 import type { Vsn } from '@realtime/protocol';
-import type { LimitName } from './global-limits.ts';
+import type { LimitName } from '../limits/global-limits.ts';
 
 export interface Counter { inc(n?: number): void }
 export interface Gauge extends Counter { dec(n?: number): void; set(n: number): void }

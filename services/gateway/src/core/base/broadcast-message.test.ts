@@ -1,10 +1,10 @@
 // The REST entry of the field-length check: a topic or event a kind 4 frame cannot carry is a 422
 // in the reference's validation form, and nothing of the request is published.
 import { describe, expect, it } from 'vitest';
-import { tenant, testGateway } from '../../test/support.ts';
-import { batchBroadcast, singleBroadcast } from './rest-broadcast.ts';
+import { tenant, testGateway } from '../../../test/support.ts';
+import { batchBroadcast, singleBroadcast } from '../broadcast/rest.ts';
 import { fieldLengthErrors } from './broadcast-message.ts';
-import type { Claims } from './jwt.ts';
+import type { Claims } from '../auth/jwt.ts';
 
 function setup() {
   const t = testGateway();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalLimits } from './local-limits.ts';
-import { ManualClock } from '../../test/support.ts';
+import { ManualClock } from '../../../test/support.ts';
 
 describe('local limits (the reference rate counter: 5 s ticks, 12 buckets)', () => {
   it('admits a page joining 150 channels at once under 100 joins/s: a burst is averaged', () => {

@@ -2,7 +2,7 @@
 // the channel token. The Channel class lives with its Connection (connection.ts): each refers to
 // the other, so one file keeps them out of a circle.
 import type { JoinOptions } from './connection.ts';
-import { isObject } from './is-object.ts';
+import { isObject } from '../base/is-object.ts';
 
 const flexibleBool = (value: unknown, fallback: boolean): boolean =>
   value === true || value === 'true' ? true : value === false || value === 'false' ? false : fallback;

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
-import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../test/support.ts';
+import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../../test/support.ts';
 
 const secret = tenant().jwtSecret!;
 let db: MemoryTenantDatabase;

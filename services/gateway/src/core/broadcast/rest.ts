@@ -2,18 +2,18 @@
 // (transport/http.ts) only maps these results to status codes.
 import { randomUUID } from 'node:crypto';
 import { ErrorCodes, HttpStatus, statusOf } from '@realtime/errors';
-import type { GatewayContext } from './context.ts';
-import type { Tenant } from './tenant.ts';
-import { isObject } from './is-object.ts';
-import { fieldLengthErrors, payloadTooLarge, type OutboundBroadcast } from './broadcast-message.ts';
-import { writeCheck } from './channel-policies.ts';
-import { NO_HEADERS, type XHeaders } from './x-headers.ts';
-import { eventRate, rateThrottle } from './rates.ts';
-import type { Throttle } from './global-limits.ts';
-import type { Claims } from './jwt.ts';
+import type { GatewayContext } from '../context/context.ts';
+import type { Tenant } from '../base/tenant.ts';
+import { isObject } from '../base/is-object.ts';
+import { fieldLengthErrors, payloadTooLarge, type OutboundBroadcast } from '../base/broadcast-message.ts';
+import { writeCheck } from '../admission/channel-policies.ts';
+import { NO_HEADERS, type XHeaders } from '../base/x-headers.ts';
+import { eventRate, rateThrottle } from '../admission/rates.ts';
+import type { Throttle } from '../limits/global-limits.ts';
+import type { Claims } from '../auth/jwt.ts';
 import { scanBatch } from './batch-scan.ts';
 import { MAX_JSON_DEPTH } from '@realtime/protocol';
-import { messageOf } from './messages.ts';
+import { messageOf } from '../base/messages.ts';
 
 export type RestResult = { status: typeof HttpStatus.Accepted } | { status: number; body: object; headers?: Record<string, string> };
 

@@ -2,10 +2,10 @@
 // role/exp → concurrent users → joins limiter, each locally and as the ratelimiter sees it across
 // all gateways. The transport turns a refusal into its HTTP form.
 import { errorDef, ErrorCodes, statusOf, type ErrorCode } from '@realtime/errors';
-import { firstRefusal, joinsUnderLimit, refusal, step, tenantEnabled, usersUnderLimit, type Refusal } from './admission.ts';
-import type { GatewayPorts } from './gateway-ports.ts';
-import type { Tenant } from './tenant.ts';
-import type { Claims, TokenFailure, TokenFailureKind } from './jwt.ts';
+import { firstRefusal, joinsUnderLimit, refusal, step, tenantEnabled, usersUnderLimit, type Refusal } from './steps.ts';
+import type { GatewayPorts } from '../context/gateway-ports.ts';
+import type { Tenant } from '../base/tenant.ts';
+import type { Claims, TokenFailure, TokenFailureKind } from '../auth/jwt.ts';
 
 export type ConnectResult =
   | { ok: true; tenant: Tenant; token: string; claims: Claims }

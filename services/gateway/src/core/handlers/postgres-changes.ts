@@ -2,12 +2,12 @@
 // once; the subscription is checked afterwards and reported as a `system` message. With
 // `postgres_changes_options.wait` the reply waits for the check, at most `timeout` (≤ 20 s).
 import { ErrorCodes } from '@realtime/errors';
-import type { GatewayContext } from '../context.ts';
-import type { Channel } from '../connection.ts';
-import { isObject } from '../is-object.ts';
-import { echoBindings } from './bindings.ts';
-import { checkSubscription } from './subscribe.ts';
-import { isLegacyJoin, legacyBinding } from './legacy.ts';
+import type { GatewayContext } from '../context/context.ts';
+import type { Channel } from '../channels/connection.ts';
+import { isObject } from '../base/is-object.ts';
+import { echoBindings } from '../postgres-changes/bindings.ts';
+import { checkSubscription } from '../postgres-changes/subscribe.ts';
+import { isLegacyJoin, legacyBinding } from '../postgres-changes/legacy.ts';
 
 const MAX_WAIT_MS = 20_000;
 

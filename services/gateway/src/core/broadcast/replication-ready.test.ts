@@ -2,7 +2,7 @@
 // shut down at the timeout; channels that do not opt in are never told and never ask.
 import { describe, expect, it, vi } from 'vitest';
 import { SignJWT } from 'jose';
-import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../test/support.ts';
+import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../../test/support.ts';
 import { REPLICATION_CHECK_INTERVAL_MS } from './replication-ready.ts';
 
 const secret = tenant().jwtSecret!;

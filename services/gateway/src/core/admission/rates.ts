@@ -6,9 +6,9 @@
 // The reference stores max_bytes_per_second but never enforces it; we do, as a token bucket whose
 // burst admits any single message the size limit admits (so one large message never trips it).
 import { byteBurst } from '@realtime/schemas';
-import type { GatewayPorts } from './gateway-ports.ts';
-import type { Tenant } from './tenant.ts';
-import type { Throttle } from './global-limits.ts';
+import type { GatewayPorts } from '../context/gateway-ports.ts';
+import type { Tenant } from '../base/tenant.ts';
+import type { Throttle } from '../limits/global-limits.ts';
 
 /** Counts one inbound message of `bytes`; true when the tenant is over a rate. */
 export function overRate(g: GatewayPorts, tenant: Tenant, bytes: number): boolean {

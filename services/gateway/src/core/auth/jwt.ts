@@ -4,8 +4,8 @@
 // reference's message so transports only map them to HTTP/join/shutdown forms.
 import { compactVerify, decodeProtectedHeader, importJWK, type JWK, type CryptoKey } from 'jose';
 import { ErrorCodes } from '@realtime/errors';
-import type { Tenant } from './tenant.ts';
-import { messageOf } from './messages.ts';
+import type { Tenant } from '../base/tenant.ts';
+import { messageOf } from '../base/messages.ts';
 
 export type Claims = Record<string, unknown> & { role?: unknown; exp?: unknown; sub?: unknown };
 

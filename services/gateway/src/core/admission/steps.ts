@@ -3,8 +3,8 @@
 // code; the message comes from the catalog unless the step knows a more precise one. connect.ts
 // and handlers/join.ts share the tenant and limit steps and differ only where the reference does.
 import { errorDef, ErrorCodes, type ErrorCode } from '@realtime/errors';
-import type { GatewayPorts } from './gateway-ports.ts';
-import type { Tenant } from './tenant.ts';
+import type { GatewayPorts } from '../context/gateway-ports.ts';
+import type { Tenant } from '../base/tenant.ts';
 
 export interface Refusal {
   code: ErrorCode;

@@ -1,7 +1,7 @@
 // docs/PROTOCOL.md §3.2: an invalid phx_join payload does not fail the join; the reference logs
 // InvalidJoinPayload and goes on with defaults. This names what was invalid, for that log line.
 // A payload without `config` is the legacy join form, not an invalid one.
-import { isObject } from './is-object.ts';
+import { isObject } from '../base/is-object.ts';
 
 const BOOLEAN_KEYS: Record<string, string[]> = { broadcast: ['self', 'ack', 'replication_ready'], presence: ['enabled'] };
 

@@ -6,7 +6,7 @@
 // number of past events; the maps hold one entry per tenant and limit, so they are bounded by
 // the tenants.
 import { RateCounter, TokenBucket } from '@realtime/schemas';
-import type { Clock } from './clock.ts';
+import type { Clock } from '../base/clock.ts';
 
 export type CounterName = 'joins' | 'events' | 'db_events' | 'presence';
 

@@ -3,7 +3,7 @@
 // a UserBroadcast is kind 4 for 2.0.0 and JSON for 1.0.0 (raw binary skipped); a JSON broadcast is
 // a text `broadcast` frame for everyone.
 import { serializerFor, type Serializer, type Vsn } from '@realtime/protocol';
-import { jsonPayload, type OutboundBroadcast } from './broadcast-message.ts';
+import { jsonPayload, type OutboundBroadcast } from '../base/broadcast-message.ts';
 
 export interface Wire extends Serializer {
   encodeBroadcast(message: OutboundBroadcast, topic: string): string | Uint8Array | null;

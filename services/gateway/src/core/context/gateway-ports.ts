@@ -3,13 +3,13 @@
 // so the admission steps, the rate checks and the channel policies depend on this file alone, not
 // on the channel operations of context.ts (docs/STYLE.md §2, §12). Gateway implements it.
 import type { Logger } from '@realtime/log';
-import type { Clock, TenantDatabases } from '../ports.ts';
-import type { LimitName, Throttle } from './global-limits.ts';
-import type { Verified } from './jwt.ts';
-import type { LocalLimits } from './local-limits.ts';
-import type { GatewayMetrics } from './metrics.ts';
-import type { Tenant } from './tenant.ts';
-import type { UsageMeter } from './usage.ts';
+import type { Clock, TenantDatabases } from '../../ports.ts';
+import type { LimitName, Throttle } from '../limits/global-limits.ts';
+import type { Verified } from '../auth/jwt.ts';
+import type { LocalLimits } from '../limits/local-limits.ts';
+import type { GatewayMetrics } from '../metrics/metrics.ts';
+import type { Tenant } from '../base/tenant.ts';
+import type { UsageMeter } from '../limits/usage.ts';
 
 export interface GatewayPorts {
   readonly nodeId: string;

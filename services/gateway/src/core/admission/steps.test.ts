@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@realtime/errors';
-import { firstRefusal, refusal, step } from './admission.ts';
+import { firstRefusal, refusal, step } from './steps.ts';
 
 describe('admission steps', () => {
   it('stops at the first refusal and runs no step after it', async () => {

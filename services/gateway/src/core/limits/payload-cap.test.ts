@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sampleRecords } from '@realtime/testing/samples';
-import { payloadTooLarge } from './broadcast-message.ts';
+import { payloadTooLarge } from '../base/broadcast-message.ts';
 import { PAYLOAD_ENVELOPE_BYTES, payloadCapError, payloadCapKb } from './payload-cap.ts';
-import { tenantFromSnapshot } from './tenant.ts';
+import { tenantFromSnapshot } from '../base/tenant.ts';
 
 const KAFKA_DEFAULT = 1_048_588;
 

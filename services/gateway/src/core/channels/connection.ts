@@ -2,13 +2,13 @@
 // channel of it (its topic, join_ref, options from the join payload, and the token that authorises
 // it: the connect token unless the join or a refresh gave another). Frames out go through the
 // serializer of the socket's vsn, so the core never builds wire bytes itself.
-import type { ClientSocket, PolicyExtension } from '../ports.ts';
-import type { Claims } from './jwt.ts';
+import type { ClientSocket, PolicyExtension } from '../../ports.ts';
+import type { Claims } from '../auth/jwt.ts';
 import { channelKey } from './channel-key.ts';
-import type { ChannelPresence } from './presence/state.ts';
-import { NO_HEADERS, type XHeaders } from './x-headers.ts';
+import type { ChannelPresence } from './presence-state.ts';
+import { NO_HEADERS, type XHeaders } from '../base/x-headers.ts';
 import { wireFor, type Wire } from './wire.ts';
-import { newTally, type TenantTally } from './metrics.ts';
+import { newTally, type TenantTally } from '../metrics/metrics.ts';
 import type { Vsn } from '@realtime/protocol';
 import { defaultSocketLimits, FrameQueue, FrameRate, type SocketLimits } from './socket-limits.ts';
 

@@ -3,12 +3,12 @@
 // meta {replayed: true, id}. 1.0.0 sockets skip binary rows. Live copies of replayed messages are
 // suppressed by id for REPLAYED_ID_TTL_MS.
 import { ErrorCodes, joinErrorReason } from '@realtime/errors';
-import type { StoredBroadcast } from '../ports.ts';
-import type { GatewayContext } from './context.ts';
-import type { Channel } from './connection.ts';
-import type { Tenant } from './tenant.ts';
+import type { StoredBroadcast } from '../../ports.ts';
+import type { GatewayContext } from '../context/context.ts';
+import type { Channel } from '../channels/connection.ts';
+import type { Tenant } from '../base/tenant.ts';
 import { binaryFieldTooLong } from '@realtime/protocol';
-import { messageOf } from './messages.ts';
+import { messageOf } from '../base/messages.ts';
 
 const REPLAYED_ID_TTL_MS = 60_000;
 

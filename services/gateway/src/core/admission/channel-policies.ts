@@ -6,14 +6,14 @@
 // As in the reference, a policy that raises (RlsPolicyError) is logged and answered like a denied
 // read, and a missing realtime.messages partition is told to the client as MissingPartition.
 import { errorCodeOf, errorDef, ErrorCodes, joinErrorReason, type ErrorCode } from '@realtime/errors';
-import type { PolicyExtension } from '../ports.ts';
-import type { GatewayPorts } from './gateway-ports.ts';
-import type { Tenant } from './tenant.ts';
-import type { Claims } from './jwt.ts';
-import type { Channel } from './connection.ts';
-import { identityOf } from './identity.ts';
-import { timed } from './metrics.ts';
-import type { XHeaders } from './x-headers.ts';
+import type { PolicyExtension } from '../../ports.ts';
+import type { GatewayPorts } from '../context/gateway-ports.ts';
+import type { Tenant } from '../base/tenant.ts';
+import type { Claims } from '../auth/jwt.ts';
+import type { Channel } from '../channels/connection.ts';
+import { identityOf } from '../auth/identity.ts';
+import { timed } from '../metrics/metrics.ts';
+import type { XHeaders } from '../base/x-headers.ts';
 
 export type ReadCheck = { ok: true; read: Set<PolicyExtension> } | { ok: false; code: ErrorCode; reason: string };
 

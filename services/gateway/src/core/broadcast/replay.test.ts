@@ -3,7 +3,7 @@
 // join (which would cost the client every row after it); it is left out, the others arrive.
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../test/support.ts';
+import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../../test/support.ts';
 
 describe('replay', () => {
   it('leaves out a binary row whose event a kind 4 frame cannot carry and replays the rest', async () => {

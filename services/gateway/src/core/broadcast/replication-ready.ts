@@ -8,8 +8,8 @@
 // ingest-cdc worker streams it (the question tenant-admin's health endpoint asks too). Channels of
 // one tenant share one answer per interval, so a crowd of joins costs one query, not one each.
 import { ErrorCodes } from '@realtime/errors';
-import type { GatewayContext } from './context.ts';
-import type { Channel } from './connection.ts';
+import type { GatewayContext } from '../context/context.ts';
+import type { Channel } from '../channels/connection.ts';
 
 export const REPLICATION_CHECK_INTERVAL_MS = 500;
 export const DEFAULT_REPLICATION_READY_TIMEOUT_MS = 60_000;
