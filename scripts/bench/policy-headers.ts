@@ -1,13 +1,13 @@
 // What request.headers costs a private-channel read check (adapters/pg-channel-policies.ts), in
 // one run on one Postgres: the check with no x- headers (the baseline: request.headers is '{}'),
 // with a typical handful, and with the most a socket can carry (50 headers, 8 KB:
-// core/x-headers.ts), each against a policy that parses request.headers.
+// core/base/x-headers.ts), each against a policy that parses request.headers.
 //   npm run bench:policy-headers -- [checks=500]
 import pg from 'pg';
 import { print } from '@realtime/log';
 import { startPostgres } from '@realtime/testing';
 import { channelRead } from '../../services/gateway/src/adapters/pg-channel-policies.ts';
-import { MAX_X_HEADER_BYTES, MAX_X_HEADERS, xHeaders } from '../../services/gateway/src/core/x-headers.ts';
+import { MAX_X_HEADER_BYTES, MAX_X_HEADERS, xHeaders } from '../../services/gateway/src/core/base/x-headers.ts';
 
 const checks = Number(process.argv[2] ?? 500);
 const server = await startPostgres();

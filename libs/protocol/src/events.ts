@@ -28,6 +28,12 @@ export const CHANNEL_TOPIC_PREFIX = 'realtime:';
 
 export type ReplyStatus = 'ok' | 'error';
 
+/** Reasons of `error` replies that the protocol itself defines, not a catalog code (docs/PROTOCOL.md §3.1). */
+export const ReplyReasons = {
+  /** A push on a topic the socket has not joined (Phoenix's own answer). */
+  unmatchedTopic: 'unmatched topic',
+} as const;
+
 type Addressed = Pick<Message, 'joinRef' | 'ref' | 'topic'>;
 
 /** `phx_reply` to a push: echoes its join_ref and ref (docs/PROTOCOL.md §1.4). */

@@ -1,6 +1,6 @@
 export type { DecodeError, Decoded, Message, PayloadEncoding, Serializer, UserBroadcast, UserBroadcastPush, Vsn } from './types.ts';
 export { decodeError, isDecodeError } from './types.ts';
-export { CHANNEL_TOPIC_PREFIX, closeMessage, errorMessage, Events, PHOENIX_TOPIC, reply, type EventName, type ReplyStatus } from './events.ts';
+export { CHANNEL_TOPIC_PREFIX, closeMessage, errorMessage, Events, PHOENIX_TOPIC, reply, ReplyReasons, type EventName, type ReplyStatus } from './events.ts';
 export { parseVsn, VSN_1, VSN_2 } from './vsn.ts';
 export {
   BinaryKinds,

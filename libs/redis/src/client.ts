@@ -3,6 +3,7 @@
 // take the same commands as long as every command, transaction and script names keys of one hash
 // tag, as presence's do (libs/presence keys.ts).
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { CLUSTER_SLOTS_REFRESH_MS, RedisTimeoutProfiles, type RedisTimeouts } from './timeouts.ts';
 
 export type RedisClient = Redis | Cluster;
 
@@ -13,11 +14,16 @@ export interface RedisTarget {
 }
 
 /** Options that apply per connection; cluster mode passes them to every node's connection. */
-export type ConnectionOptions = Pick<RedisOptions, 'lazyConnect' | 'maxRetriesPerRequest' | 'enableOfflineQueue' | 'commandTimeout'>;
+export type ConnectionOptions = Pick<RedisOptions, 'lazyConnect' | 'maxRetriesPerRequest' | 'enableOfflineQueue'>;
 
-export function createRedisClient(target: RedisTarget, options: ConnectionOptions = {}): RedisClient {
-  if (target.clusterNodes.length === 0) return new Redis(target.url, options);
-  const { lazyConnect, enableOfflineQueue, ...perNode } = options;
+/**
+ * A client whose timeouts come from `timeouts` (a profile of timeouts.ts, the one place they are
+ * set); tests that need a Redis to hang sooner pass their own.
+ */
+export function createRedisClient(target: RedisTarget, options: ConnectionOptions = {}, timeouts: RedisTimeouts = RedisTimeoutProfiles.interactive): RedisClient {
+  const withTimeouts: RedisOptions = { ...options, connectTimeout: timeouts.connectMs, commandTimeout: timeouts.commandMs };
+  if (target.clusterNodes.length === 0) return new Redis(target.url, withTimeouts);
+  const { lazyConnect, enableOfflineQueue, ...perNode } = withTimeouts;
   return new Cluster(target.clusterNodes.map(parseNode), {
     lazyConnect,
     enableOfflineQueue,
@@ -28,7 +34,7 @@ export function createRedisClient(target: RedisTarget, options: ConnectionOption
     retryDelayOnTryAgain: 200,
     maxRedirections: 16,
     // Refresh the slot map often enough to notice a failover even while a node only times out.
-    slotsRefreshTimeout: 2000,
+    slotsRefreshTimeout: CLUSTER_SLOTS_REFRESH_MS,
     redisOptions: perNode,
   });
 }

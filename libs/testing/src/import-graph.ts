@@ -105,3 +105,20 @@ export function longestChain(graph: ImportGraph): string[] {
 export function depth(graph: ImportGraph): number {
   return Math.max(0, longestChain(graph).length - 1);
 }
+
+/**
+ * The graph of the folders under `prefix` (e.g. `core/`): a file stands for its folder, and an
+ * import between two folders is an edge. `circles` of it are folders that import each other.
+ */
+export function folderGraph(graph: ImportGraph, prefix: string): ImportGraph {
+  const folder = (file: string) => file.slice(0, Math.max(file.lastIndexOf('/'), 0));
+  const folders = new Map<string, Set<string>>();
+  for (const [file, targets] of graph) {
+    if (!file.startsWith(prefix)) continue;
+    const from = folder(file);
+    const edges = folders.get(from) ?? new Set<string>();
+    folders.set(from, edges);
+    for (const target of targets) if (target.startsWith(prefix) && folder(target) !== from) edges.add(folder(target));
+  }
+  return new Map([...folders].map(([f, edges]) => [f, [...edges].sort()]));
+}

@@ -9,6 +9,12 @@ import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
 import type { GatewayConfig } from './config.ts';
 import { systemClock, type BroadcastBus, type Clock, type PresenceBackend, type TenantDatabases, type TenantDirectory } from './ports.ts';
 import { Gateway } from './core/gateway.ts';
+import { createDispatch, type FrameHandlers } from './core/handlers/index.ts';
+import { join } from './core/handlers/join.ts';
+import { leave } from './core/handlers/leave.ts';
+import { broadcast, userBroadcastPush } from './core/handlers/broadcast.ts';
+import { accessToken } from './core/handlers/access-token.ts';
+import { presence as presenceEvent } from './core/handlers/presence.ts';
 import { startKafkaTenantDirectory } from './adapters/kafka-tenant-directory.ts';
 import { startKafkaBroadcastBus } from './adapters/kafka-broadcast-bus.ts';
 import { promGatewayMetrics } from './adapters/prom-metrics.ts';
@@ -19,8 +25,18 @@ import { startPresenceBackend } from './adapters/presence-backend.ts';
 import { startKafkaLimits } from './adapters/kafka-limits.ts';
 import { createHttpApp } from './transport/http.ts';
 import { createInspector } from '@realtime/inspector';
-import { payloadCapError, payloadCapKb } from './core/payload-cap.ts';
+import { payloadCapError, payloadCapKb } from './core/limits/payload-cap.ts';
 import { attachWebSocket } from './transport/ws.ts';
+
+/**
+ * The client events and their handlers (docs/STYLE.md §12: a table, one file per event), given to
+ * the gateway at construction: the handlers import the core's context, never the gateway.
+ */
+export const frameHandlers: FrameHandlers = {
+  join,
+  userBroadcast: userBroadcastPush,
+  channel: { phx_leave: leave, broadcast, access_token: accessToken, presence: presenceEvent },
+};
 
 export interface GatewayOverrides {
   log?: Logger;
@@ -79,6 +95,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     log,
     metrics,
     claimValidators: config.claimValidators,
+    dispatch: createDispatch(frameHandlers),
     channelErrorBackoffMs: config.channelErrorBackoffMs,
     changesQueueBytes: config.changesQueueBytes,
     changesTotalQueueBytes: config.changesTotalQueueBytes,

@@ -1,37 +1,38 @@
-// "Catalogs everywhere": no gateway source retypes a message the error catalog holds; call sites
-// name the code (core/messages.ts messageOf, or the admission steps' refusal) and take the text
-// from libs/errors (docs/STYLE.md §4).
-import { readdirSync, readFileSync } from 'node:fs';
+// "Catalogs everywhere": no gateway source retypes a message the error catalog or the protocol
+// holds, nor writes an HTTP status as a number or a SQLSTATE libs/pg names; call sites name the
+// entry (core/base/messages.ts messageOf, statusOf, HttpStatus, ReplyReasons, SqlState) and take the
+// value from libs/errors, libs/protocol or libs/pg (docs/STYLE.md §4, §5).
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { catalog } from '@realtime/errors';
+import { SqlState } from '@realtime/pg';
+import { ReplyReasons } from '@realtime/protocol';
+import { literalStatuses, retypedStrings } from '@realtime/testing/source-literals';
 
 const SRC = fileURLToPath(new URL('.', import.meta.url));
-const messages = new Map(Object.values(catalog).flatMap((d) => (d.message ? [[d.message, d.code] as const] : [])));
+const messages = new Map<string, string>([
+  ...Object.values(catalog).flatMap((d) => (d.message ? [[d.message, d.code] as const] : [])),
+  ...Object.entries(ReplyReasons).map(([name, reason]) => [reason, `ReplyReasons.${name}`] as const),
+]);
 
-/** `file:line Code 'text'` for each quoted or template string equal to a catalog message. */
-function retyped(): string[] {
-  const found: string[] = [];
-  for (const file of readdirSync(SRC, { recursive: true, encoding: 'utf8' })) {
-    if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
-    readFileSync(SRC + file, 'utf8').split('\n').forEach((line, i) => {
-      if (/^\s*(\/\/|\*|\/\*)/.test(line)) return; // comments may quote the reference
-      for (const m of line.matchAll(/'([^']+)'|`([^`]+)`|"([^"]+)"/g)) {
-        const text = m[1] ?? m[2] ?? m[3] ?? '';
-        const code = messages.get(text);
-        if (code) found.push(`${file}:${i + 1} ${code} '${text}'`);
-      }
-    });
-  }
-  return found;
-}
+const sqlStates = new Map(Object.entries(SqlState).map(([name, state]) => [state, `SqlState.${name}`]));
 
 describe('catalog messages in the gateway', () => {
-  it('the catalog has messages to look for', () => {
+  it('the catalogs have messages to look for', () => {
     expect(messages.get('Tenant not found')).toBe('TenantNotFound');
+    expect(messages.get('unmatched topic')).toBe('ReplyReasons.unmatchedTopic');
   });
 
   it('no source file retypes one', () => {
-    expect(retyped()).toEqual([]);
+    expect(retypedStrings(SRC, messages)).toEqual([]);
+  });
+
+  it('no source file writes an HTTP status as a number', () => {
+    expect(literalStatuses(SRC)).toEqual([]);
+  });
+
+  it('no source file writes a SQLSTATE that libs/pg names', () => {
+    expect(sqlStates.get('42501')).toBe('SqlState.InsufficientPrivilege');
+    expect(retypedStrings(SRC, sqlStates)).toEqual([]);
   });
 });

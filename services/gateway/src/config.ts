@@ -2,7 +2,7 @@
 import { defineConfig, env, setting, z } from '@realtime/config';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { defaultSocketLimits as socket } from './core/socket-limits.ts';
+import { defaultSocketLimits as socket } from './core/channels/socket-limits.ts';
 
 export const gatewayConfig = defineConfig({
   service: 'gateway',

@@ -1,7 +1,7 @@
 // What the gateway core needs from the outside world. Adapters implement these; unit tests
 // use in-memory fakes of them (never of ws, kafkajs or pg).
-import type { Tenant } from './core/tenant.ts';
-import type { OutboundBroadcast } from './core/broadcast-message.ts';
+import type { Tenant } from './core/base/tenant.ts';
+import type { OutboundBroadcast } from './core/base/broadcast-message.ts';
 import type { Column } from './core/postgres-changes/column.ts';
 import type { PresenceChannel, Snapshot } from '@realtime/presence';
 import type { PresenceCommand, PresenceDiff, UsageReport } from '@realtime/schemas';
@@ -122,16 +122,6 @@ export interface UsageSink {
   report(reports: UsageReport[]): Promise<void>;
 }
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): { cancel(): void };
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return { cancel: () => clearTimeout(t) };
-  },
-};
+// The clock lives in a file of its own (core/base/clock.ts) so that counters can use it without the
+// rest of the ports; it is one of them all the same.
+export { systemClock, type Clock } from './core/base/clock.ts';

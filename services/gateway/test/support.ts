@@ -4,10 +4,16 @@ import { Writable } from 'node:stream';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import { channelId, memberId, toState, type PresenceChannel, type StoredMember } from '@realtime/presence';
 import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, TenantDatabase, TenantDatabases, TenantDirectory } from '../src/ports.ts';
-import type { OutboundBroadcast } from '../src/core/broadcast-message.ts';
+import type { OutboundBroadcast } from '../src/core/base/broadcast-message.ts';
 import { Gateway, type GatewayDeps } from '../src/core/gateway.ts';
-import { noMetrics } from '../src/core/metrics.ts';
-import type { Tenant } from '../src/core/tenant.ts';
+import { createDispatch, type FrameHandlers } from '../src/core/handlers/index.ts';
+import { join } from '../src/core/handlers/join.ts';
+import { leave } from '../src/core/handlers/leave.ts';
+import { broadcast, userBroadcastPush } from '../src/core/handlers/broadcast.ts';
+import { accessToken } from '../src/core/handlers/access-token.ts';
+import { presence as presenceEvent } from '../src/core/handlers/presence.ts';
+import { noMetrics } from '../src/core/metrics/metrics.ts';
+import type { Tenant } from '../src/core/base/tenant.ts';
 
 export class MemorySocket implements ClientSocket {
   readonly id: string;
@@ -182,6 +188,16 @@ export class MemoryPresence implements PresenceBackend {
   }
 }
 
+/**
+ * The table of src/app.ts, built here too so unit tests need not load the composition root
+ * (Kafka, Postgres and Redis clients); frame-handlers.test.ts fails when the two differ.
+ */
+export const frameHandlers: FrameHandlers = {
+  join,
+  userBroadcast: userBroadcastPush,
+  channel: { phx_leave: leave, broadcast, access_token: accessToken, presence: presenceEvent },
+};
+
 /** `deps` replaces any of the gateway's dependencies (per-tenant databases, metrics, bounds). */
 export function testGateway(clock = new ManualClock(), db: TenantDatabase | null = null, presence = new MemoryPresence(), deps: Partial<GatewayDeps> = {}) {
   const databases: TenantDatabases = { get: () => db, close: async () => {} };
@@ -190,7 +206,7 @@ export function testGateway(clock = new ManualClock(), db: TenantDatabase | null
   const silent = new Writable({ write: (_c, _e, cb) => cb() });
   const gateway = new Gateway({
     nodeId: 'node-a', tenants, bus, clock, databases, presence, log: createLogger({ service: 'test', destination: silent }), metrics: noMetrics,
-    claimValidators: {}, channelErrorBackoffMs: 0, ...deps,
+    claimValidators: {}, channelErrorBackoffMs: 0, dispatch: createDispatch(frameHandlers), ...deps,
   });
   return { gateway, tenants, bus, clock, presence };
 }

@@ -14,6 +14,7 @@ import { createKafkaSinks } from './adapters/kafka-sinks.ts';
 import { promPresenceMetrics } from './adapters/prom-metrics.ts';
 import { connect, createRedisPool } from './adapters/redis-pool.ts';
 import { createRedisPresenceStore } from './adapters/redis-presence-store.ts';
+import { presenceRules } from './core/rules.ts';
 import { createRedisNodeRegistry } from './adapters/redis-node-registry.ts';
 
 export interface PresenceOverrides {
@@ -45,7 +46,7 @@ export async function start(config: PresenceConfig, overrides: PresenceOverrides
 
   const sinks = createKafkaSinks(producer, topics, log);
   const counts = new MemberCounts();
-  const processBatch = createProcessor({ store: createRedisPresenceStore(pool, Date.now, config.emptyStateTtlMs), diffs: sinks.diffs, metrics, counts, log });
+  const processBatch = createProcessor({ store: createRedisPresenceStore(pool, presenceRules, Date.now, config.emptyStateTtlMs), diffs: sinks.diffs, metrics, counts, log });
   let fatal: Error | undefined;
   const consumer = await consumeCommands(kafka, {
     topic: topics.presenceCommands, groupId: config.groupId, log, onBatch: processBatch,

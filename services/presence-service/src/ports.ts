@@ -1,7 +1,8 @@
 // What presence-service needs from outside. Only adapters/ know ioredis and kafkajs.
 import type { PresenceChannel } from '@realtime/presence';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
-import type { Position } from './core/step.ts';
+import type { Scope } from './core/apply.ts';
+import type { ChannelState, Plan, Position } from './core/step.ts';
 
 export type ApplyOutcome =
   /** `members`: the channel's member count once the command is written (for realtime_presence_members). */
@@ -22,6 +23,16 @@ export interface PresenceStore {
    * still the one at `at`. Called once that command's diff is acknowledged by Kafka. True if deleted.
    */
   forgetIfEmpty(channel: PresenceChannel, at: Position): Promise<boolean>;
+}
+
+/**
+ * What a command does to a channel (core/rules.ts), for the store to run between its read and its
+ * write: the store reads `scope`, gets the writes and the diff from `plan`, and writes them.
+ */
+export interface PresenceRules {
+  /** The members a command can touch: all the store has to read. */
+  scope(cmd: PresenceCommand): Scope;
+  plan(state: ChannelState, cmd: PresenceCommand, at: Position, now: number): Plan;
 }
 
 /** realtime.presence.events. Resolves once Kafka acknowledged every diff (acks=all). */

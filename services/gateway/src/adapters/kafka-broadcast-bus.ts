@@ -7,7 +7,7 @@ import type { BroadcastMessage } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
 import type { BroadcastBus } from '../ports.ts';
-import type { OutboundBroadcast } from '../core/broadcast-message.ts';
+import type { OutboundBroadcast } from '../core/base/broadcast-message.ts';
 
 /** Broadcasts waiting behind the send in flight: past either bound a publish is dropped. */
 const PUBLISH_QUEUE_LIMIT = { items: 10_000, bytes: 32 * 1024 * 1024 };

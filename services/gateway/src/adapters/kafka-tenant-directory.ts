@@ -7,7 +7,7 @@ import type { TenantSnapshot } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
 import type { TenantDirectory } from '../ports.ts';
-import { tenantFromSnapshot, type Tenant } from '../core/tenant.ts';
+import { tenantFromSnapshot, type Tenant } from '../core/base/tenant.ts';
 
 type Listener = (previous: Tenant | undefined, next: Tenant | undefined) => void;
 

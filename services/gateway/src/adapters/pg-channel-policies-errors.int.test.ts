@@ -9,7 +9,7 @@ import { createLogger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
 import { uniqueName } from '@realtime/testing';
 import type { TenantDatabase, TenantDatabases } from '../ports.ts';
-import type { Tenant } from '../core/tenant.ts';
+import type { Tenant } from '../core/base/tenant.ts';
 import { createPgTenantDatabases } from './pg-tenant-databases.ts';
 
 const log = createLogger({ service: 'test', destination: new Writable({ write: (_c, _e, cb) => cb() }) });

@@ -11,6 +11,7 @@
 // connection (08…) and resource (53…) errors, and failures before the role switch (an unknown
 // role, a realtime schema that is not there), are left to the caller as they are.
 import pg from 'pg';
+import { hasSqlState, isStatementError, SqlState } from '@realtime/pg';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { Identity, PolicyExtension } from '../ports.ts';
 
@@ -39,7 +40,7 @@ export async function channelRead(client: pg.PoolClient | pg.Client, topic: stri
       .catch(policyError);
     return new Set(rows.map((r: { extension: PolicyExtension }) => r.extension));
   } catch (err) {
-    if ((err as { code?: string }).code === '42501') return new Set(); // no SELECT on realtime.messages at all
+    if (hasSqlState(err, SqlState.InsufficientPrivilege)) return new Set(); // no SELECT on realtime.messages at all
     throw err;
   } finally {
     await client.query('ROLLBACK');
@@ -54,7 +55,7 @@ export async function channelWrite(client: pg.PoolClient | pg.Client, topic: str
     await client.query(`INSERT INTO realtime.messages (topic, extension, private) VALUES ($1, $2, true)`, [topic, extension]).catch(policyError);
     return true;
   } catch (err) {
-    if ((err as { code?: string }).code === '42501') return false;
+    if (hasSqlState(err, SqlState.InsufficientPrivilege)) return false;
     throw err;
   } finally {
     await client.query('ROLLBACK');
@@ -63,7 +64,7 @@ export async function channelWrite(client: pg.PoolClient | pg.Client, topic: str
 
 interface PgError { code?: string; table?: string; message?: string }
 
-const isMissingPartition = (e: PgError) => e.code === '23514' && e.table === 'messages';
+const isMissingPartition = (e: PgError) => e.code === SqlState.CheckViolation && e.table === 'messages';
 
 /** No partition of realtime.messages takes the probe row (the reference's check_violation on `messages`). */
 function missingPartition(err: unknown): never {
@@ -71,11 +72,11 @@ function missingPartition(err: unknown): never {
   throw err;
 }
 
-/** An error of a statement run as the identity: its policies failed (42501 is a plain refusal, kept). */
+/** An error of a statement run as the identity: its policies failed (insufficient privilege is a plain refusal, kept). */
 function policyError(err: unknown): never {
   const { code, message } = err as PgError;
   if (isMissingPartition(err as PgError)) missingPartition(err);
-  if (code && code !== '42501' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57)/.test(code)) {
+  if (code !== SqlState.InsufficientPrivilege && isStatementError(code)) {
     throw new RealtimeError(ErrorCodes.RlsPolicyError, message, { cause: err });
   }
   throw err;

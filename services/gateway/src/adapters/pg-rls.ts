@@ -3,6 +3,7 @@
 // takes the subscriber's role and JWT claims and is always rolled back. Cost grows with distinct
 // identities, not with subscribers.
 import pg from 'pg';
+import { hasSqlState, SqlState } from '@realtime/pg';
 
 export interface RowBatch {
   schema: string;
@@ -71,7 +72,7 @@ export async function visibleKeys(client: pg.PoolClient | pg.Client, batch: RowB
   } catch (err) {
     // No SELECT privilege on the table or its key: the role sees none of these rows (the caller
     // sends the reference's "Error 401: Unauthorized" form after checking column privileges).
-    if ((err as { code?: string }).code === '42501') return new Set();
+    if (hasSqlState(err, SqlState.InsufficientPrivilege)) return new Set();
     throw err;
   } finally {
     await client.query('ROLLBACK');

@@ -9,12 +9,12 @@
 // its own statement_timeout, a network can swallow the cancel): past statementTimeoutMs plus a
 // grace the connection is destroyed and the caller gets QueryCanceled.
 import type pg from 'pg';
-import { createPgPool } from '@realtime/pg';
+import { createPgPool, hasSqlState, isStatementError, SqlState } from '@realtime/pg';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 import type { TenantDbSettings } from '@realtime/schemas';
 import type { Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, TenantDatabase, TenantDatabases } from '../ports.ts';
-import type { Tenant } from '../core/tenant.ts';
+import type { Tenant } from '../core/base/tenant.ts';
 import { selectableColumns, visibleKeys, visibleKeysForEach } from './pg-rls.ts';
 import { channelRead, channelWrite } from './pg-channel-policies.ts';
 import { CatalogCache } from './catalog-cache.ts';
@@ -112,7 +112,7 @@ class PgTenantDatabase implements TenantDatabase {
 
   selectableColumns(schema: string, table: string, role: string): Promise<Set<string>> {
     return this.#columns.get(`${schema}.${table}\u0000${role}`, () => this.#with((c) => selectableColumns(c, schema, table, role)).catch((err) => {
-      if ((err as { code?: string }).code === '42704') return new Set<string>(); // no such role: it may see nothing
+      if (hasSqlState(err, SqlState.UndefinedObject)) return new Set<string>(); // no such role: it may see nothing
       throw err;
     }));
   }
@@ -221,7 +221,7 @@ class PgTenantDatabase implements TenantDatabase {
   #classify(err: unknown, poolFull = false): unknown {
     const e = err as { code?: string; message?: string };
     const timeout = err instanceof RealtimeError ? err.code === ErrorCodes.QueryCanceled
-      : e.code === '57014' || /timeout exceeded when trying to connect|Connection terminated due to connection timeout/.test(e.message ?? '');
+      : e.code === SqlState.QueryCanceled || /timeout exceeded when trying to connect|Connection terminated due to connection timeout/.test(e.message ?? '');
     if (timeout) {
       this.#options.onTimeout?.(this.#tenant);
       // Every pooled connection was busy for the whole wait: the pool, not the database, is short.
@@ -233,17 +233,14 @@ class PgTenantDatabase implements TenantDatabase {
   }
 }
 
-/** A SQLSTATE of the statement itself, not of the connection (08), resources (53) or an operator (57). */
-const isStatementError = (code: string | undefined) => !!code && /^[0-9A-Z]{5}$/.test(code) && !/^(08|53|57)/.test(code);
-
 /** A JWT role that is no Postgres role may see and do nothing; every other error goes on. */
 const unknownRole = <T>(nothing: T) => (err: unknown): T => {
-  if (['42704', '22023'].includes((err as { code?: string }).code ?? '')) return nothing;
+  if (hasSqlState(err, SqlState.UndefinedObject) || hasSqlState(err, SqlState.InvalidParameterValue)) return nothing;
   throw err;
 };
 
 function classify(err: unknown): RealtimeError {
   const e = err as { code?: string; message?: string };
-  const code = e.code === '53300' ? ErrorCodes.DatabaseLackOfConnections : ErrorCodes.UnableToConnectToProject;
+  const code = e.code === SqlState.TooManyConnections ? ErrorCodes.DatabaseLackOfConnections : ErrorCodes.UnableToConnectToProject;
   return new RealtimeError(code, e.message ?? String(err), { cause: err, retryable: true });
 }

@@ -3,7 +3,7 @@
 // and a reader of realtime.presence.events (each gateway in a group of its own, from the end).
 import type { Kafka } from '@realtime/kafka';
 import { createAvroProducer, followTopic, orderedBatches, recordKeys } from '@realtime/kafka';
-import { createRedisClient, NODE_TTL_MS, presenceKeys, readSnapshot, type RedisTarget } from '@realtime/presence';
+import { createRedisClient, NODE_TTL_MS, presenceKeys, readSnapshot, RedisTimeoutProfiles, type RedisTarget } from '@realtime/presence';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
@@ -25,9 +25,9 @@ export interface PresenceBackendOptions {
 const QUEUE_LIMIT = { items: 10_000, bytes: 16 * 1024 * 1024 };
 
 export async function startPresenceBackend(kafka: Kafka, o: PresenceBackendOptions): Promise<PresenceBackend & { stop(): Promise<void> }> {
-  // commandTimeout: a Redis that hangs (no RST) must not hold a channel's snapshot, and the diffs
-  // it buffers meanwhile, for ever; a failed snapshot is read again on the next heartbeat.
-  const redis = createRedisClient(o.redis, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false, commandTimeout: 2000 });
+  // Timeouts of a client on a client's path (libs/redis timeouts.ts): a hanging Redis must not
+  // hold a channel's snapshot; a failed snapshot is read again on the next heartbeat.
+  const redis = createRedisClient(o.redis, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false }, RedisTimeoutProfiles.interactive);
   redis.on('error', (err) => o.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: err.message }, 'redis connection error'));
   await redis.connect().catch((err) => o.log.warn({ code: ErrorCodes.UnableToHandlePresence, err: String(err) }, 'redis not reachable yet'));
   let deliver: (diff: PresenceDiff) => void = () => {};

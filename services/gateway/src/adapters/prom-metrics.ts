@@ -1,7 +1,7 @@
 // The core's series as Prometheus metrics (listed in docs/METRICS.md). Unlabelled series and every
 // known label value start at zero; tenant series appear with the tenant's first event.
 import { client, type Registry } from '@realtime/metrics';
-import type { GatewayMetrics } from '../core/metrics.ts';
+import type { GatewayMetrics } from '../core/metrics/metrics.ts';
 import { promReferenceMetrics } from './prom-reference-metrics.ts';
 
 const LIMITS = ['concurrent_users', 'events_per_second', 'joins_per_second', 'presence_events_per_second', 'bytes_per_second', 'client_presence'] as const;

@@ -4,7 +4,7 @@
 // names, units (milliseconds, bytes) and histogram buckets as the reference.
 import { client, type Registry } from '@realtime/metrics';
 import type { Vsn } from '@realtime/protocol';
-import { newTally, type PayloadType, type TenantTally } from '../core/metrics.ts';
+import { newTally, type PayloadType, type TenantTally } from '../core/metrics/metrics.ts';
 
 // The reference's Peep buckets (Tenant.PayloadSize.Buckets, PolicyAuthorization.Buckets, ...).
 const PAYLOAD_BUCKETS = [250, 500, 1000, 3000, 5000, 10_000, 25_000, 100_000, 500_000, 1_000_000, 3_000_000];

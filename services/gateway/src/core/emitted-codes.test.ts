@@ -5,7 +5,7 @@ import { SignJWT } from 'jose';
 import { createLogger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
 import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../test/support.ts';
-import { joinPayloadProblem } from './join-payload.ts';
+import { joinPayloadProblem } from './channels/join-payload.ts';
 
 const secret = tenant().jwtSecret!;
 let lines: Array<Record<string, unknown>>;

@@ -4,25 +4,25 @@ import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
 import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, TenantDatabases, TenantDirectory } from '../ports.ts';
 import { closeMessage, type Vsn } from '@realtime/protocol';
-import { fromDatabase, type OutboundBroadcast } from './broadcast-message.ts';
-import { changesLimited, countDelivered, eventsThrottle } from './rates.ts';
-import type { Channel } from './channel.ts';
-import { Connection } from './connection.ts';
-import { ChannelRegistry, channelKey } from './registry.ts';
-import { requiresDrain, type Tenant } from './tenant.ts';
-import { verifyToken, type Claims, type Verified } from './jwt.ts';
-import { answerHeartbeat, dispatch } from './handlers/index.ts';
-import { LocalLimits } from './local-limits.ts';
-import type { GatewayMetrics } from './metrics.ts';
+import { fromDatabase, type OutboundBroadcast } from './base/broadcast-message.ts';
+import { changesLimited, countDelivered, eventsThrottle } from './admission/rates.ts';
+import type { Channel } from './channels/connection.ts';
+import { Connection } from './channels/connection.ts';
+import { ChannelRegistry, channelKey } from './channels/registry.ts';
+import { requiresDrain, type Tenant } from './base/tenant.ts';
+import { verifyToken, type Claims, type Verified } from './auth/jwt.ts';
+import { answerHeartbeat } from './channels/heartbeat.ts';
+import { LocalLimits } from './limits/local-limits.ts';
+import type { GatewayMetrics } from './metrics/metrics.ts';
 import { ChangeFanout } from './postgres-changes/fanout.ts';
-import { databaseMoved } from './cdc/dedupe.ts';
+import { databaseMoved } from './postgres-changes/dedupe.ts';
 import { PresenceHub } from './presence/hub.ts';
-import { GlobalLimits, type LimitName, type Throttle } from './global-limits.ts';
-import { UsageMeter } from './usage.ts';
-import { defaultSocketLimits, FrameRate, type SocketLimits } from './socket-limits.ts';
-import { NO_HEADERS, type XHeaders } from './x-headers.ts';
-import type { GatewayContext } from './context.ts';
-import { messageOf } from './messages.ts';
+import { GlobalLimits, type LimitName, type Throttle } from './limits/global-limits.ts';
+import { UsageMeter } from './limits/usage.ts';
+import { defaultSocketLimits, FrameRate, type SocketLimits } from './channels/socket-limits.ts';
+import { NO_HEADERS, type XHeaders } from './base/x-headers.ts';
+import type { Dispatch, GatewayContext } from './context/context.ts';
+import { messageOf } from './base/messages.ts';
 
 export interface GatewayDeps {
   nodeId: string;
@@ -34,6 +34,8 @@ export interface GatewayDeps {
   log: Logger;
   metrics: GatewayMetrics;
   claimValidators: Record<string, unknown>;
+  /** The frame router (core/handlers/index.ts), given by app.ts: the handlers import the context, never the gateway. */
+  dispatch: Dispatch;
   channelErrorBackoffMs: number;
   /** Bound of one tenant's Postgres changes queue on this gateway (bytes). */
   changesQueueBytes?: number;
@@ -191,7 +193,7 @@ export class Gateway implements GatewayContext {
       this.deps.metrics.inboundFramesDropped.inc('tenant_rate');
       return Promise.resolve();
     }
-    const handled = conn.inbound.run(size, (release) => (conn.closed ? undefined : dispatch(this, conn, frame, release)));
+    const handled = conn.inbound.run(size, (release) => (conn.closed ? undefined : this.deps.dispatch(this, conn, frame, release)));
     if (!handled) {
       this.deps.metrics.inboundFramesDropped.inc('queue');
       this.deps.log.warn({ code: ErrorCodes.UnknownErrorOnWebSocketMessage, tenant: conn.tenantId, pending: conn.inbound.pending }, 'frame dropped: too many frames waiting');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { GlobalLimits } from './global-limits.ts';
-import { UsageMeter } from './usage.ts';
+import { GlobalLimits } from './limits/global-limits.ts';
+import { UsageMeter } from './limits/usage.ts';
 import { tenant, testGateway } from '../../test/support.ts';
-import { rateThrottle } from './rates.ts';
-import type { OutboundBroadcast } from './broadcast-message.ts';
+import { rateThrottle } from './admission/rates.ts';
+import type { OutboundBroadcast } from './base/broadcast-message.ts';
 import { SignJWT } from 'jose';
 import { MemorySocket } from '../../test/support.ts';
 

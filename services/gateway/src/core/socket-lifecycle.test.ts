@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { MemorySocket, MemoryTenantDatabase, tenant, testGateway, ManualClock } from '../../test/support.ts';
-import { channelKey } from './registry.ts';
-import { defaultSocketLimits, FrameQueue, type SocketLimits } from './socket-limits.ts';
+import { channelKey } from './channels/registry.ts';
+import { defaultSocketLimits, FrameQueue, type SocketLimits } from './channels/socket-limits.ts';
 import { SLOW_READER_MESSAGE } from './gateway.ts';
 
 const secret = tenant().jwtSecret!;
@@ -283,7 +283,7 @@ describe('frame floods and idle sockets', () => {
 describe('what one tenant may hold across its sockets', () => {
   it('connect is refused once the tenant has max_concurrent_users sockets without a channel', async () => {
     const { open, gateway } = await setup({ tenant: { limits: { ...tenant().limits, maxConcurrentUsers: 3 } } });
-    const { checkConnect } = await import('./connect.ts');
+    const { checkConnect } = await import('./admission/connect.ts');
     const token = open().conn.token;
     open();
     open();

@@ -5,13 +5,15 @@ import type { Registry } from '@realtime/metrics';
 import { scrape } from '@realtime/metrics';
 import { parseJson } from '@realtime/protocol';
 import type { Middleware } from '@realtime/inspector';
-import type { Gateway } from '../core/gateway.ts';
-import type { Tenant } from '../core/tenant.ts';
-import { tenantFromHost } from '../core/tenant.ts';
-import type { Claims } from '../core/jwt.ts';
-import { InflightBudget, type InflightLimits } from '../core/inflight.ts';
-import { batchBroadcastText, singleBroadcast, type RestResult } from '../core/rest-broadcast.ts';
-import { xHeaders } from '../core/x-headers.ts';
+import { ErrorCodes, HttpStatus, statusOf } from '@realtime/errors';
+import type { GatewayContext } from '../core/context/context.ts';
+import type { Tenant } from '../core/base/tenant.ts';
+import { tenantFromHost } from '../core/base/tenant.ts';
+import type { Claims } from '../core/auth/jwt.ts';
+import { InflightBudget, type InflightLimits } from '../core/limits/inflight.ts';
+import { batchBroadcastText, singleBroadcast, type RestResult } from '../core/broadcast/rest.ts';
+import { xHeaders } from '../core/base/x-headers.ts';
+import { messageOf } from '../core/base/messages.ts';
 
 export interface HttpOptions {
   registry: Registry;
@@ -27,13 +29,13 @@ export interface HttpOptions {
 
 type Authed = Request & { tenant?: Tenant; claims?: Claims };
 
-export function createHttpApp(g: Gateway, options: HttpOptions): express.Express {
+export function createHttpApp(g: GatewayContext, options: HttpOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use((req, res, next) => {
     res.setHeader('access-control-allow-origin', '*');
     res.setHeader('access-control-allow-headers', 'authorization, apikey, content-type, x-client-info');
-    if (req.method === 'OPTIONS') return void res.status(204).end();
+    if (req.method === 'OPTIONS') return void res.status(HttpStatus.NoContent).end();
     if (req.url.startsWith('/realtime/v1/')) req.url = req.url.slice('/realtime/v1'.length);
     next();
   });
@@ -41,12 +43,12 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
   app.get('/healthcheck', (_req, res) => void res.type('text/plain').send('ok'));
   // Needs a known tenant Host, like the reference: tests poll it to know a gateway learned a tenant.
   app.get('/api/ping', (req, res) => {
-    if (!g.tenant(tenantFromHost(req.headers.host) ?? '')) return void res.status(404).json({ message: 'Tenant not found' });
+    if (!g.tenant(tenantFromHost(req.headers.host) ?? '')) return void res.status(statusOf(ErrorCodes.TenantNotFound)).json({ message: messageOf(ErrorCodes.TenantNotFound) });
     res.json({ message: 'Success' });
   });
   app.get('/metrics', async (req, res) => {
     const result = await scrape(options.registry, req.headers.authorization, options.metricsJwtSecret);
-    if (!result) return void res.status(403).end();
+    if (!result) return void res.status(HttpStatus.Forbidden).end();
     res.type(result.contentType).send(result.body);
   });
 
@@ -62,35 +64,35 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
   app.post('/api/broadcast/:topic/events/:event', auth, admit, express.raw({ limit: options.maxBodyBytes, type: () => true, inflate: false }), async (req: Authed, res) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type && type !== 'application/json' && type !== 'application/octet-stream') {
-      return void res.status(415).json({ error: 'Unsupported Media Type. Use application/json or application/octet-stream' });
+      return void res.status(HttpStatus.UnsupportedMediaType).json({ error: 'Unsupported Media Type. Use application/json or application/octet-stream' });
     }
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const encoding = type === 'application/octet-stream' ? 'binary' : 'json';
-    if (encoding === 'json' && !isJson(body)) return void res.status(422).json({ errors: { payload: ['is invalid'] } });
+    if (encoding === 'json' && !isJson(body)) return void res.status(HttpStatus.UnprocessableEntity).json({ errors: { payload: ['is invalid'] } });
     const isPrivate = req.query.private === 'true';
     send(res, await singleBroadcast(g, req.tenant!, req.claims!, String(req.params.topic), String(req.params.event), isPrivate, body, encoding, xHeaders(req.headers)));
   });
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-    if (err.type === 'entity.too.large') return void res.status(413).json({ message: 'Payload too large' });
-    if (err.status === 400) return void res.status(422).json({ errors: { messages: ['is invalid'] } });
+    if (err.type === 'entity.too.large') return void res.status(HttpStatus.PayloadTooLarge).json({ message: 'Payload too large' });
+    if (err.status === HttpStatus.BadRequest) return void res.status(HttpStatus.UnprocessableEntity).json({ errors: { messages: ['is invalid'] } });
     // A compressed body or an unknown charset: the client's mistake, not a failure of ours to log.
-    if (err.status === 415) return void res.status(415).json({ message: 'Unsupported content encoding or charset' });
-    g.deps.log.error({ err: String(err) }, 'http handler failed');
-    res.status(500).json({ message: 'Internal server error' });
+    if (err.status === HttpStatus.UnsupportedMediaType) return void res.status(HttpStatus.UnsupportedMediaType).json({ message: 'Unsupported content encoding or charset' });
+    g.log.error({ err: String(err) }, 'http handler failed');
+    res.status(statusOf(ErrorCodes.HttpServerError)).json({ message: 'Internal server error' });
   });
   return app;
 }
 
 /** Tenant from Host; JWT from `Authorization: Bearer`, else the `apikey` header (docs/PROTOCOL.md §4 REST). */
-function authenticate(g: Gateway) {
+function authenticate(g: GatewayContext) {
   return async (req: Authed, res: Response, next: NextFunction) => {
     const tenant = g.tenant(tenantFromHost(req.headers.host) ?? '');
-    if (!tenant) return void res.status(401).json({ message: 'Tenant not found in database' });
-    if (tenant.suspend) return void res.status(403).json({ message: 'Tenant is suspended' });
+    if (!tenant) return void res.status(HttpStatus.Unauthorized).json({ message: 'Tenant not found in database' });
+    if (tenant.suspend) return void res.status(HttpStatus.Forbidden).json({ message: 'Tenant is suspended' });
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     const apikey = req.headers.apikey;
     const verified = await g.verify(bearer ?? (typeof apikey === 'string' ? apikey : null), tenant);
-    if (!verified.ok) return void res.status(401).json({ message: 'Unauthorized' });
+    if (!verified.ok) return void res.status(HttpStatus.Unauthorized).json({ message: 'Unauthorized' });
     req.tenant = tenant;
     req.claims = verified.claims;
     next();
@@ -102,27 +104,27 @@ function authenticate(g: Gateway) {
  * budget before the body is read, and frees it when the response is done or the client goes away.
  * Past the budget: 429 in the reference's plug form, the body never read.
  */
-function admitBody(g: Gateway, budget: InflightBudget, maxBodyBytes: number) {
+function admitBody(g: GatewayContext, budget: InflightBudget, maxBodyBytes: number) {
   return (req: Authed, res: Response, next: NextFunction) => {
     const declared = Number(req.headers['content-length']);
     const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxBodyBytes) : maxBodyBytes;
     const tenant = req.tenant!.externalId;
     if (!budget.tryReserve(tenant, bytes)) {
-      g.deps.metrics.restBusy.inc();
+      g.metrics.restBusy.inc();
       res.setHeader('connection', 'close'); // the unread body is not drained
-      return void res.status(429).json({ message: 'Too many requests' });
+      return void res.status(HttpStatus.TooManyRequests).json({ message: 'Too many requests' });
     }
-    g.deps.metrics.restInflightBytes.inc(bytes);
+    g.metrics.restInflightBytes.inc(bytes);
     res.once('close', () => {
       budget.release(tenant, bytes);
-      g.deps.metrics.restInflightBytes.dec(bytes);
+      g.metrics.restInflightBytes.dec(bytes);
     });
     next();
   };
 }
 
 function send(res: Response, result: RestResult): void {
-  if (result.status === 202) return void res.status(202).end();
+  if (!('body' in result)) return void res.status(result.status).end();
   if (result.headers) res.set(result.headers);
   res.status(result.status).json(result.body);
 }

@@ -9,8 +9,8 @@ import { WebSocket, type WebSocketServer } from 'ws';
 import { SignJWT } from 'jose';
 import { systemClock } from '../ports.ts';
 import { tenant, testGateway, type ManualClock } from '../../test/support.ts';
-import { defaultSocketLimits } from '../core/socket-limits.ts';
-import { channelKey } from '../core/registry.ts';
+import { defaultSocketLimits } from '../core/channels/socket-limits.ts';
+import { channelKey } from '../core/channels/registry.ts';
 import { attachWebSocket, type WsOptions } from './ws.ts';
 
 const BOUND = 256 * 1024;

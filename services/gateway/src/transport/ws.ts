@@ -4,15 +4,19 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
-import { ErrorCodes } from '@realtime/errors';
-import { parseVsn } from '@realtime/protocol';
-import type { Gateway } from '../core/gateway.ts';
-import { checkConnect } from '../core/connect.ts';
-import { tenantFromHost } from '../core/tenant.ts';
-import { cleanToken } from '../core/jwt.ts';
-import { xHeaders } from '../core/x-headers.ts';
+import { STATUS_CODES } from 'node:http';
+import { ErrorCodes, HttpStatus, statusOf } from '@realtime/errors';
+import { parseVsn, type Vsn } from '@realtime/protocol';
+import type { GatewayContext } from '../core/context/context.ts';
+import type { Claims } from '../core/auth/jwt.ts';
+import type { Connection } from '../core/channels/connection.ts';
+import type { XHeaders } from '../core/base/x-headers.ts';
+import { checkConnect } from '../core/admission/connect.ts';
+import { tenantFromHost } from '../core/base/tenant.ts';
+import { cleanToken } from '../core/auth/jwt.ts';
+import { xHeaders } from '../core/base/x-headers.ts';
 import type { ClientSocket } from '../ports.ts';
-import { messageOf } from '../core/messages.ts';
+import { messageOf } from '../core/base/messages.ts';
 
 export interface WsOptions {
   connectErrorBackoffMs: number;
@@ -26,33 +30,39 @@ export interface WsOptions {
 
 const AT_CAPACITY = { error: 'Too many connections on this server, please retry later' };
 
+/** What this transport needs of the gateway (core/gateway.ts implements it): the core's context plus a socket's life. */
+export interface SocketGateway extends GatewayContext {
+  attach(socket: ClientSocket, tenantId: string, vsn: Vsn, token: string, claims: Claims, headers?: XHeaders): Connection;
+  receive(conn: Connection, frame: string | Uint8Array): Promise<void>;
+}
+
 const PATHS = new Set(['/socket/websocket', '/realtime/v1/websocket', '/realtime/v1/socket/websocket']);
 
-export function attachWebSocket(server: Server, gateway: Gateway, options: WsOptions): WebSocketServer {
+export function attachWebSocket(server: Server, gateway: SocketGateway, options: WsOptions): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
   const refusals = { delayed: 0 };
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgrade(wss, gateway, options, refusals, req, socket, head).catch((err: unknown) => {
-      gateway.deps.log.error({ err: String(err) }, 'upgrade failed');
-      answer(socket, 500, { error: messageOf(ErrorCodes.ErrorConnectingToWebsocket) });
+      gateway.log.error({ err: String(err) }, 'upgrade failed');
+      answer(socket, statusOf(ErrorCodes.ErrorConnectingToWebsocket), { error: messageOf(ErrorCodes.ErrorConnectingToWebsocket) });
     });
   });
   return wss;
 }
 
-async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, refusals: { delayed: number }, req: IncomingMessage, socket: Duplex, head: Buffer) {
+async function upgrade(wss: WebSocketServer, g: SocketGateway, options: WsOptions, refusals: { delayed: number }, req: IncomingMessage, socket: Duplex, head: Buffer) {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  if (!PATHS.has(url.pathname)) return answer(socket, 404, { error: 'Not found' });
+  if (!PATHS.has(url.pathname)) return answer(socket, HttpStatus.NotFound, { error: 'Not found' });
   const vsn = parseVsn(url.searchParams.get('vsn'));
-  if (!vsn) return answer(socket, 403, null);
-  if (wss.clients.size >= options.maxConnections) return answer(socket, 503, AT_CAPACITY);
+  if (!vsn) return answer(socket, HttpStatus.Forbidden, null);
+  if (wss.clients.size >= options.maxConnections) return answer(socket, HttpStatus.ServiceUnavailable, AT_CAPACITY);
   const header = req.headers['x-api-key'];
   const token = (typeof header === 'string' && header) || url.searchParams.get('apikey');
   const started = performance.now();
   const result = await checkConnect(g, tenantFromHost(req.headers.host), token ? cleanToken(token) : null);
-  g.deps.metrics.socketConnected.observe(result.ok ? 'ok' : 'error', vsn, (performance.now() - started) / 1000);
+  g.metrics.socketConnected.observe(result.ok ? 'ok' : 'error', vsn, (performance.now() - started) / 1000);
   if (!result.ok) {
-    g.deps.log.info({ code: result.code, host: req.headers.host }, 'connect refused');
+    g.log.info({ code: result.code, host: req.headers.host }, 'connect refused');
     // The backoff slows a client's reconnect loop; held for every refusal of a flood it would keep
     // a socket and a timer per refused attempt, so only so many wait at once.
     if (options.connectErrorBackoffMs > 0 && refusals.delayed < options.maxDelayedRefusals) {
@@ -61,7 +71,7 @@ async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, ref
     }
     return answer(socket, result.status, { error: result.error });
   }
-  if (wss.clients.size >= options.maxConnections) return answer(socket, 503, AT_CAPACITY); // others got in meanwhile
+  if (wss.clients.size >= options.maxConnections) return answer(socket, HttpStatus.ServiceUnavailable, AT_CAPACITY); // others got in meanwhile
   wss.handleUpgrade(req, socket, head, (ws) => {
     const conn = g.attach(clientSocket(ws), result.tenant.externalId, vsn, result.token, result.claims, xHeaders(req.headers));
     let idle = setTimeout(() => ws.close(1000, 'idle timeout'), options.idleTimeoutMs);
@@ -70,16 +80,16 @@ async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, ref
       const frame = isBinary ? toBytes(data) : data.toString();
       // A throw here would be an uncaught exception: the process, and every other socket, with it.
       try {
-        g.receive(conn, frame).catch((err: unknown) => g.deps.log.error({ code: ErrorCodes.UnknownErrorOnWebSocketMessage, err: String(err), tenant: conn.tenantId }, 'frame handling failed'));
+        g.receive(conn, frame).catch((err: unknown) => g.log.error({ code: ErrorCodes.UnknownErrorOnWebSocketMessage, err: String(err), tenant: conn.tenantId }, 'frame handling failed'));
       } catch (err) {
-        g.deps.log.error({ code: ErrorCodes.UnknownErrorOnWebSocketMessage, err: String(err), tenant: conn.tenantId }, 'frame handling failed');
+        g.log.error({ code: ErrorCodes.UnknownErrorOnWebSocketMessage, err: String(err), tenant: conn.tenantId }, 'frame handling failed');
       }
     });
     ws.on('close', () => {
       clearTimeout(idle);
       g.detach(conn);
     });
-    ws.on('error', (err) => g.deps.log.warn({ err: String(err), tenant: conn.tenantId }, 'socket error'));
+    ws.on('error', (err) => g.log.warn({ err: String(err), tenant: conn.tenantId }, 'socket error'));
   });
 }
 
@@ -122,12 +132,10 @@ function toBytes(data: RawData): Uint8Array {
   return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }
 
-const reasons: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-
 function answer(socket: Duplex, status: number, body: object | null): void {
   if (socket.destroyed) return;
   const text = body ? JSON.stringify(body) : '';
   socket.end(
-    `HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
   );
 }

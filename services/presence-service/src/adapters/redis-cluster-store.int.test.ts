@@ -9,6 +9,7 @@ import type { PresenceCommand } from '@realtime/schemas';
 import { startRedisCluster, uniqueName, type RedisCluster } from '@realtime/testing';
 import { createRedisPool, type RedisPool } from './redis-pool.ts';
 import { createRedisPresenceStore } from './redis-presence-store.ts';
+import { presenceRules } from '../core/rules.ts';
 import { createRedisNodeRegistry } from './redis-node-registry.ts';
 
 const log = createLogger({ service: 'test', level: 'silent' });
@@ -37,7 +38,7 @@ const channel = (topic: string) => ({ tenant: 'acme', private: false, topic });
 
 describe('redis presence store on a cluster', () => {
   it('applies commands of channels on every master, and replays them without a write', async () => {
-    const store = createRedisPresenceStore(pool);
+    const store = createRedisPresenceStore(pool, presenceRules);
     const topics = Array.from({ length: 12 }, () => uniqueName('room'));
     const masters = new Set(await Promise.all(topics.map((t) => cluster.masterOf(presenceKeys.members(channel(t))))));
     expect(masters.size).toBeGreaterThan(1);
@@ -54,7 +55,7 @@ describe('redis presence store on a cluster', () => {
   it('increments the version once when two owners apply the same command at once (WATCH)', async () => {
     const other = createRedisPool(target, 2, log);
     try {
-      const stores = [createRedisPresenceStore(pool), createRedisPresenceStore(other)];
+      const stores = [createRedisPresenceStore(pool, presenceRules), createRedisPresenceStore(other, presenceRules)];
       for (let round = 0; round < 20; round++) {
         const topic = uniqueName('room');
         const outcomes = await Promise.all(Array.from({ length: 4 }, (_, i) => stores[i % 2]!.apply(command(topic), { partition: 0, offset: '1' })));
@@ -67,7 +68,7 @@ describe('redis presence store on a cluster', () => {
   });
 
   it('keeps the node registry across masters: a dead node lists its channels, an idle one is forgotten', async () => {
-    const store = createRedisPresenceStore(pool);
+    const store = createRedisPresenceStore(pool, presenceRules);
     const registry = createRedisNodeRegistry(redis, log);
     const node = uniqueName('gw');
     const topics = Array.from({ length: 6 }, () => uniqueName('room'));

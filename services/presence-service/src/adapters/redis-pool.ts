@@ -1,6 +1,6 @@
 // A few dedicated Redis connections. WATCH belongs to a connection, so each optimistic transaction
 // (WATCH … MULTI/EXEC) holds one connection to itself while channels are applied concurrently.
-import { createRedisClient, type RedisClient, type RedisTarget } from '@realtime/redis';
+import { createRedisClient, RedisTimeoutProfiles, type RedisClient, type RedisTarget } from '@realtime/redis';
 import { ErrorCodes } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 
@@ -9,7 +9,7 @@ export interface RedisPool {
   close(): Promise<void>;
 }
 
-export function createRedisPool(target: RedisTarget, size: number, log: Logger, commandTimeout = COMMAND_TIMEOUT_MS): RedisPool {
+export function createRedisPool(target: RedisTarget, size: number, log: Logger, commandTimeout: number = COMMAND_TIMEOUT_MS): RedisPool {
   const all = Array.from({ length: Math.max(1, size) }, () => connect(target, log, commandTimeout));
   const free = [...all];
   const waiting: ((conn: RedisClient) => void)[] = [];
@@ -35,14 +35,13 @@ export function createRedisPool(target: RedisTarget, size: number, log: Logger, 
 
 /**
  * A client that fails a command after a few reconnect attempts instead of queueing it for long,
- * and after COMMAND_TIMEOUT_MS when Redis hangs without closing the connection (a command that
- * still lands later is harmless: the replayed batch finds its position already applied).
- * Errors are logged once per outage, not on every reconnect attempt.
+ * and after the batch profile's command timeout when Redis hangs without closing the connection
+ * (libs/redis timeouts.ts). Errors are logged once per outage, not on every reconnect attempt.
  */
-const COMMAND_TIMEOUT_MS = 5000;
+const COMMAND_TIMEOUT_MS = RedisTimeoutProfiles.batch.commandMs;
 
-export function connect(target: RedisTarget, log: Logger, commandTimeout = COMMAND_TIMEOUT_MS): RedisClient {
-  const redis = createRedisClient(target, { maxRetriesPerRequest: 3, commandTimeout });
+export function connect(target: RedisTarget, log: Logger, commandTimeout: number = COMMAND_TIMEOUT_MS): RedisClient {
+  const redis = createRedisClient(target, { maxRetriesPerRequest: 3 }, { ...RedisTimeoutProfiles.batch, commandMs: commandTimeout });
   let down = false;
   redis.on('ready', () => void (down = false));
   redis.on('error', (err) => {

@@ -10,6 +10,7 @@ import type { PresenceCommand } from '@realtime/schemas';
 import { startRedis, uniqueName, type RedisServer } from '@realtime/testing';
 import { createRedisPool, type RedisPool } from './redis-pool.ts';
 import { createRedisPresenceStore } from './redis-presence-store.ts';
+import { presenceRules } from '../core/rules.ts';
 
 const log = createLogger({ service: 'test', level: 'silent' });
 let server: RedisServer;
@@ -34,7 +35,7 @@ const command = (topic: string, patch: Partial<PresenceCommand> = {}): PresenceC
 
 describe('redis presence store', () => {
   it('applies a position once: the same position re-publishes the same diff, an older one is skipped', async () => {
-    const store = createRedisPresenceStore(pool, () => 42);
+    const store = createRedisPresenceStore(pool, presenceRules, () => 42);
     const topic = uniqueName('room');
     const first = await store.apply(command(topic), { partition: 2, offset: '7' });
     expect(first).toMatchObject({ kind: 'applied', diff: { version: 8, at: 42, joins_json: '{"alice":{"metas":[{"s":1,"phx_ref":"A"}]}}' } });
@@ -48,7 +49,7 @@ describe('redis presence store', () => {
   it('increments the version once when two owners apply the same command at once (WATCH)', async () => {
     const other = createRedisPool(singleRedis(server.url), 4, log);
     try {
-      const stores = [createRedisPresenceStore(pool), createRedisPresenceStore(other)];
+      const stores = [createRedisPresenceStore(pool, presenceRules), createRedisPresenceStore(other, presenceRules)];
       for (let round = 0; round < 30; round++) {
         const topic = uniqueName('room');
         const outcomes = await Promise.all(Array.from({ length: 6 }, (_, i) => stores[i % 2]!.apply(command(topic), { partition: 0, offset: '1' })));
@@ -62,7 +63,7 @@ describe('redis presence store', () => {
   });
 
   it('records the node of a member and forgets it when the node is down, including node ids with glob characters', async () => {
-    const store = createRedisPresenceStore(pool);
+    const store = createRedisPresenceStore(pool, presenceRules);
     const node = `${uniqueName('gw')}*[x]`;
     const channels = [uniqueName('a'), uniqueName('b')].map((topic) => ({ tenant: 'acme', private: true, topic }));
     for (const [i, c] of channels.entries()) await store.apply(command(c.topic, { private: true, node }), { partition: 0, offset: String(i) });
@@ -81,7 +82,7 @@ describe('redis presence store', () => {
   });
 
   it('keeps a channel in a live node\'s set exactly while the node has members there', async () => {
-    const store = createRedisPresenceStore(pool);
+    const store = createRedisPresenceStore(pool, presenceRules);
     const node = uniqueName('gw');
     const topic = uniqueName('room');
     const listed = async () => [await redis.sismember(presenceKeys.nodes, node), await redis.scard(presenceKeys.nodeChannels(node))];
@@ -97,7 +98,7 @@ describe('redis presence store', () => {
   });
 
   it('names a Redis that lost its data with a new epoch before writing', async () => {
-    const store = createRedisPresenceStore(pool);
+    const store = createRedisPresenceStore(pool, presenceRules);
     const before = await redis.get(presenceKeys.epoch);
     await redis.del(presenceKeys.epoch);
     const outcome = await store.apply(command(uniqueName('room')), { partition: 0, offset: '0' });
@@ -108,7 +109,7 @@ describe('redis presence store', () => {
   });
 
   it('fails a command for good (not retryable) when a stored member does not parse', async () => {
-    const store = createRedisPresenceStore(pool);
+    const store = createRedisPresenceStore(pool, presenceRules);
     const topic = uniqueName('room');
     await redis.hset(presenceKeys.members({ tenant: 'acme', private: false, topic }), memberId('gw-1', 'c1', '1'), '{not json');
     const failure = await store.apply(command(topic), { partition: 0, offset: '1' }).then(() => null, (err: unknown) => err);
@@ -119,7 +120,7 @@ describe('redis presence store', () => {
   it('fails a command as retryable when Redis hangs, instead of waiting for ever', async () => {
     const hung = createRedisPool(singleRedis(server.url), 1, log, 500);
     try {
-      const store = createRedisPresenceStore(hung);
+      const store = createRedisPresenceStore(hung, presenceRules);
       await redis.call('CLIENT', 'PAUSE', '2000', 'ALL');
       const failure = await store.apply(command(uniqueName('room')), { partition: 0, offset: '1' }).then(() => null, (err: unknown) => err);
       expect(isRetryable(failure)).toBe(true);
@@ -134,7 +135,7 @@ describe('redis presence store', () => {
       (await Promise.all([presenceKeys.members(c), presenceKeys.state(c)].map((k) => redis.exists(k)))).reduce((a, b) => a + b, 0);
 
     it('after the last leave: the state expires at once, and is deleted once its diff was published', async () => {
-      const store = createRedisPresenceStore(pool, Date.now, 60_000);
+      const store = createRedisPresenceStore(pool, presenceRules, Date.now, 60_000);
       const channel = { tenant: 'acme', private: false, topic: uniqueName('room') };
       await store.apply(command(channel.topic), { partition: 0, offset: '3' });
       await store.apply(command(channel.topic, { connection_id: 'c2', key: 'bob' }), { partition: 0, offset: '4' });
@@ -154,7 +155,7 @@ describe('redis presence store', () => {
     });
 
     it('a channel that fills again loses its expiry, and its next life counts above the last one', async () => {
-      const store = createRedisPresenceStore(pool, Date.now, 60_000);
+      const store = createRedisPresenceStore(pool, presenceRules, Date.now, 60_000);
       const channel = { tenant: 'acme', private: false, topic: uniqueName('room') };
       await store.apply(command(channel.topic), { partition: 0, offset: '10' });
       await store.apply(command(channel.topic, { op: 'UNTRACK' }), { partition: 0, offset: '11' });
@@ -168,7 +169,7 @@ describe('redis presence store', () => {
     });
 
     it('after a dead node\'s NODE_DOWN: no channel key and no node key is left', async () => {
-      const store = createRedisPresenceStore(pool, Date.now, 60_000);
+      const store = createRedisPresenceStore(pool, presenceRules, Date.now, 60_000);
       const node = uniqueName('gw');
       const channels = [uniqueName('a'), uniqueName('b')].map((topic) => ({ tenant: 'acme', private: false, topic }));
       for (const [i, c] of channels.entries()) await store.apply(command(c.topic, { node, connection_id: `c${i}` }), { partition: 0, offset: String(i) });

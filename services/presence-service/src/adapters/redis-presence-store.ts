@@ -1,5 +1,5 @@
 // PresenceStore on Redis. One command = one optimistic transaction on a dedicated connection:
-// WATCH the channel's members and state hashes, read what core/step.ts needs, then write members,
+// WATCH the channel's members and state hashes, read what the rules (ports.ts PresenceRules) need, then write members,
 // version, position and diff in ONE MULTI/EXEC. Those keys share the channel's hash tag, so the
 // same transaction runs on a single server or on the one master of a Redis Cluster that owns the
 // channel's slot. The node registry and the epoch live in another slot (keys.ts), so they are
@@ -24,9 +24,9 @@ import { Cluster } from 'ioredis';
 import { channelId, presenceKeys, type PresenceChannel, type RedisClient, type StoredMember } from '@realtime/presence';
 import type { PresenceCommand } from '@realtime/schemas';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
-import { scopeOf, type Scope } from '../core/apply.ts';
-import { step, type ChannelState, type Position } from '../core/step.ts';
-import type { ApplyOutcome, PresenceStore } from '../ports.ts';
+import type { Scope } from '../core/apply.ts';
+import type { ChannelState, Position } from '../core/step.ts';
+import type { ApplyOutcome, PresenceRules, PresenceStore } from '../ports.ts';
 import type { RedisPool } from './redis-pool.ts';
 import { toRedisError } from './redis-errors.ts';
 import { FORGET_IF_IDLE } from './redis-node-registry.ts';
@@ -51,7 +51,8 @@ return 0`;
  *  this service takes, so a replayed command still finds its position and stored diff. */
 export const EMPTY_STATE_TTL_MS = 600_000; // PRESENCE_EMPTY_STATE_TTL_MS
 
-export function createRedisPresenceStore(pool: RedisPool, now: () => number = Date.now, emptyStateTtlMs = EMPTY_STATE_TTL_MS): PresenceStore {
+/** `rules` decide what a command writes (core/rules.ts, from app.ts); this store only reads and writes Redis. */
+export function createRedisPresenceStore(pool: RedisPool, rules: PresenceRules, now: () => number = Date.now, emptyStateTtlMs = EMPTY_STATE_TTL_MS): PresenceStore {
   return {
     forgetIfEmpty: (channel, at) => pool.use(async (conn) => {
       try {
@@ -65,7 +66,7 @@ export function createRedisPresenceStore(pool: RedisPool, now: () => number = Da
       for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
         const outcome = await pool.use(async (conn) => {
           try {
-            return await attemptOnce(conn, channel, cmd, at, now(), emptyStateTtlMs);
+            return await attemptOnce(conn, rules, channel, cmd, at, now(), emptyStateTtlMs);
           } catch (err) {
             await unwatch(conn, presenceKeys.members(channel)).catch(() => {});
             throw toRedisError(err, 'applying a presence command failed', { tenant: cmd.tenant, topic: cmd.topic, op: cmd.op });
@@ -78,7 +79,7 @@ export function createRedisPresenceStore(pool: RedisPool, now: () => number = Da
   };
 }
 
-async function attemptOnce(conn: RedisClient, channel: PresenceChannel, cmd: PresenceCommand, at: Position, now: number, emptyStateTtlMs: number): Promise<ApplyOutcome | typeof CONFLICT> {
+async function attemptOnce(conn: RedisClient, rules: PresenceRules, channel: PresenceChannel, cmd: PresenceCommand, at: Position, now: number, emptyStateTtlMs: number): Promise<ApplyOutcome | typeof CONFLICT> {
   const keys = { members: presenceKeys.members(channel), state: presenceKeys.state(channel) };
   // The epoch is not watched (another slot): a Redis restarted empty drops this connection, which
   // fails the EXEC; a flush in between is seen by the gateways' next heartbeat (a new epoch).
@@ -95,13 +96,13 @@ async function attemptOnce(conn: RedisClient, channel: PresenceChannel, cmd: Pre
     return CONFLICT;
   }
   const state: ChannelState = {
-    members: await readScope(conn, keys.members, scopeOf(cmd)),
+    members: await readScope(conn, keys.members, rules.scope(cmd)),
     version: Number(version ?? 0),
     last: partition != null && offset != null && diff != null ? { partition: Number(partition), offset, diff } : null,
     epoch,
     nodeMembers: Number(nodeMembers ?? 0),
   };
-  const plan = step(state, cmd, at, now);
+  const plan = rules.plan(state, cmd, at, now);
   if (plan.kind !== 'write' || plan.applied.ignored !== undefined) {
     await unwatch(conn, keys.members);
     if (plan.kind === 'skip') return { kind: 'skipped', diff: null };

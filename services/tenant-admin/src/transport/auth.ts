@@ -3,6 +3,7 @@
 // checked, no role. Any failure is 403 with an empty body, like the reference.
 import type { RequestHandler } from 'express';
 import { jwtVerify } from 'jose';
+import { HttpStatus } from '@realtime/errors';
 
 export interface ApiAuthOptions {
   secrets: string[];
@@ -27,6 +28,6 @@ export async function apiTokenValid(authorization: string | undefined, o: ApiAut
 export function requireApiToken(o: ApiAuthOptions): RequestHandler {
   return async (req, res, next) => {
     if (await apiTokenValid(req.headers.authorization, o)) return next();
-    res.status(403).end();
+    res.status(HttpStatus.Forbidden).end();
   };
 }

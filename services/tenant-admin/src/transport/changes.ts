@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { RequestHandler } from 'express';
-import { ErrorCodes, errorCodeOf } from '@realtime/errors';
+import { ErrorCodes, errorCodeOf, HttpStatus } from '@realtime/errors';
 import { ndjsonLines } from '@realtime/replay/line';
 import { parseReplayRange } from '@realtime/replay/range';
 import type { Logger } from '@realtime/log';
@@ -22,13 +22,13 @@ export interface ChangesDeps {
 export function changesHandler(d: ChangesDeps): RequestHandler {
   return async (req, res) => {
     const tenant = String(req.params.id);
-    if (!(await d.tenants.get(tenant))) return void res.status(404).json({ message: 'not found' });
+    if (!(await d.tenants.get(tenant))) return void res.status(HttpStatus.NotFound).json({ message: 'not found' });
     const parsed = parseReplayRange({ from: req.query.from, to: req.query.to, table: req.query.table });
-    if (!parsed.ok) return void res.status(422).json({ errors: parsed.errors });
+    if (!parsed.ok) return void res.status(HttpStatus.UnprocessableEntity).json({ errors: parsed.errors });
 
     const stream = await d.changes.open(tenant, parsed.range); // a Kafka failure here is a 500
     res.on('close', () => void stream.close()); // client gone: stop reading at once
-    res.status(200).type('application/x-ndjson').set('cache-control', 'no-store');
+    res.status(HttpStatus.Ok).type('application/x-ndjson').set('cache-control', 'no-store');
     res.flushHeaders();
     const started = Date.now();
     try {

@@ -1,6 +1,6 @@
 // The management API (docs/PROTOCOL.md §8) over express 5. Only status codes and JSON shapes live here; the
 // use cases are in core/tenant-service.ts.
-import { ErrorCodes } from '@realtime/errors';
+import { ErrorCodes, HttpStatus, statusOf } from '@realtime/errors';
 import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { Logger } from '@realtime/log';
 import { scrape, type Registry } from '@realtime/metrics';
@@ -27,7 +27,7 @@ export interface HttpDeps {
   cluster: () => Promise<ClusterJson>;
 }
 
-const notFound = (res: Response) => res.status(404).json({ message: 'not found' });
+const notFound = (res: Response) => res.status(HttpStatus.NotFound).json({ message: 'not found' });
 const param = (req: Request) => String(req.params.id);
 
 export function createHttpApp(d: HttpDeps): express.Express {
@@ -40,7 +40,7 @@ export function createHttpApp(d: HttpDeps): express.Express {
   app.get('/status', statusHandler({ tenants: d.tenants, users: d.users, node: d.node, startedAt: d.startedAt }));
   app.get('/metrics', async (req, res) => {
     const out = await scrape(d.registry, req.headers.authorization, d.metricsJwtSecret);
-    if (!out) return void res.status(403).end();
+    if (!out) return void res.status(HttpStatus.Forbidden).end();
     res.type(out.contentType).send(out.body);
   });
 
@@ -57,14 +57,14 @@ export function createHttpApp(d: HttpDeps): express.Express {
 
   const upsert = (idFrom: (req: Request) => unknown) => async (req: Request, res: Response) => {
     const parsed = parseTenantBody(req.body);
-    if (!parsed.ok) return void res.status(422).json({ errors: parsed.errors });
+    if (!parsed.ok) return void res.status(HttpStatus.UnprocessableEntity).json({ errors: parsed.errors });
     const id = idFrom(req);
-    if (typeof id !== 'string' || id === '') return void res.status(422).json({ errors: { external_id: ["can't be blank"] } });
+    if (typeof id !== 'string' || id === '') return void res.status(HttpStatus.UnprocessableEntity).json({ errors: { external_id: ["can't be blank"] } });
     const result = await d.tenants.upsert(id, parsed.input);
-    if (result.kind === 'invalid') return void res.status(422).json({ errors: result.errors });
+    if (result.kind === 'invalid') return void res.status(HttpStatus.UnprocessableEntity).json({ errors: result.errors });
     d.log.info({ tenant: id, created: result.kind === 'created' }, 'tenant saved');
     // 201 once the tenant database is migrated (docs/PROTOCOL.md §8); 202 when that is still under way.
-    if (result.kind === 'created') res.status(result.migrated ? 201 : 202).location(`/api/tenants/${encodeURIComponent(id)}`);
+    if (result.kind === 'created') res.status(result.migrated ? HttpStatus.Created : HttpStatus.Accepted).location(`/api/tenants/${encodeURIComponent(id)}`);
     res.json({ data: result.tenant });
   };
   api.post('/tenants', upsert((req) => req.body?.tenant?.external_id));
@@ -74,13 +74,13 @@ export function createHttpApp(d: HttpDeps): express.Express {
   api.delete('/tenants/:id', async (req, res) => {
     await d.tenants.delete(param(req));
     d.log.info({ tenant: param(req) }, 'tenant deleted');
-    res.status(204).end();
+    res.status(HttpStatus.NoContent).end();
   });
   for (const action of ['reload', 'shutdown'] as const) {
     api.post(`/tenants/:id/${action}`, async (req, res) => {
       if (!(await d.tenants[action](param(req)))) return void notFound(res);
       d.log.info({ tenant: param(req), action }, `tenant ${action} requested`);
-      res.status(204).end();
+      res.status(HttpStatus.NoContent).end();
     });
   }
   api.get('/tenants/:id/health', async (req, res) => {
@@ -105,10 +105,10 @@ export function createHttpApp(d: HttpDeps): express.Express {
 
 function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) log.error({ code: ErrorCodes.HttpServerError, err: err instanceof Error ? err.message : String(err), path: req.path }, 'management API request failed');
+    const status = typeof err?.status === 'number' && err.status >= HttpStatus.BadRequest && err.status < HttpStatus.InternalServerError ? err.status : statusOf(ErrorCodes.HttpServerError);
+    if (status === statusOf(ErrorCodes.HttpServerError)) log.error({ code: ErrorCodes.HttpServerError, err: err instanceof Error ? err.message : String(err), path: req.path }, 'management API request failed');
     if (res.headersSent) return;
-    res.status(status).json({ message: status === 500 ? 'internal server error' : 'bad request' });
+    res.status(status).json({ message: status === statusOf(ErrorCodes.HttpServerError) ? 'internal server error' : 'bad request' });
   };
 }
 

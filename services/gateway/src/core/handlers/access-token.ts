@@ -7,11 +7,13 @@
 // A refresh that changes the role checks the channel's postgres_changes bindings again for it.
 import { ErrorCodes } from '@realtime/errors';
 import type { Message } from '@realtime/protocol';
-import type { GatewayContext } from '../context.ts';
-import { identityOf, isObject, type Channel } from '../channel.ts';
-import { resubscribeChanges } from '../postgres-changes/join.ts';
+import type { GatewayContext } from '../context/context.ts';
+import type { Channel } from '../channels/connection.ts';
+import { identityOf } from '../auth/identity.ts';
+import { isObject } from '../base/is-object.ts';
+import { resubscribeChanges } from './postgres-changes.ts';
 import { scheduleExpiry } from './token-expiry.ts';
-import { recheckRead } from '../channel-policies.ts';
+import { recheckRead } from '../admission/channel-policies.ts';
 
 export const ACCESS_TOKEN_THROTTLE_MS = 10_000;
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { MemorySocket, tenant, testGateway } from '../../../test/support.ts';
-import { noMetrics } from '../metrics.ts';
+import { noMetrics } from '../metrics/metrics.ts';
 
 async function setup() {
   const t = testGateway();

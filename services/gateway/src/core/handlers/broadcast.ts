@@ -2,14 +2,15 @@
 // Local subscribers are served at once; Kafka carries the message to the other gateways.
 import { randomUUID } from 'node:crypto';
 import type { Message, UserBroadcastPush } from '@realtime/protocol';
-import type { GatewayContext } from '../context.ts';
-import { isObject, type Channel } from '../channel.ts';
-import { payloadTooLarge, type OutboundBroadcast } from '../broadcast-message.ts';
+import type { GatewayContext } from '../context/context.ts';
+import type { Channel } from '../channels/connection.ts';
+import { isObject } from '../base/is-object.ts';
+import { payloadTooLarge, type OutboundBroadcast } from '../base/broadcast-message.ts';
 import { binaryFieldTooLong } from '@realtime/protocol';
-import { mayWrite } from '../channel-policies.ts';
+import { mayWrite } from '../admission/channel-policies.ts';
 import { ErrorCodes } from '@realtime/errors';
-import { overRate } from '../rates.ts';
-import { messageOf } from '../messages.ts';
+import { overRate } from '../admission/rates.ts';
+import { messageOf } from '../base/messages.ts';
 
 const encoder = new TextEncoder();
 

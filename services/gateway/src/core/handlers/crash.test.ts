@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import { MemorySocket, tenant, testGateway } from '../../../test/support.ts';
-import { channelKey } from '../registry.ts';
+import { channelKey } from '../channels/registry.ts';
 
 const secret = tenant().jwtSecret!;
 

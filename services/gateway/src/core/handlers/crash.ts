@@ -4,9 +4,9 @@
 // the channel half-alive on the server.
 import { ErrorCodes, joinErrorReason } from '@realtime/errors';
 import { errorMessage, type Message } from '@realtime/protocol';
-import type { GatewayContext } from '../context.ts';
-import type { Connection } from '../connection.ts';
-import type { Channel } from '../channel.ts';
+import type { GatewayContext } from '../context/context.ts';
+import type { Connection } from '../channels/connection.ts';
+import type { Channel } from '../channels/connection.ts';
 
 /** Runs one channel frame's handling; a throw or rejection crashes that channel only. */
 export async function guarded(g: GatewayContext, channel: Channel, run: () => void | Promise<void>): Promise<void> {

@@ -3,19 +3,20 @@
 // The gateway hands a socket's frames over one at a time, but the socket can still close during
 // any await: after each one the join goes on only if the socket is open and the channel current.
 import { ErrorCodes } from '@realtime/errors';
-import { closeMessage, type Message } from '@realtime/protocol';
-import type { GatewayContext } from '../context.ts';
-import type { Connection } from '../connection.ts';
-import { Channel, joinToken, parseJoinOptions } from '../channel.ts';
-import { checkRead } from '../channel-policies.ts';
-import { firstRefusal, joinsUnderLimit, refusal, step, tenantEnabled, usersUnderLimit, type Refusal } from '../admission.ts';
-import { joinPayloadProblem } from '../join-payload.ts';
-import { fetchReplay, pushReplay } from '../replay.ts';
-import { timed } from '../metrics.ts';
+import { closeMessage, ReplyReasons, type Message } from '@realtime/protocol';
+import type { GatewayContext } from '../context/context.ts';
+import type { Connection } from '../channels/connection.ts';
+import { Channel } from '../channels/connection.ts';
+import { joinToken, parseJoinOptions } from '../channels/join-options.ts';
+import { checkRead } from '../admission/channel-policies.ts';
+import { firstRefusal, joinsUnderLimit, refusal, step, tenantEnabled, usersUnderLimit, type Refusal } from '../admission/steps.ts';
+import { joinPayloadProblem } from '../channels/join-payload.ts';
+import { fetchReplay, pushReplay } from '../broadcast/replay.ts';
+import { timed } from '../metrics/metrics.ts';
 import type { StoredBroadcast } from '../../ports.ts';
 import { scheduleExpiry } from './token-expiry.ts';
-import { watchReplicationReady } from '../replication-ready.ts';
-import { changesRequest, joinReplyPayload, subscribeChanges, waitForChanges } from '../postgres-changes/join.ts';
+import { watchReplicationReady } from '../broadcast/replication-ready.ts';
+import { changesRequest, joinReplyPayload, subscribeChanges, waitForChanges } from './postgres-changes.ts';
 
 interface JoinRefusal extends Refusal {
   /** Too many joins and tenant not found close the socket after the reply (1001). */
@@ -27,7 +28,7 @@ interface JoinRefusal extends Refusal {
  * backoff and the postgres_changes `wait` (up to 20 s), the socket must not stall.
  */
 export async function join(g: GatewayContext, conn: Connection, msg: Message, release: () => void = () => {}): Promise<void> {
-  if (!msg.topic.startsWith('realtime:')) return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: 'unmatched topic' });
+  if (!msg.topic.startsWith('realtime:')) return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: ReplyReasons.unmatchedTopic });
 
   const previous = conn.channels.get(msg.topic);
   if (previous) {

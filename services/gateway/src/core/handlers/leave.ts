@@ -1,7 +1,7 @@
 // phx_leave: reply ok, then phx_close with ref = join_ref; unsubscribe() resolves 'ok' (docs/PROTOCOL.md §3.4).
 import { closeMessage, type Message } from '@realtime/protocol';
-import type { GatewayContext } from '../context.ts';
-import type { Channel } from '../channel.ts';
+import type { GatewayContext } from '../context/context.ts';
+import type { Channel } from '../channels/connection.ts';
 
 export function leave(g: GatewayContext, channel: Channel, msg: Message): void {
   const { conn } = channel;

@@ -4,10 +4,11 @@
 // override), the tenant's presence events per second, and the track size.
 import type { Message } from '@realtime/protocol';
 import { ErrorCodes, errorDef } from '@realtime/errors';
-import type { GatewayContext } from '../context.ts';
-import { isObject, type Channel } from '../channel.ts';
-import { mayWrite } from '../channel-policies.ts';
-import { messageOf } from '../messages.ts';
+import type { GatewayContext } from '../context/context.ts';
+import type { Channel } from '../channels/connection.ts';
+import { isObject } from '../base/is-object.ts';
+import { mayWrite } from '../admission/channel-policies.ts';
+import { messageOf } from '../base/messages.ts';
 
 export async function presence(g: GatewayContext, channel: Channel, msg: Message): Promise<void> {
   const { conn } = channel;

@@ -1,7 +1,7 @@
 // A channel's token is re-checked at min(5 min, exp − now); once expired the channel shuts down
 // with the reference's message (docs/PROTOCOL.md §3.6).
-import type { GatewayContext } from '../context.ts';
-import type { Channel } from '../channel.ts';
+import type { GatewayContext } from '../context/context.ts';
+import type { Channel } from '../channels/connection.ts';
 
 const RECHECK_MAX_MS = 5 * 60_000;
 

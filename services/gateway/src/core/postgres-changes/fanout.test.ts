@@ -5,7 +5,7 @@ import { SignJWT } from 'jose';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { ChangeEvent, TenantDbSettings } from '@realtime/schemas';
 import type { Identity, RowKeys, TenantDatabase } from '../../ports.ts';
-import { noMetrics } from '../metrics.ts';
+import { noMetrics } from '../metrics/metrics.ts';
 import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../../test/support.ts';
 
 const cols = [{ name: 'id', type: 'int8' }, { name: 'owner', type: 'text' }, { name: 'title', type: 'text' }];

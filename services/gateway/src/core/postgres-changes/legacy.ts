@@ -3,7 +3,7 @@
 // `realtime:schema[:table[:filter]]` (`realtime:*` = every schema). The reference turns that into
 // one ordinary binding (event `*`), so this does too: the subscription, matcher, RLS and column
 // checks are those of the current form; only the event frame differs (see legacyFrame).
-import { isObject } from '../is-object.ts';
+import { isObject } from '../base/is-object.ts';
 
 /** A join is legacy when its payload is a map without a `config` key (even `config: null` is the new form, as in the reference). */
 export function isLegacyJoin(payload: unknown): boolean {

@@ -5,10 +5,10 @@
 // database errors are retried after 5–10 s while the channel stays joined.
 import { ErrorCodes, type ErrorCode } from '@realtime/errors';
 import type { TableInfo, TenantDatabase } from '../../ports.ts';
-import type { Channel } from '../channel.ts';
+import type { Channel } from '../channels/connection.ts';
 import { parseBindings, type Binding } from './bindings.ts';
 import { validateFilters } from './matcher.ts';
-import { messageOf } from '../messages.ts';
+import { messageOf } from '../base/messages.ts';
 
 export type SubscribeOutcome =
   | { ok: true; bindings: Binding[] }

@@ -22,12 +22,12 @@ import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import type { Clock, PresenceBackend } from '../../ports.ts';
-import type { Channel } from '../channel.ts';
+import type { Channel } from '../channels/connection.ts';
 import { uuidV1 } from './uuid-v1.ts';
-import { channelKey } from '../channel-key.ts';
-import type { ChannelPresence, Tracked } from './state.ts';
+import { channelKey } from '../channels/channel-key.ts';
+import type { ChannelPresence, Tracked } from '../channels/presence-state.ts';
 import { newPhxRef } from './refs.ts';
-export type { ChannelPresence, Tracked } from './state.ts';
+export type { ChannelPresence, Tracked } from '../channels/presence-state.ts';
 import { LeaveRetries, type LeaveOutcome, type LeaveRetryOptions } from './leaves.ts';
 
 /** Diffs one channel keeps while its snapshot is read (a slow Redis must not grow memory); past

@@ -1,0 +1,42 @@
+// What a join carries for its channel: options from the join payload (docs/PROTOCOL.md §3.2) and
+// the channel token. The Channel class lives with its Connection (connection.ts): each refers to
+// the other, so one file keeps them out of a circle.
+import type { JoinOptions } from './connection.ts';
+import { isObject } from '../base/is-object.ts';
+
+const flexibleBool = (value: unknown, fallback: boolean): boolean =>
+  value === true || value === 'true' ? true : value === false || value === 'false' ? false : fallback;
+
+/** docs/PROTOCOL.md §3.2: an invalid join payload never fails the join; unknown keys are ignored. */
+export function parseJoinOptions(payload: unknown, tenantPresenceEnabled: boolean): JoinOptions {
+  const config = (isObject(payload) && isObject(payload.config) ? payload.config : {}) as Record<string, unknown>;
+  const broadcast = isObject(config.broadcast) ? config.broadcast : {};
+  const presence = isObject(config.presence) ? config.presence : {};
+  return {
+    private: flexibleBool(config.private, false),
+    self: flexibleBool(broadcast.self, false),
+    ack: flexibleBool(broadcast.ack, false),
+    presenceEnabled: flexibleBool(presence.enabled, false) || tenantPresenceEnabled,
+    presenceKey: typeof presence.key === 'string' ? presence.key : '',
+    replay: parseReplay(broadcast.replay),
+    replicationReady: flexibleBool(broadcast.replication_ready, false),
+  };
+}
+
+const REPLAY_DEFAULT_LIMIT = 10;
+const REPLAY_MAX_LIMIT = 25;
+
+function parseReplay(value: unknown): JoinOptions['replay'] {
+  if (!isObject(value)) return null;
+  const since = Number(value.since);
+  if (!Number.isFinite(since)) return null;
+  const limit = Number(value.limit ?? REPLAY_DEFAULT_LIMIT);
+  return { since, limit: Math.max(1, Math.min(Number.isFinite(limit) ? Math.floor(limit) : REPLAY_DEFAULT_LIMIT, REPLAY_MAX_LIMIT)) };
+}
+
+/** Channel token: access_token, else user_token, else the connect token; `sb_…` means the latter. */
+export function joinToken(payload: unknown, connectToken: string): string {
+  const p = isObject(payload) ? payload : {};
+  const given = typeof p.access_token === 'string' ? p.access_token : typeof p.user_token === 'string' ? p.user_token : null;
+  return given && !given.startsWith('sb_') ? given : connectToken;
+}
