@@ -10,7 +10,7 @@ const MAX_CHANNELS = 1000;
 
 export function createRedisPresenceMembers(target: RedisTarget): PresenceMembers & { close(): Promise<void> } {
   let client: RedisClient | null = null;
-  const redis = () => (client ??= createRedisClient(target, { maxRetriesPerRequest: 1, commandTimeout: 2000 }));
+  const redis = () => (client ??= createRedisClient(target, { maxRetriesPerRequest: 1 }));
   return {
     async count() {
       const r = redis();
