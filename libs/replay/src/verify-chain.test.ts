@@ -69,7 +69,7 @@ describe('ChainVerifier', () => {
     const { records, heads } = chain();
     const report = verify([...records.slice(0, 3), ...records.slice(4, 8)], [checkpoint(heads[9]!)]);
     expect(report.problems.map((p) => p.kind)).toEqual(['chain_break', 'missing']);
-    expect(report.problems[0]).toMatchObject({ commit_lsn: '0/65', seq: 0 });
+    expect(report.problems[0]).toMatchObject({ commit_lsn: '0/65', seq: 0, previous: { commit_lsn: '0/64', seq: 2 } });
     expect(report.problems[1]!.message).toMatch(/covers 0\/66 seq 1, but no record at that position was found/);
   });
 

@@ -30,6 +30,8 @@ export interface ChainProblem {
   offset?: string;
   commit_lsn?: string;
   seq?: number;
+  /** chain_break: the record before it, so [previous, this record] is the range where records may be missing. */
+  previous?: Position;
 }
 
 export interface VerifyReport {
@@ -64,7 +66,7 @@ export class ChainVerifier {
   #problemCount = 0;
   readonly #pending = new Map<string, CdcCheckpoint[]>();
   readonly #seen = new Set<string>();
-  #prev: { hash: Buffer; pos: Pos | null } | null = null;
+  #prev: { hash: Buffer; pos: Pos | null; at: Position | null } | null = null;
   #max: Pos | null = null;
   #firstPos: Pos | null = null;
   #records = 0;
@@ -95,7 +97,7 @@ export class ChainVerifier {
     this.#records++;
     if (!r.event) {
       this.#problem({ kind: 'undecodable', offset: r.offset, message: `record at offset ${r.offset} does not decode as a ChangeEvent` });
-      this.#prev = { hash, pos: null };
+      this.#prev = { hash, pos: null, at: null };
       return;
     }
     const e = r.event;
@@ -107,8 +109,13 @@ export class ChainVerifier {
     if (this.#prev) this.#checkLink(r, e, pos);
     this.#seen.add(key(pos));
     if (!this.#max || comparePositions(pos, this.#max) > 0) this.#max = pos;
-    this.#prev = { hash, pos };
+    this.#prev = { hash, pos, at: here };
     this.#matchCheckpoints(pos, hash, here);
+  }
+
+  /** A record of the checkpoint topic that does not decode: nothing it might vouch for can be trusted. */
+  checkpointUndecodable(offset: string): void {
+    this.#problem({ kind: 'bad_signature', offset, message: `checkpoint record at offset ${offset} of the checkpoint topic does not decode` });
   }
 
   finish(): VerifyReport {
@@ -139,7 +146,8 @@ export class ChainVerifier {
       this.#problem({ kind: 'unchained', ...at, message: `${where} carries no prev_hash (written without the chain, or the chain was restarted)` });
     } else {
       const after = prev.pos ? 'the record before it' : 'the undecodable record before it';
-      this.#problem({ kind: 'chain_break', ...at, message: `chain breaks at ${where}: its prev_hash is not the hash of ${after}; that record was altered, or records between them are missing` });
+      const previous = prev.at ?? undefined;
+      this.#problem({ kind: 'chain_break', ...at, ...(previous ? { previous } : {}), message: `chain breaks at ${where}: its prev_hash is not the hash of ${after}${previous ? ` (offset ${previous.offset}, ${previous.commit_lsn} seq ${previous.seq})` : ''}; that record was altered, or records between them are missing` });
     }
   }
 
