@@ -5,7 +5,7 @@
 // continue through both, never fork, and hold each change once; the range verifies against the
 // checkpoints both workers signed.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { generateAuditKeys, parseSigningKey, parseVerifyKey, signCheckpoint } from '@realtime/audit';
 import { ErrorCodes, RealtimeError } from '@realtime/errors';
 import { createLogger } from '@realtime/log';
@@ -14,6 +14,7 @@ import { parseReplayRange, verifyChanges, type ReplayRange } from '@realtime/rep
 import type { CdcCheckpoint, ChangeEvent } from '@realtime/schemas';
 import { uniqueName, waitFor } from '@realtime/testing';
 import { createKafkaChangeSink } from './adapters/kafka-change-sink.ts';
+import { itemsDatabase } from '../test/items-database.ts';
 import { createKafkaChainHeads } from './adapters/kafka-chain-heads.ts';
 import { createReplicationSource } from './adapters/pg-replication-source.ts';
 import { startTenantReplication } from './replication.ts';
@@ -32,16 +33,7 @@ const producers: AvroProducer[] = [];
 
 beforeAll(async () => {
   const infra = inject('infra');
-  const admin = new pg.Client({ connectionString: infra.pgUrl });
-  await admin.connect();
-  const name = uniqueName('tenant');
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  dbUrl = infra.pgUrl.replace(/\/postgres$/, `/${name}`);
-  db = new pg.Client({ connectionString: dbUrl });
-  await db.connect();
-  await db.query('CREATE TABLE items (id int PRIMARY KEY, v text)');
-  await db.query('CREATE PUBLICATION supabase_realtime FOR TABLE items');
+  ({ url: dbUrl, db } = await itemsDatabase(infra.pgUrl));
   kafka = createKafka({ brokers: infra.kafkaBrokers, clientId: 'chain-test', logger: log });
   await ensureTopics(kafka, prefix);
 });
