@@ -3,6 +3,7 @@
 // `realtime-dev` (secrets as in the reference's README), one origin at http://localhost:4000.
 // Writes .realtime/stack.json for tools; Ctrl-C stops everything.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { generateAuditKeys } from '@realtime/audit';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { print } from '@realtime/log';
@@ -40,7 +41,10 @@ print('starting tenant-admin, ingest-cdc, presence-service, the ratelimiter and 
 // The Inspector (/inspector) is on here only, offering the default tenant and its public anon key.
 const anonKey = await sign(JWT_SECRET, { role: 'anon' }, '1d');
 const inspectorEnv = { GATEWAY_INSPECTOR: 'true', GATEWAY_INSPECTOR_TENANT: TENANT, GATEWAY_INSPECTOR_ANON_KEY: anonKey };
-const stack = await startStack({ infra, gateways: 2, ingestCdc: true, presence: true, ratelimiter: true, name: 'local', apiJwtSecret: API_JWT_SECRET, dbEncKey: DB_ENC_KEY, gatewayEnv: { CONNECT_ERROR_BACKOFF_MS: '2000', CHANNEL_ERROR_BACKOFF_MS: '5000', ...inspectorEnv } });
+// The audit key pair is kept too: checkpoints signed before a restart must still verify after it.
+const auditKeys = keptAuditKeys(join(dir, 'audit-keys.json'));
+writeFileSync(join(dir, 'audit.pub'), `${auditKeys.publicKey}\n`); // for replay --verify --public-key .realtime/audit.pub
+const stack = await startStack({ infra, gateways: 2, ingestCdc: true, presence: true, ratelimiter: true, name: 'local', apiJwtSecret: API_JWT_SECRET, dbEncKey: DB_ENC_KEY, auditKeys, gatewayEnv: { CONNECT_ERROR_BACKOFF_MS: '2000', CHANNEL_ERROR_BACKOFF_MS: '5000', ...inspectorEnv } });
 
 const adminToken = await sign(API_JWT_SECRET, { role: 'admin' }, '1d');
 const tenantDbUrl = await createSupabaseDatabase(postgres.url, 'realtime_dev');
@@ -103,4 +107,11 @@ function serviceSecrets(file: string): { apiJwtSecret: string; dbEncKey: string 
   const secrets = { apiJwtSecret: randomBytes(32).toString('hex'), dbEncKey: randomBytes(32).toString('hex') };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
+}
+
+function keptAuditKeys(file: string): { privateKey: string; publicKey: string } {
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { privateKey: string; publicKey: string };
+  const keys = generateAuditKeys();
+  writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
+  return keys;
 }

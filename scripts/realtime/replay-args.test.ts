@@ -44,3 +44,18 @@ describe('parseReplayArgs', () => {
     expect(parseReplayArgs(args(), {}, noStack)).toMatchObject({ ok: false, error: expect.stringMatching(/no Kafka brokers/) });
   });
 });
+
+describe('parseReplayArgs --verify', () => {
+  const error = (argv: string[]) => (parseReplayArgs(argv, { KAFKA_BROKERS: 'k:9092' }, noStack) as { error: string }).error;
+
+  it('takes the public key file', () => {
+    expect(parseReplayArgs(args('--verify', '--public-key', 'audit.pub'), { KAFKA_BROKERS: 'k:9092' }, noStack))
+      .toMatchObject({ ok: true, args: { verify: { publicKeyFile: 'audit.pub' }, tenant: 'acme' } });
+  });
+
+  it('needs the public key, refuses --table, and a key without --verify', () => {
+    expect(error(args('--verify'))).toMatch(/--verify needs --public-key <file>/);
+    expect(error(args('--verify', '--public-key', 'k.pub', '--table', 'todos'))).toMatch(/runs through every table: drop --table/);
+    expect(error(args('--public-key', 'k.pub'))).toBe('--public-key goes with --verify');
+  });
+});

@@ -11,6 +11,7 @@ export type { StackFile } from './stack-file.ts';
 
 export const REPLAY_USAGE = `usage: npm run realtime -- replay --tenant <id> --from <time|lsn> [--to <time|lsn>] [--table <t>]
                               [--brokers host:port,...] [--topic-prefix <p>]
+       npm run realtime -- replay --verify --public-key <file> --tenant <id> --from <time|lsn> [--to <time|lsn>] [...]
 
 Writes the tenant's changes on <prefix>cdc as NDJSON to stdout, one object per change, oldest first.
   <time>  ms since the epoch, or ISO 8601 (UTC unless an offset is given): 2026-01-01, 2026-01-01T12:00:00.123456Z
@@ -18,10 +19,16 @@ Writes the tenant's changes on <prefix>cdc as NDJSON to stdout, one object per c
   <t>     schema.table, or table (in public)
   --brokers       default: $KAFKA_BROKERS, else kafkaBrokers of .realtime/stack.json (npm start)
   --topic-prefix  default: $KAFKA_TOPIC_PREFIX, else the local stack's, else "${defaultTopicPrefix}"
+  --verify        instead of the changes: recompute the tenant's hash chain over the range and check it
+                  against the signed checkpoints (README "Verifying the audit trail"); a JSON report on
+                  stdout, a summary on stderr; exit 1 when anything does not verify
+  --public-key    file with the Ed25519 public key of ingest-cdc's INGEST_CDC_AUDIT_SIGNING_KEY (PEM or base64 DER)
 `;
 
 
 export interface ReplayArgs {
+  /** --verify: check the audit trail instead of writing the changes (replay-verify.ts). */
+  verify?: { publicKeyFile: string };
   tenant: string;
   range: ReplayRange;
   brokers: string[];
@@ -33,6 +40,7 @@ export type ParsedArgs = { ok: true; args: ReplayArgs } | { ok: false; error: st
 const options = {
   tenant: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, table: { type: 'string' },
   brokers: { type: 'string' }, 'topic-prefix': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  verify: { type: 'boolean' }, 'public-key': { type: 'string' },
 } as const;
 
 export function parseReplayArgs(argv: string[], env: Record<string, string | undefined>, stack: () => StackFile | null): ParsedArgs {
@@ -46,6 +54,8 @@ export function parseReplayArgs(argv: string[], env: Record<string, string | und
   if (!values.tenant) return { ok: false, error: '--tenant is required' };
   const parsed = parseReplayRange({ from: values.from, to: values.to, table: values.table });
   if (!parsed.ok) return { ok: false, error: Object.entries(parsed.errors).map(([k, v]) => `--${k} ${v.join(', ')}`).join('\n') };
+  const verify = verifyArgs(values);
+  if (typeof verify === 'string') return { ok: false, error: verify };
 
   const list = (text: string) => text.split(',').map((b) => b.trim()).filter(Boolean);
   let brokers = list(values.brokers ?? env.KAFKA_BROKERS ?? '');
@@ -56,5 +66,13 @@ export function parseReplayArgs(argv: string[], env: Record<string, string | und
     topicPrefix ??= local?.topicPrefix;
   }
   if (brokers.length === 0) return { ok: false, error: 'no Kafka brokers: pass --brokers, set KAFKA_BROKERS, or start the local stack (npm start)' };
-  return { ok: true, args: { tenant: values.tenant, range: parsed.range, brokers, topicPrefix: topicPrefix ?? defaultTopicPrefix } };
+  return { ok: true, args: { ...(verify ? { verify } : {}), tenant: values.tenant, range: parsed.range, brokers, topicPrefix: topicPrefix ?? defaultTopicPrefix } };
+}
+
+/** The --verify flags: null without --verify, an error message when they do not go together. */
+function verifyArgs(values: { verify?: boolean; 'public-key'?: string; table?: string }): ReplayArgs['verify'] | null | string {
+  if (!values.verify) return values['public-key'] === undefined ? null : '--public-key goes with --verify';
+  if (!values['public-key']) return '--verify needs --public-key <file> (the Ed25519 public key that verifies the checkpoints)';
+  if (values.table !== undefined) return '--verify checks the whole chain of the range, which runs through every table: drop --table';
+  return { publicKeyFile: values['public-key'] };
 }

@@ -10,6 +10,7 @@ import { createLogger, print } from '@realtime/log';
 import { parseReplayArgs, REPLAY_USAGE } from './replay-args.ts';
 import { readStackFile } from './stack-file.ts';
 import { withProgress } from './progress.ts';
+import { runVerify } from './replay-verify.ts';
 
 export async function runReplay(argv: string[]): Promise<number> {
   const parsed = parseReplayArgs(argv, process.env, readStackFile);
@@ -21,6 +22,7 @@ export async function runReplay(argv: string[]): Promise<number> {
   const { tenant, range, brokers, topicPrefix } = parsed.args;
   const log = createLogger({ service: 'realtime-cli', level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr });
   const kafka = createKafka({ brokers, clientId: 'realtime-cli', logger: log, kafkaLogLevel: 'error' });
+  if (parsed.args.verify) return runVerify({ ...parsed.args, verify: parsed.args.verify }, kafka, log);
   let replay: Replay | undefined;
   const stop = () => void replay?.close();
   process.once('SIGINT', stop).once('SIGTERM', stop);

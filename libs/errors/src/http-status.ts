@@ -13,6 +13,7 @@ export const HttpStatus = {
   Unauthorized: 401,
   Forbidden: 403,
   NotFound: 404,
+  Conflict: 409,
   PayloadTooLarge: 413,
   UnsupportedMediaType: 415,
   UnprocessableEntity: 422,

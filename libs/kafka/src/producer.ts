@@ -9,6 +9,11 @@ export interface OutgoingRecord<T> {
   key: string;
   /** null = tombstone (deletes the key from a compacted topic). */
   value: T | null;
+  /**
+   * The value already encoded (same schema): sent as is. ingest-cdc's hash chain covers the exact
+   * bytes it hashed, so they must not be encoded a second time.
+   */
+  encoded?: Buffer;
   headers?: IHeaders;
 }
 
@@ -72,7 +77,7 @@ export function createAvroProducer(kafka: Kafka, { idempotent = false, recordLim
   async function sendEach<T>(topic: string, schema: SchemaName, records: OutgoingRecord<T>[]) {
     const messages = records.map((r) => {
       try {
-        return { key: r.key, value: r.value === null ? null : encode(schema, r.value as never), headers: r.headers };
+        return { key: r.key, value: r.encoded ?? (r.value === null ? null : encode(schema, r.value as never)), headers: r.headers };
       } catch (err) {
         return toRealtimeError(err, `encoding ${schema} for ${topic} failed`, { topic, schema });
       }

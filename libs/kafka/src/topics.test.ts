@@ -6,6 +6,7 @@ describe('topicNames', () => {
     expect(topicNames()).toEqual({
       tenants: 'realtime.tenants',
       cdc: 'realtime.cdc',
+      cdcCheckpoints: 'realtime.cdc.checkpoints',
       broadcast: 'realtime.broadcast',
       presenceCommands: 'realtime.presence.commands',
       presenceEvents: 'realtime.presence.events',
@@ -29,6 +30,7 @@ describe('defaultTopicSpecs', () => {
   it('keeps broadcast for an hour and cdc for 30 days', () => {
     expect(defaultTopicSpecs.broadcast.config['retention.ms']).toBe('3600000');
     expect(defaultTopicSpecs.cdc.config['retention.ms']).toBe(String(30 * 24 * 3_600_000));
+    expect(defaultTopicSpecs.cdcCheckpoints.config['retention.ms']).toBe(defaultTopicSpecs.cdc.config['retention.ms']);
     expect(defaultTopicSpecs.tenants.partitions).toBe(8);
     expect(defaultTopicSpecs.usage.partitions).toBe(4);
   });

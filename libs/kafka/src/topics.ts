@@ -6,6 +6,8 @@ export const defaultTopicPrefix = 'realtime.';
 export interface TopicNames {
   tenants: string;
   cdc: string;
+  /** Signed heads of each tenant's cdc hash chain (docs/ARCHITECTURE.md "Audit trail"). */
+  cdcCheckpoints: string;
   broadcast: string;
   presenceCommands: string;
   presenceEvents: string;
@@ -18,6 +20,7 @@ export type TopicKey = keyof TopicNames;
 const suffixes: TopicNames = {
   tenants: 'tenants',
   cdc: 'cdc',
+  cdcCheckpoints: 'cdc.checkpoints',
   broadcast: 'broadcast',
   presenceCommands: 'presence.commands',
   presenceEvents: 'presence.events',
@@ -49,6 +52,8 @@ export const defaultTopicSpecs: Record<TopicKey, TopicSpec> = {
   limits: { partitions: 4, replicationFactor: -1, config: { 'cleanup.policy': 'compact' } },
   // the audit log that replay reads: long, bounded retention (raise to -1 to keep everything)
   cdc: { partitions: 8, replicationFactor: -1, config: { 'retention.ms': String(30 * DAY) } },
+  // what verifies that audit log: kept as long (not compacted, a verifier checks every checkpoint of a range)
+  cdcCheckpoints: { partitions: 8, replicationFactor: -1, config: { 'retention.ms': String(30 * DAY) } },
   // live fan-out: nobody replays history, keep it short
   broadcast: { partitions: 8, replicationFactor: -1, config: { 'retention.ms': String(HOUR) } },
   presenceEvents: { partitions: 8, replicationFactor: -1, config: { 'retention.ms': String(HOUR) } },

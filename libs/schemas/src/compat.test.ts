@@ -27,6 +27,21 @@ describe('full compatibility between all versions of a record', () => {
     expect(() => registry.decode('UsageReport', v2Bytes)).toThrow(expect.objectContaining({ code: 'UnknownSchemaFingerprint' }));
   });
 
+  it('ChangeEvent v2 adds prev_hash (the audit hash chain) with a null default, readable both ways', () => {
+    expect(registry.versions('ChangeEvent').map((v) => v.version)).toEqual([1, 2]);
+    const v1 = registry.versions('ChangeEvent')[0]!;
+    // A v1 record (written before the chain existed) reads as v2 with no predecessor hash.
+    const v1Bytes = registry.encode('ChangeEvent', sampleRecords.ChangeEvent, 1);
+    expect(registry.writerOf(v1Bytes).version).toBe(1);
+    expect(registry.decode('ChangeEvent', v1Bytes)).toEqual({ ...sampleRecords.ChangeEvent, prev_hash: null });
+    // A v2 record read by a v1 reader (a service not yet upgraded) drops the field, nothing else.
+    const v2Bytes = registry.encode('ChangeEvent', sampleRecords.ChangeEvent);
+    expect(registry.writerOf(v2Bytes).version).toBe(2);
+    const asV1 = v1.type.fromBuffer(v2Bytes.subarray(10), v1.type.createResolver(registry.latest('ChangeEvent').type));
+    const { prev_hash: _dropped, ...withoutHash } = sampleRecords.ChangeEvent;
+    expect({ ...asV1 }).toEqual(withoutHash);
+  });
+
   it('fails for a second version that adds a field without a default', () => {
     const broken = loadSchemaRegistry([schemaDir, incompatible]);
     const problems = compatibilityProblems(broken, 'PresenceDiff', [sampleRecords.PresenceDiff]);

@@ -78,6 +78,12 @@ export interface ChangeEvent {
   toast_unchanged: string[];
   truncated: boolean;
   relation_id: number;
+  /**
+   * SHA-256 of the Kafka value bytes of the tenant's previous ChangeEvent (the audit hash chain,
+   * v2); null for the first record of a chain and from v1 writers. Optional so code that builds
+   * events before chaining them need not set it.
+   */
+  prev_hash?: Buffer | null;
 }
 
 export type PresenceOp = 'TRACK' | 'UNTRACK' | 'LEAVE_CONNECTION' | 'NODE_DOWN' | 'REASSERT';
@@ -134,6 +140,20 @@ export interface LimitDecision {
   decided_at: number;
 }
 
+/** A signed head of a tenant's ChangeEvent hash chain (libs/audit signs and verifies it). */
+export interface CdcCheckpoint {
+  tenant: string;
+  head_hash: Buffer;
+  commit_lsn: string;
+  commit_lsn_num: number;
+  seq: number;
+  /** Milliseconds since the epoch. */
+  signed_at: number;
+  node: string;
+  key_id: string;
+  signature: Buffer;
+}
+
 export interface SchemaTypes {
   TenantSnapshot: TenantSnapshot;
   BroadcastMessage: BroadcastMessage;
@@ -142,10 +162,11 @@ export interface SchemaTypes {
   PresenceDiff: PresenceDiff;
   UsageReport: UsageReport;
   LimitDecision: LimitDecision;
+  CdcCheckpoint: CdcCheckpoint;
 }
 
 export type SchemaName = keyof SchemaTypes;
 
 export const schemaNames = [
-  'TenantSnapshot', 'BroadcastMessage', 'ChangeEvent', 'PresenceCommand', 'PresenceDiff', 'UsageReport', 'LimitDecision',
+  'TenantSnapshot', 'BroadcastMessage', 'ChangeEvent', 'PresenceCommand', 'PresenceDiff', 'UsageReport', 'LimitDecision', 'CdcCheckpoint',
 ] as const satisfies readonly SchemaName[];

@@ -62,6 +62,7 @@ export const sampleRecords: { readonly [N in keyof SchemaTypes]: SchemaTypes[N] 
     toast_unchanged: ['body'],
     truncated: false,
     relation_id: 16_385,
+    prev_hash: Buffer.from('9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 'hex'),
   },
   PresenceCommand: {
     tenant: 'realtime-dev',
@@ -108,5 +109,16 @@ export const sampleRecords: { readonly [N in keyof SchemaTypes]: SchemaTypes[N] 
     max: 100,
     until: 1_763_800_001_000,
     decided_at: 1_763_800_000_500,
+  },
+  CdcCheckpoint: {
+    tenant: 'realtime-dev',
+    head_hash: Buffer.from('60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752', 'hex'),
+    commit_lsn: '0/16B3748',
+    commit_lsn_num: 0x16b3748,
+    seq: 2,
+    signed_at: 1_763_800_001_000,
+    node: 'ingest-cdc-1',
+    key_id: '3f2a9c0d51e7b846',
+    signature: Buffer.alloc(64, 7),
   },
 };

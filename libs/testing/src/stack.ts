@@ -1,7 +1,7 @@
 // A whole stack of our services as processes over given infrastructure: tenant-admin with its own
 // control database and N gateways, all on one unique topic prefix so tests never see each other.
 import { request } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { startService, type ServiceProcess } from './services.ts';
 
@@ -20,6 +20,8 @@ export interface StackOptions {
   name?: string;
   apiJwtSecret?: string;
   dbEncKey?: string;
+  /** Ed25519 key pair of the audit checkpoints (base64 DER: PKCS#8, SPKI); default: a fresh pair. */
+  auditKeys?: { privateKey: string; publicKey: string };
   gatewayEnv?: Record<string, string>;
   gatewayPorts?: number[];
   adminPort?: number;
@@ -43,6 +45,8 @@ export interface Stack {
   startIngestCdc(): Promise<ServiceProcess>;
   apiJwtSecret: string;
   dbEncKey: string;
+  /** ingest-cdc signs its chain checkpoints with the private key; tenant-admin's verify=1 checks with the public one. */
+  auditKeys: { privateKey: string; publicKey: string };
   metricsJwtSecret: string;
   topicPrefix: string;
   controlDbUrl: string;
@@ -70,6 +74,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const apiJwtSecret = options.apiJwtSecret ?? randomBytes(24).toString('hex');
   const dbEncKey = options.dbEncKey ?? randomBytes(32).toString('hex');
   const metricsJwtSecret = randomBytes(16).toString('hex');
+  const auditKeys = options.auditKeys ?? newAuditKeys();
   const topicPrefix = `${name}.`;
   const controlDbUrl = await createDatabase(options.infra.pgUrl, `${name}_control`);
   const env = {
@@ -81,7 +86,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...(options.infra.redisUrl ? { REDIS_URL: options.infra.redisUrl } : {}),
     ...(options.infra.redisClusterNodes?.length ? { REDIS_CLUSTER_NODES: options.infra.redisClusterNodes.join(',') } : {}),
   };
-  const admin = await startService('tenant-admin', { ...env, API_JWT_SECRET: apiJwtSecret, CONTROL_DB_URL: controlDbUrl, OUTBOX_POLL_MS: '200' }, 'TENANT_ADMIN_LISTEN_PORT', options.adminPort);
+  const admin = await startService('tenant-admin', { ...env, TENANT_ADMIN_AUDIT_PUBLIC_KEY: auditKeys.publicKey, API_JWT_SECRET: apiJwtSecret, CONTROL_DB_URL: controlDbUrl, OUTBOX_POLL_MS: '200' }, 'TENANT_ADMIN_LISTEN_PORT', options.adminPort);
   const gateways: ServiceProcess[] = [];
   try {
     for (let i = 0; i < (options.gateways ?? 1); i++) {
@@ -96,7 +101,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const startIngestCdc = async () => {
     // Consumer groups per stack: kafkajs assigns a group's partitions across every topic its members
     // follow, so stacks with different topic prefixes must not share a group.
-    const worker = await startService('ingest-cdc', { ...env, SLOT_NAME_SUFFIX: name.toLowerCase(), INGEST_CDC_GROUP_ID: `${name}-ingest-cdc` }, 'INGEST_CDC_LISTEN_PORT');
+    const worker = await startService('ingest-cdc', { ...env, SLOT_NAME_SUFFIX: name.toLowerCase(), INGEST_CDC_GROUP_ID: `${name}-ingest-cdc`, INGEST_CDC_AUDIT_SIGNING_KEY: auditKeys.privateKey }, 'INGEST_CDC_LISTEN_PORT');
     workers.push(worker);
     return worker;
   };
@@ -115,7 +120,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     workers.push(ratelimiter);
   }
   return {
-    admin, gateways, ingestCdc, startIngestCdc, presence, startPresence, ratelimiter, apiJwtSecret, dbEncKey, metricsJwtSecret, topicPrefix, controlDbUrl, env,
+    admin, gateways, ingestCdc, startIngestCdc, presence, startPresence, ratelimiter, apiJwtSecret, dbEncKey, auditKeys, metricsJwtSecret, topicPrefix, controlDbUrl, env,
     stop: async () => void (await Promise.all([...gateways, admin, ...workers].map((s) => s.stop()))),
   };
 }
@@ -151,4 +156,10 @@ export async function waitForTenantGone(stack: Stack, externalId: string, timeou
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** An Ed25519 pair as the settings take it (libs/audit's generateAuditKeys; not imported, to keep this package's dependencies). */
+function newAuditKeys(): { privateKey: string; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { privateKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'), publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64') };
 }

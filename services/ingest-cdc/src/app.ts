@@ -3,10 +3,12 @@
 // commits offsets (every assignment re-reads the compacted topic), so it has no consumer lag gauge.
 import { createLogger, type Logger } from '@realtime/log';
 import { createRegistry, startOpsServer, consumerRecordsSkippedCounter } from '@realtime/metrics';
-import { createAvroProducer, createKafka, ensureTopics, readRecordLimits, RECORD_ENVELOPE_BYTES, topicNames } from '@realtime/kafka';
+import { createAvroProducer, createKafka, ensureTopics, readRecordLimits, RECORD_ENVELOPE_BYTES, recordKeys, topicNames } from '@realtime/kafka';
 import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
+import { parseSigningKey, signCheckpoint } from '@realtime/audit';
 import { slotName, type IngestCdcConfig } from './config.ts';
 import { createKafkaChangeSink } from './adapters/kafka-change-sink.ts';
+import { createKafkaChainHeads } from './adapters/kafka-chain-heads.ts';
 import { createPgSlotLagReader } from './adapters/pg-slot-lag.ts';
 import { createReplicationSource, dropSlot } from './adapters/pg-replication-source.ts';
 import { promCdcMetrics } from './adapters/prom-metrics.ts';
@@ -38,9 +40,18 @@ export async function start(config: IngestCdcConfig, overrides: IngestCdcOverrid
   const producer = createAvroProducer(kafka, { idempotent: true, recordLimits });
   await producer.connect();
   const key = parseEncKey(config.dbEncKey);
+  const nodeId = `ingest-cdc-${process.pid}`;
+  const signingKey = config.auditSigningKey ? parseSigningKey(config.auditSigningKey) : null;
+  if (!signingKey) log.warn({ setting: 'INGEST_CDC_AUDIT_SIGNING_KEY' }, 'no audit signing key: the change hash chain is written without signed checkpoints');
   const replications = new TenantReplications({
     slot: slotName(config.slotNameSuffix),
-    nodeId: `ingest-cdc-${process.pid}`,
+    nodeId,
+    chainHeads: createKafkaChainHeads(kafka, topics.cdc, log),
+    checkpoints: signingKey ? {
+      intervalMs: config.checkpointIntervalMs,
+      sign: (tenant, head) => signCheckpoint(tenant, head, { key: signingKey, node: nodeId, signedAt: Date.now() }),
+      sink: { publish: async (c) => void (await producer.send(topics.cdcCheckpoints, 'CdcCheckpoint', [{ key: recordKeys.tenant(c.tenant), value: c }])) },
+    } : undefined,
     sink: createKafkaChangeSink(producer, topics, log),
     reveal: (v) => (isEncrypted(v) ? decrypt(v, key) : v),
     maxRecordBytes: config.maxRecordBytes,

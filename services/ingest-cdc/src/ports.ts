@@ -1,9 +1,21 @@
 // What the ingest-cdc core needs from outside. Only adapters/ know pg and kafkajs.
-import type { BroadcastMessage, ChangeEvent } from '@realtime/schemas';
+import type { ChainHead } from '@realtime/audit';
+import type { BroadcastMessage, CdcCheckpoint, ChangeEvent } from '@realtime/schemas';
 
 /** Resolves only once Kafka acknowledged every record (acks=all). */
 export interface ChangeSink {
-  publish(batch: { changes: ChangeEvent[]; broadcasts: BroadcastMessage[] }): Promise<void>;
+  /** `changeBytes`: each change already encoded, as hashed into the chain; sent exactly so. */
+  publish(batch: { changes: ChangeEvent[]; changeBytes?: Buffer[]; broadcasts: BroadcastMessage[] }): Promise<void>;
+}
+
+/** The newest record of a tenant's chain in Kafka (null: the tenant has none), read back from the topic. */
+export interface ChainHeadReader {
+  read(tenant: string): Promise<ChainHead | null>;
+}
+
+/** Where signed checkpoints go (realtime.cdc.checkpoints); resolves once Kafka acknowledged. */
+export interface CheckpointSink {
+  publish(checkpoint: CdcCheckpoint): Promise<void>;
 }
 
 /** Tells the tenant database that WAL up to `lsn` is durable in Kafka: its slot may advance. */

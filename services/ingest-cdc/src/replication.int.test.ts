@@ -1,12 +1,13 @@
 // A tenant's committed rows reach realtime.cdc in commit order, and a replication that stops
 // abruptly and starts again from its slot loses nothing (duplicates are dropped by lsn+seq).
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { createLogger } from '@realtime/log';
 import { createAvroProducer, createKafka, ensureTopics, followTopic, topicNames, type AvroProducer, type Kafka } from '@realtime/kafka';
 import type { ChangeEvent } from '@realtime/schemas';
 import { uniqueName, waitFor } from '@realtime/testing';
 import { createKafkaChangeSink } from './adapters/kafka-change-sink.ts';
+import { itemsDatabase } from '../test/items-database.ts';
 import { startTenantReplication } from './replication.ts';
 import { createReplicationSource } from './adapters/pg-replication-source.ts';
 
@@ -20,17 +21,7 @@ const topics = topicNames(prefix);
 
 beforeAll(async () => {
   const infra = inject('infra');
-  const admin = new pg.Client({ connectionString: infra.pgUrl });
-  await admin.connect();
-  const name = uniqueName('tenant');
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  dbUrl = infra.pgUrl.replace(/\/postgres$/, `/${name}`);
-  db = new pg.Client({ connectionString: dbUrl });
-  await db.connect();
-  await db.query('SET synchronous_commit = on');
-  await db.query('CREATE TABLE items (id int PRIMARY KEY, v text)');
-  await db.query('CREATE PUBLICATION supabase_realtime FOR TABLE items');
+  ({ url: dbUrl, db } = await itemsDatabase(infra.pgUrl));
   kafka = createKafka({ brokers: infra.kafkaBrokers, clientId: 'cdc-test', logger: log });
   await ensureTopics(kafka, prefix);
   producer = createAvroProducer(kafka, { idempotent: true });

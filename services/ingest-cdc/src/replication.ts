@@ -6,7 +6,8 @@ import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
 import { classifyReplicationError } from './core/replication-failure.ts';
 import { AssemblyFailed, TenantStream } from './core/tenant-stream.ts';
-import type { ChangeSink, ReplicationSourceFactory, TenantCdcMetrics } from './ports.ts';
+import { startCheckpointer, type CheckpointerOptions } from './checkpoints.ts';
+import type { ChainHeadReader, ChangeSink, ReplicationSourceFactory, TenantCdcMetrics } from './ports.ts';
 
 /** How long a hand-over waits for in-flight publishes before releasing the slot anyway. */
 const DRAIN_MAX_MS = 10_000;
@@ -30,6 +31,10 @@ export interface TenantReplicationOptions {
   metrics?: TenantCdcMetrics;
   /** How the replication connection is made (the pg adapter, from app.ts; a fake in tests). */
   sourceFactory: ReplicationSourceFactory;
+  /** Where the tenant's hash chain continues from (adapters/kafka-chain-heads.ts); without it every stream starts a new chain. */
+  chainHeads?: ChainHeadReader;
+  /** Signed checkpoints of the chain head (checkpoints.ts); without them the chain is written unsigned. */
+  checkpoints?: Omit<CheckpointerOptions, 'tenant' | 'log'>;
   /** For tests: the clock that commit → ack times are measured with (ms since the epoch). */
   now?: () => number;
 }
@@ -56,6 +61,9 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
+  const checkpointer = o.checkpoints ? startCheckpointer({ ...o.checkpoints, tenant: o.tenant, log }) : null;
+  const chainHeads = o.chainHeads;
+
   const run = async () => {
     for (let failures = 0; !stopped; ) {
       const source = makeSource({ connectionString: o.connectionString, slot: o.slot, publications: o.publications });
@@ -68,6 +76,8 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
           log.error({ code: ErrorCodes.PoolingReplicationError, errors: errors.map((e) => e.code), lastConfirmedLsn: state.confirmedLsn }, 'WAL messages not understood; confirming stops at the last good commit');
         },
         onFatal: (err) => wake(err),
+        chainHead: chainHeads ? () => chainHeads.read(o.tenant) : undefined,
+        onChainAcked: (head) => checkpointer?.advanced(head),
         onPublished: (t) => o.metrics?.published(t.changes, (now() * 1000 - Number(t.commitTimestampUs)) / 1e6, t.broadcasts),
         onBroadcastsSkipped: (skips) => {
           const reasons: Record<string, number> = {};
@@ -84,11 +94,14 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
       if (started) {
         setConnected(true);
         markReady();
+        stream.prefetchChainHead(); // the slot is ours: the last owner's records have landed
       }
       const err = await ended;
       // A hand-over (stop) lets in-flight publishes land before the slot is released, so the next
       // owner's first events can never overtake this owner's last ones in realtime.cdc.
       if (stopped) await Promise.race([stream.drain(), new Promise((r) => setTimeout(r, DRAIN_MAX_MS))]);
+      // this owner's last head is signed before the next owner can take the slot and continue the chain
+      if (stopped) await checkpointer?.stop();
       setConnected(false);
       await source.stop().catch(() => {});
       if (stopped) break;
@@ -98,6 +111,7 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
       log.warn({ code: c.code, retryable: c.retryable, err: c.message, backoffMs: backoff }, 'replication stopped; restarting from the slot');
       await new Promise((r) => setTimeout(r, backoff));
     }
+    await checkpointer?.stop(); // also when stopped during a backoff (a second stop() is a no-op flush)
   };
   const running = run();
   return {

@@ -8,7 +8,8 @@ import { ErrorCodes } from '@realtime/errors';
 import { sameTarget, tenantDb, type TenantDb } from './core/tenant-db.ts';
 import { startTenantReplication, type TenantReplication } from './replication.ts';
 import { startSlotLagSampler } from './slot-lag.ts';
-import type { CdcMetrics, ChangeSink, ReplicationSourceFactory, SlotDropper, SlotLagReader, TenantCdcMetrics } from './ports.ts';
+import type { CheckpointerOptions } from './checkpoints.ts';
+import type { CdcMetrics, ChainHeadReader, ChangeSink, ReplicationSourceFactory, SlotDropper, SlotLagReader, TenantCdcMetrics } from './ports.ts';
 
 interface Running {
   partition: number;
@@ -35,6 +36,9 @@ export interface TenantReplicationsOptions {
   sourceFactory: ReplicationSourceFactory;
   dropSlot: SlotDropper;
   slotLagIntervalMs?: number;
+  /** The audit chain (replication.ts): where each tenant's chain continues from, and its signed checkpoints. */
+  chainHeads?: ChainHeadReader;
+  checkpoints?: Omit<CheckpointerOptions, 'tenant' | 'log'>;
 }
 
 export class TenantReplications {
@@ -65,7 +69,7 @@ export class TenantReplications {
     }
     if (!target) return;
     const metrics = this.#o.metrics.tenant(tenant);
-    const replication = startTenantReplication({ ...target, slot: this.#o.slot, sink: this.#o.sink, nodeId: this.#o.nodeId, log: this.#o.log, metrics, maxEventBytes: this.#o.maxEventBytes, sourceFactory: this.#o.sourceFactory });
+    const replication = startTenantReplication({ ...target, slot: this.#o.slot, sink: this.#o.sink, nodeId: this.#o.nodeId, log: this.#o.log, metrics, maxEventBytes: this.#o.maxEventBytes, sourceFactory: this.#o.sourceFactory, chainHeads: this.#o.chainHeads, checkpoints: this.#o.checkpoints });
     const lag = startSlotLagSampler({
       reader: this.#o.slotLagReader(target.connectionString, this.#o.slot), intervalMs: this.#o.slotLagIntervalMs ?? SLOT_LAG_INTERVAL_MS,
       onLag: (bytes) => metrics.slotLag(bytes), log: this.#o.log.child({ tenant }),

@@ -18,6 +18,7 @@ import { createPgOutbox } from './adapters/pg-outbox.ts';
 import { createPgTenantProbe } from './adapters/pg-tenant-probe.ts';
 import { startKafkaSnapshotPublisher } from './adapters/kafka-snapshot-publisher.ts';
 import { createKafkaChangeHistory } from './adapters/kafka-change-history.ts';
+import { parseVerifyKey } from '@realtime/audit';
 import { createTenantService, tenantDbConnection } from './core/tenant-service.ts';
 import { UsageTally } from './core/connected-users.ts';
 import { startOutboxRelay } from './core/outbox-relay.ts';
@@ -132,7 +133,7 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
         node, usage: recent, throttles, store, key, now: Date.now,
         lag: createKafkaConsumerLag(kafka, config.topicPrefix), slots: createPgReplicationSlots(), presence,
       }),
-      changes: overrides.changes ?? createKafkaChangeHistory(kafka, topicNames(config.topicPrefix).cdc, log),
+      changes: overrides.changes ?? createKafkaChangeHistory(kafka, topicNames(config.topicPrefix), log, config.auditPublicKey ? parseVerifyKey(config.auditPublicKey) : null),
       auth: { secrets: [config.apiJwtSecret, config.apiJwtSecretNext], blocklist: config.apiTokenBlocklist },
     });
     const server = createServer(app);

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { SignJWT } from 'jose';
 import { Writable } from 'node:stream';
 import { createLogger } from '@realtime/log';
+import { generateAuditKeys, linkChanges, parseSigningKey, signCheckpoint } from '@realtime/audit';
 import { createAvroProducer, createKafka, topicNames, type AvroProducer } from '@realtime/kafka';
 import { formatMicros } from '@realtime/replay';
 import type { ChangeEvent } from '@realtime/schemas';
@@ -28,6 +29,8 @@ let dbName: string;
 let token: string;
 let cdcTopic: string;
 let producer: AvroProducer;
+let checkpointTopic: string;
+const auditKeys = generateAuditKeys();
 
 const get = (path: string, auth = `Bearer ${token}`, signal?: AbortSignal) =>
   fetch(`http://127.0.0.1:${app.address.port}${path}`, { headers: { authorization: auth }, signal });
@@ -59,12 +62,13 @@ beforeAll(async () => {
   const prefix = `${uniqueName('tc').toLowerCase()}.`;
   const { config } = tenantAdminConfig.load({
     TENANT_ADMIN_LISTEN_PORT: '0', API_JWT_SECRET: API_SECRET, DB_ENC_KEY: randomBytes(32).toString('hex'), CONTROL_DB_URL: controlUrl.toString(),
-    KAFKA_BROKERS: infra.kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, OUTBOX_POLL_MS: '100',
+    KAFKA_BROKERS: infra.kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, OUTBOX_POLL_MS: '100', TENANT_ADMIN_AUDIT_PUBLIC_KEY: auditKeys.publicKey,
   });
   app = await start(config, { log }); // creates the topics
   cdcTopic = topicNames(prefix).cdc;
+  checkpointTopic = topicNames(prefix).cdcCheckpoints;
   token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(API_SECRET));
-  for (const id of ['acme', 'quiet']) {
+  for (const id of ['acme', 'quiet', 'chained']) {
     const res = await fetch(`http://127.0.0.1:${app.address.port}/api/tenants/${id}`, {
       method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ tenant: { name: id, jwt_secret: 'tenant-jwt-secret-with-at-least-32-characters' } }),
@@ -138,5 +142,32 @@ describe('GET /api/tenants/:id/changes', () => {
     expect(await replayGroups()).toHaveLength(1); // still held: backpressure, not buffering everything
     abort.abort();
     await waitFor(async () => expect(await replayGroups()).toEqual([]), { timeout: 15_000 });
+  });
+});
+
+describe('GET /api/tenants/:id/changes?verify=1', () => {
+  it('answers 200 with the report for a chain that verifies, 409 once a record was duplicated, 422 for table or a bad flag', async () => {
+    // five chained changes as ingest-cdc writes them, signed at the head
+    const linked = linkChanges(null, [1, 2, 3, 4, 5].map((i) => change('chained', 0x100 * i, 0)));
+    await producer.send(cdcTopic, 'ChangeEvent', linked.events.map((value, i) => ({ key: 'chained', value, encoded: linked.bytes[i] })));
+    const checkpoint = signCheckpoint('chained', linked.head!, { key: parseSigningKey(auditKeys.privateKey), node: 'ingest-cdc-1', signedAt: Date.now() });
+    await producer.send(checkpointTopic, 'CdcCheckpoint', [{ key: 'chained', value: checkpoint }]);
+
+    const ok = await get('/api/tenants/chained/changes?from=0/0&verify=1');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ tenant: 'chained', ok: true, records: 5, checkpoints: { inRange: 1, matched: 1 }, problems: [] });
+
+    await producer.send(cdcTopic, 'ChangeEvent', [{ key: 'chained', value: null, encoded: linked.bytes[2] }]); // a copy of the third record
+    const bad = await get('/api/tenants/chained/changes?from=0/0&verify=1');
+    expect(bad.status).toBe(409);
+    expect(await bad.json()).toMatchObject({ ok: false, records: 6, problems: [{ kind: 'duplicate', commit_lsn: '0/300', seq: 0 }] });
+
+    // records written without the chain (acme's) do not verify either
+    expect((await get('/api/tenants/acme/changes?from=0/0&verify=1')).status).toBe(409);
+    const table = await get('/api/tenants/chained/changes?from=0/0&verify=1&table=todos');
+    expect(table.status).toBe(422);
+    expect(await table.json()).toEqual({ errors: { table: ['cannot go with verify=1: the chain runs through every table'] } });
+    const flag = await get('/api/tenants/chained/changes?from=0/0&verify=yes');
+    expect(await flag.json()).toEqual({ errors: { verify: ['must be 1 (or true) once'] } });
   });
 });

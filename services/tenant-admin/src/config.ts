@@ -2,6 +2,7 @@
 // DB_ENC_KEY, TENANT_MAX_*); the docs generator and the docker-compose test read tenantAdminConfig.
 import { defineConfig, env, setting, kafkaSettings, opsSettings } from '@realtime/config';
 import { parseEncKey } from '@realtime/secrets';
+import { parseVerifyKey } from '@realtime/audit';
 
 export const tenantAdminConfig = defineConfig({
   service: 'tenant-admin',
@@ -28,11 +29,13 @@ export const tenantAdminConfig = defineConfig({
     createMigrationWaitMs: setting('TENANT_ADMIN_CREATE_MIGRATION_WAIT_MS', env.int(10_000), 'How long POST/PUT creating a tenant waits for the first migration run of its database: 201 once it succeeded, 202 when it failed or is still running (it keeps retrying; GET /api/tenants/:id/health says migrated: true once done)'),
     redisUrl: setting('REDIS_URL', env.str(''), 'Redis of presence (the one presence-service uses), read only for the presence members GET /api/cluster shows; empty (and no REDIS_CLUSTER_NODES): not shown'),
     redisClusterNodes: setting('REDIS_CLUSTER_NODES', env.list(''), 'Redis Cluster seed nodes of presence (host:port, comma-separated); set, it replaces REDIS_URL'),
+    auditPublicKey: setting('TENANT_ADMIN_AUDIT_PUBLIC_KEY', env.str(''), 'Ed25519 public key (PEM, or base64 of the SPKI DER) of ingest-cdc\'s INGEST_CDC_AUDIT_SIGNING_KEY: GET /api/tenants/:id/changes?verify=1 checks the checkpoints with it (empty: verify=1 answers 422)'),
     partitionConcurrency: setting('TENANT_ADMIN_PARTITION_CONCURRENCY', env.int(4), 'Tenant databases whose partitions are kept at the same time'),
   },
   check: (c) => {
     const problems: string[] = [];
     try { parseEncKey(c.dbEncKey); } catch { problems.push('DB_ENC_KEY: must be 32 raw characters, 64 hex characters or base64 of 32 bytes'); }
+    try { if (c.auditPublicKey) parseVerifyKey(c.auditPublicKey); } catch (err) { problems.push(`TENANT_ADMIN_AUDIT_PUBLIC_KEY: ${(err as Error).message}`); }
     for (const [env, value] of Object.entries(tenantDefaultsEnv(c))) if (value <= 0) problems.push(`${env}: must be a positive integer`);
     if (c.outboxPollMs <= 0) problems.push('OUTBOX_POLL_MS: must be positive');
     for (const [name, v] of [['TENANT_ADMIN_PARTITION_INTERVAL_MS', c.partitionIntervalMs], ['TENANT_ADMIN_PARTITION_TIMEOUT_MS', c.partitionTimeoutMs], ['TENANT_ADMIN_PARTITION_CONCURRENCY', c.partitionConcurrency]] as const) {

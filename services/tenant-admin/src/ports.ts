@@ -4,6 +4,7 @@ import type { TenantSnapshot } from './core/snapshot.ts';
 import type { ChangeEvent } from '@realtime/schemas';
 import type { ReplayRange } from '@realtime/replay/range';
 import type { UsageSample } from './core/connected-users.ts';
+import type { VerifyReport } from '@realtime/replay';
 
 /** The control DB. Every mutating call commits the tenant change and an outbox row together. */
 export interface TenantStore {
@@ -79,6 +80,11 @@ export interface TenantDbProbe {
 export interface ChangeHistory {
   /** Resolves once reading has begun, so Kafka errors surface before an answer is started. */
   open(tenant: string, range: ReplayRange): Promise<ChangeStream>;
+  /**
+   * Recomputes the tenant's hash chain over the range and checks it against the signed checkpoints
+   * (docs/ARCHITECTURE.md "Audit trail"). Absent when the deployment has no audit public key.
+   */
+  verify?(tenant: string, range: ReplayRange): Promise<VerifyReport>;
 }
 
 /** Iterate once; iterating to the end, or close(), releases the reader. */

@@ -12,17 +12,18 @@ import type { Logger } from '@realtime/log';
 import type { BroadcastMessage, ChangeEvent } from '@realtime/schemas';
 import type { ChangeSink } from '../ports.ts';
 
-type Batch = { changes: ChangeEvent[]; broadcasts: BroadcastMessage[] };
+type Batch = { changes: ChangeEvent[]; changeBytes?: Buffer[]; broadcasts: BroadcastMessage[] };
 
 export function createKafkaChangeSink(producer: AvroProducer, topics: { cdc: string; broadcast: string }, log?: Logger): ChangeSink {
   const skipped = (tenants: string[]) => (i: number, error: RealtimeError) =>
     log?.error({ code: error.code, tenant: tenants[i], details: error.details }, 'record too large for Kafka: skipped');
   const publish = orderedBatches(async (batches: Batch[]) => {
-    const changes = batches.flatMap((b) => b.changes);
+    // the bytes the audit chain hashed go out as they are (tenant-stream.ts)
+    const changes = batches.flatMap((b) => b.changes.map((e, i) => ({ key: recordKeys.tenant(e.tenant), value: e, encoded: b.changeBytes?.[i] })));
     const broadcasts = batches.flatMap((b) => b.broadcasts);
     if (changes.length) {
-      const outcomes = await producer.sendEach(topics.cdc, 'ChangeEvent', changes.map((e) => ({ key: recordKeys.tenant(e.tenant), value: e })));
-      skipTooLarge(outcomes, skipped(changes.map((e) => e.tenant)));
+      const outcomes = await producer.sendEach(topics.cdc, 'ChangeEvent', changes);
+      skipTooLarge(outcomes, skipped(changes.map((e) => e.value.tenant)));
     }
     if (broadcasts.length) {
       const outcomes = await producer.sendEach(topics.broadcast, 'BroadcastMessage', broadcasts.map((b) => ({ key: recordKeys.channel(b.tenant, b.private, b.topic), value: b })));

@@ -11,6 +11,13 @@
 // an AssemblyFailed error; the slot keeps the WAL from the failed change on for a retry or a fix.
 // Each acknowledged transaction is reported to onPublished with its commit timestamp, for metrics:
 // the caller holds the clock, this file stays pure.
+// Every change is linked into the tenant's hash chain (libs/audit, docs/ARCHITECTURE.md "Audit
+// trail") here, in receive order, which is the order the sink writes. The chain continues from the
+// head Kafka holds (read when the stream starts: after a restart or a hand-over this stream cannot
+// know what the last one managed to write), and changes at or before that head are not sent again:
+// Kafka already has them, and a second copy linked anew would fork the chain.
+import { comparePositions, linkChanges, type ChainHead, type Linked } from '@realtime/audit';
+import type { ChangeEvent } from '@realtime/schemas';
 import type { AssemblerError, AssemblerState } from './assembler.ts';
 import { initialState, stepBytes } from './assembler.ts';
 import { transactionToChangeEvents } from './to-change-event.ts';
@@ -35,6 +42,13 @@ export interface TenantStreamOptions {
   maxInFlightChanges?: number;
   /** Changes of one transaction held before they go out as a piece (assembler.ts). */
   maxHeldChanges?: number;
+  /**
+   * Reads the tenant chain's head as Kafka holds it (ports.ts ChainHeadReader); called once, when
+   * the slot is ours (prefetchChainHead) or at the first change, which is awaited on it. Default: a new chain.
+   */
+  chainHead?: () => Promise<ChainHead | null>;
+  /** Kafka acknowledged the tenant's chain up to `head` (what checkpoints sign). */
+  onChainAcked?(head: ChainHead): void;
   onErrors(errors: AssemblerError[]): void;
   /** Kafka or confirm failed: the stream is dead and must be restarted from the slot. */
   onFatal(err: unknown): void;
@@ -54,6 +68,9 @@ export class TenantStream {
   #publishFailed = false;
   readonly #rate: BroadcastRate | null;
   #assemblyFailed = false;
+  /** undefined until the head Kafka holds was read. */
+  #head: ChainHead | null | undefined = undefined;
+  #headRead: Promise<ChainHead | null> | undefined;
   confirmedLsn: string | null = null;
 
   constructor(options: TenantStreamOptions) {
@@ -77,11 +94,17 @@ export class TenantStream {
       const fit = this.#rate?.admit(txn.commitTimestampUs, broadcasts.length) ?? broadcasts.length;
       for (const b of broadcasts.splice(fit)) skipped.push({ reason: 'rate_limited', id: b.id, topicPrefix: b.topic.slice(0, 64) });
       if (skipped.length > 0) this.#o.onBroadcastsSkipped?.(skipped);
-      const changes = events.filter((e) => !isMessagesRow(e));
-      const published = changes.length + broadcasts.length > 0 ? this.#o.sink.publish({ changes, broadcasts }) : Promise.resolve();
+      const linked = await this.#link(events.filter((e) => !isMessagesRow(e)));
+      if (!linked) return;
+      const changes = linked.events;
+      const published = changes.length + broadcasts.length > 0 ? this.#o.sink.publish({ changes, changeBytes: linked.bytes, broadcasts }) : Promise.resolve();
       // Stop publishing at once (the chain below reports the failure a few ticks later).
       const acked = { commitTimestampUs: txn.commitTimestampUs, changes: changes.length, broadcasts: broadcasts.length };
-      published.then(() => acked.changes + acked.broadcasts > 0 && this.#o.onPublished?.(acked), () => (this.#publishFailed = true));
+      const head = linked.head;
+      published.then(() => {
+        if (acked.changes + acked.broadcasts > 0) this.#o.onPublished?.(acked);
+        if (acked.changes > 0 && head) this.#o.onChainAcked?.(head);
+      }, () => (this.#publishFailed = true));
       this.#inFlight++;
       this.#inFlightChanges += txn.changes.length;
       this.#tail = this.#tail
@@ -96,6 +119,32 @@ export class TenantStream {
       this.#tail.catch((err: unknown) => this.#fatal(err));
     }
     if (this.#inFlight >= (this.#o.maxInFlight ?? 1000) || this.#inFlightChanges >= (this.#o.maxInFlightChanges ?? 20_000)) await this.#tail.catch(() => {});
+  }
+
+  /** Starts reading the chain head early; the slot must be ours already (see chainHead). */
+  prefetchChainHead(): void {
+    this.#readHead().catch(() => {}); // a failure surfaces at the first change
+  }
+
+  #readHead(): Promise<ChainHead | null> {
+    return (this.#headRead ??= this.#o.chainHead?.() ?? Promise.resolve(null));
+  }
+
+  /** Links the changes after the chain head; null when the head could not be read (the stream is dead). */
+  async #link(changes: ChangeEvent[]): Promise<Linked | null> {
+    if (this.#head === undefined) {
+      try {
+        this.#head = await this.#readHead();
+      } catch (err) {
+        this.#fatal(err);
+        return null;
+      }
+    }
+    const head = this.#head;
+    const fresh = head ? changes.filter((c) => comparePositions({ commitLsnNum: c.commit_lsn_num, seq: c.seq }, head) > 0) : changes;
+    const linked = linkChanges(head, fresh);
+    this.#head = linked.head;
+    return linked;
   }
 
   #fatal(err: unknown) {

@@ -44,13 +44,16 @@ const bytes = (text: string | null) => (text === null ? 0 : Buffer.byteLength(te
 const small = (list: Field[] | null, pk: readonly string[]) =>
   list && list.filter((f) => pk.includes(f.name) || Buffer.byteLength(f.json) <= TRUNCATED_FIELD_MAX_BYTES);
 
+/** prev_hash, set later in the stream (tenant-stream.ts): union index, length and 32 bytes. */
+const PREV_HASH_BYTES = 34;
+
 /**
  * An upper bound of the event's Avro size: every string or array costs its bytes plus a varint
  * length (at most 10 bytes), every number at most 10. Cheap enough to compute for every change.
  */
 export function changeEventBytes(e: ChangeEvent): number {
   const str = (v: string | null) => (v === null ? 1 : Buffer.byteLength(v) + 11);
-  let n = 128 + str(e.tenant) + str(e.schema) + str(e.table) + str(e.commit_lsn) + str(e.record_json) + str(e.old_record_json);
+  let n = 128 + PREV_HASH_BYTES + str(e.tenant) + str(e.schema) + str(e.table) + str(e.commit_lsn) + str(e.record_json) + str(e.old_record_json);
   for (const c of e.columns) n += str(c.name) + str(c.type) + 10;
   for (const name of [...e.pk_columns, ...e.toast_unchanged]) n += str(name);
   return n;

@@ -1,4 +1,5 @@
-// GET /api/tenants/:id/changes?from=&to=&table= (docs/ARCHITECTURE.md "Replay and audit"): the tenant's
+// GET /api/tenants/:id/changes?from=&to=&table=[&verify=1] (docs/ARCHITECTURE.md "Replay and audit"; verify=1:
+// changes-verify.ts): the tenant's
 // changes on realtime.cdc as NDJSON, streamed with backpressure (a slow client slows the Kafka
 // reads). Bounds are validated before anything is read (422); once the 200 is sent, a failure
 // aborts the response instead of ending it, so a client never mistakes a partial replay for a
@@ -12,6 +13,7 @@ import { parseReplayRange } from '@realtime/replay/range';
 import type { Logger } from '@realtime/log';
 import type { ChangeHistory } from '../ports.ts';
 import type { TenantService } from '../core/tenant-service.ts';
+import { answerVerify, verifyFlag } from './changes-verify.ts';
 
 export interface ChangesDeps {
   tenants: Pick<TenantService, 'get'>;
@@ -24,7 +26,9 @@ export function changesHandler(d: ChangesDeps): RequestHandler {
     const tenant = String(req.params.id);
     if (!(await d.tenants.get(tenant))) return void res.status(HttpStatus.NotFound).json({ message: 'not found' });
     const parsed = parseReplayRange({ from: req.query.from, to: req.query.to, table: req.query.table });
-    if (!parsed.ok) return void res.status(HttpStatus.UnprocessableEntity).json({ errors: parsed.errors });
+    const verify = verifyFlag(req.query);
+    if (!parsed.ok || typeof verify === 'string') return void res.status(HttpStatus.UnprocessableEntity).json({ errors: { ...(parsed.ok ? {} : parsed.errors), ...(typeof verify === 'string' ? { verify: [verify] } : {}) } });
+    if (verify) return answerVerify(res, d.changes, tenant, parsed.range);
 
     const stream = await d.changes.open(tenant, parsed.range); // a Kafka failure here is a 500
     res.on('close', () => void stream.close()); // client gone: stop reading at once

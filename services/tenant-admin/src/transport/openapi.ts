@@ -88,9 +88,11 @@ export function openApiDocument(): JsonSchema {
       parameters: [tenantParam,
         { name: 'from', in: 'query', required: true, schema: { type: 'string' }, description: 'ISO time or epoch ms' },
         { name: 'to', in: 'query', required: false, schema: { type: 'string' } },
-        { name: 'table', in: 'query', required: false, schema: { type: 'string' }, description: 'schema.table' }],
-      get: { ...secured, summary: 'The tenant\'s changes from realtime.cdc', responses: {
-        200: { description: 'one change event per line', content: { 'application/x-ndjson': { schema: { type: 'string' } } } },
+        { name: 'table', in: 'query', required: false, schema: { type: 'string' }, description: 'schema.table' },
+        { name: 'verify', in: 'query', required: false, schema: { enum: ['1', 'true', '0', 'false'] }, description: '1: instead of the changes, the audit report of the range (hash chain and signed checkpoints); not with table' }],
+      get: { ...secured, summary: 'The tenant\'s changes from realtime.cdc, or with verify=1 the audit report of the range', responses: {
+        200: { description: 'one change event per line; with verify=1 the audit report, everything verified', content: { 'application/x-ndjson': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object' } } } },
+        409: { description: 'verify=1: the report, something does not verify (problems lists what and where)', content: { 'application/json': { schema: { type: 'object' } } } },
         403: forbidden, 404: notFound, 422: invalid,
       } },
     },
