@@ -28,6 +28,8 @@ describe('parseReplayArgs', () => {
     expect(error(args('--bogus'))).toMatch(/bogus/);
     expect(error(args('extra'))).toMatch(/extra/);
     expect(error(['--help'])).toBe('');
+    expect(error(args('--into', 'bad topic!'))).toMatch(/--into must be a Kafka topic name/);
+    expect(error(args('--into', 'realtime.cdc'))).toMatch(/--into cannot be realtime\.cdc/);
   });
 
   it('takes brokers and prefix from the flags, then the environment', () => {
@@ -42,5 +44,12 @@ describe('parseReplayArgs', () => {
     expect(parseReplayArgs(args(), {}, local)).toMatchObject({ ok: true, args: { brokers: ['s:9092'], topicPrefix: 'local.' } });
     expect(parseReplayArgs(args(), { KAFKA_BROKERS: 'e:9092' }, local)).toMatchObject({ ok: true, args: { brokers: ['e:9092'], topicPrefix: 'realtime.' } });
     expect(parseReplayArgs(args(), {}, noStack)).toMatchObject({ ok: false, error: expect.stringMatching(/no Kafka brokers/) });
+  });
+});
+
+describe('parseReplayArgs --into', () => {
+  it('takes the topic to re-publish into', () => {
+    const parsed = parseReplayArgs(args('--into', 'audit.acme-2026'), { KAFKA_BROKERS: 'k:9092' }, noStack);
+    expect(parsed).toMatchObject({ ok: true, args: { into: 'audit.acme-2026', topicPrefix: 'realtime.' } });
   });
 });

@@ -3,21 +3,25 @@
 // prefix from --topic-prefix, else KAFKA_TOPIC_PREFIX, else the local stack's when its brokers are
 // used, else the services' default `realtime.`.
 import { parseArgs } from 'node:util';
-import { defaultTopicPrefix } from '@realtime/kafka';
+import { defaultTopicPrefix, topicNames } from '@realtime/kafka';
 import { parseReplayRange, type ReplayRange } from '@realtime/replay/range';
 import type { StackFile } from './stack-file.ts';
 
 export type { StackFile } from './stack-file.ts';
 
 export const REPLAY_USAGE = `usage: npm run realtime -- replay --tenant <id> --from <time|lsn> [--to <time|lsn>] [--table <t>]
-                              [--brokers host:port,...] [--topic-prefix <p>]
+                              [--into <topic>] [--brokers host:port,...] [--topic-prefix <p>]
 
 Writes the tenant's changes on <prefix>cdc as NDJSON to stdout, one object per change, oldest first.
+With --into, publishes them instead as ChangeEvent records (keyed by tenant, in order) to <topic>,
+created with <prefix>cdc's partition count when missing, and prints their count. Progress of a
+replay longer than 5 s goes to stderr. Exit 0 done, 1 failure (Kafka), 2 bad arguments.
   <time>  ms since the epoch, or ISO 8601 (UTC unless an offset is given): 2026-01-01, 2026-01-01T12:00:00.123456Z
   <lsn>   a Postgres LSN: 0/16B3748        both bounds inclusive; --to defaults to "now" (the topic's end)
   <t>     schema.table, or table (in public)
   --brokers       default: $KAFKA_BROKERS, else kafkaBrokers of .realtime/stack.json (npm start)
   --topic-prefix  default: $KAFKA_TOPIC_PREFIX, else the local stack's, else "${defaultTopicPrefix}"
+  --into          a Kafka topic name (letters, digits, . _ -), not <prefix>cdc itself
 `;
 
 
@@ -26,13 +30,15 @@ export interface ReplayArgs {
   range: ReplayRange;
   brokers: string[];
   topicPrefix: string;
+  /** Re-publish into this topic instead of printing. */
+  into?: string;
 }
 
 export type ParsedArgs = { ok: true; args: ReplayArgs } | { ok: false; error: string };
 
 const options = {
   tenant: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, table: { type: 'string' },
-  brokers: { type: 'string' }, 'topic-prefix': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  into: { type: 'string' }, brokers: { type: 'string' }, 'topic-prefix': { type: 'string' }, help: { type: 'boolean', short: 'h' },
 } as const;
 
 export function parseReplayArgs(argv: string[], env: Record<string, string | undefined>, stack: () => StackFile | null): ParsedArgs {
@@ -56,5 +62,10 @@ export function parseReplayArgs(argv: string[], env: Record<string, string | und
     topicPrefix ??= local?.topicPrefix;
   }
   if (brokers.length === 0) return { ok: false, error: 'no Kafka brokers: pass --brokers, set KAFKA_BROKERS, or start the local stack (npm start)' };
-  return { ok: true, args: { tenant: values.tenant, range: parsed.range, brokers, topicPrefix: topicPrefix ?? defaultTopicPrefix } };
+  const prefix = topicPrefix ?? defaultTopicPrefix;
+  const into = values.into;
+  if (into !== undefined && !/^[a-zA-Z0-9._-]{1,249}$/.test(into)) return { ok: false, error: '--into must be a Kafka topic name: 1 to 249 letters, digits, ".", "_" or "-"' };
+  // Replaying into the live topic would deliver every change a second time to every gateway.
+  if (into === topicNames(prefix).cdc) return { ok: false, error: `--into cannot be ${into}, the topic the changes are read from` };
+  return { ok: true, args: { tenant: values.tenant, range: parsed.range, brokers, topicPrefix: prefix, ...(into ? { into } : {}) } };
 }

@@ -85,6 +85,11 @@ export function createHttpApp(d: HttpDeps): express.Express {
     if (!health) return void notFound(res);
     res.json({ data: health });
   });
+  api.get('/tenants/:id/replication', async (req, res) => {
+    const replication = await d.tenants.replication(param(req));
+    if (!replication) return void notFound(res);
+    res.json({ data: replication });
+  });
   api.get('/tenants/:id/changes', changesHandler({ tenants: d.tenants, changes: d.changes, log: d.log }));
 
   app.use('/api', api);
