@@ -6,7 +6,7 @@
 // pipeline (two gateways, ingest-cdc, the ratelimiter): slots shows the tenant's slot active with
 // its lag and the ingest-cdc process streaming it; replay --into re-publishes a range to a new
 // topic that replays to the same changes; status shows the slot and, once the two gateways together
-// push the tenant over max_events_per_second, the tenant as throttled (read from realtime.limits).
+// push a tenant over max_events_per_second, the tenant as throttled (read from realtime.limits).
 // URL, admin token, brokers and topic prefix come from a stack.json in STACK_DIR, as after
 // `npm start`, except where a test passes the flags.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -55,7 +55,7 @@ let tenant: TenantInfo;
 let db: pg.Client;
 beforeAll(async () => {
   stack = await startE2eStack({ gateways: 2, ingestCdc: true, ratelimiter: true });
-  tenant = await createTenant(stack, { max_events_per_second: 4 });
+  tenant = await createTenant(stack);
   db = await tenantDb(tenant.dbUrl);
   await prepareItemsTable(db);
   await waitForSlotStreaming(db);
@@ -215,10 +215,13 @@ describe('realtime replay --into', () => {
 });
 
 describe('realtime status (slots, throttles)', () => {
-  it('shows the slot and, once the ratelimiter throttles the tenant, the tenant as throttled', async () => {
-    const key = await token(tenant.jwtSecret);
+  it('shows the slot and, once the ratelimiter throttles a tenant, the tenant as throttled', async () => {
+    // A tenant of its own: the rate counter averages over the last minute's buckets, so the
+    // earlier tests' broadcasts on the main tenant would only delay the crossing.
+    const busy = await createTenant(stack, { max_events_per_second: 4 });
+    const key = await token(busy.jwtSecret);
     const channels = await Promise.all(stack.gateways.map(async (gw) => {
-      const ch = client(gw.port, tenant.externalId, key).channel('busy');
+      const ch = client(gw.port, busy.externalId, key).channel('busy');
       // A gateway shuts the channel down once it applies the ratelimiter's decision.
       const throttled = new Promise<string>((resolve) => ch.on('system', {}, (m: { status: string; message: string }) => m.status === 'error' && resolve(m.message)));
       await subscribed(ch);
@@ -234,12 +237,12 @@ describe('realtime status (slots, throttles)', () => {
     }
     const json = await cli(['status', '--json']);
     const status = JSON.parse(json.stdout) as { throttled: Array<{ tenant: string; limit: string }>; slots: Array<{ tenant: string; active: boolean }> };
-    expect(status.throttled).toContainEqual(expect.objectContaining({ tenant: tenant.externalId, limit: 'events_per_second' }));
+    expect(status.throttled).toContainEqual(expect.objectContaining({ tenant: busy.externalId, limit: 'events_per_second' }));
     expect(status.slots).toContainEqual(expect.objectContaining({ tenant: tenant.externalId, active: true }));
 
     const text = await cli(['status']);
     expect(text.stdout).toMatch(/^throttled tenants: [1-9]/m);
-    expect(text.stdout).toContain(`  ${tenant.externalId}  events_per_second  `);
+    expect(text.stdout).toContain(`  ${busy.externalId}  events_per_second  `);
     expect(text.stdout).toMatch(new RegExp(`^ +\\d[\\d.]* (B|KiB|MiB|GiB) {2}${tenant.externalId} {2}active$`, 'm'));
   });
 });
