@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import pg from 'pg';
 import { uniqueName } from '@realtime/testing';
+import { createDatabase } from '@realtime/testing/stack';
 import type { DbTarget } from '../ports.ts';
 import { createPgSlotReader } from './pg-tenant-slots.ts';
 
@@ -14,10 +15,7 @@ const slot = uniqueName('supabase_realtime_replication_slot');
 beforeAll(async () => {
   const infra = inject('infra');
   const name = uniqueName('slotsdb');
-  const admin = new pg.Client({ connectionString: infra.pgUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  await createDatabase(infra.pgUrl, name);
   target = { host: '127.0.0.1', port: infra.pgPort, database: name, user: 'postgres', password: '' };
   db = new pg.Client(target);
   await db.connect();
