@@ -2,7 +2,8 @@
 // whether the tenant's replication slot is active, i.e. an ingest-cdc worker streams it. The
 // pg_replication_slots view lists the slots of every database in the cluster, so it is filtered
 // to this one (tenants may share a Postgres server); the LIKE covers SLOT_NAME_SUFFIX variants.
-import { createPgClient, within } from '@realtime/pg';
+import type { PgClient } from '@realtime/pg';
+import { connectTenantDb } from './tenant-db-client.ts';
 import type { TenantDbProbe } from '../ports.ts';
 
 const ACTIVE_SLOT_SQL = `SELECT coalesce(bool_or(active), false) AS active FROM pg_replication_slots
@@ -11,10 +12,9 @@ const ACTIVE_SLOT_SQL = `SELECT coalesce(bool_or(active), false) AS active FROM 
 export function createPgTenantProbe(timeoutMs = 3000): TenantDbProbe {
   return {
     async check(target) {
-      const client = createPgClient(target, { ...within(timeoutMs), applicationName: 'realtime_health_check' });
-      client.on('error', () => {});
+      let client: PgClient;
       try {
-        await client.connect();
+        client = await connectTenantDb(target, 'realtime_health_check', timeoutMs);
       } catch {
         return { connected: false, replicating: false };
       }

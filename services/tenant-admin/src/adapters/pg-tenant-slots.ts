@@ -2,7 +2,7 @@
 // pg_replication_slots lists the slots of the whole cluster, so it is filtered to this database (as
 // the health probe does); pg_stat_replication joined on active_pid is the walsender serving it,
 // whose application_name names the ingest-cdc worker (`ingest-cdc@<host>/<pid>`).
-import { createPgClient, within } from '@realtime/pg';
+import { connectTenantDb } from './tenant-db-client.ts';
 import type { ReplicationSlot, TenantSlotReader } from '../ports.ts';
 
 const SLOTS_SQL = `SELECT s.slot_name, s.active, s.confirmed_flush_lsn::text AS confirmed_flush_lsn,
@@ -21,10 +21,8 @@ interface SlotRow {
 export function createPgSlotReader(timeoutMs = 3000): TenantSlotReader {
   return {
     async read(target) {
-      const client = createPgClient(target, { ...within(timeoutMs), applicationName: 'realtime_slot_check' });
-      client.on('error', () => {});
+      const client = await connectTenantDb(target, 'realtime_slot_check', timeoutMs);
       try {
-        await client.connect();
         const { rows } = await client.query<SlotRow>(SLOTS_SQL);
         return rows.map(toSlot);
       } finally {
