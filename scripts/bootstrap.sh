@@ -38,6 +38,17 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${need_apt[@]}" >&2
 fi
 
+# promtool (observability/ tests check the alert rules with it) ships in Debian's prometheus package,
+# whose install starts a Prometheus daemon where an init system runs: nothing here needs one, so it is
+# stopped and disabled again (recommends such as node-exporter are not installed at all).
+if ! command -v promtool >/dev/null; then
+  echo "bootstrap: apt-get install prometheus (for promtool)" >&2
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 --no-install-recommends prometheus >&2
+  if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then systemctl disable --now prometheus >&2 || true
+  elif command -v service >/dev/null; then service prometheus stop >&2 || true; fi
+  update-rc.d prometheus disable >/dev/null 2>&1 || true
+fi
+
 stamp="node_modules/.bootstrap-lock"
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   echo "bootstrap: npm ci" >&2

@@ -2,19 +2,27 @@
 // at the gateway (a supabase-js join); tenants make a create/list/get/reload/delete round trip over
 // the management API; topics tail prints the decoded Avro record of a broadcast sent during the
 // test (live with --limit, and --from-beginning); config check reports a missing and a bad setting
-// with exit 1; status shows the services, tenants and lag; replay still works. URL, admin token,
-// brokers and topic prefix come from a stack.json in STACK_DIR, as after `npm start`, except where a
-// test passes the flags.
+// with exit 1; status shows the services, tenants and lag; replay still works. Against the
+// pipeline (two gateways, ingest-cdc, the ratelimiter): slots shows the tenant's slot active with
+// its lag and the ingest-cdc process streaming it; replay --into re-publishes a range to a new
+// topic that replays to the same changes; status shows the slot and, once the two gateways together
+// push a tenant over max_events_per_second, the tenant as throttled (read from realtime.limits).
+// URL, admin token, brokers and topic prefix come from a stack.json in STACK_DIR, as after
+// `npm start`, except where a test passes the flags.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@realtime/testing';
 import { waitForTenant, type Stack } from '@realtime/testing/stack';
+import type pg from 'pg';
+import type { RealtimeChannel } from '@supabase/supabase-js';
 import { createSupabaseDatabase } from '@realtime/testing/supabase-db';
-import { adminToken, client, closeClients, collect, createTenant, startE2eStack, subscribed, tenantBody, type TenantInfo } from './support/fixture.ts';
+import { adminToken, client, closeClients, collect, createTenant, startE2eStack, subscribed, tenantBody, token, type TenantInfo } from './support/fixture.ts';
+import { tenantDb } from './support/changes.ts';
+import { prepareItemsTable, waitForSlotStreaming } from './support/cdc.ts';
 
 const root = join(import.meta.dirname, '..');
 const cliArgs = (args: string[]) => [join(root, 'scripts/node'), join(root, 'scripts/realtime.ts'), ...args];
@@ -44,9 +52,13 @@ function cliProcess(args: string[]) {
 
 let stack: Stack;
 let tenant: TenantInfo;
+let db: pg.Client;
 beforeAll(async () => {
-  stack = await startE2eStack({ gateways: 1 });
+  stack = await startE2eStack({ gateways: 2, ingestCdc: true, ratelimiter: true });
   tenant = await createTenant(stack);
+  db = await tenantDb(tenant.dbUrl);
+  await prepareItemsTable(db);
+  await waitForSlotStreaming(db);
   writeFileSync(join(work, 'stack.json'), JSON.stringify({
     tenantAdmin: stack.admin.url, adminToken: await adminToken(stack), apiJwtSecret: stack.apiJwtSecret,
     kafkaBrokers: inject('infra').kafkaBrokers, topicPrefix: stack.topicPrefix, gateways: stack.gateways.map((g) => g.url),
@@ -54,6 +66,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await closeClients();
+  await db?.end();
   await stack?.stop();
 });
 
@@ -159,7 +172,7 @@ describe('realtime status', () => {
     const ok = await cli(['status', '--json']);
     expect(ok.code).toBe(0);
     const status = JSON.parse(ok.stdout) as { services: Array<{ name: string; up: boolean }>; tenants: { health: Array<{ external_id: string }> }; consumerLag: unknown[] };
-    expect(status.services).toEqual([expect.objectContaining({ name: 'tenant-admin', up: true }), expect.objectContaining({ name: 'gateway 1', up: true })]);
+    expect(status.services).toEqual(['tenant-admin', 'gateway 1', 'gateway 2'].map((name) => expect.objectContaining({ name, up: true })));
     expect(status.tenants.health.map((t) => t.external_id)).toContain(tenant.externalId);
     expect(Array.isArray(status.consumerLag)).toBe(true);
 
@@ -167,5 +180,69 @@ describe('realtime status', () => {
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/DOWN {2}gateway 2 +http:\/\/127\.0\.0\.1:9/);
     expect(down.stdout).toMatch(/up {4}gateway 1/);
+  });
+});
+
+describe('realtime slots', () => {
+  it('shows the tenant\'s slot active, its lag, and the ingest-cdc process streaming it', async () => {
+    const { code, stdout } = await cli(['slots', '--json']);
+    expect(code).toBe(0);
+    const slots = JSON.parse(stdout) as Array<{ tenant: string; slot_name: string; active: boolean; lag_bytes: number; owner: { application_name: string; pid: number } }>;
+    const mine = slots.find((s) => s.tenant === tenant.externalId)!;
+    expect(mine).toMatchObject({ slot_name: expect.stringMatching(/^supabase_realtime_replication_slot/), active: true });
+    expect(mine.lag_bytes).toBeGreaterThanOrEqual(0);
+    expect(mine.owner.application_name).toBe(`ingest-cdc@${hostname()}/${stack.ingestCdc!.child.pid}`);
+
+    expect(await cli(['slots', 'no-such-tenant'])).toMatchObject({ code: 1, stdout: expect.stringMatching(/^no-such-tenant +ERROR .*404/m) });
+  });
+});
+
+describe('realtime replay --into', () => {
+  it('re-publishes a range to a new topic, which replays to the same changes', async () => {
+    await db.query(`INSERT INTO items SELECT x, 'row ' || x FROM generate_series(1, 3) x`);
+    const replay = (...extra: string[]) => cli(['replay', '--tenant', tenant.externalId, '--from', '2026-01-01', ...extra]);
+    const original = await waitFor(async () => {
+      const r = await replay();
+      expect(r.stdout.trim().split('\n')).toHaveLength(3);
+      return r.stdout;
+    }, { timeout: 20_000 });
+
+    // <prefix>copy.cdc: replay with --topic-prefix <prefix>copy. reads it back.
+    const into = `${stack.topicPrefix}copy.cdc`;
+    expect(await replay('--into', into)).toMatchObject({ code: 0, stdout: `${JSON.stringify({ into, changes: 3 })}\n` });
+    expect(await replay('--topic-prefix', `${stack.topicPrefix}copy.`)).toMatchObject({ code: 0, stdout: original });
+  });
+});
+
+describe('realtime status (slots, throttles)', () => {
+  it('shows the slot and, once the ratelimiter throttles a tenant, the tenant as throttled', async () => {
+    // A tenant of its own: the rate counter averages over the last minute's buckets, so the
+    // earlier tests' broadcasts on the main tenant would only delay the crossing.
+    const busy = await createTenant(stack, { max_events_per_second: 4 });
+    const key = await token(busy.jwtSecret);
+    const channels = await Promise.all(stack.gateways.map(async (gw) => {
+      const ch = client(gw.port, busy.externalId, key).channel('busy');
+      // A gateway shuts the channel down once it applies the ratelimiter's decision.
+      const throttled = new Promise<string>((resolve) => ch.on('system', {}, (m: { status: string; message: string }) => m.status === 'error' && resolve(m.message)));
+      await subscribed(ch);
+      return { ch, throttled };
+    }));
+    // About 3.3/s on each gateway: under max_events_per_second (4) alone, well over it together.
+    // Sends are not awaited, so a slow ack on a loaded machine does not lower the rate.
+    const pumps = channels.map(({ ch }: { ch: RealtimeChannel }) => setInterval(() => void (ch.state === 'joined' && ch.send({ type: 'broadcast', event: 'm', payload: {} })), 300));
+    try {
+      expect(await Promise.all(channels.map((c) => c.throttled))).toEqual(['Too many messages per second', 'Too many messages per second']);
+    } finally {
+      pumps.forEach(clearInterval);
+    }
+    const json = await cli(['status', '--json']);
+    const status = JSON.parse(json.stdout) as { throttled: Array<{ tenant: string; limit: string }>; slots: Array<{ tenant: string; active: boolean }> };
+    expect(status.throttled).toContainEqual(expect.objectContaining({ tenant: busy.externalId, limit: 'events_per_second' }));
+    expect(status.slots).toContainEqual(expect.objectContaining({ tenant: tenant.externalId, active: true }));
+
+    const text = await cli(['status']);
+    expect(text.stdout).toMatch(/^throttled tenants: [1-9]/m);
+    expect(text.stdout).toContain(`  ${busy.externalId}  events_per_second  `);
+    expect(text.stdout).toMatch(new RegExp(`^ +\\d[\\d.]* (B|KiB|MiB|GiB) {2}${tenant.externalId} {2}active$`, 'm'));
   });
 });

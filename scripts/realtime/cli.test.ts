@@ -25,7 +25,7 @@ afterEach(() => vi.unstubAllGlobals());
 
 describe('realtime (commands and help)', () => {
   it('--help on the program and on every command exits 0 and prints to stdout', async () => {
-    for (const argv of [[], ['token'], ['tenants'], ['tenants', 'list'], ['tenants', 'get'], ['tenants', 'create'], ['tenants', 'update'], ['tenants', 'delete'], ['tenants', 'reload'], ['topics', 'tail'], ['config', 'check'], ['status']]) {
+    for (const argv of [[], ['token'], ['tenants'], ['tenants', 'list'], ['tenants', 'get'], ['tenants', 'create'], ['tenants', 'update'], ['tenants', 'delete'], ['tenants', 'reload'], ['topics', 'tail'], ['config', 'check'], ['status'], ['slots']]) {
       const r = await run([...argv, '--help']);
       expect(r, argv.join(' ')).toMatchObject({ code: 0 });
       expect(r.stdout, argv.join(' ')).toContain('Usage: realtime');
@@ -127,5 +127,27 @@ describe('realtime topics tail (arguments)', () => {
   it('refuses a bad --limit and missing brokers with exit 2 before touching Kafka', async () => {
     expect(await run(['topics', 'tail', 'broadcast', '--limit', '0'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--limit') });
     expect(await run(['topics', 'tail', 'broadcast'], { stack: null })).toMatchObject({ code: 2, stderr: expect.stringContaining('no Kafka brokers') });
+  });
+});
+
+describe('realtime slots', () => {
+  const slot = { slot_name: 'supabase_realtime_replication_slot', active: true, lag_bytes: 0, lag_seconds: null, confirmed_flush_lsn: '0/1', owner: null };
+  const api = (replication: Record<string, unknown>) => vi.fn(async (url: string) => new Response(JSON.stringify(
+    url.endsWith('/api/tenants') ? { data: [{ external_id: 'a' }, { external_id: 'b' }] } : { data: replication[url.split('/').at(-2)!] },
+  )));
+
+  it('asks tenant-admin for every tenant\'s slots; exit 0 when all were read, 1 when a database was not', async () => {
+    const fetch = api({ a: { db_connected: true, slots: [slot] }, b: { db_connected: true, slots: [] } });
+    vi.stubGlobal('fetch', fetch);
+    const ok = await run(['slots', '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual([{ tenant: 'a', ...slot }, { tenant: 'b', slot_name: null, active: false, lag_bytes: null, lag_seconds: null, owner: null }]);
+    expect(fetch).toHaveBeenCalledWith('http://admin.test:1/api/tenants/a/replication', expect.objectContaining({ headers: { authorization: 'Bearer adm' } }));
+
+    vi.stubGlobal('fetch', api({ a: { db_connected: true, slots: [slot] }, b: { db_connected: false, error: 'timeout', slots: [] } }));
+    const bad = await run(['slots']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^b +ERROR +database not readable: timeout$/m);
+    expect(await run(['slots'], { stack: null })).toMatchObject({ code: 2, stderr: expect.stringContaining('no tenant-admin URL') });
   });
 });

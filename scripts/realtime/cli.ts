@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { addConfigCommand } from './config-check.ts';
 import { CommandFailed, Exit, message, processIo, UsageError, type CliIo } from './io.ts';
 import { runReplay } from './replay.ts';
+import { addSlotsCommand } from './slots.ts';
 import { addStatusCommand } from './status.ts';
 import { addTenantsCommand } from './tenants.ts';
 import { addTokenCommand } from './token.ts';
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
   addTopicsCommand(program, io, done);
   addConfigCommand(program, io, done);
   addStatusCommand(program, io, done);
+  addSlotsCommand(program, io, done);
   // replay keeps its own argument parser and usage text (replay-args.ts).
   program.command('replay').description('a tenant\'s changes from realtime.cdc as NDJSON (replay --help)')
     .helpOption(false).allowUnknownOption().allowExcessArguments().argument('[args...]')

@@ -28,6 +28,8 @@ describe('parseReplayArgs', () => {
     expect(error(args('--bogus'))).toMatch(/bogus/);
     expect(error(args('extra'))).toMatch(/extra/);
     expect(error(['--help'])).toBe('');
+    expect(error(args('--into', 'bad topic!'))).toMatch(/--into must be a Kafka topic name/);
+    expect(error(args('--into', 'realtime.cdc'))).toMatch(/--into cannot be realtime\.cdc/);
   });
 
   it('takes brokers and prefix from the flags, then the environment', () => {
@@ -57,5 +59,12 @@ describe('parseReplayArgs --verify', () => {
     expect(error(args('--verify'))).toMatch(/--verify needs --public-key <file>/);
     expect(error(args('--verify', '--public-key', 'k.pub', '--table', 'todos'))).toMatch(/runs through every table: drop --table/);
     expect(error(args('--public-key', 'k.pub'))).toBe('--public-key goes with --verify');
+  });
+});
+
+describe('parseReplayArgs --into', () => {
+  it('takes the topic to re-publish into', () => {
+    const parsed = parseReplayArgs(args('--into', 'audit.acme-2026'), { KAFKA_BROKERS: 'k:9092' }, noStack);
+    expect(parsed).toMatchObject({ ok: true, args: { into: 'audit.acme-2026', topicPrefix: 'realtime.' } });
   });
 });

@@ -3,17 +3,20 @@
 // prefix from --topic-prefix, else KAFKA_TOPIC_PREFIX, else the local stack's when its brokers are
 // used, else the services' default `realtime.`.
 import { parseArgs } from 'node:util';
-import { defaultTopicPrefix } from '@realtime/kafka';
+import { defaultTopicPrefix, topicNames } from '@realtime/kafka';
 import { parseReplayRange, type ReplayRange } from '@realtime/replay/range';
 import type { StackFile } from './stack-file.ts';
 
 export type { StackFile } from './stack-file.ts';
 
 export const REPLAY_USAGE = `usage: npm run realtime -- replay --tenant <id> --from <time|lsn> [--to <time|lsn>] [--table <t>]
-                              [--brokers host:port,...] [--topic-prefix <p>]
+                              [--into <topic>] [--brokers host:port,...] [--topic-prefix <p>]
        npm run realtime -- replay --verify --public-key <file> --tenant <id> --from <time|lsn> [--to <time|lsn>] [...]
 
 Writes the tenant's changes on <prefix>cdc as NDJSON to stdout, one object per change, oldest first.
+With --into, publishes them instead as ChangeEvent records (keyed by tenant, in order) to <topic>,
+created with <prefix>cdc's partition count when missing, and prints their count. Progress of a
+replay longer than 5 s goes to stderr. Exit 0 done, 1 failure (Kafka), 2 bad arguments.
   <time>  ms since the epoch, or ISO 8601 (UTC unless an offset is given): 2026-01-01, 2026-01-01T12:00:00.123456Z
   <lsn>   a Postgres LSN: 0/16B3748        both bounds inclusive; --to defaults to "now" (the topic's end)
   <t>     schema.table, or table (in public)
@@ -23,6 +26,7 @@ Writes the tenant's changes on <prefix>cdc as NDJSON to stdout, one object per c
                   against the signed checkpoints (README "Verifying the audit trail"); a JSON report on
                   stdout, a summary on stderr; exit 1 when anything does not verify
   --public-key    file with the Ed25519 public key of ingest-cdc's INGEST_CDC_AUDIT_SIGNING_KEY (PEM or base64 DER)
+  --into          a Kafka topic name (letters, digits, . _ -), not <prefix>cdc itself
 `;
 
 
@@ -33,13 +37,15 @@ export interface ReplayArgs {
   range: ReplayRange;
   brokers: string[];
   topicPrefix: string;
+  /** Re-publish into this topic instead of printing. */
+  into?: string;
 }
 
 export type ParsedArgs = { ok: true; args: ReplayArgs } | { ok: false; error: string };
 
 const options = {
   tenant: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, table: { type: 'string' },
-  brokers: { type: 'string' }, 'topic-prefix': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  into: { type: 'string' }, brokers: { type: 'string' }, 'topic-prefix': { type: 'string' }, help: { type: 'boolean', short: 'h' },
   verify: { type: 'boolean' }, 'public-key': { type: 'string' },
 } as const;
 
@@ -66,7 +72,13 @@ export function parseReplayArgs(argv: string[], env: Record<string, string | und
     topicPrefix ??= local?.topicPrefix;
   }
   if (brokers.length === 0) return { ok: false, error: 'no Kafka brokers: pass --brokers, set KAFKA_BROKERS, or start the local stack (npm start)' };
-  return { ok: true, args: { ...(verify ? { verify } : {}), tenant: values.tenant, range: parsed.range, brokers, topicPrefix: topicPrefix ?? defaultTopicPrefix } };
+  const prefix = topicPrefix ?? defaultTopicPrefix;
+  const into = values.into;
+  if (into !== undefined && verify) return { ok: false, error: '--into and --verify do not go together' };
+  if (into !== undefined && !/^[a-zA-Z0-9._-]{1,249}$/.test(into)) return { ok: false, error: '--into must be a Kafka topic name: 1 to 249 letters, digits, ".", "_" or "-"' };
+  // Replaying into the live topic would deliver every change a second time to every gateway.
+  if (into === topicNames(prefix).cdc) return { ok: false, error: `--into cannot be ${into}, the topic the changes are read from` };
+  return { ok: true, args: { ...(verify ? { verify } : {}), tenant: values.tenant, range: parsed.range, brokers, topicPrefix: prefix, ...(into ? { into } : {}) } };
 }
 
 /** The --verify flags: null without --verify, an error message when they do not go together. */

@@ -1,7 +1,8 @@
 // `realtime replay`: a tenant's changes from realtime.cdc as NDJSON on stdout (docs/ARCHITECTURE.md "Replay
-// and audit"). stdout carries only data; logs, errors and progress (of a replay longer than 5 s) go
-// to stderr. Exit 0 when the range was written completely (or the reader of the pipe went away), 1 on
-// a failure, 2 on bad arguments.
+// and audit"), or with --into re-published to another topic (replay-into.ts) and counted on stdout.
+// stdout carries only data; logs, errors and progress (of a replay longer than 5 s) go to stderr.
+// Exit 0 when the range was written completely (or the reader of the pipe went away), 1 on a
+// failure, 2 on bad arguments.
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createKafka, topicNames } from '@realtime/kafka';
@@ -11,6 +12,7 @@ import { parseReplayArgs, REPLAY_USAGE } from './replay-args.ts';
 import { readStackFile } from './stack-file.ts';
 import { withProgress } from './progress.ts';
 import { runVerify } from './replay-verify.ts';
+import { publishInto } from './replay-into.ts';
 
 export async function runReplay(argv: string[]): Promise<number> {
   const parsed = parseReplayArgs(argv, process.env, readStackFile);
@@ -19,7 +21,7 @@ export async function runReplay(argv: string[]): Promise<number> {
     process.stderr.write(`${parsed.error ? `${parsed.error}\n\n` : ''}${REPLAY_USAGE}`);
     return 2;
   }
-  const { tenant, range, brokers, topicPrefix } = parsed.args;
+  const { tenant, range, brokers, topicPrefix, into } = parsed.args;
   const log = createLogger({ service: 'realtime-cli', level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr });
   const kafka = createKafka({ brokers, clientId: 'realtime-cli', logger: log, kafkaLogLevel: 'error' });
   if (parsed.args.verify) return runVerify({ ...parsed.args, verify: parsed.args.verify }, kafka, log);
@@ -27,8 +29,15 @@ export async function runReplay(argv: string[]): Promise<number> {
   const stop = () => void replay?.close();
   process.once('SIGINT', stop).once('SIGTERM', stop);
   try {
-    replay = await replayChanges(kafka, { topic: topicNames(topicPrefix).cdc, tenant, range, logger: log });
-    await pipeline(Readable.from(ndjsonLines(withProgress(replay, (line) => void process.stderr.write(line)))), process.stdout, { end: false });
+    const source = topicNames(topicPrefix).cdc;
+    replay = await replayChanges(kafka, { topic: source, tenant, range, logger: log });
+    const changes = withProgress(replay, (line) => void process.stderr.write(line));
+    if (into) {
+      const count = await publishInto(kafka, into, source, changes);
+      process.stdout.write(`${JSON.stringify({ into, changes: count })}\n`);
+      return 0;
+    }
+    await pipeline(Readable.from(ndjsonLines(changes)), process.stdout, { end: false });
     return 0;
   } catch (err) {
     if ((err as { code?: string }).code === 'EPIPE') return 0; // `| head`: the reader has what it wanted

@@ -16,6 +16,7 @@ import { migrate } from './adapters/pg-migrations.ts';
 import { createPgTenantStore } from './adapters/pg-tenant-store.ts';
 import { createPgOutbox } from './adapters/pg-outbox.ts';
 import { createPgTenantProbe } from './adapters/pg-tenant-probe.ts';
+import { createPgSlotReader } from './adapters/pg-tenant-slots.ts';
 import { startKafkaSnapshotPublisher } from './adapters/kafka-snapshot-publisher.ts';
 import { createKafkaChangeHistory } from './adapters/kafka-change-history.ts';
 import { parseVerifyKey } from '@realtime/audit';
@@ -120,7 +121,7 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
     }
     const tenants = createTenantService({
       store, probe: overrides.probe ?? createPgTenantProbe(), defaults: tenantDefaults(config), key, migrations,
-      migrationCount: tenantMigrations.length, createWaitMs: config.createMigrationWaitMs, users, node,
+      migrationCount: tenantMigrations.length, createWaitMs: config.createMigrationWaitMs, users, node, slots: createPgSlotReader(),
     });
     const reEncrypted = await tenants.encryptStoredJwks();
     if (reEncrypted.length > 0) log.info({ tenants: reEncrypted }, 'encrypted JWK key material stored in clear');

@@ -76,6 +76,24 @@ export interface TenantDbProbe {
   check(target: DbTarget): Promise<TenantDbStatus>;
 }
 
+/** A tenant's replication slot as its database reports it (GET /api/tenants/:id/replication). */
+export interface ReplicationSlot {
+  slot_name: string;
+  active: boolean;
+  /** WAL between the server's current position and what the slot's consumer confirmed. */
+  lag_bytes: number | null;
+  /** Postgres' flush_lag of the walsender (null when caught up, or when nobody streams the slot). */
+  lag_seconds: number | null;
+  confirmed_flush_lsn: string | null;
+  /** Who streams it: the walsender's pid and client, and the application_name the worker set. */
+  owner: { pid: number; application_name: string; client_addr: string | null; client_port: number | null; since: string | null } | null;
+}
+
+/** Reads the tenant's replication slots; rejects when the database cannot be reached or read. */
+export interface TenantSlotReader {
+  read(target: DbTarget): Promise<ReplicationSlot[]>;
+}
+
 /** A tenant's changes read back from realtime.cdc, bounded and in order (docs/ARCHITECTURE.md "Replay and audit"). */
 export interface ChangeHistory {
   /** Resolves once reading has begun, so Kafka errors surface before an answer is started. */

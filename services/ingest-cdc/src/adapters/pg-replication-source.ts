@@ -8,6 +8,7 @@
 // restart, skips every transaction whose commit record starts before the confirmed position: a
 // transaction committed right behind the confirmed one (its commit record starting at that end LSN,
 // as when two sessions commit back to back) would be lost. So the library is handed lsn - 1.
+import { hostname } from 'node:os';
 import { createPgClient, DEFAULT_CONNECT_TIMEOUT_MS, type PgClient, hasSqlState, SqlState, within } from '@realtime/pg';
 import { LogicalReplicationService } from 'pg-logical-replication';
 import { AbstractPlugin } from 'pg-logical-replication/dist/output-plugins/abstract.plugin.js';
@@ -17,6 +18,10 @@ import type { ReplicationSource, ReplicationSourceOptions } from '../ports.ts';
 export type { ReplicationSource, ReplicationSourceOptions };
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+
+// The walsender's application_name names this worker, so an operator (GET /api/tenants/:id/replication,
+// `realtime slots`) sees which ingest-cdc instance owns a slot. Postgres keeps 63 bytes of it.
+const workerName = `ingest-cdc@${hostname()}/${process.pid}`.slice(0, 63);
 
 class RawPgoutput extends AbstractPlugin<{ publications: string[] }> {
   get name() {
@@ -66,7 +71,7 @@ export function createReplicationSource(options: ReplicationSourceOptions): Repl
   const service = new LogicalReplicationService(
     // Value text (dates, times) must not depend on the database's defaults: the core expects ISO/UTC.
     {
-      connectionString: options.connectionString, application_name: `ingest-cdc:${options.slot}`, options: '-c DateStyle=ISO -c TimeZone=UTC',
+      connectionString: options.connectionString, application_name: workerName, options: '-c DateStyle=ISO -c TimeZone=UTC',
       connectionTimeoutMillis: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     },
     { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },

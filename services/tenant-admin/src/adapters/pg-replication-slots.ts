@@ -1,25 +1,15 @@
-// The realtime replication slots of one tenant database and how far each is behind: the WAL bytes
-// between the server's current position and what the slot's consumer (ingest-cdc) confirmed.
-// Filtered to this database and to our slot names, as in pg-tenant-probe.ts.
+// The realtime replication slots of one tenant database and how far each is behind, as the cluster
+// view (GET /api/cluster) shows them: the slot reader of GET /api/tenants/:id/replication
+// (pg-tenant-slots.ts), cut down to name, activity and lag in WAL bytes.
 import type { ReplicationSlots } from '../ports.ts';
-import { connectTenant, endQuietly } from './pg-tenant-client.ts';
-
-const SLOTS_SQL = `SELECT slot_name, active,
-    pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint::text AS lag_bytes
-  FROM pg_replication_slots
-  WHERE slot_name LIKE 'supabase_realtime_replication_slot%' AND database = current_database()
-  ORDER BY slot_name`;
+import { createPgSlotReader } from './pg-tenant-slots.ts';
 
 export function createPgReplicationSlots(timeoutMs = 3000): ReplicationSlots {
+  const reader = createPgSlotReader(timeoutMs);
   return {
     async list(target) {
-      const client = await connectTenant(target, timeoutMs, 'realtime_cluster_view');
-      try {
-        const { rows } = await client.query<{ slot_name: string; active: boolean; lag_bytes: string | null }>(SLOTS_SQL);
-        return rows.map((r) => ({ slot: r.slot_name, active: r.active, lagBytes: r.lag_bytes === null ? null : Number(r.lag_bytes) }));
-      } finally {
-        await endQuietly(client);
-      }
+      const slots = await reader.read(target);
+      return slots.map((s) => ({ slot: s.slot_name, active: s.active, lagBytes: s.lag_bytes }));
     },
   };
 }

@@ -2,8 +2,9 @@
 // whether the tenant's replication slot is active, i.e. an ingest-cdc worker streams it. The
 // pg_replication_slots view lists the slots of every database in the cluster, so it is filtered
 // to this one (tenants may share a Postgres server); the LIKE covers SLOT_NAME_SUFFIX variants.
+import type { PgClient } from '@realtime/pg';
+import { connectTenantDb } from './tenant-db-client.ts';
 import type { TenantDbProbe } from '../ports.ts';
-import { connectTenant, endQuietly, type TenantClient } from './pg-tenant-client.ts';
 
 const ACTIVE_SLOT_SQL = `SELECT coalesce(bool_or(active), false) AS active FROM pg_replication_slots
   WHERE slot_name LIKE 'supabase_realtime_replication_slot%' AND database = current_database()`;
@@ -11,9 +12,9 @@ const ACTIVE_SLOT_SQL = `SELECT coalesce(bool_or(active), false) AS active FROM 
 export function createPgTenantProbe(timeoutMs = 3000): TenantDbProbe {
   return {
     async check(target) {
-      let client: TenantClient;
+      let client: PgClient;
       try {
-        client = await connectTenant(target, timeoutMs, 'realtime_health_check');
+        client = await connectTenantDb(target, 'realtime_health_check', timeoutMs);
       } catch {
         return { connected: false, replicating: false };
       }
@@ -24,7 +25,7 @@ export function createPgTenantProbe(timeoutMs = 3000): TenantDbProbe {
         // Connected, but the question failed (a timeout, or a role that cannot read the view).
         return { connected: true, replicating: false };
       } finally {
-        await endQuietly(client);
+        await client.end().catch(() => {});
       }
     },
   };

@@ -43,6 +43,22 @@ export const tenantHealthJson = z.object({
   migrated: z.boolean().meta({ description: 'the tenant database has every migration; poll this after a 202 create' }),
 }).meta({ id: 'TenantHealth' });
 
+export const tenantReplicationJson = z.object({
+  db_connected: z.boolean(),
+  error: z.string().optional().meta({ description: 'why the slots could not be read (db_connected false)' }),
+  slots: z.array(z.object({
+    slot_name: z.string(),
+    active: z.boolean(),
+    lag_bytes: z.number().nullable().meta({ description: 'pg_current_wal_lsn() − confirmed_flush_lsn' }),
+    lag_seconds: z.number().nullable().meta({ description: 'the walsender\'s flush_lag; null when caught up or not streamed' }),
+    confirmed_flush_lsn: z.string().nullable(),
+    owner: z.object({
+      pid: count, application_name: z.string().meta({ description: 'ingest-cdc sets ingest-cdc@<host>/<pid>' }),
+      client_addr: z.string().nullable(), client_port: count.nullable(), since: z.string().nullable(),
+    }).nullable().meta({ description: 'the connection streaming the slot; null when inactive' }),
+  })),
+}).meta({ id: 'TenantReplication' });
+
 export const fieldErrorsJson = z.object({ errors: z.record(z.string(), z.array(z.string())) }).meta({ id: 'FieldErrors' });
 export const notFoundJson = z.object({ message: z.literal('not found') }).meta({ id: 'NotFound' });
 
@@ -88,3 +104,4 @@ export type TenantJson = z.infer<typeof tenantJson>;
 export type TenantHealthJson = z.infer<typeof tenantHealthJson>;
 export type StatusJson = z.infer<typeof statusJson>;
 export type ClusterJson = z.infer<typeof clusterJson>;
+export type TenantReplicationJson = z.infer<typeof tenantReplicationJson>;

@@ -89,6 +89,19 @@ describe('tenant service', () => {
     expect(await service.health('nobody')).toBeNull();
   });
 
+  it('reads the replication slots with the decrypted connection settings; an unreadable database says why', async () => {
+    const slot = { slot_name: 'supabase_realtime_replication_slot', active: true, lag_bytes: 10, lag_seconds: null, confirmed_flush_lsn: '0/1', owner: null };
+    const read: DbTarget[] = [];
+    let fail = false;
+    const { service } = setup(undefined, { slots: { read: async (t) => { read.push(t); if (fail) throw new Error('connect ECONNREFUSED'); return [slot]; } } });
+    await service.upsert('acme', input(createBody()));
+    expect(await service.replication('acme')).toEqual({ db_connected: true, slots: [slot] });
+    expect(read).toEqual([{ host: 'db.example', port: 5432, database: 'postgres', user: 'supabase_admin', password: DB_PASSWORD }]);
+    fail = true;
+    expect(await service.replication('acme')).toEqual({ db_connected: false, error: 'connect ECONNREFUSED', slots: [] });
+    expect(await service.replication('nobody')).toBeNull();
+  });
+
   it('is unhealthy when the tenant DB refuses', async () => {
     const { service } = setup({ connected: false, replicating: false });
     await service.upsert('acme', input(createBody()));

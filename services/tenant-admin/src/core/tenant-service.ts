@@ -1,11 +1,11 @@
 // The management API's use cases, free of HTTP and SQL: the transport maps results to status codes.
 import { hostname } from 'node:os';
-import type { ConnectedUsers, TenantDbProbe, TenantStore } from '../ports.ts';
+import type { ConnectedUsers, TenantDbProbe, TenantSlotReader, TenantStore } from '../ports.ts';
 import type { FieldErrors, TenantInput } from './tenant-input.ts';
 import type { TenantLimitDefaults, TenantRow } from './tenant.ts';
 import { decideUpsert } from './upsert.ts';
 import { decryptSettings, tenantView, type TenantJson } from './tenant-view.ts';
-import type { TenantHealthJson } from './api-schemas.ts';
+import type { TenantHealthJson, TenantReplicationJson } from './api-schemas.ts';
 import { decrypt, isEncrypted, mapJwkSecrets } from '@realtime/secrets';
 import type { DbConnection, MigrationScheduler } from './migration-scheduler.ts';
 
@@ -22,6 +22,8 @@ export interface TenantServiceDeps {
   createWaitMs?: number;
   /** Users connected to each tenant across the cluster (gateway usage reports). */
   users?: ConnectedUsers;
+  /** Reads a tenant database's replication slots (GET /api/tenants/:id/replication). */
+  slots?: TenantSlotReader;
 }
 
 /** The tenant database's connection, from its CDC extension settings (decrypted). */
@@ -148,6 +150,18 @@ export function createTenantService(deps: TenantServiceDeps) {
       const connected_cluster = deps.users?.connected(externalId) ?? 0;
       const migrated = !conn || row.migrations_ran >= (deps.migrationCount ?? 0);
       return { healthy, db_connected, replication_connected, connected_cluster, region, node, migrated };
+    },
+    /** The tenant's replication slots with their lag and owner; null for an unknown tenant. */
+    async replication(externalId: string): Promise<TenantReplicationJson | null> {
+      const row = await deps.store.get(externalId);
+      if (!row) return null;
+      const conn = tenantDbConnection(row, deps.key);
+      if (!conn || !deps.slots) return { db_connected: false, error: 'the tenant has no database settings', slots: [] };
+      try {
+        return { db_connected: true, slots: await deps.slots.read(conn) };
+      } catch (err) {
+        return { db_connected: false, error: err instanceof Error ? err.message : String(err), slots: [] };
+      }
     },
   };
 }

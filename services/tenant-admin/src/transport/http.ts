@@ -89,6 +89,11 @@ export function createHttpApp(d: HttpDeps): express.Express {
     res.json({ data: health });
   });
   api.get('/cluster', async (_req, res) => { res.set('cache-control', 'no-store').json({ data: await d.cluster() }); });
+  api.get('/tenants/:id/replication', async (req, res) => {
+    const replication = await d.tenants.replication(param(req));
+    if (!replication) return void notFound(res);
+    res.json({ data: replication });
+  });
   api.get('/tenants/:id/changes', changesHandler({ tenants: d.tenants, changes: d.changes, log: d.log }));
 
   // The Inspector's cluster view may be served by a gateway on another origin. The admin token

@@ -5,7 +5,7 @@
 // on their output side (closed objects: a field that leaks shows up as a violation).
 import { z } from '@realtime/config';
 import { tenantInput } from '../core/tenant-input.ts';
-import { clusterJson, fieldErrorsJson, notFoundJson, statusJson, tenantHealthJson, tenantJson } from '../core/api-schemas.ts';
+import { clusterJson, fieldErrorsJson, notFoundJson, statusJson, tenantHealthJson, tenantJson, tenantReplicationJson } from '../core/api-schemas.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -83,6 +83,10 @@ export function openApiDocument(): JsonSchema {
     '/api/tenants/{tenant_id}/health': {
       parameters: [tenantParam],
       get: { ...secured, summary: 'Tenant health', responses: { 200: json(out(dataOf(tenantHealthJson)), 'health'), 403: forbidden, 404: notFound } },
+    },
+    '/api/tenants/{tenant_id}/replication': {
+      parameters: [tenantParam],
+      get: { ...secured, summary: 'The tenant\'s replication slots: lag, and the ingest-cdc worker streaming each', responses: { 200: json(out(dataOf(tenantReplicationJson)), 'slots'), 403: forbidden, 404: notFound } },
     },
     '/api/tenants/{tenant_id}/changes': {
       parameters: [tenantParam,
