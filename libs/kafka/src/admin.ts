@@ -7,8 +7,15 @@ import { checkBrokerApiVersions } from './api-versions.ts';
 
 export type TopicOverrides = Partial<Record<TopicKey, Partial<TopicSpec>>>;
 
-/** Returns the names that were missing (empty when all existed). */
-export async function ensureTopics(kafka: Kafka, prefix: string = defaultTopicPrefix, overrides: TopicOverrides = {}): Promise<string[]> {
+/** A service's KAFKA_TOPIC_REPLICATION_FACTOR / KAFKA_TOPIC_MIN_INSYNC_REPLICAS (its config fits). */
+export interface TopicReplication {
+  topicReplicationFactor?: number;
+  topicMinInsyncReplicas?: number;
+}
+
+/** Returns the names that were missing (empty when all existed). Replication applies to the
+ *  topics created here; existing topics keep theirs. */
+export async function ensureTopics(kafka: Kafka, prefix: string = defaultTopicPrefix, overrides: TopicOverrides = {}, replication: TopicReplication = {}): Promise<string[]> {
   const names = topicNames(prefix);
   const admin = kafka.admin();
   try {
@@ -19,8 +26,8 @@ export async function ensureTopics(kafka: Kafka, prefix: string = defaultTopicPr
     const missing = (Object.keys(names) as TopicKey[]).filter((key) => !existing.has(names[key]));
     if (missing.length === 0) return [];
     const topics = missing.map((key) => {
-      const spec = { ...defaultTopicSpecs[key], ...overrides[key] };
-      const config = { ...defaultTopicSpecs[key].config, ...overrides[key]?.config };
+      const spec = { ...defaultTopicSpecs[key], ...replicated(replication), ...overrides[key] };
+      const config = { ...defaultTopicSpecs[key].config, ...minInsync(replication), ...overrides[key]?.config };
       return {
         topic: names[key],
         numPartitions: spec.partitions,
@@ -43,6 +50,9 @@ export async function ensureTopics(kafka: Kafka, prefix: string = defaultTopicPr
     await admin.disconnect();
   }
 }
+
+const replicated = (r: TopicReplication) => (r.topicReplicationFactor === undefined ? {} : { replicationFactor: r.topicReplicationFactor });
+const minInsync = (r: TopicReplication) => (r.topicMinInsyncReplicas === undefined ? {} : { 'min.insync.replicas': String(r.topicMinInsyncReplicas) });
 
 async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
