@@ -5,7 +5,7 @@ import type { SchemaName } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
 import { toRealtimeError } from './errors.ts';
 import { decodeMessage } from './records.ts';
-import { FETCH_WAIT_MS, type Reader } from './compacted.ts';
+import { FETCH_WAIT_MS, GROUP_SESSION, type Reader } from './compacted.ts';
 import { retrying } from './retry.ts';
 import { guardRecord, initSkippedRecords } from './record-guard.ts';
 import { DeliveredOffsets } from './delivered-offsets.ts';
@@ -42,7 +42,7 @@ export async function followTopic<T>(kafka: Kafka, options: FollowOptions<T>): P
   const log = options.logger.child({ topic, groupId });
   const starts = fromBeginning ? new Map<number, string>() : await uncommittedEnds(kafka, topic, groupId);
 
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: FETCH_WAIT_MS });
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: FETCH_WAIT_MS, ...GROUP_SESSION });
   let first = true;
   let running = true;
   const delivered = new DeliveredOffsets(); // a rejoin re-reads from the committed offset: once is enough
