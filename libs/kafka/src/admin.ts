@@ -40,7 +40,7 @@ export async function ensureTopics(kafka: Kafka, prefix: string = defaultTopicPr
       // answers until the new topic's metadata has propagated; waitForLeaders below tolerates it.
       await admin.createTopics({ topics, waitForLeaders: false });
     } catch (err) {
-      if (!onlyAlreadyExists(err)) throw err;
+      if (!onlyAlreadyExists(err)) throw toRealtimeError(err, `creating topics with prefix ${prefix} failed (${creationErrors(err, replication)})`, { prefix });
     }
     await waitForLeaders(admin, topics.map((t) => t.topic));
     return topics.map((t) => t.topic);
@@ -75,6 +75,15 @@ function onlyAlreadyExists(err: unknown): boolean {
   const e = err as { type?: string; errors?: { type?: string }[] };
   if (e.type === 'TOPIC_ALREADY_EXISTS') return true;
   return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((x) => x.type === 'TOPIC_ALREADY_EXISTS');
+}
+
+/** What the broker refused, by kind: kafkajs's own message says only "Topic creation errors". */
+function creationErrors(err: unknown, replication: TopicReplication): string {
+  const errors = (err as { errors?: { type?: string }[] }).errors ?? [err as { type?: string }];
+  const kinds = [...new Set(errors.map((e) => e.type ?? 'UNKNOWN'))];
+  return kinds.map((kind) => (kind === 'INVALID_REPLICATION_FACTOR'
+    ? `INVALID_REPLICATION_FACTOR: KAFKA_TOPIC_REPLICATION_FACTOR ${replication.topicReplicationFactor ?? '(broker default)'} is more than the brokers the cluster has`
+    : kind)).join('; ');
 }
 
 /** ConfigResourceType TOPIC of the Kafka protocol (kafkajs's constant is not an ESM named export). */
