@@ -8,7 +8,7 @@
 // it is printed for the CI log. This file runs its own cluster, since it kills one of its brokers.
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import pg from 'pg';
-import { topicNames, recordKeys } from '@realtime/kafka';
+import { createKafka, recordKeys, topicNames } from '@realtime/kafka';
 import { startKafkaCluster, waitFor, type KafkaCluster } from '@realtime/testing';
 import { startStack, type Stack } from '@realtime/testing/stack';
 import { client, closeClients, createTenant, subscribed, token, type TenantInfo } from './support/fixture.ts';
@@ -48,8 +48,7 @@ const report = (line: string) => void process.stderr.write(`[kafka-cluster] ${li
 const topics = () => topicNames(stack.topicPrefix);
 
 it('creates the topics with replication factor 3 and min.insync.replicas 2', async () => {
-  const { Kafka } = await import('kafkajs');
-  const admin = new Kafka({ brokers: cluster.brokers, clientId: 'check' }).admin();
+  const admin = createKafka({ brokers: cluster.brokers, clientId: 'replication-check' }).admin();
   await admin.connect();
   try {
     const meta = await admin.fetchTopicMetadata({ topics: [topics().cdc, topics().broadcast] });
