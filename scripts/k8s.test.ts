@@ -193,12 +193,11 @@ describe('overlays/production', () => {
     expect(spread).toContainEqual(expect.objectContaining({ topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule' }));
   });
 
-  // KAFKA_REPLICATION_FACTOR / KAFKA_MIN_INSYNC_REPLICAS are not settings of the services yet (see
-  // k8s/overlays/production/infra.yaml); once a config schema has them, production must set 3 / 2.
-  const knowsReplication = Object.values(serviceConfigs).some((c) => Object.values(c.settings).some((s) => s.env === 'KAFKA_REPLICATION_FACTOR'));
-  it.skipIf(!knowsReplication)('creates topics with replication factor 3 and min ISR 2', () => {
-    expect(env('tenant-admin').KAFKA_REPLICATION_FACTOR).toBe('3');
-    expect(env('tenant-admin').KAFKA_MIN_INSYNC_REPLICAS).toBe('2');
+  it('creates topics with replication factor 3 and min ISR 2', () => {
+    for (const name of Object.keys(serviceConfigs) as ServiceName[]) {
+      expect(env(name).KAFKA_TOPIC_REPLICATION_FACTOR, name).toBe('3');
+      expect(env(name).KAFKA_TOPIC_MIN_INSYNC_REPLICAS, name).toBe('2');
+    }
   });
 });
 

@@ -3,6 +3,7 @@
 // snapshots), and when the master serving one channel's slot is SIGKILLed its replica takes over:
 // presence on that channel works again (new track and untrack seen, a late joiner's snapshot
 // converges), channels on the other masters keep working, and the killed node rejoins as a replica.
+// The killed master is the one holding the gateways' liveness keys too.
 // The scenarios of presence.test.ts run on the same cluster first (support/presence-suite.ts).
 // This file runs its own cluster, since it kills one of its nodes.
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -74,7 +75,12 @@ it('syncs presence across gateways on channels served by each of the 3 masters',
 
 it('fails a killed master over to its replica and presence works again on its channels', async () => {
   const topicOn = await topicPerMaster('p-failover');
-  const [victim, survivor] = [...topicOn.keys()];
+  // The victim also serves the node registry's slot ({presence-nodes}: liveness keys, epoch), so
+  // every run covers a failover that may lose a gateway's liveness key (its last write not yet
+  // replicated, or expired while the slot had no master): presence-service then sends NODE_DOWN
+  // for that gateway, which must re-assert its members when it finds its key gone.
+  const victim = await cluster.masterOf(presenceKeys.nodes);
+  const survivor = [...topicOn.keys()].find((port) => port !== victim);
   const hit = await pair(topicOn.get(victim!)!);
   const other = await pair(topicOn.get(survivor!)!);
   const [a, b] = hit;

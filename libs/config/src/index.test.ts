@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineConfig, env, renderEnvDoc, setting, ConfigError, z } from './index.ts';
+import { defineConfig, env, kafkaSettings, renderEnvDoc, setting, ConfigError, z } from './index.ts';
 
 const schema = defineConfig({
   service: 'demo',
@@ -41,6 +41,15 @@ describe('config', () => {
     expect(schema.load({ DEMO_SECRET: 's', DEMO_LISTN_PORT: '1', OTHER: 'x' }).warnings).toEqual([
       'unknown variable DEMO_LISTN_PORT (prefix of demo); ignored',
     ]);
+  });
+
+  it('reads topic replication (default 1/1) and refuses a min ISR above the factor or below 1', () => {
+    const kafka = defineConfig({ service: 'demo', prefixes: [], settings: { ...kafkaSettings } });
+    expect(kafka.load({}).config).toMatchObject({ topicReplicationFactor: 1, topicMinInsyncReplicas: 1 });
+    expect(kafka.load({ KAFKA_TOPIC_REPLICATION_FACTOR: '3', KAFKA_TOPIC_MIN_INSYNC_REPLICAS: '2' }).config).toMatchObject({ topicReplicationFactor: 3, topicMinInsyncReplicas: 2 });
+    expect(() => kafka.load({ KAFKA_TOPIC_REPLICATION_FACTOR: '2', KAFKA_TOPIC_MIN_INSYNC_REPLICAS: '3' }))
+      .toThrow('KAFKA_TOPIC_MIN_INSYNC_REPLICAS: 3 is more than KAFKA_TOPIC_REPLICATION_FACTOR 2; every write would be refused');
+    expect(() => kafka.load({ KAFKA_TOPIC_REPLICATION_FACTOR: '0' })).toThrow(/KAFKA_TOPIC_REPLICATION_FACTOR: .*(got "0")/);
   });
 
   it('renders a doc table with defaults, required and secret markers', () => {

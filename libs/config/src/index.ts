@@ -66,6 +66,7 @@ function loadConfig<S extends Settings>(spec: ConfigSpec<S>, env: Record<string,
     if (parsed.success) config[key] = parsed.data;
     else problems.push(`${s.env}: ${parsed.error.issues.map((i) => i.message).join('; ')}${s.secret || raw === undefined ? '' : ` (got "${raw}")`}`);
   }
+  if (problems.length === 0) problems.push(...kafkaSettingsProblems(config));
   if (problems.length === 0 && spec.check) problems.push(...spec.check(config as ConfigOf<S>));
   if (problems.length > 0) throw new ConfigError(spec.service, problems);
 
@@ -111,7 +112,19 @@ export const env = {
 export const kafkaSettings = {
   kafkaBrokers: setting('KAFKA_BROKERS', env.list('localhost:9092'), 'Kafka bootstrap servers, comma-separated'),
   topicPrefix: setting('KAFKA_TOPIC_PREFIX', env.str('realtime.'), 'Prefix of every Kafka topic name'),
+  // Used only when a topic is missing (the first service to start creates them): changing them
+  // later changes no existing topic (kafka-reassign-partitions / kafka-configs do).
+  topicReplicationFactor: setting('KAFKA_TOPIC_REPLICATION_FACTOR', z.coerce.number().int().min(1).default(1), 'Replicas of each topic a service creates (3 on a production cluster; at most the number of brokers)'),
+  topicMinInsyncReplicas: setting('KAFKA_TOPIC_MIN_INSYNC_REPLICAS', z.coerce.number().int().min(1).default(1), 'min.insync.replicas of each topic a service creates: replicas that must have a record before acks=all producers get it acknowledged (2 with 3 replicas: one broker may fail without losing or refusing writes; at most KAFKA_TOPIC_REPLICATION_FACTOR)'),
 };
+
+/** The check across kafkaSettings, for every service that has them. */
+function kafkaSettingsProblems(config: Record<string, unknown>): string[] {
+  const { topicReplicationFactor: factor, topicMinInsyncReplicas: minIsr } = config;
+  if (typeof factor !== 'number' || typeof minIsr !== 'number' || minIsr <= factor) return [];
+  // the broker would take such a topic and then refuse every acks=all write (NOT_ENOUGH_REPLICAS)
+  return [`KAFKA_TOPIC_MIN_INSYNC_REPLICAS: ${minIsr} is more than KAFKA_TOPIC_REPLICATION_FACTOR ${factor}; every write would be refused`];
+}
 
 export const opsSettings = {
   metricsJwtSecret: setting('METRICS_JWT_SECRET', env.secret({ optional: true }), 'Secret of the Bearer JWT that /metrics requires (empty: /metrics always 403)', { secret: true }),

@@ -7,8 +7,15 @@ import { checkBrokerApiVersions } from './api-versions.ts';
 
 export type TopicOverrides = Partial<Record<TopicKey, Partial<TopicSpec>>>;
 
-/** Returns the names that were missing (empty when all existed). */
-export async function ensureTopics(kafka: Kafka, prefix: string = defaultTopicPrefix, overrides: TopicOverrides = {}): Promise<string[]> {
+/** A service's KAFKA_TOPIC_REPLICATION_FACTOR / KAFKA_TOPIC_MIN_INSYNC_REPLICAS (its config fits). */
+export interface TopicReplication {
+  topicReplicationFactor?: number;
+  topicMinInsyncReplicas?: number;
+}
+
+/** Returns the names that were missing (empty when all existed). Replication applies to the
+ *  topics created here; existing topics keep theirs. */
+export async function ensureTopics(kafka: Kafka, prefix: string = defaultTopicPrefix, overrides: TopicOverrides = {}, replication: TopicReplication = {}): Promise<string[]> {
   const names = topicNames(prefix);
   const admin = kafka.admin();
   try {
@@ -19,8 +26,8 @@ export async function ensureTopics(kafka: Kafka, prefix: string = defaultTopicPr
     const missing = (Object.keys(names) as TopicKey[]).filter((key) => !existing.has(names[key]));
     if (missing.length === 0) return [];
     const topics = missing.map((key) => {
-      const spec = { ...defaultTopicSpecs[key], ...overrides[key] };
-      const config = { ...defaultTopicSpecs[key].config, ...overrides[key]?.config };
+      const spec = { ...defaultTopicSpecs[key], ...replicated(replication), ...overrides[key] };
+      const config = { ...defaultTopicSpecs[key].config, ...minInsync(replication), ...overrides[key]?.config };
       return {
         topic: names[key],
         numPartitions: spec.partitions,
@@ -33,7 +40,7 @@ export async function ensureTopics(kafka: Kafka, prefix: string = defaultTopicPr
       // answers until the new topic's metadata has propagated; waitForLeaders below tolerates it.
       await admin.createTopics({ topics, waitForLeaders: false });
     } catch (err) {
-      if (!onlyAlreadyExists(err)) throw err;
+      if (!onlyAlreadyExists(err)) throw toRealtimeError(err, `creating topics with prefix ${prefix} failed (${creationErrors(err, replication)})`, { prefix });
     }
     await waitForLeaders(admin, topics.map((t) => t.topic));
     return topics.map((t) => t.topic);
@@ -43,6 +50,9 @@ export async function ensureTopics(kafka: Kafka, prefix: string = defaultTopicPr
     await admin.disconnect();
   }
 }
+
+const replicated = (r: TopicReplication) => (r.topicReplicationFactor === undefined ? {} : { replicationFactor: r.topicReplicationFactor });
+const minInsync = (r: TopicReplication) => (r.topicMinInsyncReplicas === undefined ? {} : { 'min.insync.replicas': String(r.topicMinInsyncReplicas) });
 
 async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -65,6 +75,15 @@ function onlyAlreadyExists(err: unknown): boolean {
   const e = err as { type?: string; errors?: { type?: string }[] };
   if (e.type === 'TOPIC_ALREADY_EXISTS') return true;
   return Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((x) => x.type === 'TOPIC_ALREADY_EXISTS');
+}
+
+/** What the broker refused, by kind: kafkajs's own message says only "Topic creation errors". */
+function creationErrors(err: unknown, replication: TopicReplication): string {
+  const errors = (err as { errors?: { type?: string }[] }).errors ?? [err as { type?: string }];
+  const kinds = [...new Set(errors.map((e) => e.type ?? 'UNKNOWN'))];
+  return kinds.map((kind) => (kind === 'INVALID_REPLICATION_FACTOR'
+    ? `INVALID_REPLICATION_FACTOR: KAFKA_TOPIC_REPLICATION_FACTOR ${replication.topicReplicationFactor ?? '(broker default)'} is more than the brokers the cluster has`
+    : kind)).join('; ');
 }
 
 /** ConfigResourceType TOPIC of the Kafka protocol (kafkajs's constant is not an ESM named export). */

@@ -13,6 +13,10 @@ import { guardRecord, initSkippedRecords } from './record-guard.ts';
 
 /** How long an idle fetch waits on the broker; also how long stop() may wait for it. */
 export const FETCH_WAIT_MS = 1_000;
+/** Group membership of our readers. When a broker failover crashes a consumer, kafkajs restarts it
+ *  as a new member, and the group rebalances only once the old member's session has expired:
+ *  kafkajs's 30 s default stalled delivery for that long (test-e2e/kafka-cluster.test.ts). */
+export const GROUP_SESSION = { sessionTimeout: 10_000, heartbeatInterval: 2_000 } as const;
 
 export interface CompactedTableOptions<T> {
   topic: string;
@@ -53,7 +57,7 @@ export async function readCompactedTable<T>(kafka: Kafka, options: CompactedTabl
 
   let running = true;
   initSkippedRecords(kafka, topic);
-  const consumer = kafka.consumer({ groupId: `${topic}-reader-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: FETCH_WAIT_MS });
+  const consumer = kafka.consumer({ groupId: `${topic}-reader-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: FETCH_WAIT_MS, ...GROUP_SESSION });
   consumer.on(consumer.events.END_BATCH_PROCESS, (e) => progress(e.payload.partition, e.payload.lastOffset));
   consumer.on(consumer.events.CRASH, (e) => {
     if (!e.payload.restart) failed(toRealtimeError(e.payload.error, `reading ${topic} crashed`, { topic }));

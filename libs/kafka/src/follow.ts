@@ -5,9 +5,10 @@ import type { SchemaName } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
 import { toRealtimeError } from './errors.ts';
 import { decodeMessage } from './records.ts';
-import { FETCH_WAIT_MS, type Reader } from './compacted.ts';
+import { FETCH_WAIT_MS, GROUP_SESSION, type Reader } from './compacted.ts';
 import { retrying } from './retry.ts';
 import { guardRecord, initSkippedRecords } from './record-guard.ts';
+import { DeliveredOffsets } from './delivered-offsets.ts';
 
 export interface MessageMeta {
   partition: number;
@@ -41,9 +42,10 @@ export async function followTopic<T>(kafka: Kafka, options: FollowOptions<T>): P
   const log = options.logger.child({ topic, groupId });
   const starts = fromBeginning ? new Map<number, string>() : await uncommittedEnds(kafka, topic, groupId);
 
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: FETCH_WAIT_MS });
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: FETCH_WAIT_MS, ...GROUP_SESSION });
   let first = true;
   let running = true;
+  const delivered = new DeliveredOffsets(); // a rejoin re-reads from the committed offset: once is enough
   initSkippedRecords(kafka, topic);
   let joined!: () => void;
   let failed!: (err: unknown) => void;
@@ -62,11 +64,14 @@ export async function followTopic<T>(kafka: Kafka, options: FollowOptions<T>): P
     await consumer.subscribe({ topics: [topic], fromBeginning });
     await consumer.run({
       eachMessage: async ({ partition, message, heartbeat }) => {
+        if (delivered.seen(partition, message.offset)) return;
         const record = decodeMessage<T>(topic, schema, partition, message, log, kafka);
-        if (!record.ok) return;
-        const meta = { partition, offset: message.offset, timestamp: Number(message.timestamp) };
-        await guardRecord(kafka, { log, running: () => running, heartbeat }, { topic, partition, offset: message.offset, key: record.key }, () =>
-          options.eachMessage(record.key, record.value, meta));
+        if (record.ok) {
+          const meta = { partition, offset: message.offset, timestamp: Number(message.timestamp) };
+          await guardRecord(kafka, { log, running: () => running, heartbeat }, { topic, partition, offset: message.offset, key: record.key }, () =>
+            options.eachMessage(record.key, record.value, meta));
+        }
+        delivered.done(partition, message.offset);
       },
     });
     await ready;

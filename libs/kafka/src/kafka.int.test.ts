@@ -30,6 +30,21 @@ const track = (reader: Reader) => (cleanups.push(() => reader.stop()), reader);
 const tenant = (external_id: string, version: number): TenantSnapshot => ({ ...sampleRecords.TenantSnapshot, external_id, version });
 
 describe('ensureTopics', () => {
+  it('creates topics with the replication settings: min.insync.replicas set per topic, a factor above the brokers refused', async () => {
+    const prefix = `${uniqueName('t')}.`;
+    await ensureTopics(kafka, prefix, {}, { topicReplicationFactor: 1, topicMinInsyncReplicas: 1 });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { resources } = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topicNames(prefix).cdc, configNames: ['min.insync.replicas'] }] });
+      // configSource 1: set on the topic itself, not the broker's default
+      expect(resources[0]!.configEntries).toMatchObject([{ configName: 'min.insync.replicas', configValue: '1', configSource: 1 }]);
+    } finally {
+      await admin.disconnect();
+    }
+    await expect(ensureTopics(kafka, `${uniqueName('t')}.`, {}, { topicReplicationFactor: 2 })).rejects.toThrow(/creating topics .* failed \(INVALID_REPLICATION_FACTOR: KAFKA_TOPIC_REPLICATION_FACTOR 2 is more than the brokers the cluster has\)/);
+  });
+
   it('creates every topic once, with its policy, and tolerates repeated and concurrent calls', async () => {
     const prefix = `${uniqueName('t')}.`;
     const results = await Promise.all([ensureTopics(kafka, prefix), ensureTopics(kafka, prefix), ensureTopics(kafka, prefix)]);

@@ -9,6 +9,7 @@ import type { Logger } from '@realtime/log';
 import { toRealtimeError } from './errors.ts';
 import { decodeMessage, type Decoded } from './records.ts';
 import { guardRecord, initSkippedRecords, type RecordSite } from './record-guard.ts';
+import { GROUP_SESSION } from './compacted.ts';
 
 export interface SharedGroupOptions {
   topic: string;
@@ -44,7 +45,7 @@ export async function joinSharedGroup(
   let running = true;
   initSkippedRecords(kafka, topic);
   const tools = recordTools(kafka, topic, o.log, () => running);
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000, sessionTimeout: 10_000, heartbeatInterval: 2_000 });
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 1000, ...GROUP_SESSION });
   let joined!: () => void;
   let failed!: (err: Error) => void;
   let ready = false;

@@ -27,7 +27,7 @@ export interface KafkaServer {
   up(): Promise<void>;
 }
 
-const jvm = ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true'];
+export const jvm = ['-Xms128m', '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true'];
 
 /** The project's default broker version: infra/kafka/pom.xml's <kafka.version>. */
 export function defaultKafkaVersion(): string {
@@ -42,7 +42,7 @@ export function kafkaVersion(): string {
   return process.env.KAFKA_VERSION?.trim() || defaultKafkaVersion();
 }
 
-function ensureJars(version: string): string {
+export function ensureJars(version: string): string {
   const libs = join(repoRoot, '.cache/kafka', version, 'libs');
   if (!existsSync(join(libs, `kafka_2.13-${version}.jar`))) {
     execFileSync('bash', [join(repoRoot, 'scripts/fetch-kafka.sh'), version], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -51,7 +51,7 @@ function ensureJars(version: string): string {
 }
 
 /** Kafka 3 logs through reload4j (log4j 1 properties), Kafka 4 through log4j2: one file config each. */
-function loggingConfig(version: string, root: string): string {
+export function loggingConfig(version: string, root: string): string {
   const logFile = join(root, 'kafka.log');
   if (version.startsWith('3.')) {
     const path = join(root, 'log4j.properties');
@@ -120,7 +120,7 @@ export async function startKafka(options: { dataDir?: string; port?: number; ver
   };
 }
 
-async function probe(brokers: string[]): Promise<void> {
+export async function probe(brokers: string[]): Promise<void> {
   const admin = new Kafka({ brokers, clientId: 'readiness', logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 }).admin();
   await admin.connect();
   try {

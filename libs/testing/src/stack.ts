@@ -12,6 +12,8 @@ export interface StackInfra {
   redisUrl?: string;
   /** A Redis Cluster instead (host:port seeds, REDIS_CLUSTER_NODES); wins over redisUrl. */
   redisClusterNodes?: string[];
+  /** Replication of the topics the services create (a Kafka cluster); else the settings' 1/1. */
+  kafkaReplication?: { factor: number; minInsyncReplicas: number };
 }
 
 export interface StackOptions {
@@ -85,6 +87,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     ...(options.infra.redisUrl ? { REDIS_URL: options.infra.redisUrl } : {}),
     ...(options.infra.redisClusterNodes?.length ? { REDIS_CLUSTER_NODES: options.infra.redisClusterNodes.join(',') } : {}),
+    ...(options.infra.kafkaReplication ? { KAFKA_TOPIC_REPLICATION_FACTOR: String(options.infra.kafkaReplication.factor), KAFKA_TOPIC_MIN_INSYNC_REPLICAS: String(options.infra.kafkaReplication.minInsyncReplicas) } : {}),
   };
   const admin = await startService('tenant-admin', { ...env, TENANT_ADMIN_AUDIT_PUBLIC_KEY: auditKeys.publicKey, API_JWT_SECRET: apiJwtSecret, CONTROL_DB_URL: controlDbUrl, OUTBOX_POLL_MS: '200' }, 'TENANT_ADMIN_LISTEN_PORT', options.adminPort);
   const gateways: ServiceProcess[] = [];

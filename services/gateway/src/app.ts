@@ -60,7 +60,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
   const registry = createRegistry('gateway');
   const topics = topicNames(config.topicPrefix);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: `gateway-${config.nodeId}`, logger: log, skippedRecords: consumerRecordsSkippedCounter(registry) });
-  if (!overrides.tenants || !overrides.bus) await ensureTopics(kafka, config.topicPrefix);
+  if (!overrides.tenants || !overrides.bus) await ensureTopics(kafka, config.topicPrefix, {}, config);
   // Broadcasts and presence metas go through Kafka: the payload limit must fit in its records.
   const recordLimits = overrides.tenants && overrides.bus ? {} : await readRecordLimits(kafka, [topics.broadcast, topics.presenceCommands]);
   const capError = Object.keys(recordLimits).length ? payloadCapError(recordLimits) : null;

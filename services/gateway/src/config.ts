@@ -1,5 +1,5 @@
 // Gateway settings. Tests shorten the error backoffs; everything else has the reference's default.
-import { defineConfig, env, setting, z } from '@realtime/config';
+import { defineConfig, env, kafkaSettings, setting, z } from '@realtime/config';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { defaultSocketLimits as socket } from './core/channels/socket-limits.ts';
@@ -10,8 +10,7 @@ export const gatewayConfig = defineConfig({
   settings: {
     listenPort: setting('GATEWAY_LISTEN_PORT', env.port(4000), 'HTTP and WebSocket port (/socket/websocket, /realtime/v1/websocket, /api/broadcast)'),
     nodeId: setting('GATEWAY_NODE_ID', env.str('').transform((v) => v || `${hostname()}-${randomBytes(3).toString('hex')}`), 'Unique id of this gateway instance (empty: host name plus a random suffix); broadcasts it published itself are skipped when they come back from Kafka', { docDefault: '`<hostname>-<random>`' }),
-    kafkaBrokers: setting('KAFKA_BROKERS', env.list('localhost:9092'), 'Kafka bootstrap servers, comma-separated'),
-    topicPrefix: setting('KAFKA_TOPIC_PREFIX', env.str('realtime.'), 'Prefix of every Kafka topic name'),
+    ...kafkaSettings,
     dbEncKey: setting('DB_ENC_KEY', env.secret(), 'Key that decrypts tenant secrets carried in realtime.tenants (32 bytes: raw, hex or base64)', { secret: true }),
     claimValidators: setting('JWT_CLAIM_VALIDATORS', env.json(z.record(z.string(), z.unknown()), '{}'), 'JSON object of claims every token must carry with exactly these values, e.g. {"iss":"supabase"}'),
     connectErrorBackoffMs: setting('CONNECT_ERROR_BACKOFF_MS', env.int(2000), 'Delay before answering a refused WebSocket upgrade (slows down reconnect storms)'),

@@ -112,9 +112,16 @@ export interface PresenceBackend {
   send(command: PresenceCommand): Promise<void>;
   snapshot(channel: PresenceChannel): Promise<Snapshot>;
   /** Renews this node's liveness key; returns the current epoch of the presence state. */
-  heartbeat(node: string): Promise<string>;
+  heartbeat(node: string): Promise<Heartbeat>;
   /** Where presence_diff events go; set once by the core when it is built (dropped before). */
   onDiff(handler: (diff: PresenceDiff) => void): void;
+}
+
+export interface Heartbeat {
+  epoch: string;
+  /** The liveness key was gone before this renewal (expired while Redis was unreachable, or lost
+   *  in a failover): presence-service may have removed this node's members (NODE_DOWN). */
+  lapsed: boolean;
 }
 
 /** Where this gateway's per-tenant usage goes (realtime.usage, for the ratelimiter). */

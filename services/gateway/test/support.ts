@@ -183,8 +183,12 @@ export class MemoryPresence implements PresenceBackend {
   async snapshot(c: PresenceChannel) {
     return { state: toState(this.channels.get(channelId(c)) ?? new Map()), version: this.version, epoch: this.epoch };
   }
+  /** Set by a test: the next heartbeat finds this node's liveness key gone. */
+  lapsed = false;
   async heartbeat() {
-    return this.epoch;
+    const lapsed = this.lapsed;
+    this.lapsed = false;
+    return { epoch: this.epoch, lapsed };
   }
 }
 

@@ -30,7 +30,7 @@ export async function start(config: IngestCdcConfig, overrides: IngestCdcOverrid
   const registry = createRegistry('ingest-cdc');
   const topics = topicNames(config.topicPrefix);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ingest-cdc', logger: log, skippedRecords: consumerRecordsSkippedCounter(registry) });
-  await ensureTopics(kafka, config.topicPrefix);
+  await ensureTopics(kafka, config.topicPrefix, {}, config);
   // Record sizes agree with the broker by clamping, not by refusing to start: a change larger than
   // the cdc topic takes becomes the 413 event (to-change-event.ts), whatever INGEST_CDC_MAX_RECORD_BYTES
   // or a tenant's poll_max_record_bytes allow, so the slot never replays a record Kafka refuses.

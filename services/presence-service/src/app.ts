@@ -32,7 +32,7 @@ export async function start(config: PresenceConfig, overrides: PresenceOverrides
   const metrics = promPresenceMetrics(registry);
   const topics = topicNames(config.topicPrefix);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'presence-service', logger: log, skippedRecords: consumerRecordsSkippedCounter(registry) });
-  await ensureTopics(kafka, config.topicPrefix);
+  await ensureTopics(kafka, config.topicPrefix, {}, config);
   // Records over max.message.bytes fail alone, before any request (libs/kafka record-outcomes.ts).
   const recordLimits = await readRecordLimits(kafka, [topics.presenceEvents, topics.presenceCommands]);
   log.info({ recordLimits }, 'Kafka record limits');

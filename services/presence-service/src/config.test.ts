@@ -6,7 +6,7 @@ describe('presence-service config', () => {
   it('has defaults for everything', () => {
     const { config, warnings } = presenceConfig.load({});
     expect(config).toEqual({
-      listenPort: 4020, kafkaBrokers: ['localhost:9092'], topicPrefix: 'realtime.', redisUrl: 'redis://localhost:6379', redisClusterNodes: [],
+      listenPort: 4020, kafkaBrokers: ['localhost:9092'], topicPrefix: 'realtime.', topicReplicationFactor: 1, topicMinInsyncReplicas: 1, redisUrl: 'redis://localhost:6379', redisClusterNodes: [],
       groupId: 'presence-service', concurrency: 16, emptyStateTtlMs: 600_000, metricsJwtSecret: '', logLevel: 'info',
     });
     expect(warnings).toEqual([]);

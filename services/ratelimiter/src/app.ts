@@ -37,7 +37,7 @@ export async function start(config: RatelimiterConfig, overrides: RatelimiterOve
   const metrics = promRatelimiterMetrics(registry);
   const topics = topicNames(config.topicPrefix);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'ratelimiter', logger: log, skippedRecords: consumerRecordsSkippedCounter(registry) });
-  await ensureTopics(kafka, config.topicPrefix);
+  await ensureTopics(kafka, config.topicPrefix, {}, config);
   const producer = createAvroProducer(kafka, { idempotent: true });
   await producer.connect();
 

@@ -6,7 +6,7 @@ describe('ratelimiter config', () => {
   it('has defaults for everything', () => {
     const { config, warnings } = ratelimiterConfig.load({});
     expect(config).toEqual({
-      listenPort: 4030, kafkaBrokers: ['localhost:9092'], topicPrefix: 'realtime.', groupId: 'ratelimiter', metricsJwtSecret: '', logLevel: 'info',
+      listenPort: 4030, kafkaBrokers: ['localhost:9092'], topicPrefix: 'realtime.', topicReplicationFactor: 1, topicMinInsyncReplicas: 1, groupId: 'ratelimiter', metricsJwtSecret: '', logLevel: 'info',
     });
     expect(warnings).toEqual([]);
   });

@@ -70,7 +70,7 @@ export async function start(config: TenantAdminConfig, overrides: TenantAdminOve
     if (applied.length > 0) log.info({ applied }, 'control DB migrated');
 
     const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'tenant-admin', logger: log }); // connects on use
-    if (!overrides.publisher || !overrides.users) await ensureTopics(kafka, config.topicPrefix);
+    if (!overrides.publisher || !overrides.users) await ensureTopics(kafka, config.topicPrefix, {}, config);
     let publisher = overrides.publisher;
     if (!publisher) {
       const kafkaPublisher = await startKafkaSnapshotPublisher(kafka, topicNames(config.topicPrefix).tenants, log);

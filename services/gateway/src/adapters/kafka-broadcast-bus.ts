@@ -29,7 +29,8 @@ export async function startKafkaBroadcastBus(
   },
 ): Promise<KafkaBroadcastBus> {
   let deliver: (m: OutboundBroadcast) => void = () => {};
-  const producer = createAvroProducer(kafka, { idempotent: false, recordLimits: options.recordLimits });
+  // idempotent: a send retried across a broker failover is written once, in order
+  const producer = createAvroProducer(kafka, { idempotent: true, recordLimits: options.recordLimits });
   await producer.connect();
   const follower = await followTopic<BroadcastMessage>(kafka, {
     topic: options.topic,

@@ -46,8 +46,9 @@ export async function startPresenceBackend(kafka: Kafka, o: PresenceBackendOptio
     snapshot: (channel) => readSnapshot(redis, channel),
     onDiff: (handler) => void (deliver = handler),
     async heartbeat(node) {
-      const [, epoch] = await Promise.all([redis.set(presenceKeys.alive(node), '1', 'PX', NODE_TTL_MS), redis.get(presenceKeys.epoch)]);
-      return epoch ?? '';
+      // GET: the previous value tells whether the key had lapsed (Redis >= 6.2)
+      const [previous, epoch] = await Promise.all([redis.set(presenceKeys.alive(node), '1', 'PX', NODE_TTL_MS, 'GET'), redis.get(presenceKeys.epoch)]);
+      return { epoch: epoch ?? '', lapsed: previous === null };
     },
     async stop() {
       await events.stop();

@@ -16,7 +16,8 @@
 // (leaves.ts): a member must not outlive its presence because one Kafka send failed.
 //
 // Liveness: the hub renews this node's key every NODE_RENEW_MS; when the epoch it gets back
-// changes (Redis lost its data), it re-asserts every presence it tracks.
+// changes (Redis lost its data) or the key had lapsed (presence-service may have declared this
+// node down), it re-asserts every presence it tracks.
 import { memberId, NODE_RENEW_MS, type Snapshot } from '@realtime/presence';
 import type { PresenceCommand, PresenceDiff } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
@@ -53,6 +54,8 @@ export class PresenceHub {
   readonly #channels = new Map<string, Set<Channel>>();
   readonly #tracking = new Set<Channel>();
   #epoch: string | null = null;
+  #renewed = false;
+  #reassertNextBeat = false;
   #timer: { cancel(): void } | null = null;
   readonly #leaves: LeaveRetries;
 
@@ -197,11 +200,19 @@ export class PresenceHub {
   start(): void {
     const beat = async () => {
       try {
-        const epoch = await this.#d.backend.heartbeat(this.#d.node);
+        const renewal = await this.#d.backend.heartbeat(this.#d.node);
+        const { epoch } = renewal;
+        const lapsed = renewal.lapsed && this.#renewed; // a new node's first renewal finds no key: nothing to redo
+        this.#renewed = true;
         // Any epoch not seen before while tracking (also the first one: it may be a Redis that came
         // back empty before this node ever saw the old epoch) means re-assert; identical re-asserts
-        // change nothing.
-        if (epoch !== '' && epoch !== this.#epoch && this.#tracking.size > 0) await this.#reassert();
+        // change nothing. So does a lapsed liveness key (same epoch: a failover lost the key's
+        // last write, or Redis was out longer than NODE_TTL_MS): presence-service may have sent
+        // NODE_DOWN for this node. A NODE_DOWN it read before this renewal may still be on its way
+        // and land after the re-assert, so the next beat re-asserts once more.
+        const again = this.#reassertNextBeat;
+        this.#reassertNextBeat = lapsed;
+        if (((epoch !== '' && epoch !== this.#epoch) || lapsed || again) && this.#tracking.size > 0) await this.#reassert(lapsed || again ? 'liveness key lapsed' : 'state lost');
         if (epoch !== '') this.#epoch = epoch;
         if (epoch !== '') this.#resyncOutside(epoch);
       } catch (err) {
@@ -219,8 +230,8 @@ export class PresenceHub {
     this.#leaves.stop();
   }
 
-  async #reassert(): Promise<void> {
-    this.#d.log.info({ presences: this.#tracking.size }, 'presence state lost: re-asserting');
+  async #reassert(why: string): Promise<void> {
+    this.#d.log.info({ presences: this.#tracking.size }, `presence ${why}: re-asserting`);
     await Promise.all([...this.#tracking].map((ch) => (ch.presence?.tracked ? this.#d.backend.send(this.#command(ch, 'REASSERT', ch.presence.tracked)) : undefined)));
   }
 

@@ -208,6 +208,41 @@ describe('presence', () => {
     t.gateway.presence.stop();
   });
 
+  it('re-asserts tracked presences when its liveness key had lapsed (same epoch), and once more on the next beat', async () => {
+    t.gateway.presence.start();
+    await new Promise((r) => setTimeout(r, 0));
+    const a = await client();
+    await a.join('room', { enabled: true });
+    await a.track({ v: 1 });
+    const beat = async () => {
+      t.clock.advance(NODE_RENEW_MS);
+      await new Promise((r) => setTimeout(r, 0));
+    };
+    await beat(); // key renewed as usual: nothing to redo
+    expect(t.presence.commands.map((c) => c.op)).toEqual(['TRACK']);
+    t.presence.lapsed = true; // e.g. a Redis Cluster failover lost the key's last write
+    await beat();
+    expect(t.presence.commands.map((c) => c.op)).toEqual(['TRACK', 'REASSERT']);
+    await beat(); // a NODE_DOWN sent before the renewal may land after the first re-assert
+    await beat();
+    expect(t.presence.commands.map((c) => c.op)).toEqual(['TRACK', 'REASSERT', 'REASSERT']);
+    t.gateway.presence.stop();
+  });
+
+  it('a new node\'s first renewal, which finds no liveness key, re-asserts for the new epoch only', async () => {
+    const a = await client();
+    await a.join('room', { enabled: true });
+    await a.track({ v: 1 });
+    t.presence.lapsed = true;
+    t.gateway.presence.start();
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 0));
+      t.clock.advance(NODE_RENEW_MS);
+    }
+    expect(t.presence.commands.map((c) => c.op)).toEqual(['TRACK', 'REASSERT']); // not a second one for the missing key
+    t.gateway.presence.stop();
+  });
+
   it('keeps at most MAX_BUFFERED_DIFFS diffs while a snapshot is slow, then reads the snapshot again', async () => {
     const snapshot = t.presence.snapshot.bind(t.presence);
     let release!: () => void;
