@@ -100,7 +100,7 @@ export function createHttpApp(d: HttpDeps): express.Express {
   // travels in the Authorization header, never in a cookie, so any origin may ask.
   app.use('/api/cluster', (req, res, next) => {
     res.set({ 'access-control-allow-origin': '*', 'access-control-allow-headers': 'authorization' });
-    if (req.method === 'OPTIONS') return void res.status(204).end();
+    if (req.method === 'OPTIONS') return void res.status(HttpStatus.NoContent).end();
     next();
   });
   app.use('/api', api);
