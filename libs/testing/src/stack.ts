@@ -83,9 +83,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const admin = await startService('tenant-admin', { ...env, API_JWT_SECRET: apiJwtSecret, CONTROL_DB_URL: controlDbUrl, OUTBOX_POLL_MS: '200' }, 'TENANT_ADMIN_LISTEN_PORT', options.adminPort);
   const gateways: ServiceProcess[] = [];
+  // Tests stop gateways with SIGTERM: their sockets are closed at once unless a test asks for a
+  // drain window (rolling-restart.test.ts).
   try {
     for (let i = 0; i < (options.gateways ?? 1); i++) {
-      const gwEnv = { ...env, GATEWAY_NODE_ID: `${name}-gw${i}`, CONNECT_ERROR_BACKOFF_MS: '0', CHANNEL_ERROR_BACKOFF_MS: '0', ...options.gatewayEnv };
+      const gwEnv = { ...env, GATEWAY_NODE_ID: `${name}-gw${i}`, CONNECT_ERROR_BACKOFF_MS: '0', CHANNEL_ERROR_BACKOFF_MS: '0', GATEWAY_DRAIN_WINDOW_MS: '0', ...options.gatewayEnv };
       gateways.push(await startService('gateway', gwEnv, 'GATEWAY_LISTEN_PORT', options.gatewayPorts?.[i]));
     }
   } catch (err) {

@@ -41,6 +41,7 @@ export const gatewayConfig = defineConfig({
     noChannelTimeoutMs: setting('GATEWAY_NO_CHANNEL_TIMEOUT_MS', env.int(socket.noChannelTimeoutMs), 'Close a socket that has had no channel for this long (docs/PROTOCOL.md §2)'),
     maxDelayedRefusals: setting('GATEWAY_MAX_DELAYED_REFUSALS', env.int(1000), 'Refused WebSocket upgrades held for CONNECT_ERROR_BACKOFF_MS at once; past it a refusal is answered at once (a flood of refused connects holds no more sockets)'),
     replicationReadyTimeoutMs: setting('GATEWAY_REPLICATION_READY_TIMEOUT_MS', env.int(60_000), 'How long a join with `broadcast.replication_ready` waits for the tenant\'s replication slot to be streamed by ingest-cdc; past it the channel gets `Replication connection was not established in time` and is closed'),
+    drainWindowMs: setting('GATEWAY_DRAIN_WINDOW_MS', env.int(10_000), 'On SIGTERM the gateway stops being ready (/healthcheck 503), refuses new sockets and closes the open ones a batch at a time over this window, each with the restart notice and 1012, so clients reconnect to the other gateways gradually (0: all at once). Keep it below the orchestrator\'s grace period'),
     maxConnections: setting('GATEWAY_MAX_CONNECTIONS', env.int(50_000), 'Open WebSockets on this gateway; past it an upgrade is answered 503 (each socket costs memory whether or not it joins a channel)'),
   },
 });

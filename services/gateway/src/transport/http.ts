@@ -13,6 +13,8 @@ import { batchBroadcastText, singleBroadcast, type RestResult } from '../core/re
 import { xHeaders } from '../core/x-headers.ts';
 
 export interface HttpOptions {
+  /** True once a restart drain began: /healthcheck answers 503 so the load balancer stops sending clients. */
+  draining?: () => boolean;
   registry: Registry;
   metricsJwtSecret: string;
   maxBodyBytes: number;
@@ -34,7 +36,10 @@ export function createHttpApp(g: Gateway, options: HttpOptions): express.Express
     if (req.url.startsWith('/realtime/v1/')) req.url = req.url.slice('/realtime/v1'.length);
     next();
   });
-  app.get('/healthcheck', (_req, res) => void res.type('text/plain').send('ok'));
+  app.get('/healthcheck', (_req, res) => {
+    if (options.draining?.()) return void res.status(503).type('text/plain').send('draining');
+    res.type('text/plain').send('ok');
+  });
   // Needs a known tenant Host, like the reference: tests poll it to know a gateway learned a tenant.
   app.get('/api/ping', (req, res) => {
     if (!g.tenant(tenantFromHost(req.headers.host) ?? '')) return void res.status(404).json({ message: 'Tenant not found' });

@@ -22,9 +22,12 @@ export interface WsOptions {
   maxDelayedRefusals: number;
   /** Open WebSockets on this gateway; past it an upgrade is answered 503. */
   maxConnections: number;
+  /** True once a restart drain began: upgrades get 503 and the client retries another gateway. */
+  draining?: () => boolean;
 }
 
 const AT_CAPACITY = { error: 'Too many connections on this server, please retry later' };
+const RESTARTING = { error: messageOf(ErrorCodes.RealtimeRestarting) };
 
 const PATHS = new Set(['/socket/websocket', '/realtime/v1/websocket', '/realtime/v1/socket/websocket']);
 
@@ -45,6 +48,7 @@ async function upgrade(wss: WebSocketServer, g: Gateway, options: WsOptions, ref
   if (!PATHS.has(url.pathname)) return answer(socket, 404, { error: 'Not found' });
   const vsn = parseVsn(url.searchParams.get('vsn'));
   if (!vsn) return answer(socket, 403, null);
+  if (options.draining?.()) return answer(socket, 503, RESTARTING);
   if (wss.clients.size >= options.maxConnections) return answer(socket, 503, AT_CAPACITY);
   const header = req.headers['x-api-key'];
   const token = (typeof header === 'string' && header) || url.searchParams.get('apikey');

@@ -1,0 +1,69 @@
+// A rolling restart (docs/PROTOCOL.md §2 "Rolling restart"): on SIGTERM the gateway first stops
+// being ready and refuses new sockets, then closes the open ones a batch at a time over
+// GATEWAY_DRAIN_WINDOW_MS. Closed all at once, every client of the gateway would reconnect in the
+// same second and land on the other gateways as one wave; spread out, they arrive gradually.
+import { ErrorCodes, errorDef } from '@realtime/errors';
+import type { Gateway } from './gateway.ts';
+import type { Connection } from './connection.ts';
+import { messageOf } from './messages.ts';
+
+/** Batches are this far apart: fine enough to spread a reconnect wave, coarse enough to be cheap. */
+export const DRAIN_TICK_MS = 100;
+
+/** The reference's restart close code (1012, "service restart"), from the catalog. */
+export const RESTART_CLOSE_CODE = errorDef(ErrorCodes.RealtimeRestarting).closeCode ?? 1012;
+
+export type Sleep = (ms: number) => Promise<void>;
+
+const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class RestartDrain {
+  readonly #gateway: Gateway;
+  readonly #sleep: Sleep;
+  #run: Promise<void> | null = null;
+
+  constructor(gateway: Gateway, sleep: Sleep = realSleep) {
+    this.#gateway = gateway;
+    this.#sleep = sleep;
+  }
+
+  /** True from the first call of run(): readiness fails and upgrades are refused from then on. */
+  get draining(): boolean {
+    return this.#run !== null;
+  }
+
+  /** Closes every open socket over `windowMs`; a second call returns the first call's promise. */
+  run(windowMs: number): Promise<void> {
+    this.#run ??= this.#drain(windowMs);
+    return this.#run;
+  }
+
+  async #drain(windowMs: number): Promise<void> {
+    const g = this.#gateway;
+    const conns = g.openConnections();
+    g.log.info({ code: ErrorCodes.RealtimeRestarting, sockets: conns.length, windowMs, closeCode: RESTART_CLOSE_CODE }, 'gateway restarting: closing sockets over the drain window');
+    const ticks = Math.max(1, Math.ceil(windowMs / DRAIN_TICK_MS));
+    let next = 0;
+    for (let tick = 0; tick < ticks && next < conns.length; tick++) {
+      if (tick > 0) await this.#sleep(windowMs / ticks);
+      // What is left is shared over the ticks that are left, so the last batch is never a pile-up.
+      const batch = Math.ceil((conns.length - next) / (ticks - tick));
+      for (const conn of conns.slice(next, next + batch)) restart(g, conn);
+      next += batch;
+    }
+  }
+}
+
+/**
+ * Like a tenant drain (Gateway.drainTenant): a `system` notice on every channel, then the close.
+ * No `phx_close`: realtime-js would mark its channels closed and not rejoin them after the
+ * reconnect, which is the whole point of the close.
+ */
+function restart(g: Gateway, conn: Connection): void {
+  if (conn.closed) return; // it went away by itself during the window
+  for (const channel of conn.channels.values()) {
+    conn.push(channel, 'system', { extension: 'system', status: 'ok', message: messageOf(ErrorCodes.RealtimeRestarting), channel: channel.subtopic });
+  }
+  g.detach(conn);
+  conn.socket.close(RESTART_CLOSE_CODE, 'server restarting');
+}
