@@ -41,6 +41,10 @@ export interface Stack {
   startPresence(): Promise<ServiceProcess>;
   /** Starts another ingest-cdc worker of this stack (e.g. after a kill). */
   startIngestCdc(): Promise<ServiceProcess>;
+  /** Starts another gateway of this stack (e.g. a rolling restart's replacement); added to `gateways`. */
+  startGateway(): Promise<ServiceProcess>;
+  /** Starts another ratelimiter instance of this stack (same consumer group). */
+  startRatelimiter(): Promise<ServiceProcess>;
   apiJwtSecret: string;
   dbEncKey: string;
   metricsJwtSecret: string;
@@ -83,13 +87,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const admin = await startService('tenant-admin', { ...env, API_JWT_SECRET: apiJwtSecret, CONTROL_DB_URL: controlDbUrl, OUTBOX_POLL_MS: '200' }, 'TENANT_ADMIN_LISTEN_PORT', options.adminPort);
   const gateways: ServiceProcess[] = [];
+  let gatewaysStarted = 0;
   // Tests stop gateways with SIGTERM: their sockets are closed at once unless a test asks for a
   // drain window (rolling-restart.test.ts).
+  const startGateway = async () => {
+    const i = gatewaysStarted++;
+    const gwEnv = { ...env, GATEWAY_NODE_ID: `${name}-gw${i}`, CONNECT_ERROR_BACKOFF_MS: '0', CHANNEL_ERROR_BACKOFF_MS: '0', GATEWAY_DRAIN_WINDOW_MS: '0', ...options.gatewayEnv };
+    const gateway = await startService('gateway', gwEnv, 'GATEWAY_LISTEN_PORT', options.gatewayPorts?.[i]);
+    gateways.push(gateway);
+    return gateway;
+  };
   try {
-    for (let i = 0; i < (options.gateways ?? 1); i++) {
-      const gwEnv = { ...env, GATEWAY_NODE_ID: `${name}-gw${i}`, CONNECT_ERROR_BACKOFF_MS: '0', CHANNEL_ERROR_BACKOFF_MS: '0', GATEWAY_DRAIN_WINDOW_MS: '0', ...options.gatewayEnv };
-      gateways.push(await startService('gateway', gwEnv, 'GATEWAY_LISTEN_PORT', options.gatewayPorts?.[i]));
-    }
+    for (let i = 0; i < (options.gateways ?? 1); i++) await startGateway();
   } catch (err) {
     await Promise.all([admin, ...gateways].map((s) => s.stop()));
     throw err;
@@ -111,13 +120,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   let presence: ServiceProcess | null = null;
   if (options.presence) presence = await startPresence();
+  const startRatelimiter = async () => {
+    const service = await startService('ratelimiter', { ...env, RATELIMITER_GROUP_ID: `${name}-ratelimiter` }, 'RATELIMITER_LISTEN_PORT');
+    workers.push(service);
+    return service;
+  };
   let ratelimiter: ServiceProcess | null = null;
-  if (options.ratelimiter) {
-    ratelimiter = await startService('ratelimiter', { ...env, RATELIMITER_GROUP_ID: `${name}-ratelimiter` }, 'RATELIMITER_LISTEN_PORT');
-    workers.push(ratelimiter);
-  }
+  if (options.ratelimiter) ratelimiter = await startRatelimiter();
   return {
-    admin, gateways, ingestCdc, startIngestCdc, presence, startPresence, ratelimiter, apiJwtSecret, dbEncKey, metricsJwtSecret, topicPrefix, controlDbUrl, env,
+    admin, gateways, startGateway, ingestCdc, startIngestCdc, presence, startPresence, ratelimiter, startRatelimiter, apiJwtSecret, dbEncKey, metricsJwtSecret, topicPrefix, controlDbUrl, env,
     stop: async () => void (await Promise.all([...gateways, admin, ...workers].map((s) => s.stop()))),
   };
 }

@@ -62,15 +62,30 @@ describe('RestartDrain', () => {
     expect(sockets.map((s) => s.closed?.code)).toEqual([1012, 1012, 1012]);
   });
 
-  it('more sockets than ticks: batches grow, the last one is no larger than the others', async () => {
+  it('more sockets than ticks: equal batches every tick', async () => {
     const t = testGateway();
     t.tenants.put(tenant());
     const sockets = await joinedSockets(t, 25);
     vi.useFakeTimers();
     void new RestartDrain(t.gateway).run(200); // two ticks
-    expect(closedCount(sockets)).toBe(13);
+    expect(closedCount(sockets)).toBe(12);
     await vi.advanceTimersByTimeAsync(100);
     expect(closedCount(sockets)).toBe(25);
+  });
+
+  it('fewer sockets than ticks: one at a time across the whole window', async () => {
+    const t = testGateway();
+    t.tenants.put(tenant());
+    const sockets = await joinedSockets(t, 4);
+    vi.useFakeTimers();
+    void new RestartDrain(t.gateway).run(2000);
+    expect(closedCount(sockets)).toBe(1);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(closedCount(sockets)).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(closedCount(sockets)).toBe(2);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(closedCount(sockets)).toBe(4);
   });
 
   it('a socket that left during the window is not closed again', async () => {

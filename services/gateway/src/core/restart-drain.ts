@@ -42,14 +42,13 @@ export class RestartDrain {
     const g = this.#gateway;
     const conns = g.openConnections();
     g.log.info({ code: ErrorCodes.RealtimeRestarting, sockets: conns.length, windowMs, closeCode: RESTART_CLOSE_CODE }, 'gateway restarting: closing sockets over the drain window');
-    const ticks = Math.max(1, Math.ceil(windowMs / DRAIN_TICK_MS));
-    let next = 0;
-    for (let tick = 0; tick < ticks && next < conns.length; tick++) {
+    // Evenly paced: a few sockets are closed one at a time across the whole window, many in
+    // batches of equal size every DRAIN_TICK_MS. The last close is one interval before the end.
+    const n = conns.length;
+    const ticks = Math.max(1, Math.min(n, Math.ceil(windowMs / DRAIN_TICK_MS)));
+    for (let tick = 0; tick < ticks; tick++) {
       if (tick > 0) await this.#sleep(windowMs / ticks);
-      // What is left is shared over the ticks that are left, so the last batch is never a pile-up.
-      const batch = Math.ceil((conns.length - next) / (ticks - tick));
-      for (const conn of conns.slice(next, next + batch)) restart(g, conn);
-      next += batch;
+      for (const conn of conns.slice(Math.floor((tick * n) / ticks), Math.floor(((tick + 1) * n) / ticks))) restart(g, conn);
     }
   }
 }
