@@ -13,24 +13,39 @@ export interface Peer {
   received: number[];
   /** Arrival times of `system` notices, by message. */
   notices: Array<{ at: number; message: string }>;
+  /** Other peers' presence updates as this peer saw them: when it saw one, when it was tracked. */
+  presenceSeen: Array<{ at: number; trackedAt: number }>;
   stop(): void;
 }
 
-export function startPeers(count: number, port: number, tenant: string, key: string, topic: string, tickMs: number): Peer[] {
+/** `retrackMs`: each peer also tracks itself anew this often, stamped, so presence keeps moving. */
+export function startPeers(count: number, port: number, tenant: string, key: string, topic: string, tickMs: number, options: { retrackMs?: number } = {}): Peer[] {
   return Array.from({ length: count }, (_, index) => {
     const channel = client(port, tenant, key).channel(topic, { config: { presence: { key: `p${index}` } } });
-    const peer: Peer = { index, channel, received: [], notices: [], stop: () => clearInterval(timer) };
+    const timers: NodeJS.Timeout[] = [];
+    const peer: Peer = { index, channel, received: [], notices: [], presenceSeen: [], stop: () => timers.forEach(clearInterval) };
+    const live = () => channel.state === 'joined' && channel.socket.isConnected();
+    const track = () => void channel.track({ peer: index, at: Date.now() }).catch(() => undefined);
     channel.on('broadcast', { event: 'tick' }, () => void peer.received.push(Date.now()));
     channel.on('system', {}, (p: { message?: string }) => void peer.notices.push({ at: Date.now(), message: String(p.message) }));
-    channel.on('presence', { event: 'sync' }, () => {});
+    const lastSeen = new Map<string, number>();
+    channel.on('presence', { event: 'sync' }, () => {
+      for (const [k, metas] of Object.entries(channel.presenceState<{ at?: number }>())) {
+        const trackedAt = Math.max(...metas.map((m) => m.at ?? 0));
+        if (k === `p${index}` || trackedAt <= (lastSeen.get(k) ?? 0)) continue;
+        lastSeen.set(k, trackedAt);
+        peer.presenceSeen.push({ at: Date.now(), trackedAt });
+      }
+    });
     channel.subscribe((status) => {
-      if (status === 'SUBSCRIBED') void channel.track({ peer: index });
+      if (status === 'SUBSCRIBED') track();
     });
     let seq = 0;
     // Only while joined: realtime-js would otherwise fall back to REST with a console warning.
-    const timer = setInterval(() => {
-      if (channel.state === 'joined' && channel.socket.isConnected()) void channel.send({ type: 'broadcast', event: 'tick', payload: { from: index, seq: seq++ } }).catch(() => undefined);
-    }, tickMs);
+    timers.push(setInterval(() => {
+      if (live()) void channel.send({ type: 'broadcast', event: 'tick', payload: { from: index, seq: seq++ } }).catch(() => undefined);
+    }, tickMs));
+    if (options.retrackMs) timers.push(setInterval(() => live() && track(), options.retrackMs));
     return peer;
   });
 }
