@@ -7,7 +7,10 @@ import { RestartDrain } from './restart-drain.ts';
 
 const secret = tenant().jwtSecret!;
 
-async function joinedSockets(t: ReturnType<typeof testGateway>, n: number): Promise<MemorySocket[]> {
+/** A gateway with `n` sockets, each joined to one channel. */
+async function withSockets(n: number): Promise<{ t: ReturnType<typeof testGateway>; sockets: MemorySocket[] }> {
+  const t = testGateway();
+  t.tenants.put(tenant());
   const exp = Math.floor(t.clock.now() / 1000) + 3600;
   const token = await new SignJWT({ role: 'anon', exp }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
   const sockets: MemorySocket[] = [];
@@ -17,7 +20,7 @@ async function joinedSockets(t: ReturnType<typeof testGateway>, n: number): Prom
     await t.gateway.receive(conn, JSON.stringify(['1', '1', 'realtime:room', 'phx_join', { config: {} }]));
     sockets.push(socket);
   }
-  return sockets;
+  return { t, sockets };
 }
 
 const closedCount = (sockets: MemorySocket[]) => sockets.filter((s) => s.closed).length;
@@ -26,9 +29,7 @@ afterEach(() => void vi.useRealTimers());
 
 describe('RestartDrain', () => {
   it('spreads the closes over the window, each socket told and closed with 1012', async () => {
-    const t = testGateway();
-    t.tenants.put(tenant());
-    const sockets = await joinedSockets(t, 10);
+    const { t, sockets } = await withSockets(10);
     vi.useFakeTimers();
     const drain = new RestartDrain(t.gateway);
     expect(drain.draining).toBe(false);
@@ -52,9 +53,7 @@ describe('RestartDrain', () => {
   });
 
   it('a zero window closes everything at once; a second run is the same drain', async () => {
-    const t = testGateway();
-    t.tenants.put(tenant());
-    const sockets = await joinedSockets(t, 3);
+    const { t, sockets } = await withSockets(3);
     const drain = new RestartDrain(t.gateway);
     const first = drain.run(0);
     expect(drain.run(5000)).toBe(first);
@@ -62,36 +61,22 @@ describe('RestartDrain', () => {
     expect(sockets.map((s) => s.closed?.code)).toEqual([1012, 1012, 1012]);
   });
 
-  it('more sockets than ticks: equal batches every tick', async () => {
-    const t = testGateway();
-    t.tenants.put(tenant());
-    const sockets = await joinedSockets(t, 25);
+  // [sockets, window, then (ms advanced, sockets closed by then) in turn]
+  it.each([
+    ['more sockets than ticks: equal batches every tick', 25, 200, [[0, 12], [100, 25]]],
+    ['fewer sockets than ticks: one at a time across the whole window', 4, 2000, [[0, 1], [499, 1], [1, 2], [1000, 4]]],
+  ] as const)('%s', async (_name, count, windowMs, steps) => {
+    const { t, sockets } = await withSockets(count);
     vi.useFakeTimers();
-    void new RestartDrain(t.gateway).run(200); // two ticks
-    expect(closedCount(sockets)).toBe(12);
-    await vi.advanceTimersByTimeAsync(100);
-    expect(closedCount(sockets)).toBe(25);
-  });
-
-  it('fewer sockets than ticks: one at a time across the whole window', async () => {
-    const t = testGateway();
-    t.tenants.put(tenant());
-    const sockets = await joinedSockets(t, 4);
-    vi.useFakeTimers();
-    void new RestartDrain(t.gateway).run(2000);
-    expect(closedCount(sockets)).toBe(1);
-    await vi.advanceTimersByTimeAsync(499);
-    expect(closedCount(sockets)).toBe(1);
-    await vi.advanceTimersByTimeAsync(1);
-    expect(closedCount(sockets)).toBe(2);
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(closedCount(sockets)).toBe(4);
+    void new RestartDrain(t.gateway).run(windowMs);
+    for (const [ms, closed] of steps) {
+      await vi.advanceTimersByTimeAsync(ms);
+      expect(closedCount(sockets)).toBe(closed);
+    }
   });
 
   it('a socket that left during the window is not closed again', async () => {
-    const t = testGateway();
-    t.tenants.put(tenant());
-    const sockets = await joinedSockets(t, 2);
+    const { t, sockets } = await withSockets(2);
     vi.useFakeTimers();
     const [gone] = t.gateway.openConnections().filter((c) => c.socket === sockets[1]);
     void new RestartDrain(t.gateway).run(200);
