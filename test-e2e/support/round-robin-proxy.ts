@@ -14,12 +14,15 @@ export interface RoundRobinProxy {
   remove(port: number): void;
   /** Ports that passed their last health check. */
   ready(): number[];
+  /** Client connections open through this proxy to the backend on `port`. */
+  connections(port: number): number;
   close(): Promise<void>;
 }
 
 export async function startRoundRobinProxy(ports: number[]): Promise<RoundRobinProxy> {
   const backends = new Map<number, boolean>(ports.map((p) => [p, true]));
   const sockets = new Set<Socket>();
+  const open = new Map<number, number>();
   let turn = 0;
 
   const poll = setInterval(() => {
@@ -37,6 +40,8 @@ export async function startRoundRobinProxy(ports: number[]): Promise<RoundRobinP
     if (candidates.length === 0) return void client.destroy(); // the client retries, as behind a real LB
     const port = candidates[turn++ % candidates.length]!;
     const upstream = connect(port, '127.0.0.1');
+    open.set(port, (open.get(port) ?? 0) + 1);
+    client.once('close', () => open.set(port, open.get(port)! - 1));
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.once('close', () => sockets.delete(s));
@@ -55,6 +60,7 @@ export async function startRoundRobinProxy(ports: number[]): Promise<RoundRobinP
     add: (port) => void backends.set(port, false), // ready once its first health check passes
     remove: (port) => void backends.delete(port),
     ready,
+    connections: (port) => open.get(port) ?? 0,
     async close() {
       clearInterval(poll);
       for (const s of sockets) s.destroy();

@@ -15,6 +15,8 @@ export interface Peer {
   notices: Array<{ at: number; message: string }>;
   /** Other peers' presence updates as this peer saw them: when it saw one, when it was tracked. */
   presenceSeen: Array<{ at: number; trackedAt: number }>;
+  /** Times the channel was joined (the first join and every rejoin). */
+  joins: number;
   stop(): void;
 }
 
@@ -23,7 +25,7 @@ export function startPeers(count: number, port: number, tenant: string, key: str
   return Array.from({ length: count }, (_, index) => {
     const channel = client(port, tenant, key).channel(topic, { config: { presence: { key: `p${index}` } } });
     const timers: NodeJS.Timeout[] = [];
-    const peer: Peer = { index, channel, received: [], notices: [], presenceSeen: [], stop: () => timers.forEach(clearInterval) };
+    const peer: Peer = { index, channel, received: [], notices: [], presenceSeen: [], joins: 0, stop: () => timers.forEach(clearInterval) };
     const live = () => channel.state === 'joined' && channel.socket.isConnected();
     const track = () => void channel.track({ peer: index, at: Date.now() }).catch(() => undefined);
     channel.on('broadcast', { event: 'tick' }, () => void peer.received.push(Date.now()));
@@ -38,7 +40,9 @@ export function startPeers(count: number, port: number, tenant: string, key: str
       }
     });
     channel.subscribe((status) => {
-      if (status === 'SUBSCRIBED') track();
+      if (status !== 'SUBSCRIBED') return;
+      peer.joins++;
+      track();
     });
     let seq = 0;
     // Only while joined: realtime-js would otherwise fall back to REST with a console warning.

@@ -90,18 +90,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   let gatewaysStarted = 0;
   // Tests stop gateways with SIGTERM: their sockets are closed at once unless a test asks for a
   // drain window (rolling-restart.test.ts).
-  const startGateway = async () => {
-    const i = gatewaysStarted++;
+  const launchGateway = (i: number) => {
     const gwEnv = { ...env, GATEWAY_NODE_ID: `${name}-gw${i}`, CONNECT_ERROR_BACKOFF_MS: '0', CHANNEL_ERROR_BACKOFF_MS: '0', GATEWAY_DRAIN_WINDOW_MS: '0', ...options.gatewayEnv };
-    const gateway = await startService('gateway', gwEnv, 'GATEWAY_LISTEN_PORT', options.gatewayPorts?.[i]);
+    return startService('gateway', gwEnv, 'GATEWAY_LISTEN_PORT', options.gatewayPorts?.[i]);
+  };
+  const startGateway = async () => {
+    const gateway = await launchGateway(gatewaysStarted++);
     gateways.push(gateway);
     return gateway;
   };
-  try {
-    for (let i = 0; i < (options.gateways ?? 1); i++) await startGateway();
-  } catch (err) {
+  // The first gateways start side by side (each takes seconds to join Kafka); gateways[i] is gateway i.
+  const launched = await Promise.allSettled(Array.from({ length: options.gateways ?? 1 }, () => launchGateway(gatewaysStarted++)));
+  for (const r of launched) if (r.status === 'fulfilled') gateways.push(r.value);
+  const failed = launched.find((r) => r.status === 'rejected');
+  if (failed) {
     await Promise.all([admin, ...gateways].map((s) => s.stop()));
-    throw err;
+    throw failed.reason;
   }
   const workers: ServiceProcess[] = [];
   const startIngestCdc = async () => {
@@ -111,22 +115,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     workers.push(worker);
     return worker;
   };
-  let ingestCdc: ServiceProcess | null = null;
-  if (options.ingestCdc) ingestCdc = await startIngestCdc();
   const startPresence = async () => {
     const service = await startService('presence-service', { ...env, PRESENCE_GROUP_ID: `${name}-presence-service` }, 'PRESENCE_LISTEN_PORT');
     workers.push(service);
     return service;
   };
-  let presence: ServiceProcess | null = null;
-  if (options.presence) presence = await startPresence();
   const startRatelimiter = async () => {
     const service = await startService('ratelimiter', { ...env, RATELIMITER_GROUP_ID: `${name}-ratelimiter` }, 'RATELIMITER_LISTEN_PORT');
     workers.push(service);
     return service;
   };
-  let ratelimiter: ServiceProcess | null = null;
-  if (options.ratelimiter) ratelimiter = await startRatelimiter();
+  // Side by side too: each only joins its own consumer group.
+  const [ingestCdc, presence, ratelimiter] = await Promise.all([
+    options.ingestCdc ? startIngestCdc() : null,
+    options.presence ? startPresence() : null,
+    options.ratelimiter ? startRatelimiter() : null,
+  ]);
   return {
     admin, gateways, startGateway, ingestCdc, startIngestCdc, presence, startPresence, ratelimiter, startRatelimiter, apiJwtSecret, dbEncKey, metricsJwtSecret, topicPrefix, controlDbUrl, env,
     stop: async () => void (await Promise.all([...gateways, admin, ...workers].map((s) => s.stop()))),
