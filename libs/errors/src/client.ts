@@ -19,7 +19,7 @@ export const clientErrors = {
   ErrorConnectingToWebsocket: { description: 'The WebSocket upgrade failed for any other reason, e.g. a failed JWT_CLAIM_VALIDATORS claim', retryable: true, httpStatus: 500, message: 'Error connecting to Realtime' },
   RealtimeDisabledForTenant: { description: 'The tenant is suspended', retryable: false, httpStatus: 403, message: 'Realtime was disabled for this tenant' },
   RealtimeRestarting: {
-    description: 'The gateway is shutting down: it logs this code and closes every socket at once with 1001, so clients reconnect to another gateway; the reference\'s join reply and its 1012 cannot reach a client here. A tenant drain (delete, reload, change of secret, JWKS, private_only or suspend) sends `Server requested disconnect` on each channel and closes with 1012',
+    description: 'The gateway is restarting (SIGTERM): it logs this code, fails /healthcheck, answers new upgrades 503 with this message, and over GATEWAY_DRAIN_WINDOW_MS sends each channel `system` ok with this message and closes each socket with 1012, a batch at a time, so clients reconnect to the other gateways gradually; a join never meets it as a reply here. Any other shutdown (SIGINT, supervisor gone) closes every socket at once with 1001. A tenant drain (delete, reload, change of secret, JWKS, private_only or suspend) sends `Server requested disconnect` on each channel and closes with 1012',
     retryable: true, closeCode: 1012, message: 'Realtime is restarting, please standby',
   },
   PrivateOnly: { description: 'The tenant only allows private channels and the join was public', retryable: false, message: 'This project only allows private channels' },

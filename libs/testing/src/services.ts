@@ -16,8 +16,8 @@ export interface ServiceProcess {
   url: string;
   logFile: string;
   child: ChildProcess;
-  /** SIGTERM, then SIGKILL after 5 s. */
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (5 s); resolves with the exit code (null: killed by a signal). */
+  stop(graceMs?: number): Promise<number | null>;
   /** SIGKILL, as a crash. */
   kill(): Promise<void>;
 }
@@ -38,14 +38,15 @@ export async function startService(name: ServiceName, env: Record<string, string
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${listen}`;
   await waitHealthy(url, exited, logFile);
-  const stopWith = async (signal: NodeJS.Signals) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+  const stopWith = async (signal: NodeJS.Signals, graceMs = 5000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const code = await exited;
     clearTimeout(timer);
+    return code;
   };
-  return { name, port: listen, url, logFile, child, stop: () => stopWith('SIGTERM'), kill: () => stopWith('SIGKILL') };
+  return { name, port: listen, url, logFile, child, stop: (graceMs) => stopWith('SIGTERM', graceMs), kill: async () => void (await stopWith('SIGKILL')) };
 }
 
 async function waitHealthy(url: string, exited: Promise<number | null>, logFile: string, timeoutMs = 60_000): Promise<void> {

@@ -45,6 +45,10 @@ export interface Stack {
   startPresence(): Promise<ServiceProcess>;
   /** Starts another ingest-cdc worker of this stack (e.g. after a kill). */
   startIngestCdc(): Promise<ServiceProcess>;
+  /** Starts another gateway of this stack (e.g. a rolling restart's replacement); added to `gateways`. */
+  startGateway(): Promise<ServiceProcess>;
+  /** Starts another ratelimiter instance of this stack (same consumer group). */
+  startRatelimiter(): Promise<ServiceProcess>;
   apiJwtSecret: string;
   dbEncKey: string;
   /** ingest-cdc signs its chain checkpoints with the private key; tenant-admin's verify=1 checks with the public one. */
@@ -91,14 +95,25 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   const admin = await startService('tenant-admin', { ...env, TENANT_ADMIN_AUDIT_PUBLIC_KEY: auditKeys.publicKey, API_JWT_SECRET: apiJwtSecret, CONTROL_DB_URL: controlDbUrl, OUTBOX_POLL_MS: '200' }, 'TENANT_ADMIN_LISTEN_PORT', options.adminPort);
   const gateways: ServiceProcess[] = [];
-  try {
-    for (let i = 0; i < (options.gateways ?? 1); i++) {
-      const gwEnv = { ...env, GATEWAY_NODE_ID: `${name}-gw${i}`, CONNECT_ERROR_BACKOFF_MS: '0', CHANNEL_ERROR_BACKOFF_MS: '0', ...options.gatewayEnv };
-      gateways.push(await startService('gateway', gwEnv, 'GATEWAY_LISTEN_PORT', options.gatewayPorts?.[i]));
-    }
-  } catch (err) {
+  let gatewaysStarted = 0;
+  // Tests stop gateways with SIGTERM: their sockets are closed at once unless a test asks for a
+  // drain window (rolling-restart.test.ts).
+  const launchGateway = (i: number) => {
+    const gwEnv = { ...env, GATEWAY_NODE_ID: `${name}-gw${i}`, CONNECT_ERROR_BACKOFF_MS: '0', CHANNEL_ERROR_BACKOFF_MS: '0', GATEWAY_DRAIN_WINDOW_MS: '0', ...options.gatewayEnv };
+    return startService('gateway', gwEnv, 'GATEWAY_LISTEN_PORT', options.gatewayPorts?.[i]);
+  };
+  const startGateway = async () => {
+    const gateway = await launchGateway(gatewaysStarted++);
+    gateways.push(gateway);
+    return gateway;
+  };
+  // The first gateways start side by side (each takes seconds to join Kafka); gateways[i] is gateway i.
+  const launched = await Promise.allSettled(Array.from({ length: options.gateways ?? 1 }, () => launchGateway(gatewaysStarted++)));
+  for (const r of launched) if (r.status === 'fulfilled') gateways.push(r.value);
+  const failed = launched.find((r) => r.status === 'rejected');
+  if (failed) {
     await Promise.all([admin, ...gateways].map((s) => s.stop()));
-    throw err;
+    throw failed.reason;
   }
   const workers: ServiceProcess[] = [];
   const startIngestCdc = async () => {
@@ -108,22 +123,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     workers.push(worker);
     return worker;
   };
-  let ingestCdc: ServiceProcess | null = null;
-  if (options.ingestCdc) ingestCdc = await startIngestCdc();
   const startPresence = async () => {
     const service = await startService('presence-service', { ...env, PRESENCE_GROUP_ID: `${name}-presence-service` }, 'PRESENCE_LISTEN_PORT');
     workers.push(service);
     return service;
   };
-  let presence: ServiceProcess | null = null;
-  if (options.presence) presence = await startPresence();
-  let ratelimiter: ServiceProcess | null = null;
-  if (options.ratelimiter) {
-    ratelimiter = await startService('ratelimiter', { ...env, RATELIMITER_GROUP_ID: `${name}-ratelimiter` }, 'RATELIMITER_LISTEN_PORT');
-    workers.push(ratelimiter);
-  }
+  const startRatelimiter = async () => {
+    const service = await startService('ratelimiter', { ...env, RATELIMITER_GROUP_ID: `${name}-ratelimiter` }, 'RATELIMITER_LISTEN_PORT');
+    workers.push(service);
+    return service;
+  };
+  // Side by side too: each only joins its own consumer group.
+  const [ingestCdc, presence, ratelimiter] = await Promise.all([
+    options.ingestCdc ? startIngestCdc() : null,
+    options.presence ? startPresence() : null,
+    options.ratelimiter ? startRatelimiter() : null,
+  ]);
   return {
-    admin, gateways, ingestCdc, startIngestCdc, presence, startPresence, ratelimiter, apiJwtSecret, dbEncKey, auditKeys, metricsJwtSecret, topicPrefix, controlDbUrl, env,
+    admin, gateways, startGateway, ingestCdc, startIngestCdc, presence, startPresence, ratelimiter, startRatelimiter, apiJwtSecret, dbEncKey, auditKeys, metricsJwtSecret, topicPrefix, controlDbUrl, env,
     stop: async () => void (await Promise.all([...gateways, admin, ...workers].map((s) => s.stop()))),
   };
 }

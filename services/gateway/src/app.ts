@@ -27,6 +27,7 @@ import { createHttpApp } from './transport/http.ts';
 import { createInspector } from '@realtime/inspector';
 import { payloadCapError, payloadCapKb } from './core/limits/payload-cap.ts';
 import { attachWebSocket } from './transport/ws.ts';
+import { RestartDrain } from './core/channels/restart-drain.ts';
 
 /**
  * The client events and their handlers (docs/STYLE.md §12: a table, one file per event), given to
@@ -52,6 +53,8 @@ export interface GatewayOverrides {
 export interface RunningGateway {
   gateway: Gateway;
   address: { port: number };
+  /** SIGTERM: not ready, no new sockets, the open ones closed over GATEWAY_DRAIN_WINDOW_MS. */
+  drain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -118,11 +121,13 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
   usageTimer.unref();
   const changeFeed = overrides.noChangeFeed ? null : await startKafkaChangeFeed(kafka, { topic: topics.cdc, nodeId: config.nodeId, log, onChange: (e) => gateway.changes.receive(e) });
 
-  const server = createServer(createHttpApp(gateway, { registry, metricsJwtSecret: config.metricsJwtSecret, maxBodyBytes: config.maxFrameBytes, maxBatchMessages: config.restMaxBatchMessages,
+  const restart = new RestartDrain(gateway);
+  const draining = () => restart.draining;
+  const server = createServer(createHttpApp(gateway, { draining, registry, metricsJwtSecret: config.metricsJwtSecret, maxBodyBytes: config.maxFrameBytes, maxBatchMessages: config.restMaxBatchMessages,
     inflight: { totalBytes: config.restInflightBytes, tenantBytes: config.restTenantInflightBytes },
     inspector: config.inspector ? createInspector({ tenant: config.inspectorTenant, anonKey: config.inspectorAnonKey, onError: (err) => log.error({ err: String(err) }, 'inspector page not built') }) : undefined }));
   promServerConnections(registry, config.maxConnections, server);
-  const wss = attachWebSocket(server, gateway, config);
+  const wss = attachWebSocket(server, gateway, { ...config, draining });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.listenPort, resolve));
   const { port } = server.address() as AddressInfo;
   log.info({ port, node: config.nodeId }, 'gateway listening');
@@ -130,6 +135,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
   return {
     gateway,
     address: { port },
+    drain: () => restart.run(config.drainWindowMs),
     async close() {
       gateway.closeAll(1001);
       wss.close();

@@ -43,6 +43,7 @@ export const gatewayConfig = defineConfig({
     inspector: setting('GATEWAY_INSPECTOR', env.bool(false), 'Serve the Inspector web page (libs/inspector) at /inspector and /inspector/new: a channel view for developers and a cluster view for administrators. The local stack turns it on'),
     inspectorTenant: setting('GATEWAY_INSPECTOR_TENANT', env.str(''), 'Tenant the Inspector preselects (empty: none)'),
     inspectorAnonKey: setting('GATEWAY_INSPECTOR_ANON_KEY', env.str(''), 'A public `anon` token of GATEWAY_INSPECTOR_TENANT that the Inspector offers to anyone who opens it (the local stack sets its own); never a service_role key or a secret'),
+    drainWindowMs: setting('GATEWAY_DRAIN_WINDOW_MS', env.int(10_000), 'On SIGTERM the gateway stops being ready (/healthcheck 503), refuses new sockets and closes the open ones a batch at a time over this window, each with the restart notice and 1012, so clients reconnect to the other gateways gradually (0: all at once). Keep it below the orchestrator\'s grace period'),
     maxConnections: setting('GATEWAY_MAX_CONNECTIONS', env.int(50_000), 'Open WebSockets on this gateway; past it an upgrade is answered 503 (each socket costs memory whether or not it joins a channel)'),
   },
 });

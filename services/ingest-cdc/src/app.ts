@@ -74,8 +74,8 @@ export async function start(config: IngestCdcConfig, overrides: IngestCdcOverrid
     address: { port: ops.port },
     async close() {
       await ops.close();
+      await replications.stopAll(); // slots released before the group hands the tenants on
       await assignments.stop();
-      await replications.stopAll();
       await producer.disconnect();
     },
   };

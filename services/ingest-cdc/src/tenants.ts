@@ -44,6 +44,8 @@ export interface TenantReplicationsOptions {
 export class TenantReplications {
   readonly #o: TenantReplicationsOptions;
   readonly #running = new Map<string, Running>();
+  /** Set by stopAll(): the worker is shutting down and starts nothing more. */
+  #closing = false;
 
   constructor(options: TenantReplicationsOptions) {
     this.#o = options;
@@ -54,6 +56,7 @@ export class TenantReplications {
   }
 
   async onTenant(partition: number, tenant: string, snapshot: TenantSnapshot | null): Promise<void> {
+    if (this.#closing) return;
     const current = this.#running.get(tenant);
     let target: TenantDb | null = null;
     try {
@@ -67,7 +70,7 @@ export class TenantReplications {
       await stopRunning(current);
       if (!snapshot) await this.#dropSlot(current.target);
     }
-    if (!target) return;
+    if (!target || this.#closing) return;
     const metrics = this.#o.metrics.tenant(tenant);
     const replication = startTenantReplication({ ...target, slot: this.#o.slot, sink: this.#o.sink, nodeId: this.#o.nodeId, log: this.#o.log, metrics, maxEventBytes: this.#o.maxEventBytes, sourceFactory: this.#o.sourceFactory, chainHeads: this.#o.chainHeads, checkpoints: this.#o.checkpoints });
     const lag = startSlotLagSampler({
@@ -85,7 +88,13 @@ export class TenantReplications {
     if (revoked.length) this.#o.log.info({ tenants: revoked.map(([t]) => t) }, 'tenants handed over');
   }
 
+  /**
+   * SIGTERM: every replication lets its in-flight publishes land and releases its slot, and no new
+   * one starts. app.ts calls this before leaving the consumer group, so the worker that is then
+   * assigned the partitions finds the slots free instead of retrying them.
+   */
   async stopAll(): Promise<void> {
+    this.#closing = true;
     await this.onRevoked([...new Set([...this.#running.values()].map((r) => r.partition))]);
   }
 

@@ -393,6 +393,11 @@ export class Gateway implements GatewayContext {
     if (conns.length) this.deps.log.info({ tenant: tenantId, sockets: conns.length }, 'tenant drained');
   }
 
+  /** Every open connection, for a restart drain that closes them a few at a time (channels/restart-drain.ts). */
+  openConnections(): Connection[] {
+    return [...this.#connections.values()].flatMap((set) => [...set]);
+  }
+
   /**
    * Process shutdown: every socket is closed at once (1001, so clients reconnect to another
    * gateway), which is why no join can meet the reference's RealtimeRestarting reply here.

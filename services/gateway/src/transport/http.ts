@@ -16,6 +16,8 @@ import { xHeaders } from '../core/base/x-headers.ts';
 import { messageOf } from '../core/base/messages.ts';
 
 export interface HttpOptions {
+  /** True once a restart drain began: /healthcheck answers 503 so the load balancer stops sending clients. */
+  draining?: () => boolean;
   registry: Registry;
   metricsJwtSecret: string;
   maxBodyBytes: number;
@@ -40,7 +42,10 @@ export function createHttpApp(g: GatewayContext, options: HttpOptions): express.
     next();
   });
   if (options.inspector) app.use(options.inspector);
-  app.get('/healthcheck', (_req, res) => void res.type('text/plain').send('ok'));
+  app.get('/healthcheck', (_req, res) => {
+    if (options.draining?.()) return void res.status(HttpStatus.ServiceUnavailable).type('text/plain').send('draining');
+    res.type('text/plain').send('ok');
+  });
   // Needs a known tenant Host, like the reference: tests poll it to know a gateway learned a tenant.
   app.get('/api/ping', (req, res) => {
     if (!g.tenant(tenantFromHost(req.headers.host) ?? '')) return void res.status(statusOf(ErrorCodes.TenantNotFound)).json({ message: messageOf(ErrorCodes.TenantNotFound) });

@@ -26,9 +26,12 @@ export interface WsOptions {
   maxDelayedRefusals: number;
   /** Open WebSockets on this gateway; past it an upgrade is answered 503. */
   maxConnections: number;
+  /** True once a restart drain began: upgrades get 503 and the client retries another gateway. */
+  draining?: () => boolean;
 }
 
 const AT_CAPACITY = { error: 'Too many connections on this server, please retry later' };
+const RESTARTING = { error: messageOf(ErrorCodes.RealtimeRestarting) };
 
 /** What this transport needs of the gateway (core/gateway.ts implements it): the core's context plus a socket's life. */
 export interface SocketGateway extends GatewayContext {
@@ -55,6 +58,7 @@ async function upgrade(wss: WebSocketServer, g: SocketGateway, options: WsOption
   if (!PATHS.has(url.pathname)) return answer(socket, HttpStatus.NotFound, { error: 'Not found' });
   const vsn = parseVsn(url.searchParams.get('vsn'));
   if (!vsn) return answer(socket, HttpStatus.Forbidden, null);
+  if (options.draining?.()) return answer(socket, HttpStatus.ServiceUnavailable, RESTARTING);
   if (wss.clients.size >= options.maxConnections) return answer(socket, HttpStatus.ServiceUnavailable, AT_CAPACITY);
   const header = req.headers['x-api-key'];
   const token = (typeof header === 'string' && header) || url.searchParams.get('apikey');
