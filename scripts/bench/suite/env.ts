@@ -1,0 +1,88 @@
+// What every scenario runs on: one infrastructure (Kafka, Postgres, Redis) and one stack (two
+// gateways, ingest-cdc, presence-service) started once per suite run, a tenant with limits raised
+// out of the way, and the bare baseline server. Scenarios share measured baselines through memo().
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { startInfra, type Infra } from '@realtime/testing';
+import { startStack, type Stack } from '@realtime/testing/stack';
+import { createBenchTenant, sign, type BenchTenant } from '../support.ts';
+import { pinLoadGenerator, pinServer } from './machine.ts';
+import type { Target } from './phoenix.ts';
+import type { Row } from './report.ts';
+
+export interface BenchEnv {
+  short: boolean;
+  infra: Infra;
+  stack: Stack;
+  tenant: BenchTenant;
+  /** Our gateway `index` as a client target, with an anon token of the tenant. */
+  gateway(index: number): Promise<Target>;
+  bare: { target: Target; pid: number };
+  progress(message: string): void;
+  /** One measurement shared by every scenario that needs it (e.g. the bare server's max rate). */
+  memo<T>(key: string, measure: () => Promise<T>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export interface Scenario {
+  name: string;
+  /** The issue's row ids it yields, e.g. "P1". */
+  ids: string;
+  run(env: BenchEnv): Promise<Row[]>;
+}
+
+export async function startEnv(short: boolean, progress: (m: string) => void): Promise<BenchEnv> {
+  progress('starting Kafka, Postgres and Redis');
+  const infra = await startInfra();
+  let stack: Stack | undefined;
+  let bare: ChildProcess | undefined;
+  try {
+    progress('starting tenant-admin, 2 gateways, ingest-cdc, presence-service');
+    stack = await startStack({
+      infra: { kafkaBrokers: infra.kafka.brokers, pgUrl: infra.postgres.url, redisUrl: infra.redis.url }, gateways: 2, ingestCdc: true, presence: true,
+      // The load generator's subscribers only listen: no idle timeout may close them mid-run.
+      gatewayEnv: { LOG_LEVEL: 'warn', GATEWAY_TENANT_DB_POOL_SIZE: '8', GATEWAY_IDLE_TIMEOUT_MS: '3600000' },
+    });
+    const tenant = await createBenchTenant(stack, infra.postgres.url);
+    const started = await startBare();
+    bare = started.child;
+    for (const gw of stack.gateways) pinServer(gw.child.pid!);
+    if (stack.ingestCdc) pinServer(stack.ingestCdc.child.pid!);
+    pinServer(started.child.pid!);
+    pinLoadGenerator();
+    const anon = await sign(tenant.secret, { role: 'anon' });
+    const memos = new Map<string, Promise<unknown>>();
+    const s = stack;
+    return {
+      short, infra, stack, tenant, progress,
+      gateway: async (i) => ({ port: s.gateways[i]!.port, host: `${tenant.tenant}.localhost`, token: anon }),
+      bare: { target: { port: started.port, host: 'localhost', token: '' }, pid: started.child.pid! },
+      memo: <T>(key: string, measure: () => Promise<T>) => {
+        if (!memos.has(key)) memos.set(key, measure());
+        return memos.get(key) as Promise<T>;
+      },
+      stop: async () => {
+        started.child.kill();
+        await s.stop();
+        await infra.stop();
+      },
+    };
+  } catch (err) {
+    bare?.kill();
+    await stack?.stop();
+    await infra.stop();
+    throw err;
+  }
+}
+
+function startBare(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../baselines/bare-ws-server.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bare-ws-server exited with ${code}`)));
+    child.stdout!.once('data', (chunk: Buffer) => {
+      const port = Number(/listening (\d+)/.exec(chunk.toString())?.[1]);
+      if (port) resolve({ child, port });
+      else reject(new Error(`bare-ws-server said ${chunk.toString()}`));
+    });
+  });
+}
