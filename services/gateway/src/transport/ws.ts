@@ -13,6 +13,7 @@ import { cleanToken } from '../core/jwt.ts';
 import { xHeaders } from '../core/x-headers.ts';
 import type { ClientSocket } from '../ports.ts';
 import { messageOf } from '../core/messages.ts';
+import { sendPrebuilt } from './prebuilt-frame.ts';
 
 export interface WsOptions {
   connectErrorBackoffMs: number;
@@ -107,7 +108,7 @@ function clientSocket(ws: WebSocket): ClientSocket {
     get bufferedAmount() {
       return ws.bufferedAmount;
     },
-    send: (frame) => (typeof frame === 'string' ? ws.send(utf8(frame), { binary: false }) : ws.send(frame, { binary: true })),
+    send: (frame) => (typeof frame === 'string' ? sendPrebuilt(ws, utf8(frame), false) : sendPrebuilt(ws, frame, true)),
     close: (code, reason) => {
       ws.close(code, reason);
       const kill = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
