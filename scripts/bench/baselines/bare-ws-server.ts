@@ -1,13 +1,17 @@
 // The socket scenarios' baseline: the least a server speaking the same Phoenix framing (vsn 2.0.0
 // JSON arrays) must do to fan a broadcast out: answer phx_join and heartbeat, and for a broadcast
-// encode the frame once and ws.send it to every other socket of the topic. No auth, no limits, no
-// Kafka. Prints `listening <port>` on stdout once it accepts connections.
-//   node scripts/bench/baselines/bare-ws-server.ts [port=0]
+// encode the frame once (JSON and UTF-8) and ws.send it to every other socket of the topic. No auth, no limits, no
+// Kafka. Prints `listening <port>` on stdout once it accepts connections. With --prebuilt it writes
+// each broadcast as one frame built once (the gateway's transport/prebuilt-frame.ts), so the suite
+// shows what that technique alone buys a bare server.
+//   node scripts/bench/baselines/bare-ws-server.ts [--prebuilt]
 import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { sendPrebuilt } from '../../../services/gateway/src/transport/prebuilt-frame.ts';
 
 type Frame = [string | null, string | null, string, string, unknown];
 
+const prebuilt = process.argv.includes('--prebuilt');
 const topics = new Map<string, Set<WebSocket>>();
 const server = createServer();
 const wss = new WebSocketServer({ server });
@@ -26,7 +30,12 @@ wss.on('connection', (ws) => {
       ws.send(JSON.stringify([null, ref, topic, 'phx_reply', { status: 'ok', response: {} }]));
     } else if (event === 'broadcast') {
       const frame = JSON.stringify([null, null, topic, 'broadcast', payload]);
-      for (const other of topics.get(topic) ?? []) if (other !== ws) other.send(frame);
+      const bytes = Buffer.from(frame);
+      for (const other of topics.get(topic) ?? []) {
+        if (other === ws) continue;
+        if (prebuilt) sendPrebuilt(other, bytes, false);
+        else other.send(bytes, { binary: false });
+      }
     }
   });
   ws.on('close', () => {
@@ -34,7 +43,7 @@ wss.on('connection', (ws) => {
   });
 });
 
-server.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => {
+server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : 0}\n`);
 });

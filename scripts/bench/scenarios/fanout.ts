@@ -12,7 +12,7 @@ interface Sizes { subscribers: number; fixedRate: number; seconds: number; ramp:
 function sizes(env: BenchEnv): Sizes {
   return env.short
     ? { subscribers: 200, fixedRate: 5_000, seconds: 1.5, ramp: [5_000, 10_000] }
-    : { subscribers: 2_000, fixedRate: 20_000, seconds: 5, ramp: [20_000, 30_000, 45_000, 67_000, 100_000, 150_000] };
+    : { subscribers: 2_000, fixedRate: 20_000, seconds: 5, ramp: [5_000, 10_000, 20_000, 30_000, 45_000, 67_000, 100_000, 150_000] };
 }
 
 const P99_BOUND_MS = 250;
@@ -23,6 +23,7 @@ const micros = (x: number) => `${x.toFixed(2)} µs`;
 /** The shared rooms: subscribers stay joined across scenarios of one run. */
 const rooms = {
   bare: (env: BenchEnv) => env.memo('room:bare', () => FanoutRoom.open({ subscribe: env.bare.target, publish: env.bare.target, serverPid: env.bare.pid, n: sizes(env).subscribers })),
+  barePrebuilt: (env: BenchEnv) => env.memo('room:bare-prebuilt', () => FanoutRoom.open({ subscribe: env.barePrebuilt.target, publish: env.barePrebuilt.target, serverPid: env.barePrebuilt.pid, n: sizes(env).subscribers })),
   local: (env: BenchEnv) => env.memo('room:gw0', async () => FanoutRoom.open({ subscribe: await env.gateway(0), publish: await env.gateway(0), serverPid: env.stack.gateways[0]!.child.pid!, n: sizes(env).subscribers })),
   remote: (env: BenchEnv) => env.memo('room:gw1', async () => FanoutRoom.open({ subscribe: await env.gateway(1), publish: await env.gateway(0), serverPid: env.stack.gateways[1]!.child.pid!, n: sizes(env).subscribers })),
 };
@@ -56,6 +57,7 @@ async function maxRate(env: BenchEnv, name: string, room: FanoutRoom): Promise<F
 
 const bareFixed = (env: BenchEnv) => env.memo('bare:fixed', async () => fixedRate(env, 'bare ws server', await rooms.bare(env)));
 const bareMax = (env: BenchEnv) => env.memo('bare:max', async () => maxRate(env, 'bare ws server', await rooms.bare(env)));
+const oursFixed = (env: BenchEnv) => env.memo('gw0:fixed', async () => fixedRate(env, 'gateway', await rooms.local(env)));
 const oursMax = (env: BenchEnv) => env.memo('gw0:max', async () => maxRate(env, 'gateway', await rooms.local(env)));
 
 function cpuRow(id: string, scenario: string, base: FanoutRun, ours: FanoutRun, bound: number): Row {
@@ -68,12 +70,15 @@ export const p1: Scenario = {
   async run(env) {
     const label = `fan-out 1 ch × ${sizes(env).subscribers} subs, 100 B`;
     const base = await bareFixed(env);
-    const ours = await fixedRate(env, 'gateway', await rooms.local(env));
+    const ours = await oursFixed(env);
+    const prebuilt = await fixedRate(env, 'bare ws server, prebuilt frames', await rooms.barePrebuilt(env));
     const [bMax, oMax] = [await bareMax(env), await oursMax(env)];
     const held = (run: FanoutRun | null) => (run ? perSec(run.perSecond) : `none (p99 > ${P99_BOUND_MS} ms at ${perSec(sizes(env).ramp[0]!)})`);
     const maxRatio = bMax && oMax ? oMax.perSecond / bMax.perSecond : null;
     return [
       cpuRow('P1', `${label}: CPU per delivery at ${perSec(sizes(env).fixedRate)}`, base, ours, 0.75),
+      // Not a goal: what writing one prebuilt frame per message saves a bare server, measured apart from the gateway's other work.
+      { ...cpuRow('P1', `(info) bare server writing prebuilt frames: CPU per delivery`, base, prebuilt, 1), goal: '— (technique alone)', pass: null },
       { id: 'P1', scenario: `${label}: max deliveries at p99 < ${P99_BOUND_MS} ms`, baseline: held(bMax), ours: held(oMax), ratio: maxRatio, goal: '≥ 1×', pass: maxRatio === null ? null : maxRatio >= 1 },
     ];
   },
@@ -118,7 +123,8 @@ export const p8: Scenario = {
     const room = await FanoutRoom.open({ subscribe: gw, publish: gw, serverPid: pid, n, paused: Math.round(n * 0.05) });
     try {
       const rssBefore = rssBytes(pid);
-      const p1Rate = p1Max?.perSecond ?? sizes(env).fixedRate;
+      // P1's deliveries/s: its max rate, or where none held, what it delivered at the fixed rate.
+      const p1Rate = p1Max?.perSecond ?? (await oursFixed(env)).perSecond;
       const rate = p1Rate * 1.5;
       env.progress(`gateway: overload at ${perSec(rate)} with 5 % of subscribers not reading`);
       const run = await room.run(rate / n, sizes(env).seconds * 2);
@@ -126,7 +132,7 @@ export const p8: Scenario = {
       const growth = rssBytes(pid) / rssBefore - 1;
       const ratio = run.perSecond / p1Rate;
       return [
-        { id: 'P8', scenario: `overload 1.5× P1 max${p1Max ? '' : ' (none held: the fixed rate)'}, 5 % not reading: healthy deliveries/s`, baseline: perSec(p1Rate), ours: perSec(run.perSecond), ratio, goal: '≥ 0.9× P1', pass: ratio >= 0.9 },
+        { id: 'P8', scenario: `overload 1.5× P1 ${p1Max ? 'max' : 'fixed-rate run (no max held)'}, 5 % not reading: healthy deliveries/s`, baseline: perSec(p1Rate), ours: perSec(run.perSecond), ratio, goal: '≥ 0.9× P1', pass: ratio >= 0.9 },
         { id: 'P8', scenario: 'overload: gateway RSS growth', baseline: `${(rssBefore / 2 ** 20).toFixed(0)} MB`, ours: `+${(growth * 100).toFixed(1)} %`, ratio: null, goal: '≤ 20 %', pass: growth <= 0.2 },
       ];
     } finally {

@@ -13,7 +13,7 @@ async function perConnection(env: BenchEnv, name: string, target: Target, pid: n
   const sockets: WebSocket[] = [];
   try {
     for (let i = 0; i < n; i += 200) {
-      env.progress(`${name}: ${i}/${n} idle connections`);
+      if (i % 2000 === 0) env.progress(`${name}: ${i}/${n} idle connections`);
       sockets.push(...(await Promise.all(Array.from({ length: Math.min(200, n - i) }, async (_, j) => {
         const ws = await connect(target);
         await join(ws, target, `idle-${i + j}`);

@@ -18,6 +18,8 @@ export interface BenchEnv {
   /** Our gateway `index` as a client target, with an anon token of the tenant. */
   gateway(index: number): Promise<Target>;
   bare: { target: Target; pid: number };
+  /** The bare server writing prebuilt frames: what that technique alone buys. */
+  barePrebuilt: { target: Target; pid: number };
   progress(message: string): void;
   /** One measurement shared by every scenario that needs it (e.g. the bare server's max rate). */
   memo<T>(key: string, measure: () => Promise<T>): Promise<T>;
@@ -35,7 +37,7 @@ export async function startEnv(short: boolean, progress: (m: string) => void): P
   progress('starting Kafka, Postgres and Redis');
   const infra = await startInfra();
   let stack: Stack | undefined;
-  let bare: ChildProcess | undefined;
+  const bare: ChildProcess[] = [];
   try {
     progress('starting tenant-admin, 2 gateways, ingest-cdc, presence-service');
     stack = await startStack({
@@ -44,11 +46,12 @@ export async function startEnv(short: boolean, progress: (m: string) => void): P
       gatewayEnv: { LOG_LEVEL: 'warn', GATEWAY_TENANT_DB_POOL_SIZE: '8', GATEWAY_IDLE_TIMEOUT_MS: '3600000' },
     });
     const tenant = await createBenchTenant(stack, infra.postgres.url);
-    const started = await startBare();
-    bare = started.child;
+    const started = await startBare(false);
+    const startedPrebuilt = await startBare(true);
+    bare.push(started.child, startedPrebuilt.child);
     for (const gw of stack.gateways) pinServer(gw.child.pid!);
     if (stack.ingestCdc) pinServer(stack.ingestCdc.child.pid!);
-    pinServer(started.child.pid!);
+    for (const child of bare) pinServer(child.pid!);
     pinLoadGenerator();
     const anon = await sign(tenant.secret, { role: 'anon' });
     const memos = new Map<string, Promise<unknown>>();
@@ -57,26 +60,27 @@ export async function startEnv(short: boolean, progress: (m: string) => void): P
       short, infra, stack, tenant, progress,
       gateway: async (i) => ({ port: s.gateways[i]!.port, host: `${tenant.tenant}.localhost`, token: anon }),
       bare: { target: { port: started.port, host: 'localhost', token: '' }, pid: started.child.pid! },
+      barePrebuilt: { target: { port: startedPrebuilt.port, host: 'localhost', token: '' }, pid: startedPrebuilt.child.pid! },
       memo: <T>(key: string, measure: () => Promise<T>) => {
         if (!memos.has(key)) memos.set(key, measure());
         return memos.get(key) as Promise<T>;
       },
       stop: async () => {
-        started.child.kill();
+        for (const child of bare) child.kill();
         await s.stop();
         await infra.stop();
       },
     };
   } catch (err) {
-    bare?.kill();
+    for (const child of bare) child.kill();
     await stack?.stop();
     await infra.stop();
     throw err;
   }
 }
 
-function startBare(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, '../baselines/bare-ws-server.ts')], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+function startBare(prebuilt: boolean): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, '../baselines/bare-ws-server.ts'), ...(prebuilt ? ['--prebuilt'] : [])], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bare-ws-server exited with ${code}`)));
     child.stdout!.once('data', (chunk: Buffer) => {
