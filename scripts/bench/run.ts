@@ -1,7 +1,10 @@
 // The benchmark suite (issue 11): every scenario side by side with its baseline in the same run,
 // one table at the end (also .cache/bench/results.json and results.md). Figures are reported
 // against their goals, never asserted: the exit code is 1 only when a scenario failed to run.
-//   npm run bench [-- [--short] [scenario …]]     e.g. npm run bench -- p1 p4, npm run bench -- --short
+//   npm run bench [-- [--short] [--profile] [scenario …]]   e.g. npm run bench -- p1 p4, npm run bench -- --short
+// --profile: the gateways and the bare servers write V8 CPU profiles (--cpu-prof) into
+// .cache/bench/profiles/ when the suite stops them (open them in Chrome DevTools or speedscope);
+// profiling costs CPU, so such a run's figures compare only with each other.
 import { join } from 'node:path';
 import { print } from '@realtime/log';
 import { startEnv, type Scenario } from './suite/env.ts';
@@ -17,6 +20,7 @@ const scenarios: Scenario[] = [p1, p1k, p2, p3, p4, p5, p6, p7, p8];
 
 const args = process.argv.slice(2);
 const short = args.includes('--short');
+const profileDir = args.includes('--profile') ? join(import.meta.dirname, '../../.cache/bench/profiles') : null;
 const names = args.filter((a) => !a.startsWith('--')).map((a) => a.toLowerCase());
 const unknown = names.filter((n) => !scenarios.some((s) => s.name === n));
 if (unknown.length) {
@@ -27,7 +31,7 @@ const selected = names.length ? scenarios.filter((s) => names.includes(s.name)) 
 
 const t0 = performance.now();
 const progress = (message: string) => print(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${message}`);
-const env = await startEnv(short, progress);
+const env = await startEnv({ short, profileDir }, progress);
 const report: Report = { started: new Date().toISOString(), seconds: 0, short, machine: describeMachine(env.infra.kafka.version), rows: [], errors: [] };
 try {
   for (const scenario of selected) {
@@ -49,4 +53,5 @@ print('');
 print(textTable(report));
 const files = writeReport(report, join(import.meta.dirname, '../../.cache/bench'));
 print(`written: ${files.join(', ')}`);
+if (profileDir) print(`CPU profiles: ${profileDir}`);
 process.exit(report.errors.length ? 1 : 0);

@@ -47,5 +47,7 @@ server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   process.stdout.write(`listening ${typeof address === 'object' && address ? address.port : 0}\n`);
 });
-// The parent's IPC channel closing means the suite is gone: so are we.
+// The parent's IPC channel closing means the suite is gone: so are we. Exiting through
+// process.exit on SIGTERM too lets --cpu-prof write its profile.
 process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));

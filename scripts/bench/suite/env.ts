@@ -33,7 +33,14 @@ export interface Scenario {
   run(env: BenchEnv): Promise<Row[]>;
 }
 
-export async function startEnv(short: boolean, progress: (m: string) => void): Promise<BenchEnv> {
+export interface EnvOptions {
+  short: boolean;
+  /** Where gateways and bare servers write CPU profiles (node --cpu-prof); null: no profiles. */
+  profileDir: string | null;
+}
+
+export async function startEnv({ short, profileDir }: EnvOptions, progress: (m: string) => void): Promise<BenchEnv> {
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   progress('starting Kafka, Postgres and Redis');
   const infra = await startInfra();
   let stack: Stack | undefined;
@@ -43,11 +50,11 @@ export async function startEnv(short: boolean, progress: (m: string) => void): P
     stack = await startStack({
       infra: { kafkaBrokers: infra.kafka.brokers, pgUrl: infra.postgres.url, redisUrl: infra.redis.url }, gateways: 2, ingestCdc: true, presence: true,
       // The load generator's subscribers only listen: no idle timeout may close them mid-run.
-      gatewayEnv: { LOG_LEVEL: 'warn', GATEWAY_TENANT_DB_POOL_SIZE: '8', GATEWAY_IDLE_TIMEOUT_MS: '3600000' },
+      gatewayEnv: { LOG_LEVEL: 'warn', GATEWAY_TENANT_DB_POOL_SIZE: '8', GATEWAY_IDLE_TIMEOUT_MS: '3600000', ...(profileDir ? { NODE_OPTIONS: profile.join(' ') } : {}) },
     });
     const tenant = await createBenchTenant(stack, infra.postgres.url);
-    const started = await startBare(false);
-    const startedPrebuilt = await startBare(true);
+    const started = await startBare(false, profile);
+    const startedPrebuilt = await startBare(true, profile);
     bare.push(started.child, startedPrebuilt.child);
     for (const gw of stack.gateways) pinServer(gw.child.pid!);
     if (stack.ingestCdc) pinServer(stack.ingestCdc.child.pid!);
@@ -79,8 +86,8 @@ export async function startEnv(short: boolean, progress: (m: string) => void): P
   }
 }
 
-function startBare(prebuilt: boolean): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, '../baselines/bare-ws-server.ts'), ...(prebuilt ? ['--prebuilt'] : [])], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+function startBare(prebuilt: boolean, nodeArgs: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [...nodeArgs, join(import.meta.dirname, '../baselines/bare-ws-server.ts'), ...(prebuilt ? ['--prebuilt'] : [])], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bare-ws-server exited with ${code}`)));
     child.stdout!.once('data', (chunk: Buffer) => {
