@@ -17,6 +17,7 @@ import { cleanToken } from '../core/auth/jwt.ts';
 import { xHeaders } from '../core/base/x-headers.ts';
 import type { ClientSocket } from '../ports.ts';
 import { messageOf } from '../core/base/messages.ts';
+import { sendPrebuilt } from './prebuilt-frame.ts';
 
 export interface WsOptions {
   connectErrorBackoffMs: number;
@@ -121,7 +122,7 @@ function clientSocket(ws: WebSocket): ClientSocket {
     get bufferedAmount() {
       return ws.bufferedAmount;
     },
-    send: (frame) => (typeof frame === 'string' ? ws.send(utf8(frame), { binary: false }) : ws.send(frame, { binary: true })),
+    send: (frame) => (typeof frame === 'string' ? sendPrebuilt(ws, utf8(frame), false) : sendPrebuilt(ws, frame, true)),
     close: (code, reason) => {
       ws.close(code, reason);
       const kill = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
