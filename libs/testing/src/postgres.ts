@@ -37,8 +37,10 @@ const bin = (name: string) => (binDir() ? join(binDir(), name) : name);
 /** Runs a Postgres binary as `postgres` when we are root. */
 const runAs = (command: string, args: string[]): [string, string[]] => (asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args]);
 
+// Every e2e file's stack leaves its tenants' slots behind (inactive, one name per stack): with 20
+// the later CDC files of a full run found no free slot. WAL senders are only the active ones.
 const defaults: Record<string, string> = {
-  wal_level: 'logical', max_wal_senders: '20', max_replication_slots: '20', max_connections: '200',
+  wal_level: 'logical', max_wal_senders: '20', max_replication_slots: '100', max_connections: '200',
   fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '128MB',
   // With synchronous_commit off, WAL senders only see what the WAL writer flushed, every
   // wal_writer_delay (200 ms by default): logical replication would lag by up to that much.
