@@ -91,6 +91,10 @@ it('delivers 10,000 committed rows and a broadcast flow once each, in order, acr
       // The ack of a send caught by the kill waits for the new leader (6-13 s measured here):
       // longer than realtime-js' default 10 s push timeout, and a resend could duplicate it.
       expect(await sender.send({ type: 'broadcast', event: 'tick', payload: { n } }, { timeout: 45_000 })).toBe('ok');
+      // Paced under the gateway's 1,000 inbound frames/s per socket (GATEWAY_MAX_FRAMES_PER_SECOND):
+      // on an idle machine acks come back in well under a millisecond, and frames over the rate
+      // are dropped unanswered, which the send would see as a time-out.
+      await new Promise((r) => setTimeout(r, 2));
     }
   })();
   const rows = 10_000;
