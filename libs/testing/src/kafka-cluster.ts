@@ -89,8 +89,15 @@ export async function startKafkaCluster(options: { nodes?: number; version?: str
     }),
     async kill(id) {
       const node = nodes.find((n) => n.id === id)!;
-      // the watchdog (process.ts) is bash; the broker is its child JVM
-      for (const pid of childPids(node.proc!.child.pid!)) process.kill(pid, 'SIGKILL');
+      // the watchdog (process.ts) is bash; the broker is its child JVM. Its other children come and
+      // go (the watchdog's sleeps), so one may be gone by the time it is signalled.
+      for (const pid of childPids(node.proc!.child.pid!)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+        }
+      }
       await node.proc!.exited;
       node.proc = null;
     },
