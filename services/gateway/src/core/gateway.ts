@@ -12,6 +12,7 @@ import { ChannelRegistry, channelKey } from './channels/registry.ts';
 import { requiresDrain, type Tenant } from './base/tenant.ts';
 import { verifyToken, type Claims, type Verified } from './auth/jwt.ts';
 import { answerHeartbeat } from './channels/heartbeat.ts';
+import { disconnectWithNotice, RESTART_CLOSE_CODE } from './channels/restart-drain.ts';
 import { LocalLimits } from './limits/local-limits.ts';
 import type { GatewayMetrics } from './metrics/metrics.ts';
 import { ChangeFanout } from './postgres-changes/fanout.ts';
@@ -383,13 +384,7 @@ export class Gateway implements GatewayContext {
   /** docs/PROTOCOL.md §2: tenant deleted, reloaded or its auth changed: every socket gets 1012. */
   drainTenant(tenantId: string): void {
     const conns = [...(this.#connections.get(tenantId) ?? [])];
-    for (const conn of conns) {
-      for (const channel of conn.channels.values()) {
-        conn.push(channel, 'system', { extension: 'system', status: 'ok', message: 'Server requested disconnect', channel: channel.subtopic });
-      }
-      this.detach(conn);
-      conn.socket.close(1012, 'tenant changed');
-    }
+    for (const conn of conns) disconnectWithNotice(this, conn, 'Server requested disconnect', RESTART_CLOSE_CODE, 'tenant changed');
     if (conns.length) this.deps.log.info({ tenant: tenantId, sockets: conns.length }, 'tenant drained');
   }
 

@@ -61,15 +61,22 @@ export class RestartDrain {
 }
 
 /**
- * Like a tenant drain (Gateway.drainTenant): a `system` notice on every channel, then the close.
- * No `phx_close`: realtime-js would mark its channels closed and not rejoin them after the
- * reconnect, which is the whole point of the close.
+ * The restart's close: the catalog's notice, then 1012. No `phx_close`: realtime-js would mark its
+ * channels closed and not rejoin them after the reconnect, which is the whole point of the close.
  */
 function restart(g: DrainableGateway, conn: Connection): void {
   if (conn.closed) return; // it went away by itself during the window
+  disconnectWithNotice(g, conn, messageOf(ErrorCodes.RealtimeRestarting), RESTART_CLOSE_CODE, 'server restarting');
+}
+
+/**
+ * A server-side disconnect that clients recover from (a restart, a tenant drain): a `system`
+ * notice on every channel, then the socket's close with `closeCode`.
+ */
+export function disconnectWithNotice(g: Pick<DrainableGateway, 'detach'>, conn: Connection, message: string, closeCode: number, reason: string): void {
   for (const channel of conn.channels.values()) {
-    conn.push(channel, 'system', { extension: 'system', status: 'ok', message: messageOf(ErrorCodes.RealtimeRestarting), channel: channel.subtopic });
+    conn.push(channel, 'system', { extension: 'system', status: 'ok', message, channel: channel.subtopic });
   }
   g.detach(conn);
-  conn.socket.close(RESTART_CLOSE_CODE, 'server restarting');
+  conn.socket.close(closeCode, reason);
 }
