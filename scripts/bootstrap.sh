@@ -33,6 +33,8 @@ command -v java >/dev/null || need_apt+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need_apt+=(maven)
 # The Inspector's browser tests (test-e2e/inspector.test.ts) drive Debian's Chromium through playwright-core.
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# scripts/docker-compose.test.ts runs the compose file's .env commands, which make the audit key pair with openssl.
+command -v openssl >/dev/null || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "bootstrap: apt-get install ${need_apt[*]}" >&2
   apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "${need_apt[@]}" >&2
