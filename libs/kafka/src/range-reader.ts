@@ -40,9 +40,10 @@ export interface RangeReaderOptions {
 }
 
 export const RANGE_READ_TIMEOUT_MS = 30_000;
-/** With every partition paused kafkajs sleeps this long between fetch rounds, so it is also how long a
- *  read may wait for its first fetch: shorter than FETCH_WAIT_MS, and costs no request while idle. */
-const RANGE_FETCH_WAIT_MS = 100;
+/** With every partition paused kafkajs sleeps this long between fetch rounds (an uninterruptible
+ *  sleep), so a read may wait this long for its first fetch: far below FETCH_WAIT_MS. Idle, it costs
+ *  a timer and no request; a broker waits this long only for a read whose next offset is not written. */
+const RANGE_FETCH_WAIT_MS = 20;
 
 export async function startRangeReader(kafka: Kafka, options: RangeReaderOptions): Promise<RangeReader> {
   const { topics, groupId } = options;
