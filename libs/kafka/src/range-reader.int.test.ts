@@ -155,6 +155,27 @@ describe('RangeReader', () => {
       expect((await reader.read(topic, 7, from, from + 5n, () => {})).last).toBe(from + 4n);
     }
     expect(await groups()).toEqual(before);
+  }, 120_000); // each read may wait for kafkajs's idle fetch sleep (RANGE_FETCH_WAIT_MS)
+
+  it('refuses at once, not at its timeout, a partition another member of its group took; and a partition that does not exist', async () => {
+    await expect(reader.read(topic, 99, 0n, 1n, () => {})).rejects.toMatchObject({ code: ErrorCodes.UnprocessableEntity });
+    const shared = `${groupId}-shared`;
+    await producer.send({ topic: other, messages: range(0, 8).map((partition) => ({ partition, value: `p${partition}` })) });
+    const first = await startRangeReader(kafka, { topics: [other], groupId: shared, logger: log });
+    const second = await startRangeReader(kafka, { topics: [other], groupId: shared, logger: log });
+    try {
+      const outcomes = async (r: RangeReader) => Promise.all(range(0, 8).map((p) =>
+        r.read(other, p, 0n, 1n, () => {}, { timeoutMs: 5_000 }).then(() => 'read', (err: Error) => (/not assigned/.test(err.message) ? 'refused' : err.message))));
+      // once the group rebalanced, each reads its own partitions and refuses the other's
+      await waitFor(async () => {
+        const [a, b] = [await outcomes(first), await outcomes(second)];
+        expect(a.map((o, p) => (o === 'read' ? b[p] : o))).toEqual(Array(8).fill('refused'));
+        expect(a).toContain('read');
+        expect(b).toContain('read');
+      }, { timeout: 30_000 });
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
   });
 
   it('stop() rejects the reads still pending, and later reads', async () => {
