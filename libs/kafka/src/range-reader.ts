@@ -173,7 +173,7 @@ export async function startRangeReader(kafka: Kafka, options: RangeReaderOptions
         read.clamp(low, high);
         lane = laneOf(topic, partition);
         lane.add(read);
-      }, (err) => read.fail(err));
+      }).catch((err: unknown) => read.fail(toRealtimeError(err, `reading ${where} failed`, { topic, partition })));
       return read.result;
     },
     stop: () => (stopping ??= (async () => {
