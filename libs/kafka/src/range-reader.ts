@@ -24,9 +24,12 @@ export interface RangeReader {
    * Reads [start, end) in offset order, clamped at call time to [low, high) of the partition: records
    * written after the call are not waited for, records deleted by retention are not either. Resolves
    * when the last record before `end` was handled (or none is left below it), or when onRecord
-   * returned 'stop'. onRecord is awaited before the next record of that partition is handed on.
-   * Rejects on timeout (default 30 s), abort, stop() or a consumer failure; a throw from onRecord
-   * rejects that read only.
+   * returned 'stop'. onRecord is awaited before the next record of that partition is handed on (the
+   * reads of one partition share one scan: a slow onRecord slows the others of that partition, not
+   * other partitions). Retention may delete records while they are read: the caller that must know
+   * compares the first offset it got (or bounds().low) with its start.
+   * Rejects on timeout (default 30 s), abort, stop(), a consumer failure or a partition this member
+   * does not hold (KafkaUnavailable); a throw from onRecord rejects that read only.
    */
   read(topic: string, partition: number, start: bigint, end: bigint, onRecord: OnRangeRecord,
     options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<RangeResult>;
