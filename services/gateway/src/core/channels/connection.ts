@@ -114,9 +114,11 @@ export class Channel {
     this.joinRef = joinRef;
     this.options = options;
     this.key = channelKey(conn.tenantId, options.private, this.subtopic);
-    // Most joins carry the connect token again: one copy of it per socket, not one more per channel.
-    this.token = token === conn.token ? conn.token : token;
-    this.claims = claims;
+    // Most joins carry the connect token again: one copy of it (and of its claims, the same
+    // payload) per socket, not one more per channel (P3).
+    const same = token === conn.token;
+    this.token = same ? conn.token : token;
+    this.claims = same ? conn.claims : claims;
   }
 
   /**
