@@ -18,6 +18,7 @@ import { xHeaders } from '../core/base/x-headers.ts';
 import type { ClientSocket } from '../ports.ts';
 import { messageOf } from '../core/base/messages.ts';
 import { sendPrebuilt } from './prebuilt-frame.ts';
+import { TurnCork, type Corkable } from './turn-cork.ts';
 
 export interface WsOptions {
   connectErrorBackoffMs: number;
@@ -156,13 +157,14 @@ function utf8(text: string): Buffer {
  */
 const CLOSE_GRACE_MS = 2000;
 
-/** A class, not an object of closures: its methods are shared by every socket (P3). */
-class WsClientSocket implements ClientSocket {
+/** A class, not an object of closures: its methods are shared by every socket (P3); its turn stamps (TurnCork) inline. */
+class WsClientSocket extends TurnCork implements ClientSocket {
   // randomUUID's string is a chain of ~17 concatenated pieces (about 550 bytes); a flat copy is 56.
   readonly id = Buffer.from(randomUUID(), 'latin1').toString('latin1');
   readonly #ws: WebSocket;
 
   constructor(ws: WebSocket) {
+    super();
     this.#ws = ws;
   }
 
@@ -172,6 +174,8 @@ class WsClientSocket implements ClientSocket {
   }
 
   send(frame: string | Uint8Array): void {
+    const socket = (this.#ws as unknown as { _socket?: Corkable | null })._socket;
+    if (socket) this.beforeWrite(socket);
     if (typeof frame === 'string') sendPrebuilt(this.#ws, utf8(frame), false);
     else sendPrebuilt(this.#ws, frame, true);
   }
