@@ -46,6 +46,11 @@ const PATHS = new Set(['/socket/websocket', '/realtime/v1/websocket', '/realtime
 export function attachWebSocket(server: Server, gateway: SocketGateway, options: WsOptions): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxFrameBytes });
   const refusals = { delayed: 0 };
+  // One sweep for every socket instead of a timer each (P3): a silent socket is closed between
+  // idleTimeoutMs and idleTimeoutMs + the sweep's period (a tenth of it, 0.1 to 5 s).
+  const sweep = setInterval(() => closeIdle(wss, options.idleTimeoutMs), Math.min(5000, Math.max(100, options.idleTimeoutMs / 10)));
+  sweep.unref();
+  wss.on('close', () => clearInterval(sweep));
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgrade(wss, gateway, options, refusals, req, socket, head).catch((err: unknown) => {
       gateway.log.error({ err: String(err) }, 'upgrade failed');
@@ -81,14 +86,15 @@ async function upgrade(wss: WebSocketServer, g: SocketGateway, options: WsOption
   const tenantId = result.tenant.externalId;
   const headers = xHeaders(req.headers);
   const { token, claims } = result;
-  wss.handleUpgrade(req, socket, head, (ws) => serve(g, ws, g.attach(new WsClientSocket(ws), tenantId, vsn, token, claims, headers), options.idleTimeoutMs));
+  wss.handleUpgrade(req, socket, head, (ws) => serve(g, ws, g.attach(new WsClientSocket(ws), tenantId, vsn, token, claims, headers)));
 }
 
 /** What a socket's event handlers need; one small object instead of a closure per event (P3). */
 interface Served {
   g: SocketGateway;
   conn: Connection;
-  idle: NodeJS.Timeout;
+  /** When the socket last sent a frame (Date.now()), for the idle sweep. */
+  lastFrame: number;
 }
 
 const served = new WeakMap<WebSocket, Served>();
@@ -99,21 +105,25 @@ const served = new WeakMap<WebSocket, Served>();
  * about 2 KB per idle connection (issue 11, P3). The handlers are shared by every socket (ws
  * calls them with `this` = the socket) and find their state in `served`.
  */
-function serve(g: SocketGateway, ws: WebSocket, conn: Connection, idleTimeoutMs: number): void {
-  served.set(ws, { g, conn, idle: setTimeout(closeIdle, idleTimeoutMs, ws) });
+function serve(g: SocketGateway, ws: WebSocket, conn: Connection): void {
+  served.set(ws, { g, conn, lastFrame: Date.now() });
   ws.on('message', onMessage);
   ws.on('close', onClose);
   ws.on('error', onError);
 }
 
-function closeIdle(ws: WebSocket): void {
-  ws.close(1000, 'idle timeout');
+function closeIdle(wss: WebSocketServer, idleTimeoutMs: number): void {
+  const now = Date.now();
+  for (const ws of wss.clients) {
+    const s = served.get(ws);
+    if (s && now - s.lastFrame >= idleTimeoutMs && ws.readyState === ws.OPEN) ws.close(1000, 'idle timeout');
+  }
 }
 
 function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   const s = served.get(this);
   if (!s) return;
-  s.idle.refresh();
+  s.lastFrame = Date.now();
   const frame = isBinary ? toBytes(data) : data.toString();
   // A throw here would be an uncaught exception: the process, and every other socket, with it.
   try {
@@ -131,7 +141,6 @@ function onClose(this: WebSocket): void {
   const s = served.get(this);
   if (!s) return;
   served.delete(this);
-  clearTimeout(s.idle);
   s.g.detach(s.conn);
 }
 
