@@ -359,8 +359,8 @@ export class Gateway implements GatewayContext {
       if (channel === sender && !channel.options.self) continue;
       if (message.metaId && channel.replayedIds?.has(message.metaId)) continue; // replayed already
       const vsn = channel.conn.vsn;
-      if (!frames.has(vsn)) frames.set(vsn, channel.conn.wire.encodeBroadcast(message, `realtime:${message.topic}`));
-      const frame = frames.get(vsn) ?? null;
+      let frame = frames.get(vsn); // one lookup per subscriber: the frame is built once per vsn
+      if (frame === undefined) frames.set(vsn, (frame = channel.conn.wire.encodeBroadcast(message, `realtime:${message.topic}`)));
       if (frame !== null) {
         channel.conn.send(frame);
         receivers.push(channel);

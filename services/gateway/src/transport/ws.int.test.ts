@@ -1,7 +1,8 @@
 // The WebSocket transport over real sockets, the core's ports faked (no Kafka): a client that
 // stops reading is cut off once the server-side buffer passes GATEWAY_MAX_BUFFERED_BYTES, its TCP
 // socket destroyed, while a reading client on the same channel gets every broadcast; refused
-// upgrades wait out the backoff only up to GATEWAY_MAX_DELAYED_REFUSALS at once.
+// upgrades wait out the backoff only up to GATEWAY_MAX_DELAYED_REFUSALS at once; a socket silent
+// for GATEWAY_IDLE_TIMEOUT_MS is closed by the idle sweep, one that heartbeats is not.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -97,5 +98,29 @@ describe('WebSocket transport: outgoing bound', () => {
     const third = refused();
     expect(await Promise.race([third.then((status) => `third ${status}`), ...held.map((p) => p.then(() => 'held'))])).toBe('third 401');
     expect(await Promise.all(held)).toEqual([401, 401]);
+  });
+});
+
+describe('WebSocket transport: idle timeout', () => {
+  it('closes a socket that sends nothing for idleTimeoutMs and keeps one that heartbeats', async () => {
+    const { gateway, tenants } = testGateway(systemClock as ManualClock);
+    tenants.put(tenant());
+    const port = await serve(gateway, { idleTimeoutMs: 1000 }); // swept every 100 ms; beats every 100 ms leave slack for a loaded machine
+    const token = await new SignJWT({ role: 'anon' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(new TextEncoder().encode(tenant().jwtSecret!));
+    const silent = await connect(port, token);
+    const chatty = await connect(port, token);
+    const closed: Record<string, number> = {};
+    silent.ws.on('close', (code) => (closed.silent = code));
+    chatty.ws.on('close', (code) => (closed.chatty = code));
+    const beat = setInterval(() => chatty.ws.send(JSON.stringify([null, 'hb', 'phoenix', 'heartbeat', {}])), 100);
+    try {
+      await expect.poll(() => closed.silent, { timeout: 5000 }).toBe(1000);
+      await new Promise((r) => setTimeout(r, 2000)); // two idle periods more: the heartbeating one stays
+      expect(closed.chatty).toBeUndefined();
+      expect(chatty.ws.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      clearInterval(beat);
+      chatty.ws.close();
+    }
   });
 });

@@ -139,8 +139,10 @@ export function cachedKeys(tenant: Tenant): number {
 async function resolveKey(tenant: Tenant, alg: string, kid: string | undefined): Promise<CryptoKey | Uint8Array | null> {
   const jwk = kid ? tenant.jwks?.keys.find((k) => k.kid === kid) : undefined;
   if (HS.test(alg)) {
-    if (jwk?.kty === 'oct' && typeof jwk.k === 'string') return Buffer.from(jwk.k, 'base64url');
-    return tenant.jwtSecret ? new TextEncoder().encode(tenant.jwtSecret) : null;
+    const secret = jwk?.kty === 'oct' && typeof jwk.k === 'string' ? Buffer.from(jwk.k, 'base64url') : tenant.jwtSecret ? new TextEncoder().encode(tenant.jwtSecret) : null;
+    // Imported once here and cached: given raw bytes, jose imports a new HMAC key on every verify
+    // (two per socket: connect and join), CPU and native memory per connection (issue 11).
+    return secret ? crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: `SHA-${alg.slice(2)}` }, false, ['verify']) : null;
   }
   if (!ASYM.test(alg) || !jwk) return null;
   const kty = (jwk as JWK).kty;

@@ -5,11 +5,24 @@ export interface Clock {
   setTimeout(fn: () => void, ms: number): { cancel(): void };
 }
 
+/**
+ * A class rather than `{ cancel: () => clearTimeout(t) }`: every channel holds one of these (its
+ * token's expiry), and a closure with its context per timer is about 100 bytes more (issue 11, P3).
+ */
+class SystemTimer {
+  readonly #timer: ReturnType<typeof setTimeout>;
+
+  constructor(fn: () => void, ms: number) {
+    this.#timer = setTimeout(fn, ms);
+    this.#timer.unref?.();
+  }
+
+  cancel(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
-    t.unref?.();
-    return { cancel: () => clearTimeout(t) };
-  },
+  setTimeout: (fn, ms) => new SystemTimer(fn, ms),
 };

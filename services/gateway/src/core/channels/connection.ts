@@ -99,8 +99,7 @@ export class Channel {
   token: string;
   claims: Claims;
   expiry: { cancel(): void } | null = null;
-  /** Private channels: what the policies allowed, cached until the next access_token (docs/PROTOCOL.md §7). */
-  readonly policies = { read: new Set<PolicyExtension>(), write: new Map<PolicyExtension, Promise<boolean>>() };
+  #policies: ChannelPolicies | null = null;
   /** ids of replayed messages: their live copies are not delivered again (docs/PROTOCOL.md §4 replay). */
   replayedIds: Set<string> | null = null;
   /** Presence of this channel once enabled (by the join, the tenant or a track). */
@@ -115,7 +114,23 @@ export class Channel {
     this.joinRef = joinRef;
     this.options = options;
     this.key = channelKey(conn.tenantId, options.private, this.subtopic);
-    this.token = token;
-    this.claims = claims;
+    // Most joins carry the connect token again: one copy of it (and of its claims, the same
+    // payload) per socket, not one more per channel (P3).
+    const same = token === conn.token;
+    this.token = same ? conn.token : token;
+    this.claims = same ? conn.claims : claims;
   }
+
+  /**
+   * Private channels: what the policies allowed, cached until the next access_token (docs/PROTOCOL.md §7).
+   * Made on first use: a public channel never needs it, and an idle one should not carry it (P3).
+   */
+  get policies(): ChannelPolicies {
+    return (this.#policies ??= { read: new Set(), write: new Map() });
+  }
+}
+
+export interface ChannelPolicies {
+  read: Set<PolicyExtension>;
+  write: Map<PolicyExtension, Promise<boolean>>;
 }
