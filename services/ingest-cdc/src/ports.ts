@@ -18,7 +18,11 @@ export interface CheckpointSink {
   publish(checkpoint: CdcCheckpoint): Promise<void>;
 }
 
-/** Tells the tenant database that WAL up to `lsn` is durable in Kafka: its slot may advance. */
+/**
+ * Tells the tenant database that WAL up to `lsn` is durable in Kafka: its slot may advance. The
+ * pg adapter reports the newest confirmed position once per event-loop turn (not one status
+ * update per transaction).
+ */
 export interface LsnConfirmer {
   confirm(lsn: string): Promise<void>;
 }
@@ -36,8 +40,11 @@ export interface ReplicationSourceOptions {
 }
 
 export interface ReplicationSource {
-  /** Streams from the slot's confirmed position; `onMessage` is awaited before the next one. */
-  start(onMessage: (walStart: string, bytes: Buffer) => Promise<void>, onError: (err: Error) => void): Promise<void>;
+  /**
+   * Streams from the slot's confirmed position; a promise `onMessage` returns is awaited before the
+   * next message (returning nothing lets the next one come at once).
+   */
+  start(onMessage: (walStart: string, bytes: Buffer) => Promise<void> | void, onError: (err: Error) => void): Promise<void>;
   /** Tells Postgres everything up to `lsn` is durable elsewhere: the slot may advance. */
   confirm(lsn: string): Promise<void>;
   stop(): Promise<void>;

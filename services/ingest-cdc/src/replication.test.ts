@@ -13,7 +13,7 @@ const flush = () => new Promise((r) => setTimeout(r, 10));
 describe('tenant replication hand-over', () => {
   it('releases the slot only after the publishes in flight landed, and takes no new WAL meanwhile', async () => {
     const order: string[] = [];
-    let feed!: (bytes: Buffer) => Promise<void>;
+    let feed!: (bytes: Buffer) => Promise<void> | void;
     const source: ReplicationSource = {
       start: async (onMessage) => void (feed = (b) => onMessage('0/0', b)),
       confirm: async (lsn) => void order.push(`confirm ${lsn}`),
@@ -43,7 +43,7 @@ describe('tenant replication hand-over', () => {
   });
 
   it('reports connected while the slot streams, and each acknowledged transaction with its commit → ack time', async () => {
-    let feed!: (bytes: Buffer) => Promise<void>;
+    let feed!: (bytes: Buffer) => Promise<void> | void;
     const source: ReplicationSource = { start: async (onMessage) => void (feed = (b) => onMessage('0/0', b)), confirm: async () => {}, stop: async () => {} };
     const calls: string[] = [];
     const metrics = {
@@ -72,7 +72,7 @@ describe('tenant replication hand-over', () => {
     const log = createLogger({ service: 'test', destination: new Writable({ write: (c, _e, cb) => { lines.push(JSON.parse(String(c))); cb(); } }) });
     const confirmed: string[] = [];
     let sources = 0;
-    let feed!: (bytes: Buffer) => Promise<void>;
+    let feed!: (bytes: Buffer) => Promise<void> | void;
     const calls: string[] = [];
     const metrics = {
       published: () => {}, slotLag: () => {}, remove: () => {},

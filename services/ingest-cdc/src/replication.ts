@@ -90,7 +90,7 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
         },
       });
       // After stop() nothing new goes in: the next owner replays it from the slot.
-      const started = await source.start((_lsn, bytes) => (stopped ? Promise.resolve() : stream.receive(bytes)), (err) => wake(err)).then(() => true, (err: unknown) => (wake(err), false));
+      const started = await source.start((_lsn, bytes) => (stopped ? undefined : stream.receive(bytes)), (err) => wake(err)).then(() => true, (err: unknown) => (wake(err), false));
       if (started) {
         setConnected(true);
         markReady();

@@ -8,6 +8,13 @@
 // restart, skips every transaction whose commit record starts before the confirmed position: a
 // transaction committed right behind the confirmed one (its commit record starting at that end LSN,
 // as when two sessions commit back to back) would be lost. So the library is handed lsn - 1.
+//
+// Throughput (bench P4): a backlog of small transactions confirms one position per transaction.
+// Each status update is a socket write here and a reply for the walsender to process, so confirm()
+// only records the position and one update per event-loop turn reports the newest (stop() sends
+// the last one before closing). Messages are handed to the core synchronously while it keeps up:
+// the library's flow control awaits every message (a promise and an event-loop hop each); ours
+// pauses the socket only while the core is waiting (serialDelivery).
 import { hostname } from 'node:os';
 import { createPgClient, DEFAULT_CONNECT_TIMEOUT_MS, type PgClient, hasSqlState, SqlState, within } from '@realtime/pg';
 import { LogicalReplicationService } from 'pg-logical-replication';
@@ -74,10 +81,17 @@ export function createReplicationSource(options: ReplicationSourceOptions): Repl
       connectionString: options.connectionString, application_name: workerName, options: '-c DateStyle=ISO -c TimeZone=UTC',
       connectionTimeoutMillis: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     },
-    { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
+    { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: false } },
   );
   // Until the first confirm, the slot's own position: a reply must never move it backwards.
   let confirmed: bigint | null = null;
+  // The newest position confirmed but not yet reported (one report per event-loop turn).
+  let unreported = false;
+  const report = () => {
+    if (!unreported || confirmed === null) return;
+    unreported = false;
+    void acknowledgeExactly(service, confirmed);
+  };
   // Keepalives asking for a reply get our confirmed position, never the received one.
   service.on('heartbeat', (_lsn, _ts, shouldRespond) => {
     if (shouldRespond && confirmed) void acknowledgeExactly(service, confirmed);
@@ -85,7 +99,7 @@ export function createReplicationSource(options: ReplicationSourceOptions): Repl
   return {
     async start(onMessage, onError) {
       confirmed = await ensureSlot(options.connectionString, options.slot, options.timeoutMs);
-      service.on('data', (lsn: string, bytes: Buffer) => onMessage(lsn, bytes));
+      service.on('data', serialDelivery(service, onMessage, onError));
       service.on('error', onError);
       void service.subscribe(new RawPgoutput({ publications: options.publications }), options.slot).catch(onError);
     },
@@ -93,11 +107,58 @@ export function createReplicationSource(options: ReplicationSourceOptions): Repl
       const at = parseLsn(lsn);
       if (at === null) throw new Error(`not an LSN: ${lsn}`);
       confirmed = at;
-      await acknowledgeExactly(service, at);
+      if (!unreported) setImmediate(report);
+      unreported = true;
     },
     async stop() {
+      report(); // the last position confirmed reaches the slot before the hand-over
       await service.stop();
     },
+  };
+}
+
+type OnMessage = Parameters<ReplicationSource['start']>[0];
+
+/**
+ * Calls `onMessage` for each message in order, synchronously while it returns nothing; when it
+ * returns a promise (the core is waiting for Kafka), the socket is paused and the messages already
+ * read wait in a queue until it settles. A rejection or throw goes to `onError`.
+ */
+function serialDelivery(service: LogicalReplicationService, onMessage: OnMessage, onError: (err: Error) => void) {
+  // pg's connection socket: the library's own flow control pauses it the same way
+  const socket = () => (service as unknown as { _connection?: { stream?: { pause?(): void; resume?(): void } } })._connection?.stream;
+  let queue: Array<{ lsn: string; bytes: Buffer }> = [];
+  let waiting = false;
+  const fail = (err: unknown) => onError(err instanceof Error ? err : new Error(String(err)));
+  const deliver = (lsn: string, bytes: Buffer): boolean => {
+    try {
+      const pending = onMessage(lsn, bytes);
+      if (!pending) return true;
+      waiting = true;
+      socket()?.pause?.();
+      pending.then(resume, (err: unknown) => { fail(err); resume(); });
+      return false;
+    } catch (err) {
+      fail(err);
+      return true;
+    }
+  };
+  const resume = () => {
+    waiting = false;
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      for (let i = 0; i < batch.length; i++) {
+        if (deliver(batch[i]!.lsn, batch[i]!.bytes)) continue;
+        queue = batch.slice(i + 1).concat(queue); // what arrived meanwhile stays behind the rest
+        return;
+      }
+    }
+    socket()?.resume?.();
+  };
+  return (lsn: string, bytes: Buffer) => {
+    if (waiting) queue.push({ lsn, bytes });
+    else deliver(lsn, bytes);
   };
 }
 
