@@ -1,5 +1,6 @@
 // Avro records onto Kafka. Every send waits for all in-sync replicas (acks=-1); a null value is a
 // tombstone. With `idempotent`, kafkajs retries cannot duplicate or reorder records of a partition.
+import './kafkajs-grouping-fix.ts'; // before kafkajs loads: linear grouping of a send's messages
 import { Partitioners, type IHeaders, type Kafka } from 'kafkajs';
 import { encode, type SchemaName } from '@realtime/schemas';
 import { toRealtimeError } from './errors.ts';

@@ -37,6 +37,11 @@ export interface TenantStreamOptions {
   maxBroadcastsPerSecond?: number;
   /** Largest ChangeEvent the cdc topic takes (to-change-event.ts); bigger ones get the 413 form. */
   maxEventBytes?: number;
+  /**
+   * Transactions published and not yet acknowledged before receive() waits (default 10,000: a
+   * backlog of small transactions fills Kafka requests of ~2,000 records while the last one is
+   * acknowledged; memory is bounded by maxInFlightChanges).
+   */
   maxInFlight?: number;
   /** Changes published and not yet acknowledged before receive() waits (memory bound in changes). */
   maxInFlightChanges?: number;
@@ -65,6 +70,8 @@ export class TenantStream {
   #inFlight = 0;
   #inFlightChanges = 0;
   #failed = false;
+  /** Resolves the receive() waiting for room in flight (#wakeReceiver). */
+  #resume: (() => void) | null = null;
   #publishFailed = false;
   readonly #rate: BroadcastRate | null;
   #assemblyFailed = false;
@@ -102,8 +109,24 @@ export class TenantStream {
       if (this.#head === undefined) return this.#loadHead().then((ok) => (ok ? this.#publishFrom(emitted, i) : undefined));
       this.#publish(emitted[i]!);
     }
-    if (this.#inFlight >= (this.#o.maxInFlight ?? 1000) || this.#inFlightChanges >= (this.#o.maxInFlightChanges ?? 20_000)) return this.#tail.catch(() => {});
+    if (this.#overLimit(1)) return new Promise<void>((resolve) => (this.#resume = resolve));
     return undefined;
+  }
+
+  /** In flight at or over `fraction` of either bound (maxInFlight, maxInFlightChanges). */
+  #overLimit(fraction: number): boolean {
+    return this.#inFlight >= (this.#o.maxInFlight ?? 10_000) * fraction || this.#inFlightChanges >= (this.#o.maxInFlightChanges ?? 20_000) * fraction;
+  }
+
+  /**
+   * A receive() waiting at the bound goes on once half of it is free (or the stream failed), not
+   * when everything landed: the WAL keeps coming while Kafka acknowledges the rest.
+   */
+  #wakeReceiver(force: boolean) {
+    if (!this.#resume || (!force && this.#overLimit(0.5))) return;
+    const resume = this.#resume;
+    this.#resume = null;
+    resume();
   }
 
   #publish(txn: Transaction): void {
@@ -132,8 +155,9 @@ export class TenantStream {
         if (!txn.partial) this.confirmedLsn = txn.endLsn;
         this.#inFlight--;
         this.#inFlightChanges -= txn.changes.length;
+        this.#wakeReceiver(false);
       });
-    this.#tail.catch((err: unknown) => this.#fatal(err));
+    this.#tail.catch((err: unknown) => (this.#fatal(err), this.#wakeReceiver(true)));
   }
 
   /** Starts reading the chain head early; the slot must be ours already (see chainHead). */
