@@ -72,6 +72,12 @@ export interface TenantCdcMetrics {
   broadcastSkipped?(reason: 'topic_too_long' | 'event_too_long' | 'id_too_long' | 'payload_too_large' | 'rate_limited'): void;
   /** WAL messages the assembler could not understand (the stream stops confirming at them). */
   notUnderstood?(messages: number): void;
+  /** A signed checkpoint of the chain head at `commitLsnNum` was acknowledged by Kafka at `atSeconds` (Unix time). */
+  checkpointPublished?(commitLsnNum: number, atSeconds: number): void;
+  /** Publishing a checkpoint failed (retried with the next head). */
+  checkpointFailed?(): void;
+  /** The chain head was read back from realtime.cdc: `found`, `empty` (a new chain) or `failed` (the stream restarts). */
+  chainHeadRead?(outcome: 'found' | 'empty' | 'failed', seconds: number): void;
   remove(): void;
 }
 

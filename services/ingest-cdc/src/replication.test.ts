@@ -99,4 +99,27 @@ describe('tenant replication hand-over', () => {
     expect(lines.filter((l) => l.code === 'PoolingReplicationError').length).toBeGreaterThanOrEqual(2); // the error, then the restart
     await replication.stop();
   });
+
+  it('counts and times each read of the chain head by outcome, and reports the checkpoints Kafka acknowledged', async () => {
+    let feed!: (bytes: Buffer) => Promise<void> | void;
+    const source: ReplicationSource = { start: async (onMessage) => void (feed = (b) => onMessage('0/0', b)), confirm: async () => {}, stop: async () => {} };
+    const calls: string[] = [];
+    const metrics = {
+      published: () => {}, connected: () => {}, slotLag: () => {}, remove: () => {},
+      chainHeadRead: (outcome: string, seconds: number) => void calls.push(`head ${outcome} ${seconds}`),
+      checkpointPublished: (lsn: number, at: number) => void calls.push(`checkpoint ${lsn > 0} ${at}`),
+    };
+    let clock = 1_000_000;
+    const replication = startTenantReplication({
+      tenant: 't', connectionString: 'postgres://x', slot: 's', publications: ['p'], sink: { publish: async () => {} },
+      nodeId: 'n', maxRecordBytes: 1 << 20, log: silent, metrics, sourceFactory: () => source, now: () => clock,
+      chainHeads: { read: async () => ((clock += 40), null) },
+      checkpoints: { intervalMs: 60_000, sign: (tenant, head) => ({ tenant, seq: head.seq }) as never, sink: { publish: async () => {} } },
+    });
+    await replication.ready;
+    for (const bytes of readHexFixture('crud')) await feed(bytes);
+    await flush();
+    await replication.stop(); // the last head is signed at the hand-over
+    expect(calls).toEqual(['head empty 0.04', 'checkpoint true 1000.04']);
+  });
 });

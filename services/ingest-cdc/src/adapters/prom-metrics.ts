@@ -4,6 +4,8 @@
 import { client, type Registry } from '@realtime/metrics';
 import type { CdcMetrics, TenantCdcMetrics } from '../ports.ts';
 
+const HEAD_READ_OUTCOMES = ['found', 'empty', 'failed'] as const;
+
 export function promCdcMetrics(registry: Registry): CdcMetrics {
   const registers = [registry];
   const labelNames = ['tenant'] as const;
@@ -25,7 +27,14 @@ export function promCdcMetrics(registry: Registry): CdcMetrics {
     name: 'realtime_tenants_broadcast_from_database_latency_committed_at', help: 'Database broadcasts: commit timestamp to Kafka acknowledgement, ms (reference name)',
     labelNames, buckets: [10, 250, 5000], registers,
   });
-  const tenantSeries = [slotLag, connected, changes, notUnderstood, dispatched, dbBroadcasts, fromDatabase];
+  // The audit chain's signed checkpoints (docs/ARCHITECTURE.md "Audit trail"), per tenant like the rest.
+  const checkpoints = new client.Counter({ name: 'realtime_cdc_checkpoints_published_total', help: 'Signed checkpoints of the tenant\'s chain head acknowledged by Kafka on realtime.cdc.checkpoints', labelNames, registers });
+  const checkpointFailures = new client.Counter({ name: 'realtime_cdc_checkpoint_failures_total', help: 'Checkpoint publishes of the tenant that failed (retried with the next head)', labelNames, registers });
+  const checkpointLsn = new client.Gauge({ name: 'realtime_cdc_checkpoint_lsn', help: 'Commit LSN (as a number) of the tenant\'s last checkpoint acknowledged by Kafka; 0 before the first', labelNames, registers });
+  const checkpointAt = new client.Gauge({ name: 'realtime_cdc_checkpoint_timestamp_seconds', help: 'Unix time Kafka acknowledged the tenant\'s last checkpoint; 0 before the first (age: time() - this)', labelNames, registers });
+  const headReads = new client.Counter({ name: 'realtime_cdc_chain_head_reads_total', help: 'Reads of the tenant\'s chain head back from realtime.cdc when its stream starts, by outcome: found, empty (a new chain), failed', labelNames: ['tenant', 'outcome'], registers });
+  const headReadSeconds = new client.Histogram({ name: 'realtime_cdc_chain_head_read_seconds', help: 'Time to read a tenant\'s chain head back from realtime.cdc', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
+  const tenantSeries = [slotLag, connected, changes, notUnderstood, dispatched, dbBroadcasts, fromDatabase, checkpoints, checkpointFailures, checkpointLsn, checkpointAt]; // headReads: by outcome too, below
   // A tenant restarted or re-assigned here gets a new handle; a late remove() of the old one must
   // not delete the new one's series.
   const owners = new Map<string, TenantCdcMetrics>();
@@ -50,10 +59,22 @@ export function promCdcMetrics(registry: Registry): CdcMetrics {
         slotLag: (bytes) => void (live() && slotLag.set(labels, bytes)),
         broadcastSkipped: (reason) => skipped.inc({ reason }),
         notUnderstood: (n) => void (live() && notUnderstood.inc(labels, n)),
+        checkpointPublished(lsnNum, atSeconds) {
+          if (!live()) return;
+          checkpoints.inc(labels);
+          checkpointLsn.set(labels, lsnNum);
+          checkpointAt.set(labels, atSeconds);
+        },
+        checkpointFailed: () => void (live() && checkpointFailures.inc(labels)),
+        chainHeadRead(outcome, seconds) {
+          headReadSeconds.observe(seconds);
+          if (live()) headReads.inc({ tenant, outcome });
+        },
         remove() {
           if (!live()) return;
           owners.delete(tenant);
           for (const m of tenantSeries) m.remove(labels);
+          for (const outcome of HEAD_READ_OUTCOMES) headReads.remove({ tenant, outcome });
         },
       };
       owners.set(tenant, handle);
@@ -62,6 +83,11 @@ export function promCdcMetrics(registry: Registry): CdcMetrics {
       dbBroadcasts.inc(labels, 0);
       fromDatabase.zero(labels);
       notUnderstood.inc(labels, 0);
+      checkpoints.inc(labels, 0);
+      checkpointFailures.inc(labels, 0);
+      checkpointLsn.set(labels, 0);
+      checkpointAt.set(labels, 0);
+      for (const outcome of HEAD_READ_OUTCOMES) headReads.inc({ tenant, outcome }, 0);
       connected.set(labels, 0);
       slotLag.set(labels, 0);
       return handle;
