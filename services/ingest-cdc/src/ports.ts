@@ -42,7 +42,8 @@ export interface ReplicationSourceOptions {
 export interface ReplicationSource {
   /**
    * Streams from the slot's confirmed position; a promise `onMessage` returns is awaited before the
-   * next message (returning nothing lets the next one come at once).
+   * next message (returning nothing lets the next one come at once). `bytes` may be a view into a
+   * reused read buffer: valid during the call only (copy what is kept).
    */
   start(onMessage: (walStart: string, bytes: Buffer) => Promise<void> | void, onError: (err: Error) => void): Promise<void>;
   /** Tells Postgres everything up to `lsn` is durable elsewhere: the slot may advance. */

@@ -35,7 +35,9 @@ class RawPgoutput extends AbstractPlugin<{ publications: string[] }> {
     return 'pgoutput';
   }
   parse(buffer: Buffer): Buffer {
-    return Buffer.from(buffer); // the stream reuses its chunks
+    // A view into the stream's chunk, which the stream reuses: valid while its message is handed
+    // over synchronously (the decoder copies what it keeps); serialDelivery copies what it queues.
+    return buffer;
   }
   start(client: PgClient, slot: string, lastLsn: string) {
     const names = this.options.publications.join(',');
@@ -70,9 +72,12 @@ export async function ensureSlot(connectionString: string, slot: string, timeout
 }
 
 /** Reports `lsn` itself to Postgres as written, flushed and applied (see the header). */
-function acknowledgeExactly(service: LogicalReplicationService, lsn: bigint): Promise<boolean> {
-  return service.acknowledge(formatLsn(lsn - 1n));
+function acknowledgeExactly(service: LogicalReplicationService, lsn: bigint, ping = false): Promise<boolean> {
+  return service.acknowledge(formatLsn(lsn - 1n), ping);
 }
+
+/** How long stop() waits for the walsender to answer the last position before it closes anyway. */
+const LAST_REPORT_WAIT_MS = 2_000;
 
 export function createReplicationSource(options: ReplicationSourceOptions): ReplicationSource {
   const service = new LogicalReplicationService(
@@ -87,6 +92,7 @@ export function createReplicationSource(options: ReplicationSourceOptions): Repl
   let confirmed: bigint | null = null;
   // The newest position confirmed but not yet reported (one report per event-loop turn).
   let unreported = false;
+  let confirmedHere = false;
   const report = () => {
     if (!unreported || confirmed === null) return;
     unreported = false;
@@ -107,11 +113,24 @@ export function createReplicationSource(options: ReplicationSourceOptions): Repl
       const at = parseLsn(lsn);
       if (at === null) throw new Error(`not an LSN: ${lsn}`);
       confirmed = at;
+      confirmedHere = true;
       if (!unreported) setImmediate(report);
       unreported = true;
     },
     async stop() {
-      report(); // the last position confirmed reaches the slot before the hand-over
+      // The last position confirmed reaches the slot before the hand-over: reported with a reply
+      // requested, and the walsender answers only after it took the position (a close right
+      // behind the report could otherwise leave the slot one report behind).
+      if (confirmedHere && confirmed !== null) {
+        unreported = false;
+        let timer: NodeJS.Timeout | undefined;
+        const answered = new Promise<void>((resolve) => {
+          service.once('heartbeat', () => resolve());
+          timer = setTimeout(resolve, LAST_REPORT_WAIT_MS);
+        });
+        if (await acknowledgeExactly(service, confirmed, true)) await answered;
+        clearTimeout(timer);
+      }
       await service.stop();
     },
   };
@@ -157,7 +176,7 @@ function serialDelivery(service: LogicalReplicationService, onMessage: OnMessage
     socket()?.resume?.();
   };
   return (lsn: string, bytes: Buffer) => {
-    if (waiting) queue.push({ lsn, bytes });
+    if (waiting) queue.push({ lsn, bytes: Buffer.from(bytes) }); // the chunk is reused once this returns
     else deliver(lsn, bytes);
   };
 }

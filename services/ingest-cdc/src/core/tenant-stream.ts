@@ -17,7 +17,7 @@
 // know what the last one managed to write), and changes at or before that head are not sent again:
 // Kafka already has them, and a second copy linked anew would fork the chain.
 import { comparePositions, linkChanges, type ChainHead, type Linked } from '@realtime/audit';
-import type { ChangeEvent } from '@realtime/schemas';
+import { encode, type ChangeEvent } from '@realtime/schemas';
 import type { AssemblerError, AssemblerState, Transaction } from './assembler.ts';
 import { initialState, stepBytes } from './assembler.ts';
 import { transactionToChangeEvents } from './to-change-event.ts';
@@ -52,6 +52,11 @@ export interface TenantStreamOptions {
    * the slot is ours (prefetchChainHead) or at the first change, which is awaited on it. Default: a new chain.
    */
   chainHead?: () => Promise<ChainHead | null>;
+  /**
+   * Benchmark only (scripts/bench/ingest-core.ts measures what the chain costs): false encodes
+   * each change with prev_hash null and hashes nothing. No setting reaches it; the service always chains.
+   */
+  hashChain?: false;
   /** Kafka acknowledged the tenant's chain up to `head` (what checkpoints sign). */
   onChainAcked?(head: ChainHead): void;
   onErrors(errors: AssemblerError[]): void;
@@ -182,6 +187,7 @@ export class TenantStream {
 
   /** Links the changes after the chain head (read already: #loadHead). */
   #link(changes: ChangeEvent[]): Linked {
+    if (this.#o.hashChain === false) return { events: changes, bytes: changes.map((c) => encode('ChangeEvent', c)), head: null };
     const head = this.#head ?? null;
     const fresh = head ? changes.filter((c) => comparePositions({ commitLsnNum: c.commit_lsn_num, seq: c.seq }, head) > 0) : changes;
     const linked = linkChanges(head, fresh);
