@@ -10,6 +10,7 @@ import { drainSlot } from '../baselines/pg-recvlogical.ts';
 import { pinServer } from '../suite/machine.ts';
 import { sleep } from '../support.ts';
 import { cpuSeconds } from '../suite/process-stats.ts';
+import { ingestCdcReplaced } from '../suite/ingest-latency.ts';
 
 const BASELINE_SLOT = 'bench_recvlogical';
 
@@ -70,7 +71,11 @@ export const p4: Scenario = {
       env.progress('ingest: ingest-cdc drains the backlog into Kafka');
       let pid = 0;
       const cpu = { active: NaN, done: NaN };
-      const { seconds: mine } = await timeDrain(db, ours, endLsn, async () => pinServer((pid = (await env.stack.startIngestCdc()).child.pid!)), true, {
+      const { seconds: mine } = await timeDrain(db, ours, endLsn, async () => {
+        const worker = await env.stack.startIngestCdc();
+        ingestCdcReplaced(worker);
+        pinServer((pid = worker.child.pid!));
+      }, true, {
         onActive: () => ((cpu.active = pid ? cpuSeconds(pid) : NaN), pid > 0),
         onDone: () => (cpu.done = cpuSeconds(pid)),
       });
