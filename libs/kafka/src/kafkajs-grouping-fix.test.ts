@@ -23,4 +23,20 @@ describe('kafkajs message grouping', () => {
     expect(Object.keys(groupMessagesPerPartition(args))).toEqual(['0', '1', '2']);
     expect(groupMessagesPerPartition({ ...args, partitionMetadata: [] })).toEqual({});
   });
+
+  it('encodes with pooled buffers to the same bytes (a request of records round-trips through kafkajs\'s own decoder)', () => {
+    const Encoder = require('kafkajs/src/protocol/encoder.js');
+    const Decoder = require('kafkajs/src/protocol/decoder.js');
+    expect(Encoder.name).toBe('PooledEncoder');
+    const values = Array.from({ length: 300 }, (_, i) => Buffer.alloc(i * 7, i % 251));
+    const e = new Encoder(); // 512 bytes, grown many times
+    for (const v of values) e.writeVarIntBytes(v).writeInt32(v.length).writeString(`k${v.length}`);
+    const d = new Decoder(e.buffer);
+    for (const v of values) {
+      expect(d.readVarIntBytes()).toEqual(v);
+      expect(d.readInt32()).toBe(v.length);
+      expect(d.readString()).toBe(`k${v.length}`);
+    }
+    expect(d.canReadBytes(1)).toBe(false);
+  });
 });
