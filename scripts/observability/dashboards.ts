@@ -112,6 +112,8 @@ const cdc: DashboardSpec = {
         { title: 'Commit → Kafka latency', unit: 's', targets: { p50: 'histogram_quantile(0.5, sum by (le) (rate(realtime_cdc_commit_to_publish_seconds_bucket[5m])))', p99: p99('realtime_cdc_commit_to_publish_seconds') } },
         { title: 'Changes published', unit: 'ops', targets: { '{{tenant}}': rate('realtime_cdc_changes_published_total', 'tenant') } },
         { title: 'WAL not understood, broadcasts skipped', unit: 'ops', targets: { 'wal {{tenant}}': rate('realtime_cdc_wal_not_understood_total', 'tenant'), 'skipped {{reason}}': rate('realtime_cdc_broadcasts_skipped_total', 'reason') } },
+        { title: 'Audit checkpoints: age of the last by tenant', unit: 's', targets: { '{{tenant}}': 'max by (tenant) (time() - (realtime_cdc_checkpoint_timestamp_seconds > 0))' } },
+        { title: 'Audit checkpoints published, failed; chain-head reads', unit: 'ops', targets: { published: rate('realtime_cdc_checkpoints_published_total'), failed: rate('realtime_cdc_checkpoint_failures_total'), 'head read {{outcome}}': rate('realtime_cdc_chain_head_reads_total', 'outcome') } },
       ],
     },
     {

@@ -1,4 +1,5 @@
 // The kafkajs client, its log lines routed into our pino logger.
+import './kafkajs-grouping-fix.ts'; // before kafkajs loads: linear grouping of a send's messages
 import { Kafka, logLevel as KafkaLogLevel, type LogEntry, type logCreator } from 'kafkajs';
 import { createLogger, type Logger } from '@realtime/log';
 import { setSkippedRecordsCounter, type SkippedRecordsCounter } from './record-guard.ts';

@@ -1,6 +1,7 @@
 // Avro records onto Kafka. Every send waits for all in-sync replicas (acks=-1); a null value is a
 // tombstone. With `idempotent`, kafkajs retries cannot duplicate or reorder records of a partition.
-import { Partitioners, type IHeaders, type Kafka } from 'kafkajs';
+import './kafkajs-grouping-fix.ts'; // before kafkajs loads: linear grouping of a send's messages
+import { Partitioners, type ICustomPartitioner, type IHeaders, type Kafka } from 'kafkajs';
 import { encode, type SchemaName } from '@realtime/schemas';
 import { toRealtimeError } from './errors.ts';
 import { sendEachRecord, type RecordOutcome } from './record-outcomes.ts';
@@ -54,7 +55,7 @@ export function createAvroProducer(kafka: Kafka, { idempotent = false, recordLim
     maxInFlightRequests: idempotent ? 5 : 1,
     allowAutoTopicCreation: false,
     // murmur2, the Java client's partitioner: the same key lands on the same partition from any client
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: rememberingPartitioner,
   });
   return {
     async connect() {
@@ -94,3 +95,29 @@ export function createAvroProducer(kafka: Kafka, { idempotent = false, recordLim
     });
   }
 }
+
+/** Keys whose partition a producer remembers before it starts over (a bound on its memory). */
+const KEYS_REMEMBERED = 10_000;
+
+/**
+ * kafkajs's DefaultPartitioner, remembering each key's partition: it depends only on the key and
+ * the topic's partition count, and kafkajs hashed the key (and filtered the partition list) for
+ * every record of a send, most of which share the tenant's key (bench P4). Unkeyed records and
+ * explicit partitions go to kafkajs as they are.
+ */
+export const rememberingPartitioner: ICustomPartitioner = () => {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const topics = new Map<string, { partitions: number; keys: Map<string, number> }>();
+  return (args) => {
+    const { topic, partitionMetadata, message } = args;
+    if (message.partition != null || typeof message.key !== 'string') return partitioner(args);
+    let known = topics.get(topic);
+    if (!known || known.partitions !== partitionMetadata.length || known.keys.size >= KEYS_REMEMBERED) {
+      known = { partitions: partitionMetadata.length, keys: new Map() };
+      topics.set(topic, known);
+    }
+    let partition = known.keys.get(message.key);
+    if (partition === undefined) known.keys.set(message.key, (partition = partitioner(args)));
+    return partition;
+  };
+};

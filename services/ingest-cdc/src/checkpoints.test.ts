@@ -46,4 +46,22 @@ describe('chain checkpoints', () => {
     await c.stop();
     expect(published).toEqual([7]);
   });
+
+  it('reports each checkpoint Kafka acknowledged and each failed publish (metrics)', async () => {
+    let fail = true;
+    const events: string[] = [];
+    const c = startCheckpointer({
+      tenant: 't', intervalMs: 1000, sign, log: silent,
+      sink: { publish: async () => { if (fail) throw new Error('down'); } },
+      onPublished: (h) => void events.push(`published ${h.seq}`),
+      onFailed: () => void events.push('failed'),
+    });
+    c.advanced(head(5));
+    await vi.advanceTimersByTimeAsync(1000);
+    fail = false;
+    c.advanced(head(6));
+    await vi.advanceTimersByTimeAsync(1000);
+    await c.stop();
+    expect(events).toEqual(['failed', 'published 6']);
+  });
 });

@@ -16,6 +16,10 @@ export interface CheckpointerOptions {
   sign(tenant: string, head: ChainHead): CdcCheckpoint;
   sink: CheckpointSink;
   log: Logger;
+  /** Kafka acknowledged the checkpoint of `head` (metrics). */
+  onPublished?(head: ChainHead): void;
+  /** Publishing a checkpoint failed (metrics; it is logged here). */
+  onFailed?(): void;
 }
 
 export interface Checkpointer {
@@ -36,8 +40,10 @@ export function startCheckpointer(o: CheckpointerOptions): Checkpointer {
     publishing = publishing.then(async () => {
       try {
         await o.sink.publish(o.sign(o.tenant, head));
+        o.onPublished?.(head);
       } catch (err) {
         if (signed === head) signed = null;
+        o.onFailed?.();
         o.log.warn({ code: (err as { code?: string }).code, tenant: o.tenant, lsn: head.commitLsn, err: String(err) }, 'publishing a chain checkpoint failed; retried with the next head');
       }
     });

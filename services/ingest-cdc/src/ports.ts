@@ -18,7 +18,11 @@ export interface CheckpointSink {
   publish(checkpoint: CdcCheckpoint): Promise<void>;
 }
 
-/** Tells the tenant database that WAL up to `lsn` is durable in Kafka: its slot may advance. */
+/**
+ * Tells the tenant database that WAL up to `lsn` is durable in Kafka: its slot may advance. The
+ * pg adapter reports the newest confirmed position once per event-loop turn (not one status
+ * update per transaction).
+ */
 export interface LsnConfirmer {
   confirm(lsn: string): Promise<void>;
 }
@@ -36,8 +40,12 @@ export interface ReplicationSourceOptions {
 }
 
 export interface ReplicationSource {
-  /** Streams from the slot's confirmed position; `onMessage` is awaited before the next one. */
-  start(onMessage: (walStart: string, bytes: Buffer) => Promise<void>, onError: (err: Error) => void): Promise<void>;
+  /**
+   * Streams from the slot's confirmed position; a promise `onMessage` returns is awaited before the
+   * next message (returning nothing lets the next one come at once). `bytes` may be a view into a
+   * reused read buffer: valid during the call only (copy what is kept).
+   */
+  start(onMessage: (walStart: string, bytes: Buffer) => Promise<void> | void, onError: (err: Error) => void): Promise<void>;
   /** Tells Postgres everything up to `lsn` is durable elsewhere: the slot may advance. */
   confirm(lsn: string): Promise<void>;
   stop(): Promise<void>;
@@ -65,6 +73,12 @@ export interface TenantCdcMetrics {
   broadcastSkipped?(reason: 'topic_too_long' | 'event_too_long' | 'id_too_long' | 'payload_too_large' | 'rate_limited'): void;
   /** WAL messages the assembler could not understand (the stream stops confirming at them). */
   notUnderstood?(messages: number): void;
+  /** A signed checkpoint of the chain head at `commitLsnNum` was acknowledged by Kafka at `atSeconds` (Unix time). */
+  checkpointPublished?(commitLsnNum: number, atSeconds: number): void;
+  /** Publishing a checkpoint failed (retried with the next head). */
+  checkpointFailed?(): void;
+  /** The chain head was read back from realtime.cdc: `found`, `empty` (a new chain) or `failed` (the stream restarts). */
+  chainHeadRead?(outcome: 'found' | 'empty' | 'failed', seconds: number): void;
   remove(): void;
 }
 

@@ -13,7 +13,7 @@ const flush = () => new Promise((r) => setTimeout(r, 10));
 describe('tenant replication hand-over', () => {
   it('releases the slot only after the publishes in flight landed, and takes no new WAL meanwhile', async () => {
     const order: string[] = [];
-    let feed!: (bytes: Buffer) => Promise<void>;
+    let feed!: (bytes: Buffer) => Promise<void> | void;
     const source: ReplicationSource = {
       start: async (onMessage) => void (feed = (b) => onMessage('0/0', b)),
       confirm: async (lsn) => void order.push(`confirm ${lsn}`),
@@ -43,7 +43,7 @@ describe('tenant replication hand-over', () => {
   });
 
   it('reports connected while the slot streams, and each acknowledged transaction with its commit → ack time', async () => {
-    let feed!: (bytes: Buffer) => Promise<void>;
+    let feed!: (bytes: Buffer) => Promise<void> | void;
     const source: ReplicationSource = { start: async (onMessage) => void (feed = (b) => onMessage('0/0', b)), confirm: async () => {}, stop: async () => {} };
     const calls: string[] = [];
     const metrics = {
@@ -72,7 +72,7 @@ describe('tenant replication hand-over', () => {
     const log = createLogger({ service: 'test', destination: new Writable({ write: (c, _e, cb) => { lines.push(JSON.parse(String(c))); cb(); } }) });
     const confirmed: string[] = [];
     let sources = 0;
-    let feed!: (bytes: Buffer) => Promise<void>;
+    let feed!: (bytes: Buffer) => Promise<void> | void;
     const calls: string[] = [];
     const metrics = {
       published: () => {}, slotLag: () => {}, remove: () => {},
@@ -98,5 +98,28 @@ describe('tenant replication hand-over', () => {
     expect(calls).toEqual(['connected true', 'not understood 1', 'connected false', 'connected true']);
     expect(lines.filter((l) => l.code === 'PoolingReplicationError').length).toBeGreaterThanOrEqual(2); // the error, then the restart
     await replication.stop();
+  });
+
+  it('counts and times each read of the chain head by outcome, and reports the checkpoints Kafka acknowledged', async () => {
+    let feed!: (bytes: Buffer) => Promise<void> | void;
+    const source: ReplicationSource = { start: async (onMessage) => void (feed = (b) => onMessage('0/0', b)), confirm: async () => {}, stop: async () => {} };
+    const calls: string[] = [];
+    const metrics = {
+      published: () => {}, connected: () => {}, slotLag: () => {}, remove: () => {},
+      chainHeadRead: (outcome: string, seconds: number) => void calls.push(`head ${outcome} ${seconds}`),
+      checkpointPublished: (lsn: number, at: number) => void calls.push(`checkpoint ${lsn > 0} ${at}`),
+    };
+    let clock = 1_000_000;
+    const replication = startTenantReplication({
+      tenant: 't', connectionString: 'postgres://x', slot: 's', publications: ['p'], sink: { publish: async () => {} },
+      nodeId: 'n', maxRecordBytes: 1 << 20, log: silent, metrics, sourceFactory: () => source, now: () => clock,
+      chainHeads: { read: async () => ((clock += 40), null) },
+      checkpoints: { intervalMs: 60_000, sign: (tenant, head) => ({ tenant, seq: head.seq }) as never, sink: { publish: async () => {} } },
+    });
+    await replication.ready;
+    for (const bytes of readHexFixture('crud')) await feed(bytes);
+    await flush();
+    await replication.stop(); // the last head is signed at the hand-over
+    expect(calls).toEqual(['head empty 0.04', 'checkpoint true 1000.04']);
   });
 });

@@ -61,8 +61,25 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
-  const checkpointer = o.checkpoints ? startCheckpointer({ ...o.checkpoints, tenant: o.tenant, log }) : null;
+  const checkpointer = o.checkpoints ? startCheckpointer({
+    ...o.checkpoints, tenant: o.tenant, log,
+    onPublished: (head) => o.metrics?.checkpointPublished?.(head.commitLsnNum, now() / 1000),
+    onFailed: () => o.metrics?.checkpointFailed?.(),
+  }) : null;
   const chainHeads = o.chainHeads;
+  /** Reads the head Kafka holds, counted and timed by outcome. */
+  const readChainHead = async (reader: ChainHeadReader) => {
+    const started = now();
+    const took = () => (now() - started) / 1000;
+    try {
+      const head = await reader.read(o.tenant);
+      o.metrics?.chainHeadRead?.(head ? 'found' : 'empty', took());
+      return head;
+    } catch (err) {
+      o.metrics?.chainHeadRead?.('failed', took());
+      throw err;
+    }
+  };
 
   const run = async () => {
     for (let failures = 0; !stopped; ) {
@@ -76,7 +93,7 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
           log.error({ code: ErrorCodes.PoolingReplicationError, errors: errors.map((e) => e.code), lastConfirmedLsn: state.confirmedLsn }, 'WAL messages not understood; confirming stops at the last good commit');
         },
         onFatal: (err) => wake(err),
-        chainHead: chainHeads ? () => chainHeads.read(o.tenant) : undefined,
+        chainHead: chainHeads ? () => readChainHead(chainHeads) : undefined,
         onChainAcked: (head) => checkpointer?.advanced(head),
         onPublished: (t) => o.metrics?.published(t.changes, (now() * 1000 - Number(t.commitTimestampUs)) / 1e6, t.broadcasts),
         onBroadcastsSkipped: (skips) => {
@@ -90,7 +107,7 @@ export function startTenantReplication(o: TenantReplicationOptions): TenantRepli
         },
       });
       // After stop() nothing new goes in: the next owner replays it from the slot.
-      const started = await source.start((_lsn, bytes) => (stopped ? Promise.resolve() : stream.receive(bytes)), (err) => wake(err)).then(() => true, (err: unknown) => (wake(err), false));
+      const started = await source.start((_lsn, bytes) => (stopped ? undefined : stream.receive(bytes)), (err) => wake(err)).then(() => true, (err: unknown) => (wake(err), false));
       if (started) {
         setConnected(true);
         markReady();

@@ -8,6 +8,13 @@
 // restart, skips every transaction whose commit record starts before the confirmed position: a
 // transaction committed right behind the confirmed one (its commit record starting at that end LSN,
 // as when two sessions commit back to back) would be lost. So the library is handed lsn - 1.
+//
+// Throughput (bench P4): a backlog of small transactions confirms one position per transaction.
+// Each status update is a socket write here and a reply for the walsender to process, so confirm()
+// only records the position and one update per event-loop turn reports the newest (stop() sends
+// the last one before closing). Messages are handed to the core synchronously while it keeps up:
+// the library's flow control awaits every message (a promise and an event-loop hop each); ours
+// pauses the socket only while the core is waiting (serialDelivery).
 import { hostname } from 'node:os';
 import { createPgClient, DEFAULT_CONNECT_TIMEOUT_MS, type PgClient, hasSqlState, SqlState, within } from '@realtime/pg';
 import { LogicalReplicationService } from 'pg-logical-replication';
@@ -28,7 +35,9 @@ class RawPgoutput extends AbstractPlugin<{ publications: string[] }> {
     return 'pgoutput';
   }
   parse(buffer: Buffer): Buffer {
-    return Buffer.from(buffer); // the stream reuses its chunks
+    // A view into the stream's chunk, which the stream reuses: valid while its message is handed
+    // over synchronously (the decoder copies what it keeps); serialDelivery copies what it queues.
+    return buffer;
   }
   start(client: PgClient, slot: string, lastLsn: string) {
     const names = this.options.publications.join(',');
@@ -63,9 +72,12 @@ export async function ensureSlot(connectionString: string, slot: string, timeout
 }
 
 /** Reports `lsn` itself to Postgres as written, flushed and applied (see the header). */
-function acknowledgeExactly(service: LogicalReplicationService, lsn: bigint): Promise<boolean> {
-  return service.acknowledge(formatLsn(lsn - 1n));
+function acknowledgeExactly(service: LogicalReplicationService, lsn: bigint, ping = false): Promise<boolean> {
+  return service.acknowledge(formatLsn(lsn - 1n), ping);
 }
+
+/** How long stop() waits for the walsender to answer the last position before it closes anyway. */
+const LAST_REPORT_WAIT_MS = 2_000;
 
 export function createReplicationSource(options: ReplicationSourceOptions): ReplicationSource {
   const service = new LogicalReplicationService(
@@ -74,10 +86,18 @@ export function createReplicationSource(options: ReplicationSourceOptions): Repl
       connectionString: options.connectionString, application_name: workerName, options: '-c DateStyle=ISO -c TimeZone=UTC',
       connectionTimeoutMillis: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     },
-    { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
+    { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: false } },
   );
   // Until the first confirm, the slot's own position: a reply must never move it backwards.
   let confirmed: bigint | null = null;
+  // The newest position confirmed but not yet reported (one report per event-loop turn).
+  let unreported = false;
+  let confirmedHere = false;
+  const report = () => {
+    if (!unreported || confirmed === null) return;
+    unreported = false;
+    void acknowledgeExactly(service, confirmed);
+  };
   // Keepalives asking for a reply get our confirmed position, never the received one.
   service.on('heartbeat', (_lsn, _ts, shouldRespond) => {
     if (shouldRespond && confirmed) void acknowledgeExactly(service, confirmed);
@@ -85,7 +105,7 @@ export function createReplicationSource(options: ReplicationSourceOptions): Repl
   return {
     async start(onMessage, onError) {
       confirmed = await ensureSlot(options.connectionString, options.slot, options.timeoutMs);
-      service.on('data', (lsn: string, bytes: Buffer) => onMessage(lsn, bytes));
+      service.on('data', serialDelivery(service, onMessage, onError));
       service.on('error', onError);
       void service.subscribe(new RawPgoutput({ publications: options.publications }), options.slot).catch(onError);
     },
@@ -93,11 +113,71 @@ export function createReplicationSource(options: ReplicationSourceOptions): Repl
       const at = parseLsn(lsn);
       if (at === null) throw new Error(`not an LSN: ${lsn}`);
       confirmed = at;
-      await acknowledgeExactly(service, at);
+      confirmedHere = true;
+      if (!unreported) setImmediate(report);
+      unreported = true;
     },
     async stop() {
+      // The last position confirmed reaches the slot before the hand-over: reported with a reply
+      // requested, and the walsender answers only after it took the position (a close right
+      // behind the report could otherwise leave the slot one report behind).
+      if (confirmedHere && confirmed !== null) {
+        unreported = false;
+        let timer: NodeJS.Timeout | undefined;
+        const answered = new Promise<void>((resolve) => {
+          service.once('heartbeat', () => resolve());
+          timer = setTimeout(resolve, LAST_REPORT_WAIT_MS);
+        });
+        if (await acknowledgeExactly(service, confirmed, true)) await answered;
+        clearTimeout(timer);
+      }
       await service.stop();
     },
+  };
+}
+
+type OnMessage = Parameters<ReplicationSource['start']>[0];
+
+/**
+ * Calls `onMessage` for each message in order, synchronously while it returns nothing; when it
+ * returns a promise (the core is waiting for Kafka), the socket is paused and the messages already
+ * read wait in a queue until it settles. A rejection or throw goes to `onError`.
+ */
+function serialDelivery(service: LogicalReplicationService, onMessage: OnMessage, onError: (err: Error) => void) {
+  // pg's connection socket: the library's own flow control pauses it the same way
+  const socket = () => (service as unknown as { _connection?: { stream?: { pause?(): void; resume?(): void } } })._connection?.stream;
+  let queue: Array<{ lsn: string; bytes: Buffer }> = [];
+  let waiting = false;
+  const fail = (err: unknown) => onError(err instanceof Error ? err : new Error(String(err)));
+  const deliver = (lsn: string, bytes: Buffer): boolean => {
+    try {
+      const pending = onMessage(lsn, bytes);
+      if (!pending) return true;
+      waiting = true;
+      socket()?.pause?.();
+      pending.then(resume, (err: unknown) => { fail(err); resume(); });
+      return false;
+    } catch (err) {
+      fail(err);
+      return true;
+    }
+  };
+  const resume = () => {
+    waiting = false;
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      for (let i = 0; i < batch.length; i++) {
+        if (deliver(batch[i]!.lsn, batch[i]!.bytes)) continue;
+        queue = batch.slice(i + 1).concat(queue); // what arrived meanwhile stays behind the rest
+        return;
+      }
+    }
+    socket()?.resume?.();
+  };
+  return (lsn: string, bytes: Buffer) => {
+    if (waiting) queue.push({ lsn, bytes: Buffer.from(bytes) }); // the chunk is reused once this returns
+    else deliver(lsn, bytes);
   };
 }
 

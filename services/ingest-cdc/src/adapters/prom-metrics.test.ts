@@ -52,4 +52,29 @@ describe('ingest-cdc prom metrics', () => {
     current.connected(true);
     expect(await text(registry)).toMatch(/^realtime_replication_connected\{tenant="acme",service="ingest-cdc"\} 1$/m);
   });
+
+  it('counts a tenant\'s checkpoints (the last one\'s LSN and time), their failures and chain-head reads by outcome, and removes them with the tenant', async () => {
+    const registry = createRegistry('ingest-cdc', false);
+    const t = promCdcMetrics(registry).tenant('acme');
+    const start = await text(registry);
+    expect(start).toMatch(/^realtime_cdc_checkpoints_published_total\{tenant="acme",service="ingest-cdc"\} 0$/m);
+    expect(start).toMatch(/^realtime_cdc_checkpoint_timestamp_seconds\{tenant="acme",service="ingest-cdc"\} 0$/m);
+    expect(start).toMatch(/^realtime_cdc_chain_head_reads_total\{tenant="acme",outcome="failed",service="ingest-cdc"\} 0$/m);
+    t.chainHeadRead!('failed', 0.2);
+    t.chainHeadRead!('found', 0.03);
+    t.checkpointFailed!();
+    t.checkpointPublished!(0x16b3748, 1_700_000_000);
+    t.checkpointPublished!(0x16b3800, 1_700_000_010);
+    const body = await text(registry);
+    expect(body).toMatch(/^realtime_cdc_checkpoints_published_total\{tenant="acme",service="ingest-cdc"\} 2$/m);
+    expect(body).toMatch(/^realtime_cdc_checkpoint_failures_total\{tenant="acme",service="ingest-cdc"\} 1$/m);
+    expect(body).toMatch(new RegExp(`^realtime_cdc_checkpoint_lsn\\{tenant="acme",service="ingest-cdc"\\} ${0x16b3800}$`, 'm'));
+    expect(body).toMatch(/^realtime_cdc_checkpoint_timestamp_seconds\{tenant="acme",service="ingest-cdc"\} 1700000010$/m);
+    expect(body).toMatch(/^realtime_cdc_chain_head_reads_total\{tenant="acme",outcome="found",service="ingest-cdc"\} 1$/m);
+    expect(body).toMatch(/^realtime_cdc_chain_head_reads_total\{tenant="acme",outcome="failed",service="ingest-cdc"\} 1$/m);
+    expect(body).toMatch(/^realtime_cdc_chain_head_read_seconds_count\{service="ingest-cdc"\} 2$/m);
+    t.remove();
+    t.checkpointPublished!(0x16b3900, 1_700_000_020); // late, after the hand-over: ignored
+    expect(await text(registry)).not.toContain('tenant="acme"');
+  });
 });
