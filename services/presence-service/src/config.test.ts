@@ -7,7 +7,7 @@ describe('presence-service config', () => {
     const { config, warnings } = presenceConfig.load({});
     expect(config).toEqual({
       listenPort: 4020, kafkaBrokers: ['localhost:9092'], topicPrefix: 'realtime.', topicReplicationFactor: 1, topicMinInsyncReplicas: 1, redisUrl: 'redis://localhost:6379', redisClusterNodes: [],
-      groupId: 'presence-service', concurrency: 16, emptyStateTtlMs: 600_000, metricsJwtSecret: '', logLevel: 'info',
+      groupId: 'presence-service', concurrency: 64, emptyStateTtlMs: 600_000, metricsJwtSecret: '', logLevel: 'info',
     });
     expect(warnings).toEqual([]);
   });

@@ -78,6 +78,24 @@ describe('RLS batch check', () => {
     expect((await db.query('SELECT current_user AS u')).rows[0].u).toBe('postgres');
   });
 
+  it('switches roles between identities, and quotes its block whatever the table is called', async () => {
+    // the DO block's quote tag must not end early on a tenant's table name
+    await db.query(`CREATE TABLE "odd$q$name" (id int PRIMARY KEY, owner uuid); ALTER TABLE "odd$q$name" ENABLE ROW LEVEL SECURITY;
+      CREATE POLICY own ON "odd$q$name" FOR SELECT TO authenticated USING (owner = nullif(current_setting('request.jwt.claims', true)::jsonb->>'sub', '')::uuid);
+      CREATE POLICY everyone ON "odd$q$name" FOR SELECT TO anon USING (true);
+      GRANT SELECT ON "odd$q$name" TO authenticated, anon;
+      INSERT INTO "odd$q$name" VALUES (1, '${alice}'), (2, '${bob}')`);
+    const odd = { schema: 'public', table: 'odd$q$name', pk: [{ name: 'id', type: 'integer' }], keys: [['1'], ['2'], ['3']] };
+    const who = [
+      { role: 'authenticated', claims: { sub: alice } },
+      { role: 'anon', claims: { role: 'anon' } },
+      { role: 'authenticated', claims: { sub: bob } },
+      { role: 'authenticated', claims: { sub: randomUUID() } },
+    ];
+    expect(await visibleKeysForEach(db, odd, who)).toEqual([new Set([0]), new Set([0, 1]), new Set([1]), new Set()]);
+    expect((await db.query('SELECT current_user AS u')).rows[0].u).toBe('postgres');
+  });
+
   it('fails as a whole for a role that may not read the table, leaving the session clean', async () => {
     await expect(visibleKeysForEach(db, notes, [{ role: 'no_such_role', claims: {} }])).rejects.toThrow();
     expect((await db.query('SELECT current_user AS u, current_setting($1, true) AS k', ['realtime.rls_keys'])).rows[0]).toEqual({ u: 'postgres', k: '' });

@@ -22,7 +22,9 @@ import { CatalogCache } from './catalog-cache.ts';
 const CATALOG_TTL_MS = 1000;
 /** Catalog answers kept per tenant and kind (tables; table × role). */
 const CATALOG_MAX_ENTRIES = 1000;
-/** Identities checked per round trip (statement text grows with it). */
+/** Identities checked per round trip: one DO block and one plan each (pg-rls.ts); chunks spread a
+ *  large batch over the pool's connections (the database's cores): 1,000 identities × 20 rows took
+ *  45 ms in chunks of 100, 64 ms in chunks of 250. */
 const RLS_CHUNK = 100;
 
 /** How long past the statement timeout our side waits before destroying the connection. */

@@ -24,11 +24,19 @@ export interface CommandConsumerOptions {
   onAssigned?(partitions: number[]): void;
 }
 
+/**
+ * Partitions whose batches are applied at the same time. A partition's commands still go in order
+ * (kafkajs hands one partition one batch at a time), but a batch waits on Redis and on Kafka's
+ * acknowledgement round after round: with one partition at a time, every other channel waited too.
+ */
+export const PARTITIONS_AT_ONCE = 8;
+
 export async function consumeCommands(kafka: Kafka, options: CommandConsumerOptions): Promise<{ stop(): Promise<void> }> {
   const { topic, log } = options;
   const group = await joinSharedGroup(kafka, { topic, groupId: options.groupId, fromBeginning: true, log, onAssigned: options.onAssigned, onFatal: options.onFatal }, (records) => ({
     autoCommit: true,
     eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: PARTITIONS_AT_ONCE,
     // autoCommit: kafkajs commits the resolved offsets after each batch, also when it throws.
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       const items: Consumed[] = [];

@@ -297,6 +297,16 @@ function match(event: ChangeEvent, subs: Iterable<Subscriber>): Delivery[] {
 async function rlsHidden(db: TenantDatabase, pending: Pending[], tables: Map<string, TableInfo | null>): Promise<Map<Pending, Set<Channel>>> {
   type Group = { identity: Identity; items: Array<{ p: Pending; channel: Channel }> };
   const perTable = new Map<TableInfo, { events: Pending[]; groups: Map<string, Group> }>();
+  // A channel receives most of a batch's rows: its identity key (claims as JSON) once per batch, not per row.
+  const keys = new Map<Channel, { identity: Identity; key: string }>();
+  const keyOf = (channel: Channel) => {
+    let k = keys.get(channel);
+    if (!k) {
+      const identity = identityOf(channel.claims);
+      keys.set(channel, (k = { identity, key: `${identity.role}\u0000${JSON.stringify(identity.claims)}` }));
+    }
+    return k;
+  };
   for (const p of pending) {
     const table = tables.get(`${p.event.schema}.${p.event.table}`);
     if (!table?.rls || (p.event.type !== 'INSERT' && p.event.type !== 'UPDATE')) continue;
@@ -304,8 +314,7 @@ async function rlsHidden(db: TenantDatabase, pending: Pending[], tables: Map<str
     if (!entry) perTable.set(table, (entry = { events: [], groups: new Map() }));
     entry.events.push(p);
     for (const d of p.deliveries) {
-      const identity = identityOf(d.sub.channel.claims);
-      const key = `${identity.role}\u0000${JSON.stringify(identity.claims)}`;
+      const { identity, key } = keyOf(d.sub.channel);
       let group = entry.groups.get(key);
       if (!group) entry.groups.set(key, (group = { identity, items: [] }));
       group.items.push({ p, channel: d.sub.channel });

@@ -186,11 +186,17 @@ export class PresenceHub {
       this.#d.log.error({ code: ErrorCodes.UnableToHandlePresence, tenant: diff.tenant, err: String(err) }, 'presence diff that does not parse dropped');
       return;
     }
-    const parsed = () => payload;
+    // Every channel of the set has the same topic: one frame per wire codec (vsn), not per channel.
+    const frames = new Map<Channel['conn']['wire'], string | Uint8Array>();
+    const frame = (channel: Channel) => {
+      let f = frames.get(channel.conn.wire);
+      if (f === undefined) frames.set(channel.conn.wire, (f = diffFrame(channel, payload)));
+      return f;
+    };
     for (const channel of set) {
       const state = channel.presence!;
       if (state.ready) {
-        if (this.#deliver(channel, diff, true, parsed)) delivered++;
+        if (this.#deliver(channel, diff, true, frame)) delivered++;
       } else if (state.buffer.length < MAX_BUFFERED_DIFFS) state.buffer.push(diff);
       else state.overflowed = true;
     }
@@ -235,7 +241,7 @@ export class PresenceHub {
     await Promise.all([...this.#tracking].map((ch) => (ch.presence?.tracked ? this.#d.backend.send(this.#command(ch, 'REASSERT', ch.presence.tracked)) : undefined)));
   }
 
-  #deliver(channel: Channel, diff: PresenceDiff, resync = true, parsed: () => object = () => ({ joins: JSON.parse(diff.joins_json), leaves: JSON.parse(diff.leaves_json) })): boolean {
+  #deliver(channel: Channel, diff: PresenceDiff, resync = true, frame: (channel: Channel) => string | Uint8Array = (c) => diffFrame(c, { joins: JSON.parse(diff.joins_json), leaves: JSON.parse(diff.leaves_json) })): boolean {
     const state = channel.presence!;
     if (resync && diff.epoch !== '' && diff.epoch !== state.epoch) {
       state.buffer.push(diff);
@@ -248,7 +254,7 @@ export class PresenceHub {
       state.version = diff.version;
     }
     if (!readable(channel)) return false;
-    channel.conn.send(channel.conn.wire.encode({ joinRef: null, ref: null, topic: channel.topic, event: 'presence_diff', payload: parsed() }));
+    channel.conn.send(frame(channel));
     return true;
   }
 
@@ -264,6 +270,8 @@ export class PresenceHub {
     };
   }
 }
+
+const diffFrame = (channel: Channel, payload: object) => channel.conn.wire.encode({ joinRef: null, ref: null, topic: channel.topic, event: 'presence_diff', payload });
 
 /** Private channels see presence only with the presence read policy (docs/PROTOCOL.md §7). */
 const readable = (channel: Channel) => !channel.options.private || channel.policies.read.has('presence');
