@@ -59,18 +59,6 @@ describe('sendPrebuilt', () => {
     expect(received[0]!.map((m) => m.text.length)).toEqual([200_000, 5]);
   });
 
-  it('writes the frames of one turn to a socket at once, after the turn, in order with ws.send', async () => {
-    const { sockets, received } = await pair(2);
-    const raw = sockets.map((s) => (s as unknown as { _socket: { writableCorked: number } })._socket);
-    for (let i = 0; i < 3; i++) for (const s of sockets) sendPrebuilt(s, Buffer.from(`m${i}`), false);
-    for (const s of sockets) s.send('own'); // ws's own write joins the corked buffer behind them
-    expect(raw.map((r) => r.writableCorked)).toEqual([1, 1]); // nothing written during the turn
-    await new Promise((r) => process.nextTick(r));
-    expect(raw.map((r) => r.writableCorked)).toEqual([0, 0]);
-    await waitFor(() => expect(received.every((r) => r.length === 4)).toBe(true));
-    for (const inbox of received) expect(inbox.map((m) => m.text)).toEqual(['m0', 'm1', 'm2', 'own']);
-  });
-
   it('does not write to a socket that is closing', async () => {
     const { sockets, received } = await pair(1);
     sockets[0]!.close(1000, 'bye');

@@ -6,37 +6,9 @@
 // in progress) must be empty and permessage-deflate off, else ws.send frames it as usual.
 import type { WebSocket } from 'ws';
 
-interface TurnSocket {
-  write(chunk: Buffer): boolean;
-  cork(): void;
-  uncork(): void;
-}
-
-// The frames one turn of the event loop writes to a socket leave in one write: a batch of changes
-// (or of Kafka records) gives each subscriber several frames in a row, and a syscall per frame was
-// the fan-out's largest cost (issue 11, P5/P6 profiles: writeBuffer about half of the gateway's
-// CPU). The first write of a turn corks the socket; once the turn's synchronous work and its
-// microtasks are done, every corked socket is uncorked. ws's own writes to a corked socket (a
-// frame it queued, a ping, a close) join the same buffer in order, and bufferedAmount counts it.
-let corked = new Set<TurnSocket>();
-function uncorkAll(): void {
-  const turn = corked;
-  corked = new Set(); // a write while uncorking belongs to the next turn
-  for (const socket of turn) socket.uncork();
-}
-
-function writeInTurn(socket: TurnSocket, frame: Buffer): void {
-  if (!corked.has(socket)) {
-    if (corked.size === 0) process.nextTick(uncorkAll);
-    socket.cork();
-    corked.add(socket);
-  }
-  socket.write(frame);
-}
-
 /** The parts of ws's internals this relies on (ws 8); anything missing means ws.send. */
 interface WsInternals {
-  _socket?: TurnSocket;
+  _socket?: { write(chunk: Buffer): boolean };
   _sender?: { _state: number; _queue: unknown[]; _firstFragment: boolean };
   _extensions?: Record<string, unknown>;
 }
@@ -87,6 +59,6 @@ export function sendPrebuilt(ws: WebSocket, payload: Uint8Array, binary: boolean
   const sender = inner._sender;
   const safe = ws.readyState === ws.OPEN && inner._socket && sender && sender._state === IDLE_SENDER && sender._queue.length === 0
     && sender._firstFragment && inner._extensions?.[PERMESSAGE_DEFLATE] === undefined;
-  if (safe) writeInTurn(inner._socket!, frameOf(payload, binary));
+  if (safe) inner._socket!.write(frameOf(payload, binary));
   else ws.send(payload, { binary });
 }
