@@ -77,6 +77,12 @@ export class Connection {
   }
 }
 
+/** A stream of a recovering channel, as the live fan-outs see it (core/recovery/seam.ts implements it). */
+export interface RecoveringStream {
+  /** A live frame and the Kafka offset of its record: sent, queued while the history is read, or dropped when the recovery sent it. */
+  live(frame: string | Uint8Array, offset: bigint): void;
+}
+
 export interface JoinOptions {
   private: boolean;
   self: boolean;
@@ -87,7 +93,21 @@ export interface JoinOptions {
   replicationReady: boolean;
   /** broadcast.replay of a private channel: stored messages since `since` (ms), at most `limit`. */
   replay: { since: number; limit: number } | null;
+  /** broadcast.recover: deliver from Kafka with positions, and what was missed after the point first. */
+  recoverBroadcasts: RecoverRequest | null;
+  /** postgres_changes_options.recover: the same for the channel's Postgres changes. */
+  recoverChanges: RecoverRequest | null;
 }
+
+/**
+ * A `recover` value of a join (docs/PROTOCOL.md "Recovery"): `fresh` = positions on, nothing to read;
+ * `invalid` is reported as unknown_position when the recovery runs, never as a failed join.
+ */
+export type RecoverRequest =
+  | { kind: 'fresh' }
+  | { kind: 'position'; text: string }
+  | { kind: 'since'; ms: number }
+  | { kind: 'invalid' };
 
 export class Channel {
   readonly conn: Connection;
@@ -107,6 +127,13 @@ export class Channel {
   presence: ChannelPresence | null = null;
   /** Run when the channel goes away (timers of retries, …). */
   readonly cleanups: Array<() => void> = [];
+  /**
+   * Joined with `broadcast.recover` / `postgres_changes_options.recover` (docs/PROTOCOL.md "Recovery"):
+   * live frames of that stream go through it (core/recovery/seam.ts) instead of straight to the
+   * socket. null for every other channel: the fan-outs test this one field per subscriber.
+   */
+  recoverBroadcasts: RecoveringStream | null = null;
+  recoverChanges: RecoveringStream | null = null;
 
   constructor(conn: Connection, topic: string, joinRef: string | null, options: JoinOptions, token: string, claims: Claims) {
     this.conn = conn;
