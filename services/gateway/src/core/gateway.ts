@@ -27,6 +27,7 @@ import { messageOf } from './base/messages.ts';
 import type { LogPosition } from './base/log-position.ts';
 import { Recoveries, type RecoverySettings } from './recovery/recoveries.ts';
 import { deliverOwnEcho, deliverPositioned } from './recovery/broadcasts.ts';
+import { readChangeHistory } from './recovery/changes.ts';
 
 export interface GatewayDeps {
   nodeId: string;
@@ -104,7 +105,7 @@ export class Gateway implements GatewayContext {
     // that arrived before had no local subscriber.
     this.recovery = new Recoveries({
       log: deps.log, metrics: deps.metrics, clock: deps.clock, databases: deps.databases, changes: this.changes,
-      tenant: (id) => this.tenant(id), countBytesOut: (id, bytes) => this.usage.count(id, 'bytes_out', bytes),
+      tenant: (id) => this.tenant(id), countBytesOut: (id, bytes) => this.usage.count(id, 'bytes_out', bytes), readChanges: readChangeHistory,
     }, deps.recoveryLog ?? null, deps.recovery);
     deps.bus.onMessage((message, at) => this.receiveRemote(message, at));
     deps.presence.onDiff((diff) => this.presence.receive(diff));

@@ -6,6 +6,16 @@ export interface LogPosition {
   offset: bigint;
 }
 
+/**
+ * A `recover` value of a join: `fresh` = positions on, nothing to read; `invalid` is reported as
+ * unknown_position when the recovery runs, never as a failed join.
+ */
+export type RecoverRequest =
+  | { kind: 'fresh' }
+  | { kind: 'position'; text: string }
+  | { kind: 'since'; ms: number }
+  | { kind: 'invalid' };
+
 export type StreamPrefix = 'c' | 'b';
 
 export const positionText = (prefix: StreamPrefix, at: LogPosition): string => `${prefix}${at.partition}-${at.offset}`;

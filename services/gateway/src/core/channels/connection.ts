@@ -10,6 +10,7 @@ import { NO_HEADERS, type XHeaders } from '../base/x-headers.ts';
 import { wireFor, type Wire } from './wire.ts';
 import { newTally, type TenantTally } from '../metrics/metrics.ts';
 import type { Vsn } from '@realtime/protocol';
+import type { RecoverRequest } from '../base/log-position.ts';
 import { defaultSocketLimits, FrameQueue, FrameRate, type SocketLimits } from './socket-limits.ts';
 
 export class Connection {
@@ -99,15 +100,7 @@ export interface JoinOptions {
   recoverChanges: RecoverRequest | null;
 }
 
-/**
- * A `recover` value of a join (docs/PROTOCOL.md "Recovery"): `fresh` = positions on, nothing to read;
- * `invalid` is reported as unknown_position when the recovery runs, never as a failed join.
- */
-export type RecoverRequest =
-  | { kind: 'fresh' }
-  | { kind: 'position'; text: string }
-  | { kind: 'since'; ms: number }
-  | { kind: 'invalid' };
+export type { RecoverRequest } from '../base/log-position.ts';
 
 export class Channel {
   readonly conn: Connection;

@@ -9,8 +9,7 @@ import type { LogStream } from '../../ports.ts';
 import type { OutboundBroadcast } from '../base/broadcast-message.ts';
 import { positionText, type LogPosition } from '../base/log-position.ts';
 import { RecoveryFailure, RecoveryResults } from './result.ts';
-import type { ReadPlan } from './plan.ts';
-import type { ReadBounds, Recovered } from './read-bounds.ts';
+import type { ReadBounds, ReadPlan, Recovered } from './read-bounds.ts';
 
 /** Frames with a position, encoded once per message and wire version however many channels get them. */
 const encoded = new WeakMap<OutboundBroadcast, Map<Vsn, string | Uint8Array | null>>();

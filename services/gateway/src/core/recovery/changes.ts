@@ -9,8 +9,7 @@ import { checkPending, changeFrame, match, withPk, type Pending, type Subscriber
 import { ChangeDedupe } from '../postgres-changes/dedupe.ts';
 import { positionText } from '../base/log-position.ts';
 import { RecoveryFailure, RecoveryResults } from './result.ts';
-import type { ReadPlan } from './plan.ts';
-import type { ReadBounds, Recovered } from './read-bounds.ts';
+import type { ReadBounds, ReadPlan, Recovered } from './read-bounds.ts';
 
 export const RLS_BATCH = 500;
 

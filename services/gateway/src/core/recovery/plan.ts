@@ -2,20 +2,10 @@
 // the first record at or after `since` (less the clock skew, then filtered by the record's own
 // time), up to the end E taken now. Refuses what cannot be answered completely: a point older than
 // what Kafka still keeps (expired), or a position that is not a record of this stream (unknown).
-import type { RecoverRequest } from '../channels/connection.ts';
 import type { LogStream } from '../../ports.ts';
-import { parsePosition, positionText, type StreamPrefix } from '../base/log-position.ts';
+import { parsePosition, positionText, type RecoverRequest, type StreamPrefix } from '../base/log-position.ts';
 import { RecoveryFailure, RecoveryResults } from './result.ts';
-
-export interface ReadPlan {
-  start: bigint;
-  /** E: the partition's end when the recovery began; live frames at or past it come through the seam. */
-  end: bigint;
-  /** Records before this time (ms) are left out: a time point was given. */
-  sinceMs: number | null;
-  /** The position the client gave, answered back when nothing newer was read. */
-  given: string | null;
-}
+import type { ReadPlan } from './read-bounds.ts';
 
 /**
  * How far the clock of the writer (Postgres's commit time, the gateway's send time) may run ahead

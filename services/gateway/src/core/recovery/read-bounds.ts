@@ -11,6 +11,17 @@ export interface ReadBounds {
   timeoutMs: number;
 }
 
+/** Where a recovery reads (plan.ts). */
+export interface ReadPlan {
+  start: bigint;
+  /** E: the partition's end when the recovery began; live frames at or past it come through the seam. */
+  end: bigint;
+  /** Records before this time (ms) are left out: a time point was given. */
+  sinceMs: number | null;
+  /** The position the client gave, answered back when nothing newer was read. */
+  given: string | null;
+}
+
 /** What a reader recovered: frames in order, and the offset of the last record of this stream it read. */
 export interface Recovered {
   frames: Array<string | Uint8Array>;

@@ -6,6 +6,8 @@
 import type { Logger } from '@realtime/log';
 import type { Clock, RecoveryLog, TenantDatabases } from '../../ports.ts';
 import type { Channel, RecoverRequest } from '../channels/connection.ts';
+import type { ChangeEvent } from '@realtime/schemas';
+import type { LogStream, TenantDatabase } from '../../ports.ts';
 import type { RecoveryPort } from '../context/context.ts';
 import type { Tenant } from '../base/tenant.ts';
 import type { GatewayMetrics } from '../metrics/metrics.ts';
@@ -16,9 +18,8 @@ import { Semaphore } from './semaphore.ts';
 import { OwnSends } from './own-sends.ts';
 import { planRead } from './plan.ts';
 import { readBroadcastHistory } from './broadcasts.ts';
-import { readChangeHistory } from './changes.ts';
-import { pushRecoveryResult, RecoveryFailure, RecoveryResults, type RecoveryStream, type RecoverySummary } from './result.ts';
-import type { ReadBounds } from './read-bounds.ts';
+import { recoveryMessage, RecoveryFailure, RecoveryResults, type RecoveryStream, type RecoverySummary } from './result.ts';
+import type { ReadBounds, ReadPlan, Recovered } from './read-bounds.ts';
 
 export interface RecoverySettings {
   /** Recoveries reading at once (GATEWAY_RECOVERY_CONCURRENCY). */
@@ -55,6 +56,8 @@ export interface RecoveryHost {
   tenant(id: string): Tenant | undefined;
   /** Recovered frames count like other traffic: `bytes_out` of the tenant's usage. */
   countBytesOut(tenant: string, bytes: number): void;
+  /** changes.ts readChangeHistory, handed in by gateway.ts (it sits above fanout.ts: import-graph floors). */
+  readChanges(stream: LogStream<ChangeEvent>, plan: ReadPlan, bounds: ReadBounds, h: { sub: Subscriber; db: TenantDatabase | null; observeRls(seconds: number): void }): Promise<Recovered>;
 }
 
 export class Recoveries implements RecoveryPort {
@@ -105,7 +108,7 @@ export class Recoveries implements RecoveryPort {
     this.#host.metrics.recoveryDuration.observe(stream, (performance.now() - started) / 1000);
     if (channel.conn.closed || channel.conn.channels.get(channel.topic) !== channel) return; // left meanwhile
     this.#deliver(channel, stream, frames);
-    pushRecoveryResult(channel, stream, summary);
+    channel.conn.push(channel, 'system', recoveryMessage(channel.subtopic, stream, summary));
     seam.open(floor);
   }
 
@@ -148,7 +151,7 @@ export class Recoveries implements RecoveryPort {
     const t = this.#host.tenant(tenant);
     const log = await this.#log.changes(tenant);
     const plan = await planRead(log, request, 'c', bounds);
-    const got = await readChangeHistory(log, plan, bounds, { sub, db: t ? this.#host.databases.get(t) : null, observeRls: (s) => this.#host.metrics.rlsCheck.observe(s) });
+    const got = await this.#host.readChanges(log, plan, bounds, { sub, db: t ? this.#host.databases.get(t) : null, observeRls: (s) => this.#host.metrics.rlsCheck.observe(s) });
     return { frames: got.frames, floor: plan.end, position: got.last !== null ? positionText('c', { partition: log.partition, offset: got.last }) : plan.given };
   }
 

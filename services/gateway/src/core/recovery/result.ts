@@ -1,7 +1,6 @@
 // What a recovery answers (docs/PROTOCOL.md "Recovery"): one `system` message per recovering
 // stream, after the recovered frames and before the live ones queued meanwhile. Any error result
 // means nothing was recovered (all or nothing): the client re-fetches, live delivery goes on.
-import type { Channel } from '../channels/connection.ts';
 
 export type RecoveryStream = 'broadcast' | 'postgres_changes';
 export type RecoveryResult = 'complete' | 'expired' | 'too_large' | 'unknown_position' | 'unavailable';
@@ -30,15 +29,16 @@ export interface RecoverySummary {
   message: string;
 }
 
-export function pushRecoveryResult(channel: Channel, stream: RecoveryStream, s: RecoverySummary): void {
-  channel.conn.push(channel, 'system', {
+/** The `system` message's payload for a channel (its subtopic). */
+export function recoveryMessage(subtopic: string, stream: RecoveryStream, s: RecoverySummary): Record<string, unknown> {
+  return {
     extension: 'recovery',
     status: s.result === RecoveryResults.complete ? 'ok' : 'error',
-    channel: channel.subtopic,
+    channel: subtopic,
     stream,
     result: s.result,
     recovered: s.recovered,
     position: s.position,
     message: s.message,
-  });
+  };
 }
