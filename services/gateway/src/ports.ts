@@ -30,13 +30,13 @@ export interface BroadcastBus {
    * Where the broadcasts of every gateway go, this one's included: the core drops its own
    * (Gateway.receiveRemote), in one place. The core sets it once, when it is built; what arrives
    * before has no local subscriber and is dropped. `at`: where the message sits in Kafka (its
-   * recovery position, docs/PROTOCOL.md "Recovery").
+   * recovery position, docs/PROTOCOL.md §11).
    */
   onMessage(handler: (message: OutboundBroadcast, at?: LogPosition) => void): void;
 }
 
 /**
- * The history of a stream in Kafka, for recovery on rejoin (docs/PROTOCOL.md "Recovery"): the one
+ * The history of a stream in Kafka, for recovery on rejoin (docs/PROTOCOL.md §11): the one
  * partition holding a tenant's changes (realtime.cdc) or a channel's broadcasts (realtime.broadcast).
  * Reads use a consumer of their own, never the live fan-out readers.
  */

@@ -1,4 +1,4 @@
-// The RecoveryLog port on Kafka (docs/PROTOCOL.md "Recovery"): the one partition holding a tenant's
+// The RecoveryLog port on Kafka (docs/PROTOCOL.md §11): the one partition holding a tenant's
 // changes (realtime.cdc, key = tenant) or a channel's broadcasts (realtime.broadcast, key = channel),
 // found the way the producer finds it (partitionOf, as libs/replay does), read through the
 // process's range reader (libs/kafka range-reader.ts: one consumer of its own, never the live

@@ -52,7 +52,7 @@ export interface GatewayDeps {
   replicationReadyTimeoutMs?: number;
   /** Inbound bytes per second of all a tenant's sockets on this gateway together (parsing is the cost). */
   tenantInboundBytesPerSecond?: number;
-  /** Kafka history for recovery on rejoin (docs/PROTOCOL.md "Recovery"); without it recoveries are `unavailable`. */
+  /** Kafka history for recovery on rejoin (docs/PROTOCOL.md §11); without it recoveries are `unavailable`. */
   recoveryLog?: RecoveryLog;
   recovery?: RecoverySettings;
 }
@@ -352,7 +352,7 @@ export class Gateway implements GatewayContext {
    * A broadcast from the bus. Our own come back through Kafka too and were delivered when sent:
    * this is the one place they are dropped (the bus hands over every gateway's), except for channels
    * joined with `broadcast.recover`: they get every broadcast from Kafka, in its order, with its
-   * position `at` (docs/PROTOCOL.md "Recovery").
+   * position `at` (docs/PROTOCOL.md §11).
    */
   receiveRemote(message: OutboundBroadcast, at?: LogPosition): void {
     if (message.originNode === this.deps.nodeId) {

@@ -1,5 +1,5 @@
 // Where a record sits in Kafka: the partition and offset that recovery positions name
-// (docs/PROTOCOL.md "Recovery"). Live readers pass one with each record; frames of channels joined
+// (docs/PROTOCOL.md §11). Live readers pass one with each record; frames of channels joined
 // with `recover` carry it as `c<partition>-<offset>` (changes) or `b<partition>-<offset>` (broadcasts).
 export interface LogPosition {
   partition: number;

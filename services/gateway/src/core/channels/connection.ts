@@ -121,7 +121,7 @@ export class Channel {
   /** Run when the channel goes away (timers of retries, …). */
   readonly cleanups: Array<() => void> = [];
   /**
-   * Joined with `broadcast.recover` / `postgres_changes_options.recover` (docs/PROTOCOL.md "Recovery"):
+   * Joined with `broadcast.recover` / `postgres_changes_options.recover` (docs/PROTOCOL.md §11):
    * live frames of that stream go through it (core/recovery/seam.ts) instead of straight to the
    * socket. null for every other channel: the fan-outs test this one field per subscriber.
    */

@@ -38,7 +38,7 @@ function parseReplay(value: unknown): JoinOptions['replay'] {
 }
 
 /**
- * docs/PROTOCOL.md "Recovery": absent, null or false = no recovery; `{}` or true = positions on, nothing
+ * docs/PROTOCOL.md §11: absent, null or false = no recovery; `{}` or true = positions on, nothing
  * to read; `{ position }` wins over `{ since }` (ms epoch or ISO 8601); anything else is `invalid`.
  */
 export function parseRecover(value: unknown): RecoverRequest | null {

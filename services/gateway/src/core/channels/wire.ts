@@ -6,7 +6,7 @@ import { serializerFor, type Serializer, type Vsn } from '@realtime/protocol';
 import { jsonPayload, type OutboundBroadcast } from '../base/broadcast-message.ts';
 
 export interface Wire extends Serializer {
-  /** `position`: the recovery position of a channel joined with `broadcast.recover`, in the meta (docs/PROTOCOL.md "Recovery"). */
+  /** `position`: the recovery position of a channel joined with `broadcast.recover`, in the meta (docs/PROTOCOL.md §11). */
   encodeBroadcast(message: OutboundBroadcast, topic: string, position?: string): string | Uint8Array | null;
 }
 

@@ -25,7 +25,7 @@ export interface ChangesPort {
   subscription(channel: Channel): { channel: Channel; bindings: Binding[]; legacy: boolean } | undefined;
 }
 
-/** Recovery on rejoin (core/recovery/recoveries.ts implements it; docs/PROTOCOL.md "Recovery"). */
+/** Recovery on rejoin (core/recovery/recoveries.ts implements it; docs/PROTOCOL.md §11). */
 export interface RecoveryPort {
   /** Runs the recovery of one stream of a channel joined with `recover` (its seam is in place). */
   start(channel: Channel, stream: 'broadcast' | 'postgres_changes'): Promise<void>;

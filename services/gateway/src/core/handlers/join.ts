@@ -53,7 +53,7 @@ export async function join(g: GatewayContext, conn: Connection, msg: Message, re
     return;
   }
   const changes = changesRequest(msg.payload, result.subtopic);
-  // docs/PROTOCOL.md "Recovery": seams in place before the channel can receive its first live frame.
+  // docs/PROTOCOL.md §11: seams in place before the channel can receive its first live frame.
   g.recovery.prepare(result);
   if (changes.raw.length === 0) result.recoverChanges = null; // no bindings: nothing to recover
   g.addChannel(result);

@@ -85,7 +85,7 @@ export interface GatewayMetrics {
   inboundFramesDropped: { inc(reason: 'rate' | 'queue' | 'tenant_rate'): void };
   /** Sockets closed by the gateway for flooding frames or for having no channel. */
   socketsClosed: { inc(reason: 'frame_flood' | 'no_channels'): void };
-  /** Recoveries on rejoin by stream and result (docs/PROTOCOL.md "Recovery"). */
+  /** Recoveries on rejoin by stream and result (docs/PROTOCOL.md §11). */
   recoveries: { inc(stream: RecoveryStreamName, result: string): void };
   /** Frames sent by recoveries. */
   recoveredFrames: { inc(stream: RecoveryStreamName, n: number): void };

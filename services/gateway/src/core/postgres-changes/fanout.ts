@@ -230,7 +230,7 @@ export class ChangeFanout {
         if (hidden.get(p)?.has(d.sub.channel)) continue;
         const channel = d.sub.channel;
         if (channel.conn.closed || !subs?.has(channel)) continue; // left, closed or shut down meanwhile
-        // docs/PROTOCOL.md "Recovery": a recovering channel's frames carry their position as `ref`.
+        // docs/PROTOCOL.md §11: a recovering channel's frames carry their position as `ref`.
         const recovering = at && channel.recoverChanges;
         const ref = recovering ? positionText('c', at) : null;
         const key = `${channel.conn.vsn}\u0000${d.sub.legacy}\u0000${channel.topic}\u0000${d.ids.join(',')}\u0000${roleOf(channel)}\u0000${d.select?.join(',') ?? ''}\u0000${ref}`;

@@ -1,4 +1,4 @@
-// Broadcasts of channels joined with `broadcast.recover` (docs/PROTOCOL.md "Recovery"): they come in
+// Broadcasts of channels joined with `broadcast.recover` (docs/PROTOCOL.md §11): they come in
 // Kafka order only, each with its position in `meta.position`, live (live.ts: the gateway's fan-out
 // hands them here) and recovered (readBroadcastHistory, the range [start, E) of the channel's partition).
 import type { Channel } from '../channels/connection.ts';

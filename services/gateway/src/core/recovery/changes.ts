@@ -1,5 +1,5 @@
 // The Postgres changes a channel joined with `postgres_changes_options.recover` missed
-// (docs/PROTOCOL.md "Recovery"): the tenant's records of realtime.cdc in [start, E), each
+// (docs/PROTOCOL.md §11): the tenant's records of realtime.cdc in [start, E), each
 // (commit_lsn, seq) once, matched against the channel's bindings and filters, checked against RLS
 // and column privileges as of now by the same functions as the live fan-out (fanout.ts), in
 // batches: one RLS query per table for up to BATCH events, never one per event.

@@ -1,6 +1,6 @@
 // Which channel of this gateway sent each of its own recent broadcasts, for channels joined with
 // `broadcast.recover` and `self: false`: they receive broadcasts only from Kafka, where their own
-// come back too and must still be left out (docs/PROTOCOL.md "Recovery"). Bounded in time (entries
+// come back too and must still be left out (docs/PROTOCOL.md §11). Bounded in time (entries
 // older than the TTL are swept) and in size (past the cap the oldest go first): a flood of sends
 // cannot grow it, at worst an echo arrives later than the TTL and is delivered.
 import type { Channel } from '../channels/connection.ts';

@@ -1,4 +1,4 @@
-// Where a recovery reads (docs/PROTOCOL.md "Recovery"): from just after the given position, or from
+// Where a recovery reads (docs/PROTOCOL.md §11): from just after the given position, or from
 // the first record at or after `since` (less the clock skew, then filtered by the record's own
 // time), up to the end E taken now. Refuses what cannot be answered completely: a point older than
 // what Kafka still keeps (expired), or a position that is not a record of this stream (unknown).

@@ -1,4 +1,4 @@
-// What one recovery may read and hold (docs/PROTOCOL.md "Recovery" bounds): the tenant's caps on
+// What one recovery may read and hold (docs/PROTOCOL.md §11 bounds): the tenant's caps on
 // recovered frames and their bytes, the gateway's bound on bytes scanned (other tenants' records
 // on the partition included), and its deadline.
 export interface ReadBounds {

@@ -1,4 +1,4 @@
-// Recovery on rejoin, per gateway (docs/PROTOCOL.md "Recovery"). A channel joined with `recover`
+// Recovery on rejoin, per gateway (docs/PROTOCOL.md §11). A channel joined with `recover`
 // gets a seam per stream before it is registered (prepare), so its live frames queue from the
 // first one; start() then reads what it missed from Kafka under this gateway's bounds (a slot of
 // GATEWAY_RECOVERY_CONCURRENCY with a bounded wait, a deadline, a scan bound, the tenant's caps),

@@ -1,4 +1,4 @@
-// What a recovery answers (docs/PROTOCOL.md "Recovery"): one `system` message per recovering
+// What a recovery answers (docs/PROTOCOL.md §11): one `system` message per recovering
 // stream, after the recovered frames and before the live ones queued meanwhile. Any error result
 // means nothing was recovered (all or nothing): the client re-fetches, live delivery goes on.
 

@@ -1,4 +1,4 @@
-// The seam between a recovery and live delivery (docs/PROTOCOL.md "Recovery"): the channel is
+// The seam between a recovery and live delivery (docs/PROTOCOL.md §11): the channel is
 // registered for live frames before the end offset E of its partition is taken, so nothing after E
 // can be missed; while the history [start, E) is read, live frames queue here with their offsets
 // (bounded: a recovery must not let one channel hold unbounded memory), then the ones at or past E
