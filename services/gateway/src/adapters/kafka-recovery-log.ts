@@ -4,24 +4,11 @@
 // process's range reader (libs/kafka range-reader.ts: one consumer of its own, never the live
 // fan-out's). Only records of the stream's own key are decoded; the others count their bytes.
 import type { Logger } from '@realtime/log';
-import { decodeMessage, partitionOf, recordKeys } from '@realtime/kafka';
+import { decodeMessage, partitionOf, recordKeys, type RangeReader } from '@realtime/kafka';
 import type { BroadcastMessage, ChangeEvent, SchemaName } from '@realtime/schemas';
 import type { LogStream, RecoveryLog } from '../ports.ts';
 import type { OutboundBroadcast } from '../core/base/broadcast-message.ts';
 import { fromAvro } from './kafka-broadcast-bus.ts';
-
-// TEMPORARY copy of the contract's interface (/work/prompts/recovery-contract.md) until h1's
-// range reader is merged; then `import type { RangeReader } from '@realtime/kafka'`.
-export interface RangeRecord { offset: bigint; key: Buffer | null; value: Buffer | null; timestamp: number }
-export interface RangeReader {
-  partitionCount(topic: string): Promise<number>;
-  bounds(topic: string, partition: number): Promise<{ low: bigint; high: bigint }>;
-  offsetForTime(topic: string, partition: number, ms: number): Promise<bigint>;
-  read(topic: string, partition: number, start: bigint, end: bigint,
-    onRecord: (r: RangeRecord) => void | 'stop' | Promise<void | 'stop'>,
-    options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<{ last: bigint | null; stopped: boolean }>;
-  stop(): Promise<void>;
-}
 
 export function kafkaRecoveryLog(reader: RangeReader, options: { cdcTopic: string; broadcastTopic: string; log: Logger }): RecoveryLog {
   // A topic's partition count changes rarely (never on its own): asked once per topic.
