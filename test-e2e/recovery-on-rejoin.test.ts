@@ -50,7 +50,7 @@ describe('recovery on rejoin', () => {
       // `recover` is not in realtime-js's types; the client passes the object through all the same.
       const channel = client(t.port(), t.tenant.externalId, t.key).channel('recover-room', { config: { broadcast: { recover } } as never });
       channel.on('broadcast', { event: 'msg' }, (message) => {
-        const m = message as { payload: { i: number }; meta?: { position?: string } };
+        const m = message as unknown as { payload: { i: number }; meta?: { position?: string } };
         got.push(m.payload.i);
         recover.position = m.meta?.position;
       });
