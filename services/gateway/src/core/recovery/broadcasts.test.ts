@@ -227,6 +227,25 @@ describe('recovering channels get broadcasts in Kafka order only', () => {
     expect(c.texts()).toEqual([['me', 'b0-0']]);
   });
 
+  it('puts the position in the metadata of a binary user broadcast (vsn 2.0.0)', async () => {
+    const c = await client();
+    await c.join({ recover: {} });
+    const m = message('binary', { kind: 'user', encoding: 'binary', payload: new Uint8Array([1, 2, 3]) });
+    t.bus.deliver(m, { partition: 0, offset: stored(m) });
+    const frame = new TextDecoder().decode(c.socket.binary()[0]);
+    expect(frame).toContain('{"position":"b0-0"}');
+  });
+
+  it('counts recovered frames as the tenant\'s traffic', async () => {
+    for (const text of ['a', 'b', 'c']) stored(message(text));
+    const c = await client();
+    await c.join({ recover: { position: 'b0-0' } });
+    await vi.waitFor(() => expect(c.system()).toHaveLength(1));
+    const [report] = t.gateway.usage.flush(t.clock.now(), 'node-a', new Map());
+    expect(report).toMatchObject({ tenant: 'acme', events_out: 2 });
+    expect(report!.bytes_out).toBeGreaterThan(0);
+  });
+
   it('merges the position into an existing meta id', async () => {
     const c = await client();
     await c.join({ recover: {} });

@@ -11,6 +11,8 @@ import type { LogStream, TenantDatabase } from '../../ports.ts';
 import type { RecoveryPort } from '../context/context.ts';
 import type { Tenant } from '../base/tenant.ts';
 import type { GatewayMetrics } from '../metrics/metrics.ts';
+import type { UsageMeter } from '../limits/usage.ts';
+import type { LocalLimits } from '../limits/local-limits.ts';
 import type { Subscriber } from '../postgres-changes/fanout.ts';
 import { positionText } from '../base/log-position.ts';
 import { StreamSeam } from './seam.ts';
@@ -54,8 +56,9 @@ export interface RecoveryHost {
   readonly databases: TenantDatabases;
   readonly changes: { subscription(channel: Channel): Subscriber | undefined };
   tenant(id: string): Tenant | undefined;
-  /** Recovered frames count like other traffic: `bytes_out` of the tenant's usage. */
-  countBytesOut(tenant: string, bytes: number): void;
+  /** Recovered frames count like other traffic: the tenant's usage and its events limits. */
+  readonly usage: UsageMeter;
+  readonly limits: LocalLimits;
   /** changes.ts readChangeHistory, handed in by gateway.ts (it sits above fanout.ts: import-graph floors). */
   readChanges(stream: LogStream<ChangeEvent>, plan: ReadPlan, bounds: ReadBounds, h: { sub: Subscriber; db: TenantDatabase | null; observeRls(seconds: number): void }): Promise<Recovered>;
 }
@@ -168,7 +171,11 @@ export class Recoveries implements RecoveryPort {
     m.eventsOut.inc(frames.length);
     m.tenantEvents.inc(tenant, 'out', frames.length);
     if (stream === 'postgres_changes') m.tenant(tenant).dbEvents += frames.length;
-    this.#host.countBytesOut(tenant, bytes);
+    this.#host.usage.count(tenant, 'bytes_out', bytes);
+    this.#host.usage.count(tenant, 'events_out', frames.length);
+    const max = this.#host.tenant(tenant)?.limits.maxEventsPerSecond;
+    // as fanOut (countDelivered) and the change fan-out (delivered) count theirs
+    if (max !== undefined) this.#host.limits.count(stream === 'broadcast' ? 'events' : 'db_events', tenant, max, frames.length);
   }
 }
 
