@@ -187,6 +187,22 @@ describe('broadcast recovery errors: nothing recovered, live goes on', () => {
     expect(d.system()[0]).toMatchObject({ result: 'unavailable' });
   });
 
+  it('a client that leaves while recovering frees its slot at once: a join-and-leave loop holds nothing', async () => {
+    stored(message('a'));
+    stored(message('b'));
+    const open = log.hold();
+    for (let i = 0; i < 40; i++) {
+      const hostile = await client();
+      await hostile.join({ recover: { position: 'b0-0' } });
+      await t.gateway.receive(hostile.conn, JSON.stringify(['1', '2', 'realtime:room', 'phx_leave', {}]));
+    }
+    const c = await client(); // concurrency 1: served although 40 recoveries were started before it
+    await c.join({ recover: { position: 'b0-0' } });
+    open();
+    await vi.waitFor(() => expect(c.system()).toHaveLength(1));
+    expect(c.system()[0]).toMatchObject({ result: 'complete', recovered: 1 });
+  });
+
   it('unavailable when the deadline passes; live delivery goes on', async () => {
     stored(message('a'));
     const c = await client();
