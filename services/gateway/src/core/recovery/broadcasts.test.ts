@@ -131,8 +131,8 @@ describe('broadcast recovery errors: nothing recovered, live goes on', () => {
     expect(edge.system()[0]).toMatchObject({ result: 'complete', recovered: 2 });
   });
 
-  it('too_large past the tenant cap, all or nothing', async () => {
-    t.tenants.put(tenant({ limits: { ...tenant().limits, maxRecoveryEvents: 2 } as ReturnType<typeof tenant>['limits'] }));
+  it.each([[{ maxRecoveryEvents: 2 }], [{ maxRecoveryBytes: 30 }]])('too_large past the tenant cap %j, all or nothing', async (cap) => {
+    t.tenants.put(tenant({ limits: { ...tenant().limits, ...cap } }));
     for (const text of ['a', 'b', 'c', 'd']) stored(message(text));
     const c = await client();
     await c.join({ recover: { position: 'b0-0' } });
@@ -142,7 +142,7 @@ describe('broadcast recovery errors: nothing recovered, live goes on', () => {
   });
 
   it('too_large when the live queue overflows while recovering', async () => {
-    t.tenants.put(tenant({ limits: { ...tenant().limits, maxRecoveryEvents: 2 } as ReturnType<typeof tenant>['limits'] }));
+    t.tenants.put(tenant({ limits: { ...tenant().limits, maxRecoveryEvents: 2 } }));
     stored(message('a'));
     const c = await client();
     const open = log.hold();

@@ -6,7 +6,7 @@
 import type { Logger } from '@realtime/log';
 import type { Clock, RecoveryLog, TenantDatabases } from '../../ports.ts';
 import type { Channel, RecoverRequest } from '../channels/connection.ts';
-import type { ChangeEvent } from '@realtime/schemas';
+import { RECOVERY_DEFAULTS, type ChangeEvent } from '@realtime/schemas';
 import type { LogStream, TenantDatabase } from '../../ports.ts';
 import type { RecoveryPort } from '../context/context.ts';
 import type { Tenant } from '../base/tenant.ts';
@@ -39,13 +39,12 @@ const WAITING_PER_SLOT = 16;
 const OWN_SEND_TTL_MS = 60_000;
 const OWN_SEND_MAX = 100_000;
 
-export const DEFAULT_MAX_RECOVERY_EVENTS = 10_000;
-export const DEFAULT_MAX_RECOVERY_BYTES = 16 * 1024 * 1024;
-
-/** The tenant's caps (max_recovery_events / max_recovery_bytes), with the defaults until tenants carry them. */
+/** The tenant's caps (max_recovery_events / max_recovery_bytes; the snapshot's defaults when it is gone). */
 export function recoveryCaps(tenant: Tenant | undefined): { events: number; bytes: number } {
-  const limits = (tenant?.limits ?? {}) as { maxRecoveryEvents?: number; maxRecoveryBytes?: number };
-  return { events: limits.maxRecoveryEvents ?? DEFAULT_MAX_RECOVERY_EVENTS, bytes: limits.maxRecoveryBytes ?? DEFAULT_MAX_RECOVERY_BYTES };
+  return {
+    events: tenant?.limits.maxRecoveryEvents ?? RECOVERY_DEFAULTS.max_recovery_events,
+    bytes: tenant?.limits.maxRecoveryBytes ?? RECOVERY_DEFAULTS.max_recovery_bytes,
+  };
 }
 
 /** What recoveries need of the gateway. */
