@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { SignJWT } from 'jose';
-import { MemorySocket, tenant, testGateway } from '../../../test/support.ts';
+import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../../test/support.ts';
 import { MemoryRecoveryLog } from '../../../test/recovery-log.ts';
 import type { OutboundBroadcast } from '../base/broadcast-message.ts';
 
@@ -92,6 +92,23 @@ describe('broadcast recovery by position', () => {
     await c.join({ recover: { since: 5000 } });
     await vi.waitFor(() => expect(c.system()).toHaveLength(1));
     expect(c.texts().map((x) => x[0])).toEqual(['new', 'newer']);
+  });
+});
+
+describe('private channels', () => {
+  it('recover the private channel\'s broadcasts only, once the read policy let the join in', async () => {
+    const db = new MemoryTenantDatabase();
+    db.readPolicy = () => true;
+    t = testGateway(undefined, db, undefined, { recoveryLog: log });
+    t.tenants.put(tenant());
+    stored(message('start', { private: true }));
+    stored(message('public one'));
+    stored(message('private one', { private: true }));
+    const c = await client();
+    await t.gateway.receive(c.conn, JSON.stringify(['1', '1', 'realtime:room', 'phx_join', { config: { private: true, broadcast: { recover: { position: 'b0-0' } } }, access_token: c.conn.token }]));
+    await vi.waitFor(() => expect(c.system()).toHaveLength(1));
+    expect(c.texts()).toEqual([['private one', 'b0-2']]);
+    expect(db.policyChecks).toBeGreaterThan(0);
   });
 });
 
