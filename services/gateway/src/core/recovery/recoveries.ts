@@ -97,13 +97,14 @@ export class Recoveries implements RecoveryPort {
     else {
       try {
         const read = await this.#bounded(channel, seam, (bounds) => this.#read(channel, stream, request, bounds));
+        if (seam.overflowed) throw new RecoveryFailure(RecoveryResults.tooLarge, 'Too many live messages arrived while recovering');
         ({ frames, floor } = read);
         summary = { result: RecoveryResults.complete, recovered: frames.length, position: read.position, message: `Recovered ${frames.length} missed ${stream === 'broadcast' ? 'messages' : 'changes'}` };
       } catch (err) {
         const failure = seam.overflowed ? new RecoveryFailure(RecoveryResults.tooLarge, 'Too many live messages arrived while recovering')
           : err instanceof RecoveryFailure ? err : new RecoveryFailure(RecoveryResults.unavailable, `The history could not be read: ${(err as Error).message}`);
         summary = { result: failure.result, recovered: 0, position: request.kind === 'position' ? request.text : null, message: failure.message };
-        if (failure.result === RecoveryResults.unavailable) this.#host.log.warn({ tenant: channel.conn.tenantId, topic: channel.topic, stream, err: String(err) }, 'recovery unavailable');
+        if (failure.result === RecoveryResults.unavailable) this.#warn(channel, stream, err);
       }
     }
     this.#host.metrics.recoveries.inc(stream, summary.result);
@@ -112,6 +113,19 @@ export class Recoveries implements RecoveryPort {
     this.#deliver(channel, stream, frames);
     channel.conn.push(channel, 'system', recoveryMessage(channel.subtopic, stream, summary));
     seam.open(floor);
+  }
+
+  #warnedAt = -Infinity;
+  #unwarned = 0;
+  /** At most one line a second: a storm of rejoins must not become a storm of log lines. */
+  #warn(channel: Channel, stream: RecoveryStream, err: unknown): void {
+    this.#unwarned++;
+    const now = this.#host.clock.now();
+    if (now - this.#warnedAt < 1000) return;
+    const code = (err as { code?: string }).code; // a Kafka or tenant database failure carries its catalog code
+    this.#host.log.warn({ ...(code ? { code } : {}), tenant: channel.conn.tenantId, topic: channel.topic, stream, recoveries: this.#unwarned, err: String(err) }, 'recovery unavailable');
+    this.#warnedAt = now;
+    this.#unwarned = 0;
   }
 
   /** A slot, a deadline and an abort (the channel leaving, the seam overflowing) around one read. */
