@@ -3,7 +3,7 @@
 // records of other channels on the partition, read from an in-memory log, matched, checked (RLS
 // in batches for changes) and sent. Baseline in the same run: the same N records delivered live
 // to a channel without `recover`. Prints CPU ms per run and µs per frame (medians of rounds).
-//   npm run bench:recovery -- [records=10000] [rounds=5]
+//   npm run bench:recovery-core -- [records=10000] [rounds=5]
 import { SignJWT } from 'jose';
 import { print } from '@realtime/log';
 import type { ChangeEvent } from '@realtime/schemas';
