@@ -28,7 +28,7 @@ function stored(m: OutboundBroadcast): bigint {
 }
 
 async function client() {
-  const exp = t.clock.now() / 1000 + 3600;
+  const exp = Math.floor(t.clock.now() / 1000) + 3600;
   const token = await new SignJWT({ role: 'anon', exp }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
   const socket = new MemorySocket(`s${n++}`);
   const conn = t.gateway.attach(socket, 'acme', '2.0.0', token, { role: 'anon', exp });
@@ -218,6 +218,34 @@ describe('broadcast recovery errors: nothing recovered, live goes on', () => {
     open();
     await vi.waitFor(() => expect(c.system()).toHaveLength(1));
     expect(c.system()[0]).toMatchObject({ result: 'complete', recovered: 1 });
+  });
+
+  it('clients that do not read hold a bounded amount of recovered frames: past it unavailable, the others served', async () => {
+    t = testGateway(undefined, null, undefined, { recoveryLog: log, recovery: { concurrency: 4, timeoutMs: 30_000, maxScanBytes: 1_000_000, maxHeldBytes: 300 } });
+    t.tenants.put(tenant());
+    for (const text of ['start', 'a', 'b']) stored(message(text));
+    const stalled = await client();
+    const open = log.hold();
+    await stalled.join({ recover: { position: 'b0-0' } });
+    stalled.socket.bufferedAmount = 1e9; // from now on it reads nothing
+    open();
+    await vi.waitFor(() => expect(log.reads).toBe(2)); // the position check, then the range
+    await new Promise((r) => setTimeout(r, 10));
+    expect(stalled.texts()).toEqual([]);
+    const refused = await client();
+    await refused.join({ recover: { position: 'b0-0' } });
+    await vi.waitFor(() => expect(refused.system()).toHaveLength(1));
+    expect(refused.system()[0]).toMatchObject({ result: 'unavailable', recovered: 0 });
+    stalled.socket.bufferedAmount = 0; // reads again
+    await vi.waitFor(() => {
+      t.clock.advance(5);
+      expect(stalled.system()).toHaveLength(1);
+    });
+    expect(stalled.system()[0]).toMatchObject({ result: 'complete', recovered: 2 });
+    const served = await client();
+    await served.join({ recover: { position: 'b0-0' } });
+    await vi.waitFor(() => expect(served.system()).toHaveLength(1));
+    expect(served.system()[0]).toMatchObject({ result: 'complete', recovered: 2 });
   });
 
   it('unavailable when the deadline passes; live delivery goes on', async () => {

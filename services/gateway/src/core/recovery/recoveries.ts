@@ -31,9 +31,16 @@ export interface RecoverySettings {
   timeoutMs: number;
   /** Partition bytes one recovery may scan (GATEWAY_RECOVERY_MAX_SCAN_BYTES). */
   maxScanBytes: number;
+  /**
+   * Bytes of recovered frames all recoveries of this gateway may hold while their clients read them
+   * (paced, paced-send.ts): past it a recovery answers `unavailable`. Without it, clients that never
+   * read could each keep a tenant cap's worth of frames for the whole timeout.
+   */
+  maxHeldBytes?: number;
 }
 
 export const DEFAULT_RECOVERY: RecoverySettings = { concurrency: 4, timeoutMs: 30_000, maxScanBytes: 256 * 1024 * 1024 };
+const DEFAULT_MAX_HELD_BYTES = 128 * 1024 * 1024;
 /** Recoveries waiting for a slot, per slot: past it a recovery is `unavailable` at once. */
 const WAITING_PER_SLOT = 16;
 /** How long a sent broadcast's channel is remembered for its echo from Kafka (self: false). */
@@ -67,6 +74,8 @@ export class Recoveries implements RecoveryPort {
   readonly #host: RecoveryHost;
   readonly #log: RecoveryLog | null;
   readonly #settings: RecoverySettings;
+  /** Bytes of recovered frames being handed to clients now (bounded by maxHeldBytes). */
+  #held = 0;
   readonly #slots: Semaphore;
   readonly ownSends: OwnSends;
 
@@ -99,6 +108,9 @@ export class Recoveries implements RecoveryPort {
       try {
         const read = await this.#bounded(channel, seam, (bounds) => this.#read(channel, stream, request, bounds));
         if (seam.overflowed) throw new RecoveryFailure(RecoveryResults.tooLarge, 'Too many live messages arrived while recovering');
+        if (this.#held + frameBytes(read.frames) > (this.#settings.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES)) {
+          throw new RecoveryFailure(RecoveryResults.unavailable, 'The gateway is sending too many recoveries at once; retry later');
+        }
         ({ frames, floor } = read);
         summary = { result: RecoveryResults.complete, recovered: frames.length, position: read.position, message: `Recovered ${frames.length} missed ${stream === 'broadcast' ? 'messages' : 'changes'}` };
       } catch (err) {
@@ -109,7 +121,13 @@ export class Recoveries implements RecoveryPort {
       }
     }
     const wanted = () => !channel.conn.closed && channel.conn.channels.get(channel.topic) === channel;
-    if (wanted()) await this.#deliver(channel, stream, frames, wanted);
+    const held = frameBytes(frames);
+    this.#held += held;
+    try {
+      if (wanted()) await this.#deliver(channel, stream, frames, wanted);
+    } finally {
+      this.#held -= held;
+    }
     if (seam.overflowed && summary.result === RecoveryResults.complete) {
       // Live frames overflowed the seam while the client read the recovered ones: some after E are gone.
       summary = { result: RecoveryResults.tooLarge, recovered: 0, position: request.kind === 'position' ? request.text : null, message: 'Too many live messages arrived while recovering' };
@@ -195,6 +213,8 @@ export class Recoveries implements RecoveryPort {
     if (max !== undefined && sent > 0) this.#host.limits.count(stream === 'broadcast' ? 'events' : 'db_events', tenant, max, sent);
   }
 }
+
+const frameBytes = (frames: ReadonlyArray<string | Uint8Array>) => frames.reduce((n, f) => n + (typeof f === 'string' ? f.length : f.byteLength), 0);
 
 /** `work`, or the abort's reason as soon as the signal fires. */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
