@@ -1,6 +1,7 @@
 // The range reader against a real broker: exact ranges, clamping to what the partition holds,
 // reads of one partition sharing a scan, partitions read in parallel, 'stop', timeouts and aborts,
-// aborted transactions at the end of a range, offsetForTime, and no consumer group per read.
+// aborted transactions at the end of a range, offsetForTime, no consumer group per read, and
+// rebalances (another member in the group) in the middle of reads.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { ErrorCodes } from '@realtime/errors';
@@ -155,7 +156,67 @@ describe('RangeReader', () => {
       expect((await reader.read(topic, 7, from, from + 5n, () => {})).last).toBe(from + 4n);
     }
     expect(await groups()).toEqual(before);
+  }, 120_000); // each read may wait for kafkajs's idle fetch sleep (RANGE_FETCH_WAIT_MS)
+
+  it('refuses at once, not at its timeout, a partition another member of its group took; and a partition that does not exist', async () => {
+    await expect(reader.read(topic, 99, 0n, 1n, () => {})).rejects.toMatchObject({ code: ErrorCodes.UnprocessableEntity });
+    const shared = `${groupId}-shared`;
+    await producer.send({ topic: other, messages: range(0, 8).map((partition) => ({ partition, value: `p${partition}` })) });
+    const first = await startRangeReader(kafka, { topics: [other], groupId: shared, logger: log });
+    const second = await startRangeReader(kafka, { topics: [other], groupId: shared, logger: log });
+    try {
+      const outcomes = async (r: RangeReader) => Promise.all(range(0, 8).map((p) =>
+        r.read(other, p, 0n, 1n, () => {}, { timeoutMs: 5_000 }).then(() => 'read', (err: Error) => (/not assigned/.test(err.message) ? 'refused' : err.message))));
+      // once the group rebalanced, each reads its own partitions and refuses the other's
+      await waitFor(async () => {
+        const [a, b] = [await outcomes(first), await outcomes(second)];
+        expect(a.map((o, p) => (o === 'read' ? b[p] : o))).toEqual(Array(8).fill('refused'));
+        expect(a).toContain('read');
+        expect(b).toContain('read');
+      }, { timeout: 30_000 });
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
   });
+
+  it('a rebalance in the middle of reads: a partition kept goes on where it was (no gap, no duplicate), one taken is refused', async () => {
+    const prefix = `${uniqueName('rr')}.`;
+    await ensureTopics(kafka, prefix);
+    const t = topicNames(prefix).broadcast;
+    await producer.send({ topic: t, messages: range(0, 8).flatMap((partition) => range(0, 300).map((i) => ({ partition, value: `v${i}` }))) });
+    const shared = `${groupId}-rebalance`;
+    const first = await startRangeReader(kafka, { topics: [t], groupId: shared, logger: log });
+    try {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let arrived = 0;
+      const seen = range(0, 8).map(() => [] as number[]);
+      // every read halts at offset 100 (its first batch fetched) until both rebalances are over
+      const reads = range(0, 8).map((p) => first.read(t, p, 0n, 300n, async (r) => {
+        seen[p]!.push(Number(r.offset));
+        if (r.offset === 100n) await (arrived++, gate);
+      }, { timeoutMs: 90_000 }).then(() => 'done', (err: Error) => (/not assigned/.test(err.message) ? 'refused' : err.message)));
+      await waitFor(() => expect(arrived).toBe(8));
+      const second = await startRangeReader(kafka, { topics: [t], groupId: shared, logger: log }); // takes some partitions
+      await second.stop(); // and gives them back
+      await waitFor(async () => {
+        const { groups: [g] } = await admin.describeGroups([shared]);
+        expect(g).toMatchObject({ state: 'Stable', members: [expect.anything()] });
+      }, { timeout: 30_000 });
+      release();
+      const outcomes = await Promise.all(reads);
+      expect(outcomes).toContain('done');
+      expect(outcomes).toContain('refused');
+      outcomes.forEach((o, p) => {
+        expect(o === 'done' || o === 'refused').toBe(true);
+        if (o === 'done') expect(seen[p]).toEqual(range(0, 300));
+      });
+      // the partitions taken and given back are read again
+      expect(await first.read(t, 0, 0n, 300n, () => {})).toEqual({ last: 299n, stopped: false });
+    } finally {
+      await first.stop();
+    }
+  }, 120_000);
 
   it('stop() rejects the reads still pending, and later reads', async () => {
     const own = await startRangeReader(kafka, { topics: [other], groupId: `${groupId}-2`, logger: log });
