@@ -29,6 +29,7 @@ import { createInspector } from '@realtime/inspector';
 import { payloadCapError, payloadCapKb } from './core/limits/payload-cap.ts';
 import { attachWebSocket } from './transport/ws.ts';
 import { RestartDrain } from './core/channels/restart-drain.ts';
+import { randomBytes } from 'node:crypto';
 
 /**
  * The client events and their handlers (docs/STYLE.md §12: a table, one file per event), given to
@@ -90,8 +91,10 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     onDropped: () => presenceDropped.inc(),
   }));
   // Recovery on rejoin reads history through a consumer of its own (docs/PROTOCOL.md §11); tests that
-  // fake the Kafka ports go without (their recoveries answer `unavailable`).
-  const rangeReader = overrides.noChangeFeed ? null : await startRangeReader(kafka, { topics: [topics.cdc, topics.broadcast], groupId: `gateway-${config.nodeId}-recovery`, logger: log });
+  // fake the Kafka ports go without (their recoveries answer `unavailable`). The group is per process, not per
+  // node id: a gateway restarted under the same GATEWAY_NODE_ID must not wait for its predecessor's session to
+  // time out before it may read (it commits nothing, so an abandoned group costs nothing).
+  const rangeReader = overrides.noChangeFeed ? null : await startRangeReader(kafka, { topics: [topics.cdc, topics.broadcast], groupId: `gateway-${config.nodeId}-recovery-${randomBytes(3).toString('hex')}`, logger: log });
   const gateway = new Gateway({
     nodeId: config.nodeId,
     tenants,
