@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '@realtime/log';
 import { client, createRegistry, consumerRecordsSkippedCounter } from '@realtime/metrics';
-import { createKafka, ensureTopics, readRecordLimits, topicNames } from '@realtime/kafka';
+import { createKafka, ensureTopics, readRecordLimits, startRangeReader, topicNames } from '@realtime/kafka';
 import { decrypt, isEncrypted, parseEncKey } from '@realtime/secrets';
 import type { GatewayConfig } from './config.ts';
 import { systemClock, type BroadcastBus, type Clock, type PresenceBackend, type TenantDatabases, type TenantDirectory } from './ports.ts';
@@ -21,6 +21,7 @@ import { promGatewayMetrics } from './adapters/prom-metrics.ts';
 import { promServerConnections } from './adapters/prom-reference-metrics.ts';
 import { createPgTenantDatabases } from './adapters/pg-tenant-databases.ts';
 import { startKafkaChangeFeed } from './adapters/kafka-change-feed.ts';
+import { kafkaRecoveryLog } from './adapters/kafka-recovery-log.ts';
 import { startPresenceBackend } from './adapters/presence-backend.ts';
 import { startKafkaLimits } from './adapters/kafka-limits.ts';
 import { createHttpApp } from './transport/http.ts';
@@ -88,6 +89,9 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     redis: { url: config.redisUrl, clusterNodes: config.redisClusterNodes }, commandsTopic: topics.presenceCommands, eventsTopic: topics.presenceEvents, nodeId: config.nodeId, log,
     onDropped: () => presenceDropped.inc(),
   }));
+  // Recovery on rejoin reads history through a consumer of its own (docs/PROTOCOL.md §11); tests that
+  // fake the Kafka ports go without (their recoveries answer `unavailable`).
+  const rangeReader = overrides.noChangeFeed ? null : await startRangeReader(kafka, { topics: [topics.cdc, topics.broadcast], groupId: `gateway-${config.nodeId}-recovery`, logger: log });
   const gateway = new Gateway({
     nodeId: config.nodeId,
     tenants,
@@ -104,6 +108,8 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     changesTotalQueueBytes: config.changesTotalQueueBytes,
     tenantInboundBytesPerSecond: config.tenantInboundBytesPerSecond,
     replicationReadyTimeoutMs: config.replicationReadyTimeoutMs,
+    recoveryLog: rangeReader ? kafkaRecoveryLog(rangeReader, { cdcTopic: topics.cdc, broadcastTopic: topics.broadcast, log }) : undefined,
+    recovery: { concurrency: config.recoveryConcurrency, timeoutMs: config.recoveryTimeoutMs, maxScanBytes: config.recoveryMaxScanBytes },
     socketLimits: {
       maxBufferedBytes: config.maxBufferedBytes, maxFramesPerSecond: config.maxFramesPerSecond, maxInboundBytesPerSecond: config.maxInboundBytesPerSecond, floodSeconds: config.frameFloodSeconds,
       maxPendingFrames: config.maxPendingFrames, maxPendingBytes: config.maxPendingBytes, noChannelTimeoutMs: config.noChannelTimeoutMs,
@@ -119,7 +125,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
     if (limits && reports.length) limits.report(reports).catch((err) => log.warn({ err: String(err) }, 'usage report not sent'));
   }, 1000);
   usageTimer.unref();
-  const changeFeed = overrides.noChangeFeed ? null : await startKafkaChangeFeed(kafka, { topic: topics.cdc, nodeId: config.nodeId, log, onChange: (e) => gateway.changes.receive(e) });
+  const changeFeed = overrides.noChangeFeed ? null : await startKafkaChangeFeed(kafka, { topic: topics.cdc, nodeId: config.nodeId, log, onChange: (e, at) => gateway.changes.receive(e, at) });
 
   const restart = new RestartDrain(gateway);
   const draining = () => restart.draining;
@@ -145,6 +151,7 @@ export async function start(config: GatewayConfig, overrides: GatewayOverrides =
       gateway.presence.stop();
       await limits?.stop();
       await changeFeed?.stop();
+      await rangeReader?.stop();
       await presence.stop();
       await bus.stop();
       await tenants.stop();

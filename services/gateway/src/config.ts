@@ -44,6 +44,9 @@ export const gatewayConfig = defineConfig({
     inspectorTenant: setting('GATEWAY_INSPECTOR_TENANT', env.str(''), 'Tenant the Inspector preselects (empty: none)'),
     inspectorAnonKey: setting('GATEWAY_INSPECTOR_ANON_KEY', env.str(''), 'A public `anon` token of GATEWAY_INSPECTOR_TENANT that the Inspector offers to anyone who opens it (the local stack sets its own); never a service_role key or a secret'),
     drainWindowMs: setting('GATEWAY_DRAIN_WINDOW_MS', env.int(10_000), 'On SIGTERM the gateway stops being ready (/healthcheck 503), refuses new sockets and closes the open ones a batch at a time over this window, each with the restart notice and 1012, so clients reconnect to the other gateways gradually (0: all at once). Keep it below the orchestrator\'s grace period'),
+    recoveryConcurrency: setting('GATEWAY_RECOVERY_CONCURRENCY', env.int(4), 'Recoveries on rejoin (`recover` in a join, docs/PROTOCOL.md §11) reading Kafka at once on this gateway; up to 16 per slot more wait, past that a recovery answers `unavailable`'),
+    recoveryTimeoutMs: setting('GATEWAY_RECOVERY_TIMEOUT_MS', env.int(30_000), 'Longest a recovery on rejoin may take, the wait for a slot included; past it the recovery answers `unavailable` and live delivery goes on'),
+    recoveryMaxScanBytes: setting('GATEWAY_RECOVERY_MAX_SCAN_BYTES', env.int(256 * 1024 * 1024), 'Bytes of the Kafka partition one recovery on rejoin may read (other tenants\' and channels\' records included); past it the recovery answers `too_large`'),
     maxConnections: setting('GATEWAY_MAX_CONNECTIONS', env.int(50_000), 'Open WebSockets on this gateway; past it an upgrade is answered 503 (each socket costs memory whether or not it joins a channel)'),
   },
 });

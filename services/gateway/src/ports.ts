@@ -3,8 +3,9 @@
 import type { Tenant } from './core/base/tenant.ts';
 import type { OutboundBroadcast } from './core/base/broadcast-message.ts';
 import type { Column } from './core/postgres-changes/column.ts';
+import type { LogPosition } from './core/base/log-position.ts';
 import type { PresenceChannel, Snapshot } from '@realtime/presence';
-import type { PresenceCommand, PresenceDiff, UsageReport } from '@realtime/schemas';
+import type { ChangeEvent, PresenceCommand, PresenceDiff, UsageReport } from '@realtime/schemas';
 
 /** One client WebSocket, as the core sees it (hocuspocus's WebSocketLike). */
 export interface ClientSocket {
@@ -28,9 +29,44 @@ export interface BroadcastBus {
   /**
    * Where the broadcasts of every gateway go, this one's included: the core drops its own
    * (Gateway.receiveRemote), in one place. The core sets it once, when it is built; what arrives
-   * before has no local subscriber and is dropped.
+   * before has no local subscriber and is dropped. `at`: where the message sits in Kafka (its
+   * recovery position, docs/PROTOCOL.md §11).
    */
-  onMessage(handler: (message: OutboundBroadcast) => void): void;
+  onMessage(handler: (message: OutboundBroadcast, at?: LogPosition) => void): void;
+}
+
+/**
+ * The history of a stream in Kafka, for recovery on rejoin (docs/PROTOCOL.md §11): the one
+ * partition holding a tenant's changes (realtime.cdc) or a channel's broadcasts (realtime.broadcast).
+ * Reads use a consumer of their own, never the live fan-out readers.
+ */
+export interface RecoveryLog {
+  changes(tenant: string): Promise<LogStream<ChangeEvent>>;
+  broadcasts(tenant: string, isPrivate: boolean, topic: string): Promise<LogStream<OutboundBroadcast>>;
+}
+
+export interface LogStream<T> {
+  readonly partition: number;
+  /** low = earliest offset still kept; high = the next offset to be written (the end E). */
+  bounds(): Promise<{ low: bigint; high: bigint }>;
+  /** The first offset whose record timestamp is at or after `ms` (high if none). */
+  offsetForTime(ms: number): Promise<bigint>;
+  /**
+   * Reads [start, end) in order. Records of other keys (other tenants, other channels on the same
+   * partition) arrive with `value` null and `own` false, undecoded, so their bytes still count.
+   * Rejects on timeout, abort or a Kafka failure (a RealtimeError).
+   */
+  read(start: bigint, end: bigint, onRecord: (r: LogRecord<T>) => void | 'stop' | Promise<void | 'stop'>, options: { signal: AbortSignal; timeoutMs: number }): Promise<void>;
+}
+
+export interface LogRecord<T> {
+  offset: bigint;
+  /** The record's key is this stream's (the tenant, or the channel). */
+  own: boolean;
+  /** Decoded when own; null for other keys, tombstones and undecodable records. */
+  value: T | null;
+  /** Key plus value bytes, for the scan bound. */
+  bytes: number;
 }
 
 /** A table of the tenant database as Postgres Changes needs it. */

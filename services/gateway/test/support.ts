@@ -14,6 +14,7 @@ import { accessToken } from '../src/core/handlers/access-token.ts';
 import { presence as presenceEvent } from '../src/core/handlers/presence.ts';
 import { noMetrics } from '../src/core/metrics/metrics.ts';
 import type { Tenant } from '../src/core/base/tenant.ts';
+import type { LogPosition } from '../src/core/base/log-position.ts';
 
 export class MemorySocket implements ClientSocket {
   readonly id: string;
@@ -44,9 +45,9 @@ export class MemoryTenants implements TenantDirectory {
 export class MemoryBus implements BroadcastBus {
   readonly published: OutboundBroadcast[] = [];
   /** What the gateway gave the bus for incoming broadcasts; tests call it as Kafka would. */
-  deliver: (m: OutboundBroadcast) => void = () => {};
+  deliver: (m: OutboundBroadcast, at?: LogPosition) => void = () => {};
   async publish(m: OutboundBroadcast) { this.published.push(m); }
-  onMessage(handler: (m: OutboundBroadcast) => void) { this.deliver = handler; }
+  onMessage(handler: (m: OutboundBroadcast, at?: LogPosition) => void) { this.deliver = handler; }
 }
 
 export class ManualClock implements Clock {

@@ -8,6 +8,7 @@ import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
 import type { BroadcastBus } from '../ports.ts';
 import type { OutboundBroadcast } from '../core/base/broadcast-message.ts';
+import type { LogPosition } from '../core/base/log-position.ts';
 
 /** Broadcasts waiting behind the send in flight: past either bound a publish is dropped. */
 const PUBLISH_QUEUE_LIMIT = { items: 10_000, bytes: 32 * 1024 * 1024 };
@@ -28,7 +29,7 @@ export async function startKafkaBroadcastBus(
     queueBytes?: number;
   },
 ): Promise<KafkaBroadcastBus> {
-  let deliver: (m: OutboundBroadcast) => void = () => {};
+  let deliver: (m: OutboundBroadcast, at: LogPosition) => void = () => {};
   // idempotent: a send retried across a broker failover is written once, in order
   const producer = createAvroProducer(kafka, { idempotent: true, recordLimits: options.recordLimits });
   await producer.connect();
@@ -38,8 +39,8 @@ export async function startKafkaBroadcastBus(
     groupId: `gateway-${options.nodeId}`,
     fromBeginning: false,
     logger: options.log,
-    eachMessage: (_key, value) => {
-      if (value) deliver(fromAvro(value));
+    eachMessage: (_key, value, meta) => {
+      if (value) deliver(fromAvro(value), { partition: meta.partition, offset: BigInt(meta.offset) });
     },
   });
   // Each broadcast settles alone (one too large for Kafka fails by itself), and what waits while a

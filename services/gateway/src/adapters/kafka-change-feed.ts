@@ -8,9 +8,10 @@ import type { Kafka } from '@realtime/kafka';
 import { followTopic } from '@realtime/kafka';
 import type { ChangeEvent } from '@realtime/schemas';
 import type { Logger } from '@realtime/log';
+import type { LogPosition } from '../core/base/log-position.ts';
 
 export async function startKafkaChangeFeed(
-  kafka: Kafka, options: { topic: string; nodeId: string; log: Logger; onChange: (e: ChangeEvent) => void },
+  kafka: Kafka, options: { topic: string; nodeId: string; log: Logger; onChange: (e: ChangeEvent, at: LogPosition) => void },
 ): Promise<{ stop(): Promise<void> }> {
   return followTopic<ChangeEvent>(kafka, {
     topic: options.topic,
@@ -18,10 +19,10 @@ export async function startKafkaChangeFeed(
     groupId: `gateway-${options.nodeId}-cdc`,
     fromBeginning: false,
     logger: options.log,
-    eachMessage: (_key, value) => {
+    eachMessage: (_key, value, meta) => {
       if (!value) return;
       try {
-        options.onChange(value);
+        options.onChange(value, { partition: meta.partition, offset: BigInt(meta.offset) });
       } catch (err) {
         // One record's failure is that record's: retrying it would stop the partition for every tenant.
         options.log.error({ code: ErrorCodes.UnableToBroadcastChanges, tenant: value.tenant, err: String(err) }, 'change event skipped');

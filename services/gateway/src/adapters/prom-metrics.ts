@@ -4,6 +4,7 @@ import { client, type Registry } from '@realtime/metrics';
 import type { GatewayMetrics } from '../core/metrics/metrics.ts';
 import { promReferenceMetrics } from './prom-reference-metrics.ts';
 
+const RECOVERY_STREAMS = ['broadcast', 'postgres_changes'] as const;
 const LIMITS = ['concurrent_users', 'events_per_second', 'joins_per_second', 'presence_events_per_second', 'bytes_per_second', 'client_presence'] as const;
 
 export function promGatewayMetrics(registry: Registry): GatewayMetrics {
@@ -29,6 +30,12 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
   for (const kind of ['postgres_changes', 'db_broadcast']) rateLimitedDropped.inc({ kind }, 0);
   const leaveRetries = new client.Counter({ name: 'realtime_presence_leave_retries_total', help: 'Presence leaves whose Kafka send failed, by what happened next', labelNames: ['outcome'], registers });
   for (const outcome of ['retried', 'sent', 'dropped']) leaveRetries.inc({ outcome }, 0);
+  const recoveries = new client.Counter({ name: 'realtime_recovery_total', help: 'Recoveries on rejoin, by stream and result (complete, expired, too_large, unknown_position, unavailable)', labelNames: ['stream', 'result'], registers });
+  for (const stream of RECOVERY_STREAMS) for (const result of ['complete', 'expired', 'too_large', 'unknown_position', 'unavailable']) recoveries.inc({ stream, result }, 0);
+  const recoveredFrames = new client.Counter({ name: 'realtime_recovery_frames_total', help: 'Frames sent by recoveries on rejoin', labelNames: ['stream'], registers });
+  for (const stream of RECOVERY_STREAMS) recoveredFrames.inc({ stream }, 0);
+  const recoveryDuration = new client.Histogram({ name: 'realtime_recovery_duration_seconds', help: 'Recoveries on rejoin from the join to the result, the wait for a slot included', labelNames: ['stream'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });
+  for (const stream of RECOVERY_STREAMS) recoveryDuration.zero({ stream });
   const reference = promReferenceMetrics(registry);
   const ownPayloadSize = new client.Histogram({ name: 'realtime_payload_size_bytes', help: 'Inbound broadcast payload sizes', buckets: [64, 256, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 3_000_000], registers });
   return {
@@ -71,5 +78,8 @@ export function promGatewayMetrics(registry: Registry): GatewayMetrics {
     slowClientsDisconnected: counter('realtime_slow_clients_disconnected_total', 'Sockets disconnected because their outgoing buffer passed GATEWAY_MAX_BUFFERED_BYTES'),
     inboundFramesDropped: { inc: (reason) => inboundDropped.inc({ reason }) },
     socketsClosed: { inc: (reason) => socketsClosed.inc({ reason }) },
+    recoveries: { inc: (stream, result) => recoveries.inc({ stream, result }) },
+    recoveredFrames: { inc: (stream, n) => recoveredFrames.inc({ stream }, n) },
+    recoveryDuration: { observe: (stream, seconds) => recoveryDuration.observe({ stream }, seconds) },
   };
 }

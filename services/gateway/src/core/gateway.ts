@@ -2,7 +2,7 @@
 // (transport/ws.ts, transport/http.ts) call into it; adapters feed it tenants and remote broadcasts.
 import type { Logger } from '@realtime/log';
 import { ErrorCodes } from '@realtime/errors';
-import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, TenantDatabases, TenantDirectory } from '../ports.ts';
+import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, RecoveryLog, TenantDatabases, TenantDirectory } from '../ports.ts';
 import { closeMessage, type Vsn } from '@realtime/protocol';
 import { fromDatabase, type OutboundBroadcast } from './base/broadcast-message.ts';
 import { changesLimited, countDelivered, eventsThrottle } from './admission/rates.ts';
@@ -24,6 +24,10 @@ import { defaultSocketLimits, FrameRate, type SocketLimits } from './channels/so
 import { NO_HEADERS, type XHeaders } from './base/x-headers.ts';
 import type { Dispatch, GatewayContext } from './context/context.ts';
 import { messageOf } from './base/messages.ts';
+import type { LogPosition } from './base/log-position.ts';
+import { Recoveries, type RecoverySettings } from './recovery/recoveries.ts';
+import { deliverOwnEcho, deliverPositioned } from './recovery/broadcasts.ts';
+import { readChangeHistory } from './recovery/changes.ts';
 
 export interface GatewayDeps {
   nodeId: string;
@@ -48,6 +52,9 @@ export interface GatewayDeps {
   replicationReadyTimeoutMs?: number;
   /** Inbound bytes per second of all a tenant's sockets on this gateway together (parsing is the cost). */
   tenantInboundBytesPerSecond?: number;
+  /** Kafka history for recovery on rejoin (docs/PROTOCOL.md §11); without it recoveries are `unavailable`. */
+  recoveryLog?: RecoveryLog;
+  recovery?: RecoverySettings;
 }
 
 const DEFAULT_CHANGES_QUEUE_BYTES = 16 * 1024 * 1024;
@@ -65,6 +72,7 @@ export class Gateway implements GatewayContext {
   readonly presence: PresenceHub;
   readonly global = new GlobalLimits();
   readonly usage: UsageMeter;
+  readonly recovery: Recoveries;
   readonly #connections = new Map<string, Set<Connection>>();
   /** Per tenant with sockets here: its inbound bytes in the current second (see receive). */
   readonly #tenantInbound = new Map<string, FrameRate>();
@@ -95,7 +103,11 @@ export class Gateway implements GatewayContext {
     this.presence = new PresenceHub({ node: deps.nodeId, backend: deps.presence, clock: deps.clock, log: deps.log, onDiff: (n, tenant) => this.#presenceDelivered(n, tenant), onLeaveRetry: (o) => deps.metrics.presenceLeaveRetries.inc(o) });
     // The bus and the presence backend are wired here, once: remote broadcasts and presence diffs
     // that arrived before had no local subscriber.
-    deps.bus.onMessage((message) => this.receiveRemote(message));
+    this.recovery = new Recoveries({
+      log: deps.log, metrics: deps.metrics, clock: deps.clock, databases: deps.databases, changes: this.changes,
+      tenant: (id) => this.tenant(id), countBytesOut: (id, bytes) => this.usage.count(id, 'bytes_out', bytes), readChanges: readChangeHistory,
+    }, deps.recoveryLog ?? null, deps.recovery);
+    deps.bus.onMessage((message, at) => this.receiveRemote(message, at));
     deps.presence.onDiff((diff) => this.presence.receive(diff));
     deps.tenants.onChange((prev, next) => {
       if (prev && requiresDrain(prev, next)) this.drainTenant(prev.externalId);
@@ -320,6 +332,8 @@ export class Gateway implements GatewayContext {
     this.deps.metrics.tenant(message.tenant).events++;
     this.deps.metrics.fanoutDelivery.inc(this.#connections.has(message.tenant));
     this.fanOut(message, sender);
+    // A recovering sender gets its own broadcasts from Kafka (self: false must still leave them out).
+    if (sender?.recoverBroadcasts && !sender.options.self) this.recovery.ownSends.remember(message.id, sender);
     this.deps.bus.publish(message).catch((err: unknown) => this.#publishFailed(message.tenant, err));
   }
 
@@ -336,15 +350,20 @@ export class Gateway implements GatewayContext {
 
   /**
    * A broadcast from the bus. Our own come back through Kafka too and were delivered when sent:
-   * this is the one place they are dropped (the bus hands over every gateway's).
+   * this is the one place they are dropped (the bus hands over every gateway's), except for channels
+   * joined with `broadcast.recover`: they get every broadcast from Kafka, in its order, with its
+   * position `at` (docs/PROTOCOL.md §11).
    */
-  receiveRemote(message: OutboundBroadcast): void {
-    if (message.originNode === this.deps.nodeId) return;
+  receiveRemote(message: OutboundBroadcast, at?: LogPosition): void {
+    if (message.originNode === this.deps.nodeId) {
+      if (at) deliverOwnEcho(this, message, at, this.recovery.ownSends.take(message.id));
+      return;
+    }
     this.deps.metrics.fanoutDelivery.inc(this.#connections.has(message.tenant));
-    this.fanOut(message);
+    this.fanOut(message, undefined, at);
   }
 
-  fanOut(message: OutboundBroadcast, sender?: Channel): void {
+  fanOut(message: OutboundBroadcast, sender?: Channel, at?: LogPosition): void {
     const subscribers = this.registry.subscribers(channelKey(message.tenant, message.private, message.topic));
     if (!subscribers) return;
     const tenant = this.tenant(message.tenant);
@@ -356,6 +375,11 @@ export class Gateway implements GatewayContext {
     const frames = new Map<Vsn, string | Uint8Array | null>();
     const receivers: Channel[] = [];
     for (const channel of subscribers) {
+      if (channel.recoverBroadcasts !== null) {
+        // Kafka order only: local sends reach it when they come back from Kafka, with their position.
+        if (at && deliverPositioned(channel, message, at)) receivers.push(channel);
+        continue;
+      }
       if (channel === sender && !channel.options.self) continue;
       if (message.metaId && channel.replayedIds?.has(message.metaId)) continue; // replayed already
       const vsn = channel.conn.vsn;

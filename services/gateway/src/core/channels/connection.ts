@@ -10,6 +10,7 @@ import { NO_HEADERS, type XHeaders } from '../base/x-headers.ts';
 import { wireFor, type Wire } from './wire.ts';
 import { newTally, type TenantTally } from '../metrics/metrics.ts';
 import type { Vsn } from '@realtime/protocol';
+import type { RecoverRequest } from '../base/log-position.ts';
 import { defaultSocketLimits, FrameQueue, FrameRate, type SocketLimits } from './socket-limits.ts';
 
 export class Connection {
@@ -77,6 +78,12 @@ export class Connection {
   }
 }
 
+/** A stream of a recovering channel, as the live fan-outs see it (core/recovery/seam.ts implements it). */
+export interface RecoveringStream {
+  /** A live frame and the Kafka offset of its record: sent, queued while the history is read, or dropped when the recovery sent it. */
+  live(frame: string | Uint8Array, offset: bigint): void;
+}
+
 export interface JoinOptions {
   private: boolean;
   self: boolean;
@@ -87,7 +94,13 @@ export interface JoinOptions {
   replicationReady: boolean;
   /** broadcast.replay of a private channel: stored messages since `since` (ms), at most `limit`. */
   replay: { since: number; limit: number } | null;
+  /** broadcast.recover: deliver from Kafka with positions, and what was missed after the point first. */
+  recoverBroadcasts: RecoverRequest | null;
+  /** postgres_changes_options.recover: the same for the channel's Postgres changes. */
+  recoverChanges: RecoverRequest | null;
 }
+
+export type { RecoverRequest } from '../base/log-position.ts';
 
 export class Channel {
   readonly conn: Connection;
@@ -107,6 +120,13 @@ export class Channel {
   presence: ChannelPresence | null = null;
   /** Run when the channel goes away (timers of retries, …). */
   readonly cleanups: Array<() => void> = [];
+  /**
+   * Joined with `broadcast.recover` / `postgres_changes_options.recover` (docs/PROTOCOL.md §11):
+   * live frames of that stream go through it (core/recovery/seam.ts) instead of straight to the
+   * socket. null for every other channel: the fan-outs test this one field per subscriber.
+   */
+  recoverBroadcasts: RecoveringStream | null = null;
+  recoverChanges: RecoveringStream | null = null;
 
   constructor(conn: Connection, topic: string, joinRef: string | null, options: JoinOptions, token: string, claims: Claims) {
     this.conn = conn;

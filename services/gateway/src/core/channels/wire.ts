@@ -6,14 +6,15 @@ import { serializerFor, type Serializer, type Vsn } from '@realtime/protocol';
 import { jsonPayload, type OutboundBroadcast } from '../base/broadcast-message.ts';
 
 export interface Wire extends Serializer {
-  encodeBroadcast(message: OutboundBroadcast, topic: string): string | Uint8Array | null;
+  /** `position`: the recovery position of a channel joined with `broadcast.recover`, in the meta (docs/PROTOCOL.md §11). */
+  encodeBroadcast(message: OutboundBroadcast, topic: string, position?: string): string | Uint8Array | null;
 }
 
 function wire(serializer: Serializer): Wire {
   return {
     ...serializer,
-    encodeBroadcast(m, topic) {
-      const metadata = m.metaId ? { id: m.metaId } : null;
+    encodeBroadcast(m, topic, position) {
+      const metadata = position ? (m.metaId ? { id: m.metaId, position } : { position }) : m.metaId ? { id: m.metaId } : null;
       if (m.kind === 'user') return serializer.encodeUserBroadcast({ topic, event: m.event, metadata, encoding: m.encoding, payload: m.payload });
       if (m.encoding !== 'json') return null;
       const payload: Record<string, unknown> = { type: 'broadcast', event: m.event, payload: jsonPayload(m) };

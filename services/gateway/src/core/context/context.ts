@@ -21,6 +21,16 @@ export interface PresencePort {
 export interface ChangesPort {
   subscribe(channel: Channel, bindings: Binding[], legacy?: boolean): void;
   unsubscribe(channel: Channel): void;
+  /** The channel's subscription as registered, if any (its recovery matches history against it). */
+  subscription(channel: Channel): { channel: Channel; bindings: Binding[]; legacy: boolean } | undefined;
+}
+
+/** Recovery on rejoin (core/recovery/recoveries.ts implements it; docs/PROTOCOL.md §11). */
+export interface RecoveryPort {
+  /** Runs the recovery of one stream of a channel joined with `recover` (its seam is in place). */
+  start(channel: Channel, stream: 'broadcast' | 'postgres_changes'): Promise<void>;
+  /** Before the channel is registered: its recovering streams queue live frames from the first one. */
+  prepare(channel: Channel): void;
 }
 
 /**
@@ -33,6 +43,7 @@ export type Dispatch = (g: GatewayContext, conn: Connection, frame: string | Uin
 export interface GatewayContext extends GatewayPorts {
   readonly presence: PresencePort;
   readonly changes: ChangesPort;
+  readonly recovery: RecoveryPort;
 
   addChannel(channel: Channel): void;
   removeChannel(channel: Channel): void;

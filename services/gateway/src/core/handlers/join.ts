@@ -52,8 +52,11 @@ export async function join(g: GatewayContext, conn: Connection, msg: Message, re
     }
     return;
   }
-  g.addChannel(result);
   const changes = changesRequest(msg.payload, result.subtopic);
+  // docs/PROTOCOL.md §11: seams in place before the channel can receive its first live frame.
+  g.recovery.prepare(result);
+  if (changes.raw.length === 0) result.recoverChanges = null; // no bindings: nothing to recover
+  g.addChannel(result);
   if (changes.raw.length > 0 && changes.waitMs !== null) {
     release();
     const outcome = await waitForChanges(g, result, changes, changes.waitMs);
@@ -64,10 +67,21 @@ export async function join(g: GatewayContext, conn: Connection, msg: Message, re
       return conn.reply(msg.topic, msg.joinRef, msg.ref, 'error', { reason: outcome });
     }
     accepted(g, conn, msg, result, joinReplyPayload(changes));
-    return outcome();
+    outcome();
+    return recoverChanges(g, result);
   }
   accepted(g, conn, msg, result, joinReplyPayload(changes));
-  if (changes.raw.length > 0) void subscribeChanges(g, result, changes).then((report) => report());
+  if (changes.raw.length > 0) {
+    void subscribeChanges(g, result, changes).then((report) => {
+      report();
+      void recoverChanges(g, result);
+    });
+  }
+}
+
+/** After the subscription is registered (its live changes queue in the seam), what the channel missed. */
+function recoverChanges(g: GatewayContext, channel: Channel): Promise<void> {
+  return channel.recoverChanges ? g.recovery.start(channel, 'postgres_changes') : Promise.resolve();
 }
 
 /** Stored messages fetched during admission, pushed right after the reply. */
@@ -82,6 +96,7 @@ function accepted(g: GatewayContext, conn: Connection, msg: Message, channel: Ch
   scheduleExpiry(g, channel, channel.claims.exp as number);
   if (channel.options.presenceEnabled) void g.presence.enable(channel);
   if (channel.options.replicationReady) watchReplicationReady(g, channel);
+  if (channel.recoverBroadcasts) void g.recovery.start(channel, 'broadcast');
 }
 
 async function admit(g: GatewayContext, conn: Connection, msg: Message): Promise<Channel | JoinRefusal> {

@@ -85,7 +85,15 @@ export interface GatewayMetrics {
   inboundFramesDropped: { inc(reason: 'rate' | 'queue' | 'tenant_rate'): void };
   /** Sockets closed by the gateway for flooding frames or for having no channel. */
   socketsClosed: { inc(reason: 'frame_flood' | 'no_channels'): void };
+  /** Recoveries on rejoin by stream and result (docs/PROTOCOL.md §11). */
+  recoveries: { inc(stream: RecoveryStreamName, result: string): void };
+  /** Frames sent by recoveries. */
+  recoveredFrames: { inc(stream: RecoveryStreamName, n: number): void };
+  /** One recovery, the wait for a slot included (seconds). */
+  recoveryDuration: { observe(stream: RecoveryStreamName, seconds: number): void };
 }
+
+export type RecoveryStreamName = 'broadcast' | 'postgres_changes';
 
 const noop = { inc() {}, dec() {}, set() {}, observe() {}, ok() {}, error() {} };
 export const noMetrics: GatewayMetrics = {
@@ -98,6 +106,7 @@ export const noMetrics: GatewayMetrics = {
   changesDropped: noop, rateLimitedDropped: noop, changesQueueBytes: noop, tenantDbTimeouts: noop,
   presenceLeaveRetries: noop,
   slowClientsDisconnected: noop, inboundFramesDropped: noop, socketsClosed: noop,
+  recoveries: noop, recoveredFrames: noop, recoveryDuration: noop,
 };
 
 /** Times `work` into `observe` (seconds). */

@@ -30,6 +30,7 @@ import { matches } from './matcher.ts';
 import { changePayload } from './payload.ts';
 import { legacyFrame } from './legacy.ts';
 import { ByteBudget, TenantQueue } from './tenant-queue.ts';
+import { positionText, type LogPosition } from '../base/log-position.ts';
 
 export interface FanoutDeps {
   database(tenantId: string): TenantDatabase | null;
@@ -56,20 +57,20 @@ export interface FanoutDeps {
   };
 }
 
-interface Subscriber {
+export interface Subscriber {
   channel: Channel;
   bindings: Binding[];
   /** Joined in the legacy form: each change goes out as its bare map (legacy.ts). */
   legacy: boolean;
 }
 
-interface Delivery {
+export interface Delivery {
   sub: Subscriber;
   ids: number[];
   select: string[] | null;
 }
 
-interface Pending {
+export interface Pending {
   event: ChangeEvent;
   deliveries: Delivery[];
 }
@@ -83,6 +84,8 @@ export class ChangeFanout {
   readonly #queues = new Map<string, TenantQueue>();
   readonly #dedupe = new ChangeDedupe();
   readonly #budget: ByteBudget;
+  /** Where each queued event sits in realtime.cdc: the `ref` of frames to recovering channels. */
+  readonly #positions = new WeakMap<ChangeEvent, LogPosition>();
 
   constructor(deps: FanoutDeps) {
     this.#deps = deps;
@@ -102,6 +105,11 @@ export class ChangeFanout {
     if (subs.size === 0) this.#subscribers.delete(channel.conn.tenantId);
   }
 
+  /** The channel's bindings as subscribed, for its recovery (core/recovery/changes.ts). */
+  subscription(channel: Channel): Subscriber | undefined {
+    return this.#subscribers.get(channel.conn.tenantId)?.get(channel);
+  }
+
   subscriberCount(tenantId: string): number {
     return this.#subscribers.get(tenantId)?.size ?? 0;
   }
@@ -111,9 +119,10 @@ export class ChangeFanout {
     this.#dedupe.forget(tenantId);
   }
 
-  /** Queues one event and returns at once, whatever the state of the tenant's database. */
-  receive(event: ChangeEvent): void {
+  /** Queues one event and returns at once, whatever the state of the tenant's database. `at`: its place in realtime.cdc. */
+  receive(event: ChangeEvent, at?: LogPosition): void {
     if (!this.#dedupe.accept(event)) return;
+    if (at) this.#positions.set(event, at);
     this.#deps.metrics.changesIn.inc();
     const tenant = event.tenant;
     if (!this.#subscribers.has(tenant)) return; // nobody here listens to this tenant
@@ -204,24 +213,8 @@ export class ChangeFanout {
     this.#send(tenant, pending, checked);
   }
 
-  /** Everything the tenant database must say about a batch before it can be sent. */
-  async #check(tenant: string, pending: Pending[]): Promise<Checked> {
-    const db = this.#deps.database(tenant);
-    if (!db) throw Object.assign(new Error('tenant database not configured'), { code: ErrorCodes.UnableToConnectToProject });
-    const tables = new Map<string, TableInfo | null>();
-    for (const p of pending) {
-      const name = `${p.event.schema}.${p.event.table}`;
-      if (!tables.has(name)) tables.set(name, await db.table(p.event.schema, p.event.table));
-    }
-    const hidden = await timed((s) => this.#deps.metrics.rlsCheck.observe(s), () => rlsHidden(db, pending, tables));
-    const columns = new Map<string, Set<string>>();
-    for (const p of pending) {
-      for (const d of p.deliveries) {
-        const key = `${p.event.schema}.${p.event.table}\u0000${roleOf(d.sub.channel)}`;
-        if (!columns.has(key)) columns.set(key, await db.selectableColumns(p.event.schema, p.event.table, roleOf(d.sub.channel)));
-      }
-    }
-    return { tables, hidden, columns };
+  #check(tenant: string, pending: Pending[]): Promise<Checked> {
+    return checkPending(this.#deps.database(tenant), pending, (s) => this.#deps.metrics.rlsCheck.observe(s));
   }
 
   #send(tenant: string, pending: Pending[], { tables, hidden, columns }: Checked): void {
@@ -230,26 +223,21 @@ export class ChangeFanout {
     for (const p of pending) {
       const e = p.event;
       const table = tables.get(`${e.schema}.${e.table}`) ?? null;
-      const change = { ...e, pk_columns: e.pk_columns.length > 0 ? e.pk_columns : (table?.pk.map((c) => c.name) ?? []) };
+      const change = withPk(e, table);
+      const at = this.#positions.get(e);
       const frames = new Map<string, string | Uint8Array>();
       for (const d of p.deliveries) {
         if (hidden.get(p)?.has(d.sub.channel)) continue;
         const channel = d.sub.channel;
         if (channel.conn.closed || !subs?.has(channel)) continue; // left, closed or shut down meanwhile
-        const role = roleOf(channel);
-        const key = `${channel.conn.vsn}\u0000${d.sub.legacy}\u0000${channel.topic}\u0000${d.ids.join(',')}\u0000${role}\u0000${d.select?.join(',') ?? ''}`;
+        // docs/PROTOCOL.md §11: a recovering channel's frames carry their position as `ref`.
+        const recovering = at && channel.recoverChanges;
+        const ref = recovering ? positionText('c', at) : null;
+        const key = `${channel.conn.vsn}\u0000${d.sub.legacy}\u0000${channel.topic}\u0000${d.ids.join(',')}\u0000${roleOf(channel)}\u0000${d.select?.join(',') ?? ''}\u0000${ref}`;
         let frame = frames.get(key);
-        if (frame === undefined) {
-          const payload = changePayload(d.ids, change, {
-            select: d.select,
-            visibleColumns: columns.get(`${e.schema}.${e.table}\u0000${role}`),
-            rlsDelete: e.type === 'DELETE' && (table?.rls ?? false),
-          });
-          const message = d.sub.legacy ? legacyFrame(payload) : { event: 'postgres_changes', payload };
-          frame = channel.conn.wire.encode({ joinRef: null, ref: null, topic: channel.topic, ...message });
-          frames.set(key, frame);
-        }
-        channel.conn.send(frame);
+        if (frame === undefined) frames.set(key, (frame = changeFrame(d, change, table, columns, ref)));
+        if (recovering) recovering.live(frame, at!.offset);
+        else channel.conn.send(frame);
         sent++;
       }
     }
@@ -259,7 +247,7 @@ export class ChangeFanout {
   }
 }
 
-interface Checked {
+export interface Checked {
   tables: Map<string, TableInfo | null>;
   hidden: Map<Pending, Set<Channel>>;
   columns: Map<string, Set<string>>;
@@ -267,8 +255,45 @@ interface Checked {
 
 const roleOf = (channel: Channel) => identityOf(channel.claims).role;
 
+/**
+ * Everything the tenant database must say about a batch before it can be sent: tables, RLS,
+ * column privileges. The live fan-out and a recovery (core/recovery/changes.ts) share it.
+ */
+export async function checkPending(db: TenantDatabase | null, pending: Pending[], observeRls: (seconds: number) => void): Promise<Checked> {
+  if (!db) throw Object.assign(new Error('tenant database not configured'), { code: ErrorCodes.UnableToConnectToProject });
+  const tables = new Map<string, TableInfo | null>();
+  for (const p of pending) {
+    const name = `${p.event.schema}.${p.event.table}`;
+    if (!tables.has(name)) tables.set(name, await db.table(p.event.schema, p.event.table));
+  }
+  const hidden = await timed(observeRls, () => rlsHidden(db, pending, tables));
+  const columns = new Map<string, Set<string>>();
+  for (const p of pending) {
+    for (const d of p.deliveries) {
+      const key = `${p.event.schema}.${p.event.table}\u0000${roleOf(d.sub.channel)}`;
+      if (!columns.has(key)) columns.set(key, await db.selectableColumns(p.event.schema, p.event.table, roleOf(d.sub.channel)));
+    }
+  }
+  return { tables, hidden, columns };
+}
+
+/** The event with its primary-key column names (from the table when the record has none). */
+export const withPk = (e: ChangeEvent, table: TableInfo | null): ChangeEvent => ({ ...e, pk_columns: e.pk_columns.length > 0 ? e.pk_columns : (table?.pk.map((c) => c.name) ?? []) });
+
+/** One delivery's frame: payload after select and column privileges, legacy or not, `ref` for recovering channels. */
+export function changeFrame(d: Delivery, change: ChangeEvent, table: TableInfo | null, columns: Map<string, Set<string>>, ref: string | null): string | Uint8Array {
+  const channel = d.sub.channel;
+  const payload = changePayload(d.ids, change, {
+    select: d.select,
+    visibleColumns: columns.get(`${change.schema}.${change.table}\u0000${roleOf(channel)}`),
+    rlsDelete: change.type === 'DELETE' && (table?.rls ?? false),
+  });
+  const message = d.sub.legacy ? legacyFrame(payload) : { event: 'postgres_changes', payload };
+  return channel.conn.wire.encode({ joinRef: null, ref, topic: channel.topic, ...message });
+}
+
 /** Which subscribers' bindings want this event, and with which ids (each id once). */
-function match(event: ChangeEvent, subs: Iterable<Subscriber>): Delivery[] {
+export function match(event: ChangeEvent, subs: Iterable<Subscriber>): Delivery[] {
   const out: Delivery[] = [];
   let record: Record<string, unknown> | undefined;
   const row = () => (record ??= JSON.parse((event.type === 'DELETE' ? event.old_record_json : event.record_json) ?? '{}') as Record<string, unknown>);
@@ -294,7 +319,7 @@ function match(event: ChangeEvent, subs: Iterable<Subscriber>): Delivery[] {
  * rows), checked for every distinct (role, claims) at once; the adapter does that in a few round
  * trips however many identities there are.
  */
-async function rlsHidden(db: TenantDatabase, pending: Pending[], tables: Map<string, TableInfo | null>): Promise<Map<Pending, Set<Channel>>> {
+export async function rlsHidden(db: TenantDatabase, pending: Pending[], tables: Map<string, TableInfo | null>): Promise<Map<Pending, Set<Channel>>> {
   type Group = { identity: Identity; items: Array<{ p: Pending; channel: Channel }> };
   const perTable = new Map<TableInfo, { events: Pending[]; groups: Map<string, Group> }>();
   for (const p of pending) {

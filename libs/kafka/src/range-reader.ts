@@ -1,0 +1,184 @@
+// Reads offset ranges of partitions on demand, for recovery on rejoin (docs/PROTOCOL.md, issue 14):
+// one long-lived consumer in a group of its own, every partition paused until a read needs it. A read
+// costs no group, no connection: a client that rejoins in a loop cannot make us create either.
+// Nothing is committed; each (re)join pauses everything and puts running passes back where they were.
+// The reads of one partition share one scan (range-lane.ts); different partitions are read in parallel.
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { ErrorCodes, RealtimeError } from '@realtime/errors';
+import type { Logger } from '@realtime/log';
+import { toRealtimeError } from './errors.ts';
+import { GROUP_SESSION } from './compacted.ts';
+import { retrying } from './retry.ts';
+import { PartitionLane } from './range-lane.ts';
+import { RangeRead, type OnRangeRecord, type RangeRecord, type RangeResult } from './range-read.ts';
+
+export type { OnRangeRecord, RangeRecord, RangeResult } from './range-read.ts';
+
+export interface RangeReader {
+  partitionCount(topic: string): Promise<number>;
+  /** low = earliest offset still kept, high = next offset to be written */
+  bounds(topic: string, partition: number): Promise<{ low: bigint; high: bigint }>;
+  /** first offset whose record timestamp >= ms (high if none) */
+  offsetForTime(topic: string, partition: number, ms: number): Promise<bigint>;
+  /**
+   * Reads [start, end) in offset order, clamped at call time to [low, high) of the partition: records
+   * written after the call are not waited for, records deleted by retention are not either. Resolves
+   * when the last record before `end` was handled (or none is left below it), or when onRecord
+   * returned 'stop'. onRecord is awaited before the next record of that partition is handed on.
+   * Rejects on timeout (default 30 s), abort, stop() or a consumer failure; a throw from onRecord
+   * rejects that read only.
+   */
+  read(topic: string, partition: number, start: bigint, end: bigint, onRecord: OnRangeRecord,
+    options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<RangeResult>;
+  stop(): Promise<void>;
+}
+
+export interface RangeReaderOptions {
+  topics: string[];
+  groupId: string;
+  logger: Logger;
+}
+
+export const RANGE_READ_TIMEOUT_MS = 30_000;
+/** With every partition paused kafkajs sleeps this long between fetch rounds, so it is also how long a
+ *  read may wait for its first fetch: shorter than FETCH_WAIT_MS, and costs no request while idle. */
+const RANGE_FETCH_WAIT_MS = 100;
+
+export async function startRangeReader(kafka: Kafka, options: RangeReaderOptions): Promise<RangeReader> {
+  const { topics, groupId } = options;
+  const log = options.logger.child({ reader: 'range', groupId });
+  const lanes = new Map<string, PartitionLane>();
+  /** Reads not settled yet, also those still asking for their bounds. */
+  const open = new Set<RangeRead>();
+  let failure: RealtimeError | undefined;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: RANGE_FETCH_WAIT_MS, ...GROUP_SESSION });
+  const admin = kafka.admin();
+
+  const laneOf = (topic: string, partition: number): PartitionLane => {
+    const key = `${partition}:${topic}`;
+    let lane = lanes.get(key);
+    if (!lane) {
+      lane = new PartitionLane({
+        seek: (offset) => consumer.seek({ topic, partition, offset: String(offset) }),
+        resume: () => consumer.resume([{ topic, partitions: [partition] }]),
+        pause: () => consumer.pause([{ topic, partitions: [partition] }]),
+      });
+      lanes.set(key, lane);
+    }
+    return lane;
+  };
+  const failAll = (err: RealtimeError) => {
+    for (const lane of lanes.values()) lane.failAll(err);
+  };
+
+  let joined!: () => void;
+  let failed!: (err: unknown) => void;
+  const ready = new Promise<void>((resolve, reject) => ((joined = resolve), (failed = reject)));
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    // Synchronous inside kafkajs's join: pauses and seeks apply before the first fetch. A rejoin
+    // forgets positions (nothing is committed), so running passes seek again to where they were.
+    for (const topic of Object.keys(e.payload.memberAssignment)) consumer.pause([{ topic }]);
+    for (const lane of lanes.values()) lane.rejoined();
+    joined();
+  });
+  consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+    // batches of transaction markers or aborted records only never reach eachBatch
+    const { topic, partition, batchSize, firstOffset, lastOffset } = e.payload;
+    if (batchSize === 0) lanes.get(`${partition}:${topic}`)?.offer([], BigInt(firstOffset ?? lastOffset), BigInt(lastOffset) + 1n);
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    if (e.payload.restart) return;
+    failure = toRealtimeError(e.payload.error, `the range reader of ${topics.join(', ')} crashed`, { groupId });
+    log.error({ code: failure.code, err: String(e.payload.error) }, 'range reader crashed');
+    failed(failure);
+    failAll(failure);
+  });
+
+  try {
+    await admin.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      // hands the batch to its lane and returns: the next fetch need not wait for a slow onRecord
+      eachBatch: async ({ batch, isStale }) => {
+        if (isStale()) return; // fetched before a seek
+        const lane = lanes.get(`${batch.partition}:${batch.topic}`);
+        lane?.offer(batch.messages.map(toRangeRecord), BigInt(batch.firstOffset() ?? batch.lastOffset()), BigInt(batch.lastOffset()) + 1n);
+      },
+    });
+    await ready;
+  } catch (err) {
+    await consumer.disconnect().catch(() => {});
+    await admin.disconnect().catch(() => {});
+    throw toRealtimeError(err, `starting the range reader of ${topics.join(', ')} failed`, { groupId });
+  }
+
+  const offsets = async (topic: string, partition: number) => {
+    const all = await adminCall(topic, () => admin.fetchTopicOffsets(topic));
+    const p = all.find((o) => o.partition === partition);
+    if (!p) throw new RealtimeError(ErrorCodes.UnprocessableEntity, `${topic} has no partition ${partition}`, { details: { topic, partition } });
+    return { low: BigInt(p.low), high: BigInt(p.high) };
+  };
+
+  let stopping: Promise<void> | undefined;
+  return {
+    partitionCount: async (topic) => (await adminCall(topic, () => admin.fetchTopicMetadata({ topics: [topic] }))).topics[0]?.partitions.length ?? 0,
+    bounds: offsets,
+    offsetForTime: async (topic, partition, ms) => {
+      const all = await adminCall(topic, () => admin.fetchTopicOffsetsByTimestamp(topic, ms));
+      const p = all.find((o) => o.partition === partition);
+      if (!p) throw new RealtimeError(ErrorCodes.UnprocessableEntity, `${topic} has no partition ${partition}`, { details: { topic, partition } });
+      return BigInt(p.offset);
+    },
+    read: async (topic, partition, start, end, onRecord, readOptions = {}) => {
+      if (!topics.includes(topic)) throw new RealtimeError(ErrorCodes.UnprocessableEntity, `the range reader does not read ${topic}`, { details: { topic } });
+      const closed = failure ?? (stopping ? stoppedError() : undefined);
+      if (closed) throw closed;
+      if (start >= end) return { last: null, stopped: false };
+      const { signal, timeoutMs = RANGE_READ_TIMEOUT_MS } = readOptions;
+      // the read exists before the bounds are asked, so that timeout, abort and stop() cover that too
+      const read = new RangeRead(start, end, onRecord);
+      const lane = laneOf(topic, partition);
+      const giveUp = (err: unknown) => {
+        read.fail(err);
+        lane.prune();
+      };
+      const where = `${topic} [${partition}] ${start}..${end}`;
+      const timer = setTimeout(() => giveUp(new RealtimeError(ErrorCodes.KafkaUnavailable, `reading ${where} took more than ${timeoutMs} ms`, { details: { topic, partition } })), timeoutMs);
+      const onAbort = () => giveUp(new RealtimeError(ErrorCodes.KafkaUnavailable, `reading ${where} was aborted`, { cause: signal?.reason, details: { topic, partition } }));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      open.add(read);
+      read.onSettle(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        open.delete(read);
+      });
+      if (signal?.aborted) onAbort();
+      offsets(topic, partition).then(({ low, high }) => {
+        if (read.settled) return;
+        read.clamp(low, high);
+        lane.add(read);
+      }, (err) => read.fail(err));
+      return read.result;
+    },
+    stop: () => (stopping ??= (async () => {
+      const err = stoppedError();
+      for (const read of [...open]) read.fail(err);
+      failAll(err);
+      await consumer.disconnect().catch((e) => log.warn({ err: String(e) }, 'disconnecting the range consumer failed'));
+      await admin.disconnect().catch(() => {});
+    })()),
+  };
+}
+
+const toRangeRecord = (m: KafkaMessage): RangeRecord => ({ offset: BigInt(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp) });
+const stoppedError = () => new RealtimeError(ErrorCodes.KafkaUnavailable, 'the range reader stopped');
+
+async function adminCall<T>(topic: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await retrying(call);
+  } catch (err) {
+    throw toRealtimeError(err, `fetching the offsets of ${topic} failed`, { topic });
+  }
+}
