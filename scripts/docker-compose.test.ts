@@ -8,7 +8,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { sign, verify } from 'node:crypto';
+import { parseSigningKey, parseVerifyKey } from '@realtime/audit';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -37,15 +40,33 @@ const root = join(import.meta.dirname, '..');
 const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
 const compose = parse(text, { merge: true }) as { services: Record<string, ComposeService>; volumes: Record<string, unknown>; configs: Record<string, { content: string }> };
 const ours = Object.entries(compose.services).filter(([, s]) => s.environment?.SERVICE);
-// `${NAME:?message}` is how the file asks for a secret from .env; these stand in for the random
-// values the command at the top of docker-compose.yml writes there.
+// `${NAME:?message}` is how the file asks for a secret from .env; the values are what the commands
+// at the top of docker-compose.yml write there, run as written (bash, openssl) in a scratch folder.
 const REQUIRED_VAR = /^\$\{([A-Z_]+):\?[^}]+\}$/;
-const dotEnv: Record<string, string> = {};
-const fromDotEnv = (v: string) => v.replace(REQUIRED_VAR, (_m, name: string) => (dotEnv[name] ??= randomBytes(32).toString('hex')));
+const recipe = runEnvRecipe();
+const dotEnv = recipe.env;
+const fromDotEnv = (v: string) => v.replace(REQUIRED_VAR, (_m, name: string) => dotEnv[name] ?? `missing-from-the-env-file-${name}`);
 const stringEnv = (s: ComposeService) => Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, fromDotEnv(String(v))]));
 const secretVars = new Set(Object.values(serviceConfigs).flatMap((c) => Object.values(c.settings).filter((s) => s.secret).map((s) => s.env)));
 // Compose interpolates `${…}` in the whole file, config contents too; `$$` is a literal `$`.
 const configText = (name: string) => compose.configs[name]!.content.replaceAll('$$', '$');
+
+/** Runs the indented commands after "Create it once" at the top of the file; returns the .env and audit.pub they write. */
+function runEnvRecipe(): { env: Record<string, string>; auditPub: string } {
+  const lines = text.split('\n');
+  const first = lines.findIndex((l) => l.startsWith('#   printf '));
+  const end = lines.findIndex((l, i) => i > first && !l.startsWith('#   '));
+  const script = lines.slice(first, end).map((l) => l.slice(4)).join('\n');
+  const dir = mkdtempSync(join(tmpdir(), 'compose-env-'));
+  try {
+    const run = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`the .env commands of docker-compose.yml failed: ${run.stderr}`);
+    const env = Object.fromEntries(readFileSync(join(dir, '.env'), 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    return { env, auditPub: readFileSync(join(dir, 'audit.pub'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('docker-compose.yml', () => {
   it('runs Postgres with logical WAL, Kafka in KRaft mode, Redis and each of our services', () => {
@@ -153,6 +174,19 @@ describe('docker-compose.yml', () => {
       }
     }
     for (const name of Object.keys(dotEnv)) expect(text).toMatch(new RegExp(`^#.*${name}=%s`, 'm'));
+    const asked = [...text.matchAll(/\$\{([A-Z_]+):\?/g)].map((m) => m[1]!);
+    expect(asked.filter((name) => dotEnv[name] === undefined)).toEqual([]);
+  });
+
+  it('gives ingest-cdc the audit signing key and tenant-admin (and audit.pub, for replay --verify) its public half', () => {
+    const signing = stringEnv(compose.services['ingest-cdc']!).INGEST_CDC_AUDIT_SIGNING_KEY!;
+    const verifying = stringEnv(compose.services['tenant-admin']!).TENANT_ADMIN_AUDIT_PUBLIC_KEY!;
+    const checkpoint = Buffer.from('a checkpoint of the hash chain');
+    const signature = sign(null, checkpoint, parseSigningKey(signing));
+    expect(verify(null, checkpoint, parseVerifyKey(verifying), signature)).toBe(true);
+    expect(verify(null, checkpoint, parseVerifyKey(recipe.auditPub), signature)).toBe(true);
+    // only ingest-cdc holds the private key
+    for (const [name, s] of ours) if (name !== 'ingest-cdc') expect(JSON.stringify(stringEnv(s)), name).not.toContain(signing);
   });
 
   it('never uses a <SERVICE>_PORT variable (Kubernetes injects those)', () => {

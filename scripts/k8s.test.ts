@@ -6,7 +6,8 @@
 // PodDisruptionBudgets and the ServiceMonitor point at things that exist.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, sign, verify } from 'node:crypto';
+import { generateAuditKeys, parseSigningKey, parseVerifyKey } from '@realtime/audit';
 import { describe, expect, it } from 'vitest';
 import { build, k8sDir, merge, type Manifest } from './k8s-build.ts';
 import { schemaErrors, unknownFields } from './k8s-validate.ts';
@@ -21,21 +22,33 @@ const of = (docs: Manifest[], kind: string) => docs.filter((d) => d.kind === kin
 const named = (docs: Manifest[], kind: string, name: string) => of(docs, kind).find((d) => d.metadata.name === name);
 const secretSettings = new Set(Object.values(serviceConfigs).flatMap((c) => Object.values(c.settings).filter((s) => s.secret).map((s) => s.env)));
 
-/** The environment a Deployment's container sees; secrets from `secrets` (name → key → value). */
-function containerEnv(docs: Manifest[], container: Any, secrets: (name: string, key: string) => string): Record<string, string> {
+type Values = { secret(name: string, key: string): string; configMap(name: string, key: string): string };
+
+/** The environment a Deployment's container sees; secrets and single ConfigMap keys from `values`. */
+function containerEnv(docs: Manifest[], container: Any, values: Values): Record<string, string> {
   const env: Record<string, string> = {};
   for (const from of container.envFrom ?? []) Object.assign(env, named(docs, 'ConfigMap', from.configMapRef.name)?.data);
   for (const e of container.env ?? []) {
     if (e.value !== undefined) env[e.name] = String(e.value);
-    else if (e.valueFrom?.secretKeyRef) env[e.name] = secrets(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key);
+    else if (e.valueFrom?.secretKeyRef) env[e.name] = values.secret(e.valueFrom.secretKeyRef.name, e.valueFrom.secretKeyRef.key);
+    else if (e.valueFrom?.configMapKeyRef) env[e.name] = values.configMap(e.valueFrom.configMapKeyRef.name, e.valueFrom.configMapKeyRef.key);
     else env[e.name] = 'from-field';
   }
   return env;
 }
 
-const shipped = (docs: Manifest[]) => (name: string, key: string) => named(docs, 'Secret', name)?.stringData?.[key] ?? 'missing-from-the-secret';
-// What the README's fill-in command writes: random values for the secrets, a reachable URL.
-const filled = (docs: Manifest[]) => (name: string, key: string) => (key === 'CONTROL_DB_URL' ? shipped(docs)(name, key).replace('replace-me', 'pw') : randomBytes(32).toString('hex'));
+const shipped = (docs: Manifest[]): Values => ({
+  secret: (name, key) => named(docs, 'Secret', name)?.stringData?.[key] ?? 'missing-from-the-secret',
+  configMap: (name, key) => named(docs, 'ConfigMap', name)?.data?.[key] ?? 'missing-from-the-config-map',
+});
+// What the README's fill-in commands write: random values for the secrets, a reachable URL, and one
+// Ed25519 pair (base64 DER, as openssl pkey -outform DER | base64 gives) for the audit keys.
+const auditPair = generateAuditKeys();
+const filled = (docs: Manifest[]): Values => ({
+  secret: (name, key) => (key === 'CONTROL_DB_URL' ? shipped(docs).secret(name, key).replace('replace-me', 'pw')
+    : key === 'INGEST_CDC_AUDIT_SIGNING_KEY' ? auditPair.privateKey : randomBytes(32).toString('hex')),
+  configMap: (name, key) => (key === 'TENANT_ADMIN_AUDIT_PUBLIC_KEY' ? auditPair.publicKey : shipped(docs).configMap(name, key)),
+});
 
 /** Each service's source registers `path`: its own route, or the ops server of libs/metrics (/healthcheck, /metrics). */
 function serves(service: string, path: string): boolean {
@@ -166,6 +179,19 @@ for (const overlay of overlays) {
       expect(rule.host).toMatch(/^\*\./);
       expect(rule.http.paths[0].backend.service).toEqual({ name: 'gateway', port: { name: 'http' } });
       for (const a of ['proxy-read-timeout', 'proxy-send-timeout']) expect(Number(ingress.metadata.annotations[`nginx.ingress.kubernetes.io/${a}`])).toBeGreaterThanOrEqual(3600);
+    });
+
+    it('gives ingest-cdc the audit signing key from a Secret, and tenant-admin its public half, refused until filled in', () => {
+      const env = (name: ServiceName, values: Values) => containerEnv(docs, named(docs, 'Deployment', name).spec.template.spec.containers[0], values);
+      const signing = env('ingest-cdc', filled(docs)).INGEST_CDC_AUDIT_SIGNING_KEY!;
+      const checkpoint = Buffer.from('a checkpoint of the hash chain');
+      expect(verify(null, checkpoint, parseVerifyKey(env('tenant-admin', filled(docs)).TENANT_ADMIN_AUDIT_PUBLIC_KEY!), sign(null, checkpoint, parseSigningKey(signing)))).toBe(true);
+      // the private key reaches ingest-cdc only
+      for (const d of of(docs, 'Deployment')) if (d.metadata.name !== 'ingest-cdc') expect(JSON.stringify(d), d.metadata.name).not.toContain('INGEST_CDC_AUDIT_SIGNING_KEY');
+      let problems: string[] = [];
+      // secrets filled in, the public key left as shipped
+      try { serviceConfigs['tenant-admin'].load(env('tenant-admin', { ...filled(docs), configMap: shipped(docs).configMap })); } catch (err) { problems = (err as { problems: string[] }).problems; }
+      expect(problems).toContainEqual(expect.stringMatching(/^TENANT_ADMIN_AUDIT_PUBLIC_KEY: not an Ed25519 public key/));
     });
 
     it('gives Prometheus a metrics token Secret the ServiceMonitor reads', () => {

@@ -78,6 +78,7 @@ const details = {
   gateways: stack.gateways.map((g) => g.url),
   tenantAdmin: stack.admin.url,
   logs: join(root, '.cache/logs'),
+  auditPublicKeyFile: join(dir, 'audit.pub'),
 };
 writeFileSync(join(dir, 'stack.json'), JSON.stringify(details, null, 2) + '\n');
 print(`

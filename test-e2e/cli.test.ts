@@ -8,7 +8,7 @@
 // topic that replays to the same changes; status shows the slot and, once the two gateways together
 // push a tenant over max_events_per_second, the tenant as throttled (read from realtime.limits).
 // URL, admin token, brokers and topic prefix come from a stack.json in STACK_DIR, as after
-// `npm start`, except where a test passes the flags.
+// `npm start` (with the audit public key replay --verify defaults to), except where a test passes the flags.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -59,9 +59,11 @@ beforeAll(async () => {
   db = await tenantDb(tenant.dbUrl);
   await prepareItemsTable(db);
   await waitForSlotStreaming(db);
+  writeFileSync(join(work, 'audit.pub'), `${stack.auditKeys.publicKey}\n`);
   writeFileSync(join(work, 'stack.json'), JSON.stringify({
     tenantAdmin: stack.admin.url, adminToken: await adminToken(stack), apiJwtSecret: stack.apiJwtSecret,
     kafkaBrokers: inject('infra').kafkaBrokers, topicPrefix: stack.topicPrefix, gateways: stack.gateways.map((g) => g.url),
+    auditPublicKeyFile: join(work, 'audit.pub'),
   }));
 });
 afterAll(async () => {
@@ -164,6 +166,19 @@ describe('realtime replay (unchanged behind the new CLI)', () => {
   it('reads a tenant range from the stack\'s brokers and exits 0; no --tenant is a usage error', async () => {
     expect(await cli(['replay', '--tenant', tenant.externalId, '--from', '2026-01-01'])).toMatchObject({ code: 0, stdout: '' });
     expect(await cli(['replay', '--from', '2026-01-01'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--tenant is required') });
+  });
+
+  it('verifies with the local stack\'s audit.pub when no --public-key is given, and only for the stack\'s brokers', async () => {
+    const verify = ['replay', '--verify', '--tenant', tenant.externalId, '--from', '2026-01-01'];
+    expect(await cli(verify)).toMatchObject({ code: 0, stderr: expect.stringContaining(`VERIFIED: tenant ${tenant.externalId}`) });
+    // the key file named in stack.json is the one read: a broken one is reported by its path
+    writeFileSync(join(work, 'audit.pub'), 'not a key\n');
+    try {
+      expect(await cli(verify)).toMatchObject({ code: 2, stderr: expect.stringContaining(`--public-key ${join(work, 'audit.pub')}: not an Ed25519 public key`) });
+    } finally {
+      writeFileSync(join(work, 'audit.pub'), `${stack.auditKeys.publicKey}\n`);
+    }
+    expect(await cli(verify, { KAFKA_BROKERS: inject('infra').kafkaBrokers.join(',') })).toMatchObject({ code: 2, stderr: expect.stringContaining('--verify needs --public-key') });
   });
 });
 

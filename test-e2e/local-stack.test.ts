@@ -36,6 +36,9 @@ it('starts the whole stack, serves realtime-dev on one origin and stops on SIGIN
   const details = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8'));
   for (const key of ['url', 'wsUrl', 'tenant', 'jwtSecret', 'anonKey', 'serviceKey', 'apiJwtSecret', 'tenantDbUrl', 'kafkaBrokers', 'redisUrl']) expect(details).toHaveProperty(key);
   expect(details.jwtSecret).toBe('a1d99c8b-91b6-47b2-8f3c-aa7d9a9ad20f');
+  // replay --verify's default key: the public half of the pair ingest-cdc signs with
+  const keys = JSON.parse(readFileSync(join(dir, 'audit-keys.json'), 'utf8'));
+  expect(readFileSync(details.auditPublicKeyFile, 'utf8').trim()).toBe(keys.publicKey);
   expect(output).toContain(details.anonKey);
 
   // The reference README's example token is signed with the same secret: it verifies (and has expired).

@@ -40,7 +40,10 @@ describe('tenant API', () => {
 
     const got = await adminFetch(stack, `/api/tenants/${id}`);
     const { data } = (await got.json()) as { data: Record<string, any> };
-    expect(data).toMatchObject({ external_id: id, name: id, max_concurrent_users: 200, max_events_per_second: 100, private_only: false });
+    expect(data).toMatchObject({
+      external_id: id, name: id, max_concurrent_users: 200, max_events_per_second: 100, private_only: false,
+      max_recovery_events: 10_000, max_recovery_bytes: 16_777_216,
+    });
     expect(data.extensions[0].settings).toMatchObject({ db_name: `${id}_db`, region: 'local' });
     expect(JSON.stringify(data)).not.toContain(secret);
     expect(data.extensions[0].settings.db_password).toBeUndefined();
@@ -81,6 +84,14 @@ describe('tenant API', () => {
     const invalid = await adminFetch(stack, '/api/tenants', { method: 'POST', body: { tenant: { external_id: 'x', max_events_per_second: -1 } } });
     expect(invalid.status).toBe(422);
     expect(((await invalid.json()) as any).errors).toBeTypeOf('object');
+
+    // Recovery caps: set within their bounds, refused beyond them (the stored ones stay).
+    const capped = await adminFetch(stack, `/api/tenants/${id}`, { method: 'PATCH', body: { tenant: { max_recovery_events: 500, max_recovery_bytes: 1_048_576 } } });
+    expect(((await capped.json()) as any).data).toMatchObject({ max_recovery_events: 500, max_recovery_bytes: 1_048_576 });
+    const unbounded = await adminFetch(stack, `/api/tenants/${id}`, { method: 'PATCH', body: { tenant: { max_recovery_events: 10_000_000, max_recovery_bytes: 0 } } });
+    expect(unbounded.status).toBe(422);
+    expect(Object.keys(((await unbounded.json()) as any).errors).sort()).toEqual(['max_recovery_bytes', 'max_recovery_events']);
+    expect(((await (await adminFetch(stack, `/api/tenants/${id}`)).json()) as any).data).toMatchObject({ max_recovery_events: 500, max_recovery_bytes: 1_048_576 });
 
     const system: any[] = [];
     channel.on('system', {}, (m) => void system.push(m));

@@ -58,6 +58,12 @@ describe('readExport', () => {
     expect(body(readExport({ data: { external_id: 'one' } }, 'auto', {})[0]!)).toEqual({ external_id: 'one' });
   });
 
+  it('carries our own export\'s recovery caps over, and leaves them to the defaults for a reference export', () => {
+    const ours = { data: [{ external_id: 'own', name: 'own', max_recovery_events: 500, max_recovery_bytes: 65_536, inserted_at: 'x' }] };
+    expect(body(readExport(ours, 'auto', {})[0]!)).toEqual({ external_id: 'own', name: 'own', max_recovery_events: 500, max_recovery_bytes: 65_536 });
+    expect(body(readExport([row('ref', ecb('ref-secret'))], 'auto', keys)[0]!)).not.toHaveProperty('max_recovery_events');
+  });
+
   it('--format overrides the detection', () => {
     const bare = { external_id: 'r', jwt_secret: ecb('secret-r') };
     expect(body(readExport(bare, 'rows', keys)[0]!).jwt_secret).toBe('secret-r');

@@ -55,6 +55,14 @@ describe('parseReplayArgs --verify', () => {
       .toMatchObject({ ok: true, args: { verify: { publicKeyFile: 'audit.pub' }, tenant: 'acme' } });
   });
 
+  it('takes the local stack\'s audit.pub when its brokers are used, never for other brokers', () => {
+    const local = stack({ kafkaBrokers: ['s:9092'], auditPublicKeyFile: '/repo/.realtime/audit.pub' });
+    expect(parseReplayArgs(args('--verify'), {}, local)).toMatchObject({ ok: true, args: { verify: { publicKeyFile: '/repo/.realtime/audit.pub' }, brokers: ['s:9092'] } });
+    expect(parseReplayArgs(args('--verify', '--public-key', 'mine.pub'), {}, local)).toMatchObject({ ok: true, args: { verify: { publicKeyFile: 'mine.pub' } } });
+    expect(parseReplayArgs(args('--verify'), { KAFKA_BROKERS: 'prod:9092' }, local)).toMatchObject({ ok: false, error: expect.stringMatching(/--verify needs --public-key <file>/) });
+    expect(parseReplayArgs(args('--verify'), {}, stack({ kafkaBrokers: ['s:9092'] }))).toMatchObject({ ok: false, error: expect.stringMatching(/--verify needs --public-key/) });
+  });
+
   it('needs the public key, refuses --table, and a key without --verify', () => {
     expect(error(args('--verify'))).toMatch(/--verify needs --public-key <file>/);
     expect(error(args('--verify', '--public-key', 'k.pub', '--table', 'todos'))).toMatch(/runs through every table: drop --table/);

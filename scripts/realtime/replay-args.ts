@@ -1,7 +1,8 @@
 // `realtime replay` arguments → what to read and where (pure, so the rules are unit-tested):
 // brokers from --brokers, else KAFKA_BROKERS, else the local stack's .realtime/stack.json; the topic
 // prefix from --topic-prefix, else KAFKA_TOPIC_PREFIX, else the local stack's when its brokers are
-// used, else the services' default `realtime.`.
+// used, else the services' default `realtime.`. --verify's public key from --public-key, else the local
+// stack's audit.pub when its brokers are used (the key pair npm start gives ingest-cdc).
 import { parseArgs } from 'node:util';
 import { defaultTopicPrefix, topicNames } from '@realtime/kafka';
 import { parseReplayRange, type ReplayRange } from '@realtime/replay/range';
@@ -11,7 +12,7 @@ export type { StackFile } from './stack-file.ts';
 
 export const REPLAY_USAGE = `usage: npm run realtime -- replay --tenant <id> --from <time|lsn> [--to <time|lsn>] [--table <t>]
                               [--into <topic>] [--brokers host:port,...] [--topic-prefix <p>]
-       npm run realtime -- replay --verify --public-key <file> --tenant <id> --from <time|lsn> [--to <time|lsn>] [...]
+       npm run realtime -- replay --verify [--public-key <file>] --tenant <id> --from <time|lsn> [--to <time|lsn>] [...]
 
 Writes the tenant's changes on <prefix>cdc as NDJSON to stdout, one object per change, oldest first.
 With --into, publishes them instead as ChangeEvent records (keyed by tenant, in order) to <topic>,
@@ -25,7 +26,8 @@ replay longer than 5 s goes to stderr. Exit 0 done, 1 failure (Kafka), 2 bad arg
   --verify        instead of the changes: recompute the tenant's hash chain over the range and check it
                   against the signed checkpoints (README "Verifying the audit trail"); a JSON report on
                   stdout, a summary on stderr; exit 1 when anything does not verify
-  --public-key    file with the Ed25519 public key of ingest-cdc's INGEST_CDC_AUDIT_SIGNING_KEY (PEM or base64 DER)
+  --public-key    file with the Ed25519 public key of ingest-cdc's INGEST_CDC_AUDIT_SIGNING_KEY (PEM or base64 DER);
+                  default: the local stack's .realtime/audit.pub when its brokers are used (npm start)
   --into          a Kafka topic name (letters, digits, . _ -), not <prefix>cdc itself
 `;
 
@@ -66,25 +68,31 @@ export function parseReplayArgs(argv: string[], env: Record<string, string | und
   const list = (text: string) => text.split(',').map((b) => b.trim()).filter(Boolean);
   let brokers = list(values.brokers ?? env.KAFKA_BROKERS ?? '');
   let topicPrefix = values['topic-prefix'] ?? env.KAFKA_TOPIC_PREFIX;
+  let localKey: string | undefined;
   if (brokers.length === 0) {
     const local = stack();
     brokers = local?.kafkaBrokers ?? [];
     topicPrefix ??= local?.topicPrefix;
+    localKey = local?.auditPublicKeyFile;
   }
   if (brokers.length === 0) return { ok: false, error: 'no Kafka brokers: pass --brokers, set KAFKA_BROKERS, or start the local stack (npm start)' };
+  // The local stack's key verifies only the local stack's checkpoints: never another deployment's.
+  if (verify && !verify.publicKeyFile) {
+    if (!localKey) return { ok: false, error: '--verify needs --public-key <file> (the Ed25519 public key that verifies the checkpoints)' };
+    verify.publicKeyFile = localKey;
+  }
   const prefix = topicPrefix ?? defaultTopicPrefix;
   const into = values.into;
   if (into !== undefined && verify) return { ok: false, error: '--into and --verify do not go together' };
   if (into !== undefined && !/^[a-zA-Z0-9._-]{1,249}$/.test(into)) return { ok: false, error: '--into must be a Kafka topic name: 1 to 249 letters, digits, ".", "_" or "-"' };
   // Replaying into the live topic would deliver every change a second time to every gateway.
   if (into === topicNames(prefix).cdc) return { ok: false, error: `--into cannot be ${into}, the topic the changes are read from` };
-  return { ok: true, args: { ...(verify ? { verify } : {}), tenant: values.tenant, range: parsed.range, brokers, topicPrefix: prefix, ...(into ? { into } : {}) } };
+  return { ok: true, args: { ...(verify ? { verify: { publicKeyFile: verify.publicKeyFile! } } : {}), tenant: values.tenant, range: parsed.range, brokers, topicPrefix: prefix, ...(into ? { into } : {}) } };
 }
 
-/** The --verify flags: null without --verify, an error message when they do not go together. */
-function verifyArgs(values: { verify?: boolean; 'public-key'?: string; table?: string }): ReplayArgs['verify'] | null | string {
+/** The --verify flags: null without --verify, an error message when they do not go together; the key file may be left to the local stack. */
+function verifyArgs(values: { verify?: boolean; 'public-key'?: string; table?: string }): { publicKeyFile?: string } | null | string {
   if (!values.verify) return values['public-key'] === undefined ? null : '--public-key goes with --verify';
-  if (!values['public-key']) return '--verify needs --public-key <file> (the Ed25519 public key that verifies the checkpoints)';
   if (values.table !== undefined) return '--verify checks the whole chain of the range, which runs through every table: drop --table';
-  return { publicKeyFile: values['public-key'] };
+  return values['public-key'] ? { publicKeyFile: values['public-key'] } : {};
 }

@@ -14,6 +14,8 @@ export interface StackFile {
   apiJwtSecret?: string;
   /** Base URLs of the gateway processes (`realtime status`). */
   gateways?: string[];
+  /** The public key of the audit pair ingest-cdc signs with (`realtime replay --verify`). */
+  auditPublicKeyFile?: string;
 }
 
 const stackDir = process.env.STACK_DIR ?? join(import.meta.dirname, '../../.realtime');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { compatibilityProblems } from './compat.ts';
-import { loadSchemaRegistry, registry, schemaDir, schemaNames } from './index.ts';
+import { loadSchemaRegistry, RECOVERY_DEFAULTS, registry, schemaDir, schemaNames } from './index.ts';
 import { sampleRecords } from '@realtime/testing/samples';
 
 const testFixtures = fileURLToPath(new URL('../test-fixtures/', import.meta.url));
@@ -40,6 +40,26 @@ describe('full compatibility between all versions of a record', () => {
     const asV1 = v1.type.fromBuffer(v2Bytes.subarray(10), v1.type.createResolver(registry.latest('ChangeEvent').type));
     const { prev_hash: _dropped, ...withoutHash } = sampleRecords.ChangeEvent;
     expect({ ...asV1 }).toEqual(withoutHash);
+  });
+
+  it('TenantSnapshot v3 adds the recovery caps with defaults, readable both ways by v1 and v2', () => {
+    expect(registry.versions('TenantSnapshot').map((v) => v.version)).toEqual([1, 2, 3]);
+    const [v1, v2] = registry.versions('TenantSnapshot');
+    const { max_recovery_events: _e, max_recovery_bytes: _b, ...v2Fields } = sampleRecords.TenantSnapshot;
+    // Older writers (a tenant-admin not yet upgraded): the caps come back as RECOVERY_DEFAULTS.
+    const fromV2 = registry.decode('TenantSnapshot', registry.encode('TenantSnapshot', sampleRecords.TenantSnapshot, 2));
+    expect(fromV2).toEqual({ ...v2Fields, ...RECOVERY_DEFAULTS });
+    const fromV1 = registry.decode('TenantSnapshot', registry.encode('TenantSnapshot', sampleRecords.TenantSnapshot, 1));
+    expect(fromV1).toEqual({ ...v2Fields, shutdown_seq: 0, ...RECOVERY_DEFAULTS });
+    // A v3 record read by older readers (a gateway, ratelimiter or ingest-cdc not yet upgraded) drops the caps only.
+    const v3Bytes = registry.encode('TenantSnapshot', sampleRecords.TenantSnapshot);
+    expect(registry.writerOf(v3Bytes).version).toBe(3);
+    expect(registry.decode('TenantSnapshot', v3Bytes)).toEqual(sampleRecords.TenantSnapshot);
+    const asV2 = v2!.type.fromBuffer(v3Bytes.subarray(10), v2!.type.createResolver(registry.latest('TenantSnapshot').type));
+    expect({ ...asV2 }).toEqual(v2Fields);
+    const asV1 = v1!.type.fromBuffer(v3Bytes.subarray(10), v1!.type.createResolver(registry.latest('TenantSnapshot').type));
+    const { shutdown_seq: _s, ...v1Fields } = v2Fields;
+    expect({ ...asV1 }).toEqual(v1Fields);
   });
 
   it('fails for a second version that adds a field without a default', () => {

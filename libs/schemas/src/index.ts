@@ -27,3 +27,4 @@ export function decode<T = unknown>(name: SchemaName, buf: Uint8Array): T {
 }
 export { tenantDbSettings, tenantDbUrl, type TenantDbSettings } from './tenant-db.ts';
 export { RateCounter, TokenBucket, byteBurst, referenceRateShape, type RateShape } from './rate-counter.ts';
+export { RECOVERY_DEFAULTS } from './recovery-defaults.ts';

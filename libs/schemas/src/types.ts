@@ -24,6 +24,10 @@ export interface TenantSnapshot {
   max_payload_size_in_kb: number;
   max_client_presence_events_per_window: number | null;
   client_presence_window_ms: number | null;
+  /** v3; RECOVERY_DEFAULTS when written by v1/v2. Frames one recovering join may replay per stream. */
+  max_recovery_events: number;
+  /** v3; RECOVERY_DEFAULTS when written by v1/v2. Bytes of matched records one recovering join may replay per stream. */
+  max_recovery_bytes: number;
   suspend: boolean;
   private_only: boolean;
   presence_enabled: boolean;

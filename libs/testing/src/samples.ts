@@ -19,6 +19,8 @@ export const sampleRecords: { readonly [N in keyof SchemaTypes]: SchemaTypes[N] 
     max_payload_size_in_kb: 100,
     max_client_presence_events_per_window: 5,
     client_presence_window_ms: null,
+    max_recovery_events: 5000,
+    max_recovery_bytes: 8_388_608,
     suspend: false,
     private_only: false,
     presence_enabled: true,

@@ -71,7 +71,8 @@ export function tenant(overrides: Partial<Tenant> = {}): Tenant {
   return {
     externalId: 'acme', id: '00000000-0000-0000-0000-000000000001', name: 'acme', jwtSecret: 'secret-of-acme-at-least-32-chars!!', jwks: null,
     limits: { maxConcurrentUsers: 200, maxEventsPerSecond: 100, maxJoinsPerSecond: 100, maxChannelsPerClient: 100, maxBytesPerSecond: 100_000,
-      maxPresenceEventsPerSecond: 1000, maxPayloadSizeInKb: 3000, clientPresenceMaxCalls: 5, clientPresenceWindowMs: 30_000 },
+      maxPresenceEventsPerSecond: 1000, maxPayloadSizeInKb: 3000, clientPresenceMaxCalls: 5, clientPresenceWindowMs: 30_000,
+      maxRecoveryEvents: 10_000, maxRecoveryBytes: 16_777_216 },
     suspend: false, privateOnly: false, presenceEnabled: false, reloadSeq: 0, shutdownSeq: 0, db: null,
     ...overrides,
   };

@@ -12,6 +12,7 @@ describe('tenant-admin config', () => {
     expect(tenantDefaults(config)).toEqual({
       max_concurrent_users: 200, max_events_per_second: 100, max_joins_per_second: 100, max_channels_per_client: 100,
       max_bytes_per_second: 100000, max_presence_events_per_second: 1000, max_payload_size_in_kb: 3000,
+      max_recovery_events: 10_000, max_recovery_bytes: 16_777_216,
     });
     expect(warnings).toEqual([]);
   });
@@ -28,6 +29,14 @@ describe('tenant-admin config', () => {
       ]);
       expect((e as Error).message).not.toContain('Zx9Qw3Er5Ty7Ui9Op1As3Df5Gh7Jk9Lz2Xc4Vb6');
     }
+  });
+
+  it('bounds the default recovery caps like the API bounds a tenant\'s', () => {
+    const { config } = tenantAdminConfig.load({ ...required, TENANT_MAX_RECOVERY_EVENTS: '1000000', TENANT_MAX_RECOVERY_BYTES: '1073741824' });
+    expect(tenantDefaults(config)).toMatchObject({ max_recovery_events: 1_000_000, max_recovery_bytes: 1_073_741_824 });
+    expect(() => tenantAdminConfig.load({ ...required, TENANT_MAX_RECOVERY_EVENTS: '1000001', TENANT_MAX_RECOVERY_BYTES: '0' })).toThrow(expect.objectContaining({
+      problems: ['TENANT_MAX_RECOVERY_BYTES: must be a positive integer', 'TENANT_MAX_RECOVERY_EVENTS: must be at most 1000000'],
+    }));
   });
 
   it('refuses to start with the placeholders and short secrets k8s/config.yaml and docker-compose.yml once shipped', () => {

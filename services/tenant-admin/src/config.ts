@@ -3,6 +3,8 @@
 import { defineConfig, env, setting, kafkaSettings, opsSettings } from '@realtime/config';
 import { parseEncKey } from '@realtime/secrets';
 import { parseVerifyKey } from '@realtime/audit';
+import { RECOVERY_DEFAULTS } from '@realtime/schemas';
+import { RECOVERY_CAP_MAX } from './core/tenant.ts';
 
 export const tenantAdminConfig = defineConfig({
   service: 'tenant-admin',
@@ -22,6 +24,8 @@ export const tenantAdminConfig = defineConfig({
     maxBytesPerSecond: setting('TENANT_MAX_BYTES_PER_SECOND', env.int(100_000), 'Default max_bytes_per_second of a new tenant; gateways and the ratelimiter enforce it on the tenant\'s inbound broadcast bytes as a token bucket refilled at this rate whose burst admits the largest message max_payload_size_in_kb allows, so one large message never trips it (the reference only stores it)'),
     maxPresenceEventsPerSecond: setting('TENANT_MAX_PRESENCE_EVENTS_PER_SECOND', env.int(1000), 'Default max_presence_events_per_second of a new tenant'),
     maxPayloadSizeInKb: setting('TENANT_MAX_PAYLOAD_SIZE_IN_KB', env.int(3000), 'Default max_payload_size_in_kb of a new tenant'),
+    maxRecoveryEvents: setting('TENANT_MAX_RECOVERY_EVENTS', env.int(RECOVERY_DEFAULTS.max_recovery_events), `Default max_recovery_events of a new tenant: most frames one recovering join replays per stream (more: too_large); at most ${RECOVERY_CAP_MAX.max_recovery_events}`),
+    maxRecoveryBytes: setting('TENANT_MAX_RECOVERY_BYTES', env.int(RECOVERY_DEFAULTS.max_recovery_bytes), `Default max_recovery_bytes of a new tenant: most bytes of matched records one recovering join replays per stream (more: too_large); at most ${RECOVERY_CAP_MAX.max_recovery_bytes} (1 GiB)`),
     ...opsSettings,
     outboxPollMs: setting('OUTBOX_POLL_MS', env.int(500), 'Outbox relay polling fallback (LISTEN/NOTIFY wakes it sooner); also how often a standby retries the relay lock'),
     partitionIntervalMs: setting('TENANT_ADMIN_PARTITION_INTERVAL_MS', env.int(3_600_000), 'How often every tenant database gets its realtime.messages partitions topped up (yesterday to +3 days) and old ones dropped'),
@@ -37,6 +41,9 @@ export const tenantAdminConfig = defineConfig({
     try { parseEncKey(c.dbEncKey); } catch { problems.push('DB_ENC_KEY: must be 32 raw characters, 64 hex characters or base64 of 32 bytes'); }
     try { if (c.auditPublicKey) parseVerifyKey(c.auditPublicKey); } catch (err) { problems.push(`TENANT_ADMIN_AUDIT_PUBLIC_KEY: ${(err as Error).message}`); }
     for (const [env, value] of Object.entries(tenantDefaultsEnv(c))) if (value <= 0) problems.push(`${env}: must be a positive integer`);
+    for (const [field, max] of Object.entries(RECOVERY_CAP_MAX)) {
+      if (tenantDefaults(c)[field as keyof typeof RECOVERY_CAP_MAX] > max) problems.push(`TENANT_${field.toUpperCase()}: must be at most ${max}`);
+    }
     if (c.outboxPollMs <= 0) problems.push('OUTBOX_POLL_MS: must be positive');
     for (const [name, v] of [['TENANT_ADMIN_PARTITION_INTERVAL_MS', c.partitionIntervalMs], ['TENANT_ADMIN_PARTITION_TIMEOUT_MS', c.partitionTimeoutMs], ['TENANT_ADMIN_PARTITION_CONCURRENCY', c.partitionConcurrency]] as const) {
       if (v <= 0) problems.push(`${name}: must be positive`);
@@ -61,5 +68,7 @@ export function tenantDefaults(c: TenantAdminConfig) {
     max_bytes_per_second: c.maxBytesPerSecond,
     max_presence_events_per_second: c.maxPresenceEventsPerSecond,
     max_payload_size_in_kb: c.maxPayloadSizeInKb,
+    max_recovery_events: c.maxRecoveryEvents,
+    max_recovery_bytes: c.maxRecoveryBytes,
   };
 }

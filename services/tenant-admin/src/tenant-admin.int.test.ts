@@ -92,7 +92,9 @@ describe('tenant-admin', () => {
     const created = await api('POST', '/api/tenants', { tenant: { external_id: 'acme', name: 'Acme', jwt_secret: JWT_SECRET, extensions: [extension(String(infra.pgPort))] } });
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe('/api/tenants/acme');
-    expect(((await created.json()) as { data: unknown }).data).toMatchObject({ external_id: 'acme', max_concurrent_users: 200, extensions: [{ type: 'postgres_cdc_rls' }] });
+    expect(((await created.json()) as { data: unknown }).data).toMatchObject({
+      external_id: 'acme', max_concurrent_users: 200, max_recovery_events: 10_000, max_recovery_bytes: 16_777_216, extensions: [{ type: 'postgres_cdc_rls' }],
+    });
 
     for (const text of [await (await api('GET', '/api/tenants')).text(), await (await api('GET', '/api/tenants/acme')).text()]) {
       expect(text).toContain('"acme"');
@@ -108,9 +110,16 @@ describe('tenant-admin', () => {
     await waitFor(() => expect(latest.get('acme')).toMatchObject({ external_id: 'acme', name: 'Acme', reload_seq: 0 }), { timeout: 20_000 });
     expect(latest.get('acme')!.jwt_secret_enc).toMatch(/^g1:/);
 
-    const updated = await api('PUT', '/api/tenants/acme', { tenant: { name: 'Acme 2', max_events_per_second: 7 } });
+    expect(latest.get('acme')).toMatchObject({ max_recovery_events: 10_000, max_recovery_bytes: 16_777_216 });
+
+    const updated = await api('PUT', '/api/tenants/acme', { tenant: { name: 'Acme 2', max_events_per_second: 7, max_recovery_events: 500, max_recovery_bytes: 65_536 } });
     expect(updated.status).toBe(200);
-    await waitFor(() => expect(latest.get('acme')).toMatchObject({ name: 'Acme 2', max_events_per_second: 7 }), { timeout: 20_000 });
+    await waitFor(() => expect(latest.get('acme')).toMatchObject({ name: 'Acme 2', max_events_per_second: 7, max_recovery_events: 500, max_recovery_bytes: 65_536 }), { timeout: 20_000 });
+    // Caps beyond the bounds are refused field by field and change nothing; the tenant keeps its own.
+    const tooBig = await api('PATCH', '/api/tenants/acme', { tenant: { max_recovery_events: 1_000_001, max_recovery_bytes: 2 ** 31 } });
+    expect(tooBig.status).toBe(422);
+    expect(Object.keys(((await tooBig.json()) as { errors: object }).errors).sort()).toEqual(['max_recovery_bytes', 'max_recovery_events']);
+    expect(((await (await api('GET', '/api/tenants/acme')).json()) as { data: unknown }).data).toMatchObject({ max_recovery_events: 500, max_recovery_bytes: 65_536 });
 
     const version = Number(latest.get('acme')!.version);
     expect((await api('POST', '/api/tenants/acme/reload')).status).toBe(204);

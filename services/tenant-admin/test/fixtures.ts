@@ -7,6 +7,7 @@ export const key = randomBytes(32);
 export const defaults: TenantLimitDefaults = {
   max_concurrent_users: 200, max_events_per_second: 100, max_joins_per_second: 100, max_channels_per_client: 100,
   max_bytes_per_second: 100_000, max_presence_events_per_second: 1000, max_payload_size_in_kb: 3000,
+  max_recovery_events: 10_000, max_recovery_bytes: 16_777_216,
 };
 
 export const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';

@@ -1,6 +1,7 @@
 // Control DB schema `_realtime` (docs/PROTOCOL.md §8), as versioned migrations. All pending ones run in one
 // transaction under an advisory lock, so instances starting together apply each exactly once.
 import type { PgPool } from '@realtime/pg';
+import { RECOVERY_DEFAULTS } from '@realtime/schemas';
 
 export const MIGRATION_LOCK = 72_410_001;
 export const OUTBOX_CHANNEL = 'realtime_tenant_outbox';
@@ -61,6 +62,14 @@ export const migrations: { version: number; sql: string }[] = [
     // POST shutdown gets its own counter, published as TenantSnapshot v2's shutdown_seq.
     version: 2,
     sql: 'ALTER TABLE _realtime.tenants ADD COLUMN shutdown_seq bigint NOT NULL DEFAULT 0',
+  },
+  {
+    // Recovery caps, published as TenantSnapshot v3's max_recovery_events / max_recovery_bytes; existing
+    // tenants get the defaults of RECOVERY_DEFAULTS (@realtime/schemas).
+    version: 3,
+    sql: `ALTER TABLE _realtime.tenants
+      ADD COLUMN max_recovery_events integer NOT NULL DEFAULT ${RECOVERY_DEFAULTS.max_recovery_events},
+      ADD COLUMN max_recovery_bytes integer NOT NULL DEFAULT ${RECOVERY_DEFAULTS.max_recovery_bytes}`,
   },
 ];
 

@@ -26,6 +26,8 @@ export const tenantJson = z.object({
   max_payload_size_in_kb: count,
   max_client_presence_events_per_window: count.nullable(),
   client_presence_window_ms: count.nullable(),
+  max_recovery_events: count.meta({ description: 'most frames one recovering join replays per stream (more: too_large)' }),
+  max_recovery_bytes: count.meta({ description: 'most bytes of matched records one recovering join replays per stream (more: too_large)' }),
   suspend: z.boolean(),
   private_only: z.boolean(),
   presence_enabled: z.boolean(),

@@ -12,7 +12,7 @@ function tenant(id: string, reload_seq = 0): TenantRow {
   return rowFrom({
     external_id: id, name: id, jwt_secret: 'g1:x', jwt_jwks: null, max_concurrent_users: 1, max_events_per_second: 1,
     max_joins_per_second: 1, max_channels_per_client: 1, max_bytes_per_second: 1, max_presence_events_per_second: 1,
-    max_payload_size_in_kb: 1, max_client_presence_events_per_window: null, client_presence_window_ms: null,
+    max_payload_size_in_kb: 1, max_recovery_events: 1, max_recovery_bytes: 1, max_client_presence_events_per_window: null, client_presence_window_ms: null,
     suspend: false, private_only: false, presence_enabled: false, postgres_cdc_default: 'postgres_cdc_rls', extensions: [],
   }, { reload_seq });
 }

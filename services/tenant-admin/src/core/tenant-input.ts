@@ -2,13 +2,14 @@
 // fields are required depends on whether the tenant exists (upsert.ts). Unknown keys are ignored,
 // so a client may send back what GET returned. Messages follow Ecto's wording like the reference.
 import { z } from '@realtime/config';
-import { EXTENSION_TYPES } from './tenant.ts';
+import { EXTENSION_TYPES, RECOVERY_CAP_MAX } from './tenant.ts';
 
 export type FieldErrors = Record<string, string[]>;
 
 const digits = z.string().regex(/^\d+$/).transform(Number);
 const positiveInt = z.union([z.number(), digits], { error: 'is invalid' })
   .pipe(z.number().int({ error: 'must be an integer' }).positive({ error: 'must be greater than 0' }));
+const cappedInt = (max: number) => positiveInt.pipe(z.number().max(max, { error: `must be less than or equal to ${max}` }));
 const flag = z.boolean({ error: 'is invalid' });
 const settingValue = z.union([z.string(), z.number()], { error: 'must be a string' }).transform(String);
 
@@ -42,6 +43,8 @@ export const tenantInput = z.object({
   max_payload_size_in_kb: positiveInt.optional(),
   max_client_presence_events_per_window: positiveInt.nullable().optional(),
   client_presence_window_ms: positiveInt.nullable().optional(),
+  max_recovery_events: cappedInt(RECOVERY_CAP_MAX.max_recovery_events).optional(),
+  max_recovery_bytes: cappedInt(RECOVERY_CAP_MAX.max_recovery_bytes).optional(),
   suspend: flag.optional(),
   private_only: flag.optional(),
   presence_enabled: flag.optional(),

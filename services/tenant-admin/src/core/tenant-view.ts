@@ -20,6 +20,8 @@ export function tenantView(row: TenantRow, key: Buffer): TenantJson {
     max_payload_size_in_kb: row.max_payload_size_in_kb,
     max_client_presence_events_per_window: row.max_client_presence_events_per_window,
     client_presence_window_ms: row.client_presence_window_ms,
+    max_recovery_events: row.max_recovery_events,
+    max_recovery_bytes: row.max_recovery_bytes,
     suspend: row.suspend,
     private_only: row.private_only,
     presence_enabled: row.presence_enabled,

@@ -4,9 +4,14 @@
 export const LIMIT_FIELDS = [
   'max_concurrent_users', 'max_events_per_second', 'max_joins_per_second', 'max_channels_per_client',
   'max_bytes_per_second', 'max_presence_events_per_second', 'max_payload_size_in_kb',
+  'max_recovery_events', 'max_recovery_bytes',
 ] as const;
 export type LimitField = (typeof LIMIT_FIELDS)[number];
 export type TenantLimitDefaults = Record<LimitField, number>;
+
+/** Upper bounds of the recovery caps (what one recovering join may replay per stream): a gateway holds
+ *  up to this many frames / bytes of one join in memory, so a tenant cannot ask for more. */
+export const RECOVERY_CAP_MAX = { max_recovery_events: 1_000_000, max_recovery_bytes: 1024 * 1024 * 1024 } as const;
 
 export const EXTENSION_TYPES = ['postgres_cdc_rls', 'postgres'] as const;
 /** Settings stored encrypted (docs/PROTOCOL.md §8 names db_password; we encrypt every connection detail). */

@@ -29,6 +29,27 @@ describe('parseTenantBody', () => {
     expect(parsed.errors.max_concurrent_users).toEqual(['must be greater than 0']);
   });
 
+  it('bounds the recovery caps: positive integers up to 1,000,000 events and 1 GiB', () => {
+    const errors = (fields: Record<string, unknown>) => {
+      const parsed = parseTenantBody(createBody(fields));
+      return parsed.ok ? {} : parsed.errors;
+    };
+    expect(errors({ max_recovery_events: 1_000_000, max_recovery_bytes: 1_073_741_824 })).toEqual({});
+    expect(input(createBody({ max_recovery_events: '1', max_recovery_bytes: '1' }))).toMatchObject({ max_recovery_events: 1, max_recovery_bytes: 1 });
+    expect(errors({ max_recovery_events: 1_000_001, max_recovery_bytes: 1_073_741_825 })).toEqual({
+      max_recovery_events: ['must be less than or equal to 1000000'], max_recovery_bytes: ['must be less than or equal to 1073741824'],
+    });
+    expect(errors({ max_recovery_events: 0, max_recovery_bytes: -5 })).toEqual({
+      max_recovery_events: ['must be greater than 0'], max_recovery_bytes: ['must be greater than 0'],
+    });
+    expect(errors({ max_recovery_events: 2.5, max_recovery_bytes: 'lots' })).toEqual({
+      max_recovery_events: ['must be an integer'], max_recovery_bytes: ['is invalid'],
+    });
+    // Beyond Avro's int the snapshot could not even be written: refused at the API, never stored.
+    expect(errors({ max_recovery_bytes: 2 ** 31 })).toEqual({ max_recovery_bytes: ['must be less than or equal to 1073741824'] });
+    expect(errors({ max_recovery_events: null })).toEqual({ max_recovery_events: ['is invalid'] });
+  });
+
   it('accepts numeric strings for limits and ignores unknown keys', () => {
     const parsed = input(createBody({ max_concurrent_users: '42', id: 'x', inserted_at: 'y' }));
     expect(parsed.max_concurrent_users).toBe(42);
@@ -96,6 +117,19 @@ describe('decideUpsert', () => {
     expect(d.write.jwt_secret).toBe(existing.jwt_secret);
     expect(d.write.extensions[0]!.settings.db_password).toBe(existing.extensions[0]!.settings.db_password);
     expect(d.write.extensions[0]!.settings.region).toBe('eu-west-1');
+  });
+
+  it('fills the recovery caps from the defaults on create, keeps them on update unless given, and publishes them', () => {
+    const created = decideUpsert(null, 'acme', input(createBody()), { ...defaults, max_recovery_events: 123, max_recovery_bytes: 4567 }, key);
+    if (!created.ok) throw new Error('rejected');
+    expect(created.write).toMatchObject({ max_recovery_events: 123, max_recovery_bytes: 4567 });
+    const existing = rowFrom(created.write);
+    const kept = decideUpsert(existing, 'acme', input({ tenant: { max_recovery_events: 50 } }), defaults, key);
+    if (!kept.ok) throw new Error('rejected');
+    expect(kept.write).toMatchObject({ max_recovery_events: 50, max_recovery_bytes: 4567 });
+    const row = rowFrom(kept.write);
+    expect(tenantView(row, key)).toMatchObject({ max_recovery_events: 50, max_recovery_bytes: 4567 });
+    expect(toSnapshot(row)).toMatchObject({ max_recovery_events: 50, max_recovery_bytes: 4567 });
   });
 
   it('validates an external_id that comes from the path', () => {

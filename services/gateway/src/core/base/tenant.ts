@@ -1,7 +1,7 @@
 // The gateway's view of a tenant: a TenantSnapshot from realtime.tenants with its secrets decrypted.
 import type { JSONWebKeySet } from 'jose';
 import { mapJwkSecrets } from '@realtime/secrets';
-import { tenantDbSettings, type TenantDbSettings, type TenantSnapshot } from '@realtime/schemas';
+import { RECOVERY_DEFAULTS, tenantDbSettings, type TenantDbSettings, type TenantSnapshot } from '@realtime/schemas';
 
 export interface TenantLimits {
   maxConcurrentUsers: number;
@@ -13,6 +13,10 @@ export interface TenantLimits {
   maxPayloadSizeInKb: number;
   clientPresenceMaxCalls: number;
   clientPresenceWindowMs: number;
+  /** Frames one recovering join may replay per stream (more: too_large); TenantSnapshot v3. */
+  maxRecoveryEvents: number;
+  /** Bytes of matched records one recovering join may replay per stream (more: too_large); TenantSnapshot v3. */
+  maxRecoveryBytes: number;
 }
 
 export interface Tenant {
@@ -54,6 +58,9 @@ export function tenantFromSnapshot(s: TenantSnapshot, reveal: (value: string) =>
       maxPayloadSizeInKb: Math.min(s.max_payload_size_in_kb, payloadCapKb),
       clientPresenceMaxCalls: s.max_client_presence_events_per_window ?? 5,
       clientPresenceWindowMs: s.client_presence_window_ms ?? 30_000,
+      // Avro resolution fills these for v1/v2 records; the fallback covers snapshots built in code.
+      maxRecoveryEvents: s.max_recovery_events ?? RECOVERY_DEFAULTS.max_recovery_events,
+      maxRecoveryBytes: s.max_recovery_bytes ?? RECOVERY_DEFAULTS.max_recovery_bytes,
     },
     suspend: s.suspend,
     privateOnly: s.private_only,
