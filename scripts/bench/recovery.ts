@@ -24,6 +24,15 @@ const [runs, seconds, rate, subscriberCount, mib] = [3, 8, 200, 20, 50].map((d, 
 const BIG_PAYLOAD = 64 * 1024;
 const now = () => performance.timeOrigin + performance.now();
 
+/** Waits for `condition`; a benchmark that stalls says where instead of hanging. */
+async function until(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
 const infra = await startInfra();
 const stack = await startStack({
   infra: { kafkaBrokers: infra.kafka.brokers, pgUrl: infra.postgres.url }, gateways: 2, ingestCdc: true,
@@ -50,24 +59,26 @@ try {
   const changesConfig = (recover: object) => ({ postgres_changes: [{ event: 'INSERT', schema: 'public', table: 'rows' }], postgres_changes_options: { recover } });
 
   // A cursor that never leaves: it knows the position of the last change and of the last big broadcast.
-  const cursor = { change: null as string | null, changes: 0, big: null as string | null, bigs: 0 };
+  const cursor = { change: null as string | null, changes: 0, big: null as string | null, bigs: 0, subscribed: false };
   const cursorWs = await connect(gw1, (text) => {
     const frame = JSON.parse(text) as [unknown, string | null, string, string, any];
     if (frame[3] === 'postgres_changes') [cursor.change, cursor.changes] = [frame[1], cursor.changes + 1];
     if (frame[3] === 'broadcast' && frame[4]?.meta?.position) [cursor.big, cursor.bigs] = [frame[4].meta.position, cursor.bigs + 1];
+    if (frame[3] === 'system' && frame[4]?.extension === 'postgres_changes' && frame[4]?.status === 'ok') cursor.subscribed = true;
   });
   sockets.push(cursorWs);
   await join(cursorWs, gw1, 'bench-rows', changesConfig({}));
   await join(cursorWs, gw1, 'bench-big', { broadcast: { recover: {} } });
+  await until(() => cursor.subscribed, 'the cursor\'s postgres_changes subscription'); // the join reply comes before it
 
   /** Commits `n` rows and waits until the cursor saw them (so they are in Kafka); returns the position before them (a marker row's). */
   async function commit(n: number): Promise<string | null> {
     await db.query(`INSERT INTO rows (body) VALUES ('marker')`);
     const target = cursor.changes + 1;
-    while (cursor.changes < target) await sleep(20);
+    await until(() => cursor.changes >= target, 'the marker row');
     const before = cursor.change;
     for (let done = 0; done < n; done += 1000) await db.query(`INSERT INTO rows (body) SELECT 'row ' || g FROM generate_series(1, $1::int) g`, [Math.min(1000, n - done)]);
-    while (cursor.changes < target + n) await sleep(20);
+    await until(() => cursor.changes >= target + n, `${n} rows`);
     return before;
   }
 
@@ -82,7 +93,9 @@ try {
     });
     const t0 = now();
     const joined = join(ws, gw0, topic, config);
+    const timeout = setTimeout(() => done({ result: 'no system message within 120 s' }), 120_000);
     const { result } = await finished;
+    clearTimeout(timeout);
     const ms = now() - t0;
     await joined;
     ws.terminate();
@@ -110,14 +123,14 @@ try {
     if (res.status !== 202) throw new Error(`broadcasts: ${res.status} ${await res.text()}`);
   };
   await post([{ topic: 'bench-big', event: 'marker', payload: {} }]);
-  while (cursor.bigs < 1) await sleep(20);
+  await until(() => cursor.bigs >= 1, 'the marker broadcast');
   const bigBefore = cursor.big;
   const bigCount = Math.ceil((mib * 1024 * 1024) / BIG_PAYLOAD);
   const pad = 'x'.repeat(BIG_PAYLOAD - 32);
   for (let i = 0; i < bigCount; i += 16) {
     await post(Array.from({ length: Math.min(16, bigCount - i) }, (_, j) => ({ topic: 'bench-big', event: 'big', payload: { i: i + j, pad } })));
   }
-  while (cursor.bigs < bigCount + 1) await sleep(50);
+  await until(() => cursor.bigs >= bigCount + 1, `${bigCount} big broadcasts`, 300_000);
   const big = await recover('bench-big', { broadcast: { recover: { position: bigBefore } } }, 'broadcast');
   print(`  ${bigCount} broadcasts of ${BIG_PAYLOAD / 1024} KiB (${mib} MiB): ${big.ms.toFixed(0)} ms, ${big.result}, ${big.frames} frames`);
 
