@@ -17,6 +17,7 @@ import { StreamSeam } from './seam.ts';
 import { Semaphore } from './semaphore.ts';
 import { OwnSends } from './own-sends.ts';
 import { planRead } from './plan.ts';
+import { sendPaced } from './paced-send.ts';
 import { readBroadcastHistory } from './broadcasts.ts';
 import { recoveryMessage, RecoveryFailure, RecoveryResults, type RecoveryStream, type RecoverySummary } from './result.ts';
 import type { ReadBounds, ReadPlan, Recovered } from './read-bounds.ts';
@@ -106,8 +107,15 @@ export class Recoveries implements RecoveryPort {
     }
     this.#host.metrics.recoveries.inc(stream, summary.result);
     this.#host.metrics.recoveryDuration.observe(stream, (performance.now() - started) / 1000);
-    if (channel.conn.closed || channel.conn.channels.get(channel.topic) !== channel) return; // left meanwhile
-    this.#deliver(channel, stream, frames);
+    const wanted = () => !channel.conn.closed && channel.conn.channels.get(channel.topic) === channel;
+    if (!wanted()) return; // left meanwhile
+    await this.#deliver(channel, stream, frames, wanted);
+    if (!wanted()) return;
+    if (seam.overflowed && summary.result === RecoveryResults.complete) {
+      // Live frames overflowed the seam while the client read the recovered ones: some after E are gone.
+      summary = { result: RecoveryResults.tooLarge, recovered: 0, position: request.kind === 'position' ? request.text : null, message: 'Too many live messages arrived while recovering' };
+      floor = -1n;
+    }
     channel.conn.push(channel, 'system', recoveryMessage(channel.subtopic, stream, summary));
     seam.open(floor);
   }
@@ -155,19 +163,16 @@ export class Recoveries implements RecoveryPort {
     return { frames: got.frames, floor: plan.end, position: got.last !== null ? positionText('c', { partition: log.partition, offset: got.last }) : plan.given };
   }
 
-  #deliver(channel: Channel, stream: RecoveryStream, frames: Array<string | Uint8Array>): void {
+  /** Paced by the client's reading (paced-send.ts), the seam still holding live frames meanwhile. */
+  async #deliver(channel: Channel, stream: RecoveryStream, frames: Array<string | Uint8Array>, wanted: () => boolean): Promise<void> {
     if (frames.length === 0) return;
-    let bytes = 0;
-    for (const frame of frames) {
-      channel.conn.send(frame);
-      bytes += typeof frame === 'string' ? frame.length : frame.byteLength;
-    }
+    const { bytes, sent } = await sendPaced(channel.conn, frames, this.#host.clock, this.#settings.timeoutMs, wanted);
     const tenant = channel.conn.tenantId;
     const m = this.#host.metrics;
-    m.recoveredFrames.inc(stream, frames.length);
-    m.eventsOut.inc(frames.length);
-    m.tenantEvents.inc(tenant, 'out', frames.length);
-    if (stream === 'postgres_changes') m.tenant(tenant).dbEvents += frames.length;
+    m.recoveredFrames.inc(stream, sent);
+    m.eventsOut.inc(sent);
+    m.tenantEvents.inc(tenant, 'out', sent);
+    if (stream === 'postgres_changes') m.tenant(tenant).dbEvents += sent;
     this.#host.countBytesOut(tenant, bytes);
   }
 }
