@@ -12,6 +12,7 @@
 import pg from 'pg';
 import WebSocket from 'ws';
 import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
 import { print } from '@realtime/log';
 import { startInfra } from '@realtime/testing';
 import { startStack } from '@realtime/testing/stack';
@@ -23,6 +24,17 @@ import { cpuSeconds } from './suite/process-stats.ts';
 const [runs, seconds, rate, subscriberCount, mib] = [3, 8, 200, 20, 50].map((d, i) => Number(process.argv[2 + i] ?? d)) as [number, number, number, number, number];
 const BIG_PAYLOAD = 64 * 1024;
 const now = () => performance.timeOrigin + performance.now();
+
+/** POST with an explicit Host header (fetch drops it; Node does not resolve *.localhost). */
+function postJson(url: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject).end(JSON.stringify(body));
+  });
+}
 
 /** Waits for `condition`; a benchmark that stalls says where instead of hanging. */
 async function until(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
@@ -119,8 +131,8 @@ try {
 
   // ~`mib` MiB of broadcasts on one channel, through REST in batches of 16, after a marker.
   const post = async (messages: object[]) => {
-    const res = await fetch(`http://127.0.0.1:${gw1.port}/api/broadcast`, { method: 'POST', headers: { host, authorization: `Bearer ${service}`, 'content-type': 'application/json' }, body: JSON.stringify({ messages }) });
-    if (res.status !== 202) throw new Error(`broadcasts: ${res.status} ${await res.text()}`);
+    const res = await postJson(`http://127.0.0.1:${gw1.port}/api/broadcast`, { host, authorization: `Bearer ${service}` }, { messages });
+    if (res.status !== 202) throw new Error(`broadcasts: ${res.status} ${res.body}`);
   };
   await post([{ topic: 'bench-big', event: 'marker', payload: {} }]);
   await until(() => cursor.bigs >= 1, 'the marker broadcast');
