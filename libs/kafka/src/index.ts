@@ -13,7 +13,7 @@ export { itemFailures, orderedBatches, type ItemFailures, type OrderedBatchesOpt
 export { consumerLag, watchConsumerLag, type ConsumerLagOptions, type LagGauge } from './consumer-lag.ts';
 export { groupLags, type GroupLag } from './group-lags.ts';
 export { partitionOf } from './partition.ts';
-export { startRangeReader, RANGE_READ_TIMEOUT_MS, type RangeReader, type RangeReaderOptions, type RangeRecord, type RangeResult } from './range-reader.ts';
+export { startRangeReader, RANGE_FETCH_WAIT_MS, RANGE_READ_TIMEOUT_MS, type RangeReader, type RangeReaderOptions, type RangeRecord, type RangeResult } from './range-reader.ts';
 // Building blocks for readers written on top of this package (@realtime/replay).
 export { decodeMessage, type Decoded } from './records.ts';
 export { FETCH_WAIT_MS } from './compacted.ts';

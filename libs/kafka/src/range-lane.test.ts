@@ -162,6 +162,20 @@ describe('PartitionLane', () => {
     expect(a.seen).toEqual(Array.from({ length: 2 + 2 * LANE_BATCHES }, (_, i) => i));
   });
 
+  it('fails the reads of the lane when the consumer refuses a pause or resume', async () => {
+    let broken = false;
+    const l = new PartitionLane({ seek: () => {}, resume: () => { if (broken) throw new Error('consumer gone'); }, pause: () => {} });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const a = collecting(0, 10, () => gate);
+    l.add(a.read);
+    for (let b = 0; b <= LANE_BATCHES; b++) l.offer([rec(b)], BigInt(b), BigInt(b + 1)); // held: paused
+    broken = true;
+    release();
+    await expect(a.read.result).rejects.toThrow('consumer gone');
+    expect(l.busy).toBe(false);
+  });
+
   it('after a rejoin seeks a running pass back to its position; an idle lane stays paused', async () => {
     const { lane: l, calls } = lane();
     l.rejoined();

@@ -85,7 +85,8 @@ export class PartitionLane {
       this.held = true;
       this.control.pause();
     }
-    if (!this.pumping) void this.pump();
+    // only a failing seek / pause / resume can throw here (onRecord's throws fail their read)
+    if (!this.pumping) this.pump().catch((err: unknown) => this.failAll(err));
   }
 
   /**
