@@ -56,6 +56,11 @@ describe('recovery on rejoin', () => {
       });
       return { channel, results: recoveries(channel) };
     };
+    // A recovering channel that stays: it gets broadcasts from Kafka, so once it saw one, so will a recovery.
+    const watched: number[] = [];
+    const watcher = client(t.port(), t.tenant.externalId, t.key).channel('recover-room', { config: { broadcast: { recover: {} } } as never });
+    watcher.on('broadcast', { event: 'msg' }, (m) => void watched.push((m.payload as { i: number }).i));
+    await subscribed(watcher);
     const recover: Record<string, unknown> = {};
     const first = join(recover);
     await subscribed(first.channel);
@@ -67,6 +72,7 @@ describe('recovery on rejoin', () => {
 
     await first.channel.unsubscribe(); // the client is gone for a while
     for (let i = 0; i < 5; i++) await send();
+    await waitFor(() => expect(watched).toContain(n - 1));
     // traffic goes on while it rejoins
     let sending = true;
     const traffic = (async () => {
@@ -98,6 +104,11 @@ describe('recovery on rejoin', () => {
       }) as never);
       return { channel, results: recoveries(channel) };
     };
+    // A plain subscriber that stays: once it saw a change, that change is in Kafka (before the seam).
+    const watched: number[] = [];
+    const watcher = client(t.port(), t.tenant.externalId, key).channel('recover-notes-watcher')
+      .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'notes' }, (p) => void watched.push(Number((p.new as { id: number }).id)));
+    await changesReady(watcher);
     const recover: Record<string, unknown> = {};
     const first = join(recover);
     await changesReady(first.channel);
@@ -108,6 +119,7 @@ describe('recovery on rejoin', () => {
     await first.channel.unsubscribe();
     await db.query(`INSERT INTO notes VALUES (2, $1, 'a2'), (3, $2, 'bob''s'), (4, $1, 'a4')`, [alice, bob]);
     await db.query(`INSERT INTO notes VALUES (5, $1, 'a5')`, [alice]);
+    await waitFor(() => expect(watched).toContain(5), { timeout: 20_000 });
     let next = 6;
     let inserting = true;
     const traffic = (async () => {

@@ -104,8 +104,8 @@ export class Gateway implements GatewayContext {
     // The bus and the presence backend are wired here, once: remote broadcasts and presence diffs
     // that arrived before had no local subscriber.
     this.recovery = new Recoveries({
-      log: deps.log, metrics: deps.metrics, clock: deps.clock, databases: deps.databases, changes: this.changes,
-      tenant: (id) => this.tenant(id), countBytesOut: (id, bytes) => this.usage.count(id, 'bytes_out', bytes), readChanges: readChangeHistory,
+      log: deps.log, metrics: deps.metrics, clock: deps.clock, databases: deps.databases, changes: this.changes, usage: this.usage, limits: this.limits,
+      tenant: (id) => this.tenant(id), readChanges: readChangeHistory,
     }, deps.recoveryLog ?? null, deps.recovery);
     deps.bus.onMessage((message, at) => this.receiveRemote(message, at));
     deps.presence.onDiff((diff) => this.presence.receive(diff));

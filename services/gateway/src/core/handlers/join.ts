@@ -72,10 +72,8 @@ export async function join(g: GatewayContext, conn: Connection, msg: Message, re
   }
   accepted(g, conn, msg, result, joinReplyPayload(changes));
   if (changes.raw.length > 0) {
-    void subscribeChanges(g, result, changes).then((report) => {
-      report();
-      void recoverChanges(g, result);
-    });
+    // finally: the seam must open whatever the subscription's outcome, or live changes stay held
+    void subscribeChanges(g, result, changes).then((report) => report()).finally(() => void recoverChanges(g, result));
   }
 }
 

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { SignJWT } from 'jose';
-import { MemorySocket, tenant, testGateway } from '../../../test/support.ts';
+import { MemorySocket, MemoryTenantDatabase, tenant, testGateway } from '../../../test/support.ts';
 import { MemoryRecoveryLog } from '../../../test/recovery-log.ts';
 import type { OutboundBroadcast } from '../base/broadcast-message.ts';
 
@@ -28,7 +28,7 @@ function stored(m: OutboundBroadcast): bigint {
 }
 
 async function client() {
-  const exp = t.clock.now() / 1000 + 3600;
+  const exp = Math.floor(t.clock.now() / 1000) + 3600;
   const token = await new SignJWT({ role: 'anon', exp }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
   const socket = new MemorySocket(`s${n++}`);
   const conn = t.gateway.attach(socket, 'acme', '2.0.0', token, { role: 'anon', exp });
@@ -95,6 +95,23 @@ describe('broadcast recovery by position', () => {
   });
 });
 
+describe('private channels', () => {
+  it('recover the private channel\'s broadcasts only, once the read policy let the join in', async () => {
+    const db = new MemoryTenantDatabase();
+    db.readPolicy = () => true;
+    t = testGateway(undefined, db, undefined, { recoveryLog: log });
+    t.tenants.put(tenant());
+    stored(message('start', { private: true }));
+    stored(message('public one'));
+    stored(message('private one', { private: true }));
+    const c = await client();
+    await t.gateway.receive(c.conn, JSON.stringify(['1', '1', 'realtime:room', 'phx_join', { config: { private: true, broadcast: { recover: { position: 'b0-0' } } }, access_token: c.conn.token }]));
+    await vi.waitFor(() => expect(c.system()).toHaveLength(1));
+    expect(c.texts()).toEqual([['private one', 'b0-2']]);
+    expect(db.policyChecks).toBeGreaterThan(0);
+  });
+});
+
 describe('broadcast recovery errors: nothing recovered, live goes on', () => {
   it.each([
     ['garbage', { position: 'nonsense' }],
@@ -131,8 +148,8 @@ describe('broadcast recovery errors: nothing recovered, live goes on', () => {
     expect(edge.system()[0]).toMatchObject({ result: 'complete', recovered: 2 });
   });
 
-  it('too_large past the tenant cap, all or nothing', async () => {
-    t.tenants.put(tenant({ limits: { ...tenant().limits, maxRecoveryEvents: 2 } as ReturnType<typeof tenant>['limits'] }));
+  it.each([[{ maxRecoveryEvents: 2 }], [{ maxRecoveryBytes: 30 }]])('too_large past the tenant cap %j, all or nothing', async (cap) => {
+    t.tenants.put(tenant({ limits: { ...tenant().limits, ...cap } }));
     for (const text of ['a', 'b', 'c', 'd']) stored(message(text));
     const c = await client();
     await c.join({ recover: { position: 'b0-0' } });
@@ -142,7 +159,7 @@ describe('broadcast recovery errors: nothing recovered, live goes on', () => {
   });
 
   it('too_large when the live queue overflows while recovering', async () => {
-    t.tenants.put(tenant({ limits: { ...tenant().limits, maxRecoveryEvents: 2 } as ReturnType<typeof tenant>['limits'] }));
+    t.tenants.put(tenant({ limits: { ...tenant().limits, maxRecoveryEvents: 2 } }));
     stored(message('a'));
     const c = await client();
     const open = log.hold();
@@ -187,6 +204,50 @@ describe('broadcast recovery errors: nothing recovered, live goes on', () => {
     expect(d.system()[0]).toMatchObject({ result: 'unavailable' });
   });
 
+  it('a client that leaves while recovering frees its slot at once: a join-and-leave loop holds nothing', async () => {
+    stored(message('a'));
+    stored(message('b'));
+    const open = log.hold();
+    for (let i = 0; i < 40; i++) {
+      const hostile = await client();
+      await hostile.join({ recover: { position: 'b0-0' } });
+      await t.gateway.receive(hostile.conn, JSON.stringify(['1', '2', 'realtime:room', 'phx_leave', {}]));
+    }
+    const c = await client(); // concurrency 1: served although 40 recoveries were started before it
+    await c.join({ recover: { position: 'b0-0' } });
+    open();
+    await vi.waitFor(() => expect(c.system()).toHaveLength(1));
+    expect(c.system()[0]).toMatchObject({ result: 'complete', recovered: 1 });
+  });
+
+  it('clients that do not read hold a bounded amount of recovered frames: past it unavailable, the others served', async () => {
+    t = testGateway(undefined, null, undefined, { recoveryLog: log, recovery: { concurrency: 4, timeoutMs: 30_000, maxScanBytes: 1_000_000, maxHeldBytes: 300 } });
+    t.tenants.put(tenant());
+    for (const text of ['start', 'a', 'b']) stored(message(text));
+    const stalled = await client();
+    const open = log.hold();
+    await stalled.join({ recover: { position: 'b0-0' } });
+    stalled.socket.bufferedAmount = 1e9; // from now on it reads nothing
+    open();
+    await vi.waitFor(() => expect(log.reads).toBe(2)); // the position check, then the range
+    await new Promise((r) => setTimeout(r, 10));
+    expect(stalled.texts()).toEqual([]);
+    const refused = await client();
+    await refused.join({ recover: { position: 'b0-0' } });
+    await vi.waitFor(() => expect(refused.system()).toHaveLength(1));
+    expect(refused.system()[0]).toMatchObject({ result: 'unavailable', recovered: 0 });
+    stalled.socket.bufferedAmount = 0; // reads again
+    await vi.waitFor(() => {
+      t.clock.advance(5);
+      expect(stalled.system()).toHaveLength(1);
+    });
+    expect(stalled.system()[0]).toMatchObject({ result: 'complete', recovered: 2 });
+    const served = await client();
+    await served.join({ recover: { position: 'b0-0' } });
+    await vi.waitFor(() => expect(served.system()).toHaveLength(1));
+    expect(served.system()[0]).toMatchObject({ result: 'complete', recovered: 2 });
+  });
+
   it('unavailable when the deadline passes; live delivery goes on', async () => {
     stored(message('a'));
     const c = await client();
@@ -225,6 +286,25 @@ describe('recovering channels get broadcasts in Kafka order only', () => {
     const published = t.bus.published[0]!;
     t.bus.deliver(published, { partition: 0, offset: stored(published) });
     expect(c.texts()).toEqual([['me', 'b0-0']]);
+  });
+
+  it('puts the position in the metadata of a binary user broadcast (vsn 2.0.0)', async () => {
+    const c = await client();
+    await c.join({ recover: {} });
+    const m = message('binary', { kind: 'user', encoding: 'binary', payload: new Uint8Array([1, 2, 3]) });
+    t.bus.deliver(m, { partition: 0, offset: stored(m) });
+    const frame = new TextDecoder().decode(c.socket.binary()[0]);
+    expect(frame).toContain('{"position":"b0-0"}');
+  });
+
+  it('counts recovered frames as the tenant\'s traffic', async () => {
+    for (const text of ['a', 'b', 'c']) stored(message(text));
+    const c = await client();
+    await c.join({ recover: { position: 'b0-0' } });
+    await vi.waitFor(() => expect(c.system()).toHaveLength(1));
+    const [report] = t.gateway.usage.flush(t.clock.now(), 'node-a', new Map());
+    expect(report).toMatchObject({ tenant: 'acme', events_out: 2 });
+    expect(report!.bytes_out).toBeGreaterThan(0);
   });
 
   it('merges the position into an existing meta id', async () => {

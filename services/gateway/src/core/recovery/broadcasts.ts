@@ -55,12 +55,17 @@ export function deliverOwnEcho(g: EchoTarget, message: OutboundBroadcast, at: Lo
   g.metrics.eventsOut.inc(delivered);
   g.metrics.tenantEvents.inc(message.tenant, 'out', delivered);
   g.usage.count(message.tenant, 'bytes_out', delivered * message.payload.byteLength);
+  g.usage.count(message.tenant, 'events_out', delivered);
+  const max = g.tenant(message.tenant)?.limits.maxEventsPerSecond;
+  if (max !== undefined) g.limits.count('events', message.tenant, max, delivered);
 }
 
 export interface EchoTarget {
   registry: { subscribers(key: string): ReadonlySet<Channel> | undefined };
   metrics: Pick<GatewayMetrics, 'eventsOut' | 'tenantEvents'>;
-  usage: { count(tenant: string, kind: 'bytes_out', n: number): void };
+  usage: { count(tenant: string, kind: 'bytes_out' | 'events_out', n: number): void };
+  limits: { count(name: 'events', tenant: string, limit: number, n: number): void };
+  tenant(id: string): { limits: { maxEventsPerSecond: number } } | undefined;
 }
 
 /** The channel's broadcasts in [start, E), as frames, within the tenant's caps and the scan bound. */

@@ -6,11 +6,13 @@
 import type { Logger } from '@realtime/log';
 import type { Clock, RecoveryLog, TenantDatabases } from '../../ports.ts';
 import type { Channel, RecoverRequest } from '../channels/connection.ts';
-import type { ChangeEvent } from '@realtime/schemas';
+import { RECOVERY_DEFAULTS, type ChangeEvent } from '@realtime/schemas';
 import type { LogStream, TenantDatabase } from '../../ports.ts';
 import type { RecoveryPort } from '../context/context.ts';
 import type { Tenant } from '../base/tenant.ts';
 import type { GatewayMetrics } from '../metrics/metrics.ts';
+import type { UsageMeter } from '../limits/usage.ts';
+import type { LocalLimits } from '../limits/local-limits.ts';
 import type { Subscriber } from '../postgres-changes/fanout.ts';
 import { positionText } from '../base/log-position.ts';
 import { StreamSeam } from './seam.ts';
@@ -29,22 +31,28 @@ export interface RecoverySettings {
   timeoutMs: number;
   /** Partition bytes one recovery may scan (GATEWAY_RECOVERY_MAX_SCAN_BYTES). */
   maxScanBytes: number;
+  /**
+   * Bytes of recovered frames all recoveries of this gateway may hold while their clients read them
+   * (paced, paced-send.ts): past it a recovery answers `unavailable`. Without it, clients that never
+   * read could each keep a tenant cap's worth of frames for the whole timeout.
+   */
+  maxHeldBytes?: number;
 }
 
 export const DEFAULT_RECOVERY: RecoverySettings = { concurrency: 4, timeoutMs: 30_000, maxScanBytes: 256 * 1024 * 1024 };
+const DEFAULT_MAX_HELD_BYTES = 128 * 1024 * 1024;
 /** Recoveries waiting for a slot, per slot: past it a recovery is `unavailable` at once. */
 const WAITING_PER_SLOT = 16;
 /** How long a sent broadcast's channel is remembered for its echo from Kafka (self: false). */
 const OWN_SEND_TTL_MS = 60_000;
 const OWN_SEND_MAX = 100_000;
 
-export const DEFAULT_MAX_RECOVERY_EVENTS = 10_000;
-export const DEFAULT_MAX_RECOVERY_BYTES = 16 * 1024 * 1024;
-
-/** The tenant's caps (max_recovery_events / max_recovery_bytes), with the defaults until tenants carry them. */
+/** The tenant's caps (max_recovery_events / max_recovery_bytes; the snapshot's defaults when it is gone). */
 export function recoveryCaps(tenant: Tenant | undefined): { events: number; bytes: number } {
-  const limits = (tenant?.limits ?? {}) as { maxRecoveryEvents?: number; maxRecoveryBytes?: number };
-  return { events: limits.maxRecoveryEvents ?? DEFAULT_MAX_RECOVERY_EVENTS, bytes: limits.maxRecoveryBytes ?? DEFAULT_MAX_RECOVERY_BYTES };
+  return {
+    events: tenant?.limits.maxRecoveryEvents ?? RECOVERY_DEFAULTS.max_recovery_events,
+    bytes: tenant?.limits.maxRecoveryBytes ?? RECOVERY_DEFAULTS.max_recovery_bytes,
+  };
 }
 
 /** What recoveries need of the gateway. */
@@ -55,8 +63,9 @@ export interface RecoveryHost {
   readonly databases: TenantDatabases;
   readonly changes: { subscription(channel: Channel): Subscriber | undefined };
   tenant(id: string): Tenant | undefined;
-  /** Recovered frames count like other traffic: `bytes_out` of the tenant's usage. */
-  countBytesOut(tenant: string, bytes: number): void;
+  /** Recovered frames count like other traffic: the tenant's usage and its events limits. */
+  readonly usage: UsageMeter;
+  readonly limits: LocalLimits;
   /** changes.ts readChangeHistory, handed in by gateway.ts (it sits above fanout.ts: import-graph floors). */
   readChanges(stream: LogStream<ChangeEvent>, plan: ReadPlan, bounds: ReadBounds, h: { sub: Subscriber; db: TenantDatabase | null; observeRls(seconds: number): void }): Promise<Recovered>;
 }
@@ -65,6 +74,8 @@ export class Recoveries implements RecoveryPort {
   readonly #host: RecoveryHost;
   readonly #log: RecoveryLog | null;
   readonly #settings: RecoverySettings;
+  /** Bytes of recovered frames being handed to clients now (bounded by maxHeldBytes). */
+  #held = 0;
   readonly #slots: Semaphore;
   readonly ownSends: OwnSends;
 
@@ -96,28 +107,50 @@ export class Recoveries implements RecoveryPort {
     else {
       try {
         const read = await this.#bounded(channel, seam, (bounds) => this.#read(channel, stream, request, bounds));
+        if (seam.overflowed) throw new RecoveryFailure(RecoveryResults.tooLarge, 'Too many live messages arrived while recovering');
+        if (this.#held + frameBytes(read.frames) > (this.#settings.maxHeldBytes ?? DEFAULT_MAX_HELD_BYTES)) {
+          throw new RecoveryFailure(RecoveryResults.unavailable, 'The gateway is sending too many recoveries at once; retry later');
+        }
         ({ frames, floor } = read);
         summary = { result: RecoveryResults.complete, recovered: frames.length, position: read.position, message: `Recovered ${frames.length} missed ${stream === 'broadcast' ? 'messages' : 'changes'}` };
       } catch (err) {
         const failure = seam.overflowed ? new RecoveryFailure(RecoveryResults.tooLarge, 'Too many live messages arrived while recovering')
           : err instanceof RecoveryFailure ? err : new RecoveryFailure(RecoveryResults.unavailable, `The history could not be read: ${(err as Error).message}`);
         summary = { result: failure.result, recovered: 0, position: request.kind === 'position' ? request.text : null, message: failure.message };
-        if (failure.result === RecoveryResults.unavailable) this.#host.log.warn({ tenant: channel.conn.tenantId, topic: channel.topic, stream, err: String(err) }, 'recovery unavailable');
+        if (failure.result === RecoveryResults.unavailable) this.#warn(channel, stream, err);
       }
     }
-    this.#host.metrics.recoveries.inc(stream, summary.result);
-    this.#host.metrics.recoveryDuration.observe(stream, (performance.now() - started) / 1000);
     const wanted = () => !channel.conn.closed && channel.conn.channels.get(channel.topic) === channel;
-    if (!wanted()) return; // left meanwhile
-    await this.#deliver(channel, stream, frames, wanted);
-    if (!wanted()) return;
+    const held = frameBytes(frames);
+    this.#held += held;
+    try {
+      if (wanted()) await this.#deliver(channel, stream, frames, wanted);
+    } finally {
+      this.#held -= held;
+    }
     if (seam.overflowed && summary.result === RecoveryResults.complete) {
       // Live frames overflowed the seam while the client read the recovered ones: some after E are gone.
       summary = { result: RecoveryResults.tooLarge, recovered: 0, position: request.kind === 'position' ? request.text : null, message: 'Too many live messages arrived while recovering' };
       floor = -1n;
     }
+    this.#host.metrics.recoveries.inc(stream, summary.result);
+    this.#host.metrics.recoveryDuration.observe(stream, (performance.now() - started) / 1000);
+    if (!wanted()) return; // left meanwhile
     channel.conn.push(channel, 'system', recoveryMessage(channel.subtopic, stream, summary));
     seam.open(floor);
+  }
+
+  #warnedAt = -Infinity;
+  #unwarned = 0;
+  /** At most one line a second: a storm of rejoins must not become a storm of log lines. */
+  #warn(channel: Channel, stream: RecoveryStream, err: unknown): void {
+    this.#unwarned++;
+    const now = this.#host.clock.now();
+    if (now - this.#warnedAt < 1000) return;
+    const code = (err as { code?: string }).code; // a Kafka or tenant database failure carries its catalog code
+    this.#host.log.warn({ ...(code ? { code } : {}), tenant: channel.conn.tenantId, topic: channel.topic, stream, recoveries: this.#unwarned, err: String(err) }, 'recovery unavailable');
+    this.#warnedAt = now;
+    this.#unwarned = 0;
   }
 
   /** A slot, a deadline and an abort (the channel leaving, the seam overflowing) around one read. */
@@ -173,9 +206,15 @@ export class Recoveries implements RecoveryPort {
     m.eventsOut.inc(sent);
     m.tenantEvents.inc(tenant, 'out', sent);
     if (stream === 'postgres_changes') m.tenant(tenant).dbEvents += sent;
-    this.#host.countBytesOut(tenant, bytes);
+    this.#host.usage.count(tenant, 'bytes_out', bytes);
+    this.#host.usage.count(tenant, 'events_out', sent);
+    const max = this.#host.tenant(tenant)?.limits.maxEventsPerSecond;
+    // as fanOut (countDelivered) and the change fan-out (delivered) count theirs
+    if (max !== undefined && sent > 0) this.#host.limits.count(stream === 'broadcast' ? 'events' : 'db_events', tenant, max, sent);
   }
 }
+
+const frameBytes = (frames: ReadonlyArray<string | Uint8Array>) => frames.reduce((n, f) => n + (typeof f === 'string' ? f.length : f.byteLength), 0);
 
 /** `work`, or the abort's reason as soon as the signal fires. */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
