@@ -16,6 +16,8 @@ export interface RoundRobinProxy {
   ready(): number[];
   /** Client connections open through this proxy to the backend on `port`. */
   connections(port: number): number;
+  /** Cuts every open connection at once, as a network drop does (the clients see 1006 and reconnect). */
+  dropAll(): void;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,9 @@ export async function startRoundRobinProxy(ports: number[]): Promise<RoundRobinP
     remove: (port) => void backends.delete(port),
     ready,
     connections: (port) => open.get(port) ?? 0,
+    dropAll: () => {
+      for (const s of sockets) s.destroy();
+    },
     async close() {
       clearInterval(poll);
       for (const s of sockets) s.destroy();

@@ -128,6 +128,18 @@ export async function startRangeReader(kafka: Kafka, options: RangeReaderOptions
     throw toRealtimeError(err, `starting the range reader of ${topics.join(', ')} failed`, { groupId });
   }
 
+  // One admin request at a time: kafkajs's admin answers concurrent offset requests with a
+  // TypeError now and then ("Cannot destructure property 'partitions' of 'low.pop(...)'",
+  // tulios/kafkajs#461), and a recovering join asks for two or three streams at once (seen in
+  // test-e2e/recovery.test.ts: the rejoin's broadcast recovery answered `unavailable`).
+  let tail: Promise<unknown> = Promise.resolve();
+  const serially = <T>(call: () => Promise<T>): Promise<T> => {
+    const run = tail.then(call, call);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+  const adminCall = <T>(topic: string, call: () => Promise<T>) => adminRequest(topic, () => serially(call));
+
   const offsets = async (topic: string, partition: number) => {
     const all = await adminCall(topic, () => admin.fetchTopicOffsets(topic));
     const p = all.find((o) => o.partition === partition);
@@ -195,9 +207,19 @@ const notAssigned = (key: string, groupId: string) =>
   new RealtimeError(ErrorCodes.KafkaUnavailable, `partition ${key} is not assigned to this range reader: another member joined group ${groupId}`, { details: { groupId } });
 const stoppedError = () => new RealtimeError(ErrorCodes.KafkaUnavailable, 'the range reader stopped');
 
-async function adminCall<T>(topic: string, call: () => Promise<T>): Promise<T> {
+/** kafkajs's TypeError of tulios/kafkajs#461 (an empty offsets answer): asked again, it answers. */
+const isEmptyOffsetsAnswer = (err: unknown) => err instanceof TypeError && /partitions/.test(err.message);
+
+async function adminRequest<T>(topic: string, call: () => Promise<T>): Promise<T> {
   try {
-    return await retrying(call);
+    return await retrying(async () => {
+      try {
+        return await call();
+      } catch (err) {
+        if (!isEmptyOffsetsAnswer(err)) throw err;
+        return await call();
+      }
+    });
   } catch (err) {
     throw toRealtimeError(err, `fetching the offsets of ${topic} failed`, { topic });
   }
