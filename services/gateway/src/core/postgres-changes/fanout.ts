@@ -20,15 +20,12 @@
 import { errorDef, ErrorCodes } from '@realtime/errors';
 import type { Logger } from '@realtime/log';
 import type { ChangeEvent } from '@realtime/schemas';
-import type { Identity, TableInfo, TenantDatabase } from '../../ports.ts';
+import type { TenantDatabase } from '../../ports.ts';
 import type { Channel } from '../channels/connection.ts';
-import { identityOf } from '../auth/identity.ts';
-import { timed, type Counter, type Histogram, type TenantTally } from '../metrics/metrics.ts';
+import type { Counter, Histogram, TenantTally } from '../metrics/metrics.ts';
 import { ChangeDedupe } from './dedupe.ts';
-import { bindingWants, type Binding } from './bindings.ts';
-import { matches } from './matcher.ts';
-import { changePayload } from './payload.ts';
-import { legacyFrame } from './legacy.ts';
+import type { Binding } from './bindings.ts';
+import { checkPending, changeFrame, match, roleOf, withPk, type Checked, type Pending, type Subscriber } from './batch.ts';
 import { ByteBudget, TenantQueue } from './tenant-queue.ts';
 import { positionText, type LogPosition } from '../base/log-position.ts';
 
@@ -55,24 +52,6 @@ export interface FanoutDeps {
     /** Bytes held per tenant (tenant-labelled). */
     changesQueueBytes: { set(tenant: string, bytes: number): void };
   };
-}
-
-export interface Subscriber {
-  channel: Channel;
-  bindings: Binding[];
-  /** Joined in the legacy form: each change goes out as its bare map (legacy.ts). */
-  legacy: boolean;
-}
-
-export interface Delivery {
-  sub: Subscriber;
-  ids: number[];
-  select: string[] | null;
-}
-
-export interface Pending {
-  event: ChangeEvent;
-  deliveries: Delivery[];
 }
 
 const MAX_BATCH = 1000;
@@ -245,133 +224,4 @@ export class ChangeFanout {
     this.#deps.metrics.tenant(tenant).dbEvents += sent;
     if (sent > 0) this.#deps.delivered(tenant, sent);
   }
-}
-
-export interface Checked {
-  tables: Map<string, TableInfo | null>;
-  hidden: Map<Pending, Set<Channel>>;
-  columns: Map<string, Set<string>>;
-}
-
-const roleOf = (channel: Channel) => identityOf(channel.claims).role;
-
-/**
- * Everything the tenant database must say about a batch before it can be sent: tables, RLS,
- * column privileges. The live fan-out and a recovery (core/recovery/changes.ts) share it.
- */
-export async function checkPending(db: TenantDatabase | null, pending: Pending[], observeRls: (seconds: number) => void): Promise<Checked> {
-  if (!db) throw Object.assign(new Error('tenant database not configured'), { code: ErrorCodes.UnableToConnectToProject });
-  const tables = new Map<string, TableInfo | null>();
-  for (const p of pending) {
-    const name = `${p.event.schema}.${p.event.table}`;
-    if (!tables.has(name)) tables.set(name, await db.table(p.event.schema, p.event.table));
-  }
-  const hidden = await timed(observeRls, () => rlsHidden(db, pending, tables));
-  const columns = new Map<string, Set<string>>();
-  for (const p of pending) {
-    for (const d of p.deliveries) {
-      const key = `${p.event.schema}.${p.event.table}\u0000${roleOf(d.sub.channel)}`;
-      if (!columns.has(key)) columns.set(key, await db.selectableColumns(p.event.schema, p.event.table, roleOf(d.sub.channel)));
-    }
-  }
-  return { tables, hidden, columns };
-}
-
-/** The event with its primary-key column names (from the table when the record has none). */
-export const withPk = (e: ChangeEvent, table: TableInfo | null): ChangeEvent => ({ ...e, pk_columns: e.pk_columns.length > 0 ? e.pk_columns : (table?.pk.map((c) => c.name) ?? []) });
-
-/** One delivery's frame: payload after select and column privileges, legacy or not, `ref` for recovering channels. */
-export function changeFrame(d: Delivery, change: ChangeEvent, table: TableInfo | null, columns: Map<string, Set<string>>, ref: string | null): string | Uint8Array {
-  const channel = d.sub.channel;
-  const payload = changePayload(d.ids, change, {
-    select: d.select,
-    visibleColumns: columns.get(`${change.schema}.${change.table}\u0000${roleOf(channel)}`),
-    rlsDelete: change.type === 'DELETE' && (table?.rls ?? false),
-  });
-  const message = d.sub.legacy ? legacyFrame(payload) : { event: 'postgres_changes', payload };
-  return channel.conn.wire.encode({ joinRef: null, ref, topic: channel.topic, ...message });
-}
-
-/** Which subscribers' bindings want this event, and with which ids (each id once). */
-export function match(event: ChangeEvent, subs: Iterable<Subscriber>): Delivery[] {
-  const out: Delivery[] = [];
-  let record: Record<string, unknown> | undefined;
-  const row = () => (record ??= JSON.parse((event.type === 'DELETE' ? event.old_record_json : event.record_json) ?? '{}') as Record<string, unknown>);
-  for (const sub of subs) {
-    let ids: number[] | null = null;
-    let select: string[] | null = null;
-    let selectAll = false;
-    for (const b of sub.bindings) {
-      if (!bindingWants(b, event.schema, event.table, event.type)) continue;
-      if (b.filters.length > 0 && (event.type === 'TRUNCATE' || !matches(b.filters, row(), event.columns))) continue;
-      ids ??= [];
-      if (!ids.includes(b.id)) ids.push(b.id);
-      if (b.select) select = [...new Set([...(select ?? []), ...b.select])];
-      else selectAll = true;
-    }
-    if (ids) out.push({ sub, ids, select: selectAll ? null : select });
-  }
-  return out;
-}
-
-/**
- * For each pending event, the channels RLS hides it from. Per table: one key list (the batch's
- * rows), checked for every distinct (role, claims) at once; the adapter does that in a few round
- * trips however many identities there are.
- */
-export async function rlsHidden(db: TenantDatabase, pending: Pending[], tables: Map<string, TableInfo | null>): Promise<Map<Pending, Set<Channel>>> {
-  type Group = { identity: Identity; items: Array<{ p: Pending; channel: Channel }> };
-  const perTable = new Map<TableInfo, { events: Pending[]; groups: Map<string, Group> }>();
-  // A channel receives most of a batch's rows: its identity key (claims as JSON) once per batch, not per row.
-  const keys = new Map<Channel, { identity: Identity; key: string }>();
-  const keyOf = (channel: Channel) => {
-    let k = keys.get(channel);
-    if (!k) {
-      const identity = identityOf(channel.claims);
-      keys.set(channel, (k = { identity, key: `${identity.role}\u0000${JSON.stringify(identity.claims)}` }));
-    }
-    return k;
-  };
-  for (const p of pending) {
-    const table = tables.get(`${p.event.schema}.${p.event.table}`);
-    if (!table?.rls || (p.event.type !== 'INSERT' && p.event.type !== 'UPDATE')) continue;
-    let entry = perTable.get(table);
-    if (!entry) perTable.set(table, (entry = { events: [], groups: new Map() }));
-    entry.events.push(p);
-    for (const d of p.deliveries) {
-      const { identity, key } = keyOf(d.sub.channel);
-      let group = entry.groups.get(key);
-      if (!group) entry.groups.set(key, (group = { identity, items: [] }));
-      group.items.push({ p, channel: d.sub.channel });
-    }
-  }
-  const hidden = new Map<Pending, Set<Channel>>();
-  const hide = (p: Pending, channel: Channel) => {
-    let set = hidden.get(p);
-    if (!set) hidden.set(p, (set = new Set()));
-    set.add(channel);
-  };
-  await Promise.all([...perTable].map(async ([table, { events, groups }]) => {
-    const list = [...groups.values()];
-    if (table.pk.length === 0) return list.forEach((g) => g.items.forEach((i) => hide(i.p, i.channel))); // nothing to look rows up by
-    const index = new Map(events.map((p, i) => [p, i]));
-    const keys = events.map((p) => {
-      const row = JSON.parse(p.event.record_json ?? '{}') as Record<string, unknown>;
-      return table.pk.map((c) => keyText(row[c.name], c.type));
-    });
-    const xids = events.map((p) => p.event.xid);
-    const visible = await db.visibleRows({ schema: table.schema, table: table.table, pk: table.pk, keys, xids }, list.map((g) => g.identity));
-    list.forEach((g, gi) => {
-      for (const item of g.items) if (!visible[gi]!.has(index.get(item.p)!)) hide(item.p, item.channel);
-    });
-  }));
-  return hidden;
-}
-
-/** A key value as Postgres reads it back from text: to_jsonb's JSON, strings unquoted. */
-function keyText(value: unknown, type: string): string | null {
-  if (value === null || value === undefined) return null;
-  // Records carry bytea as bare hex (docs/PROTOCOL.md §6); cast back to bytea, the text needs its \x again.
-  if (type === 'bytea' && typeof value === 'string') return `\\x${value}`;
-  return typeof value === 'string' ? value : JSON.stringify(value);
 }

@@ -5,7 +5,7 @@
 // batches: one RLS query per table for up to BATCH events, never one per event.
 import type { ChangeEvent } from '@realtime/schemas';
 import type { LogStream, TenantDatabase } from '../../ports.ts';
-import { checkPending, changeFrame, match, withPk, type Pending, type Subscriber } from '../postgres-changes/fanout.ts';
+import { checkPending, changeFrame, match, withPk, type Pending, type Subscriber } from '../postgres-changes/batch.ts';
 import { ChangeDedupe } from '../postgres-changes/dedupe.ts';
 import { positionText } from '../base/log-position.ts';
 import { RecoveryFailure, RecoveryResults } from './result.ts';

@@ -13,7 +13,7 @@ import type { Tenant } from '../base/tenant.ts';
 import type { GatewayMetrics } from '../metrics/metrics.ts';
 import type { UsageMeter } from '../limits/usage.ts';
 import type { LocalLimits } from '../limits/local-limits.ts';
-import type { Subscriber } from '../postgres-changes/fanout.ts';
+import type { Subscriber } from '../postgres-changes/batch.ts';
 import { positionText } from '../base/log-position.ts';
 import { StreamSeam } from './seam.ts';
 import { Semaphore } from './semaphore.ts';
