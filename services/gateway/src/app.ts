@@ -33,7 +33,9 @@ import { randomBytes } from 'node:crypto';
 
 /**
  * The client events and their handlers (docs/STYLE.md §12: a table, one file per event), given to
- * the gateway at construction: the handlers import the core's context, never the gateway.
+ * the gateway at construction: the handlers import the core's context, never the gateway. The one
+ * definition: the unit tests' gateway (test/support.ts) takes it from here. It lives in the root
+ * because a file importing join.ts is already at the import-depth limit (import-graph.test.ts).
  */
 export const frameHandlers: FrameHandlers = {
   join,

@@ -6,12 +6,12 @@ import { channelId, memberId, toState, type PresenceChannel, type StoredMember }
 import type { BroadcastBus, ClientSocket, Clock, PresenceBackend, Identity, PolicyExtension, RowKeys, StoredBroadcast, TableInfo, TenantDatabase, TenantDatabases, TenantDirectory } from '../src/ports.ts';
 import type { OutboundBroadcast } from '../src/core/base/broadcast-message.ts';
 import { Gateway, type GatewayDeps } from '../src/core/gateway.ts';
-import { createDispatch, type FrameHandlers } from '../src/core/handlers/index.ts';
-import { join } from '../src/core/handlers/join.ts';
-import { leave } from '../src/core/handlers/leave.ts';
-import { broadcast, userBroadcastPush } from '../src/core/handlers/broadcast.ts';
-import { accessToken } from '../src/core/handlers/access-token.ts';
-import { presence as presenceEvent } from '../src/core/handlers/presence.ts';
+import { createDispatch } from '../src/core/handlers/index.ts';
+// The table production uses, from the composition root itself: one definition. Loading app.ts
+// loads the Kafka, Postgres and Redis client modules but opens nothing. The table cannot sit lower
+// (core/handlers/): a file importing join.ts is already at the import-depth limit
+// (src/import-graph.test.ts), so only the root, app.ts, may hold it.
+import { frameHandlers } from '../src/app.ts';
 import { noMetrics } from '../src/core/metrics/metrics.ts';
 import type { Tenant } from '../src/core/base/tenant.ts';
 import type { LogPosition } from '../src/core/base/log-position.ts';
@@ -193,16 +193,6 @@ export class MemoryPresence implements PresenceBackend {
     return { epoch: this.epoch, lapsed };
   }
 }
-
-/**
- * The table of src/app.ts, built here too so unit tests need not load the composition root
- * (Kafka, Postgres and Redis clients); frame-handlers.test.ts fails when the two differ.
- */
-export const frameHandlers: FrameHandlers = {
-  join,
-  userBroadcast: userBroadcastPush,
-  channel: { phx_leave: leave, broadcast, access_token: accessToken, presence: presenceEvent },
-};
 
 /** `deps` replaces any of the gateway's dependencies (per-tenant databases, metrics, bounds). */
 export function testGateway(clock = new ManualClock(), db: TenantDatabase | null = null, presence = new MemoryPresence(), deps: Partial<GatewayDeps> = {}) {
