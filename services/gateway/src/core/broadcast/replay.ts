@@ -27,11 +27,20 @@ export async function fetchReplay(g: GatewayContext, tenant: Tenant, channel: Ch
   }
 }
 
-export function pushReplay(g: GatewayContext, channel: Channel, rows: StoredBroadcast[]): void {
-  const { conn } = channel;
+/**
+ * The ids of the stored rows the channel is about to replay, set before the channel is registered:
+ * their Kafka copies (meta id = row id) are then skipped live and, with `broadcast.recover`, in the
+ * recovered range and the recovery seam too (recovery/broadcasts.ts), however they interleave.
+ */
+export function rememberReplayed(g: GatewayContext, channel: Channel, rows: StoredBroadcast[]): void {
   channel.replayedIds = new Set(rows.map((r) => r.id));
   const forget = g.clock.setTimeout(() => (channel.replayedIds = null), REPLAYED_ID_TTL_MS);
   channel.cleanups.push(() => forget.cancel());
+}
+
+export function pushReplay(g: GatewayContext, channel: Channel, rows: StoredBroadcast[]): void {
+  const { conn } = channel;
+  if (channel.replayedIds === null) rememberReplayed(g, channel, rows);
   for (const row of rows) {
     const meta = { replayed: true, id: row.id };
     if (row.binary) {

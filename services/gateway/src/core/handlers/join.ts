@@ -11,7 +11,7 @@ import { joinToken, parseJoinOptions } from '../channels/join-options.ts';
 import { checkRead } from '../admission/channel-policies.ts';
 import { firstRefusal, joinsUnderLimit, refusal, step, tenantEnabled, usersUnderLimit, type Refusal } from '../admission/steps.ts';
 import { joinPayloadProblem } from '../channels/join-payload.ts';
-import { fetchReplay, pushReplay } from '../broadcast/replay.ts';
+import { fetchReplay, pushReplay, rememberReplayed } from '../broadcast/replay.ts';
 import { timed } from '../metrics/metrics.ts';
 import type { StoredBroadcast } from '../../ports.ts';
 import { scheduleExpiry } from './token-expiry.ts';
@@ -55,6 +55,8 @@ export async function join(g: GatewayContext, conn: Connection, msg: Message, re
   const changes = changesRequest(msg.payload, result.subtopic);
   // docs/PROTOCOL.md §11: seams in place before the channel can receive its first live frame.
   g.recovery.prepare(result);
+  const replayed = replays.get(result);
+  if (replayed) rememberReplayed(g, result, replayed); // before its first live frame (replay.ts)
   if (changes.raw.length === 0) result.recoverChanges = null; // no bindings: nothing to recover
   g.addChannel(result);
   if (changes.raw.length > 0 && changes.waitMs !== null) {

@@ -31,8 +31,12 @@ function encode(channel: Channel, message: OutboundBroadcast, position: string):
   }
 }
 
+/** A message from realtime.messages that the channel's `broadcast.replay` sent from the database already (its meta id is the row id). */
+const replayedAlready = (channel: Channel, message: OutboundBroadcast) => message.metaId !== null && channel.replayedIds?.has(message.metaId) === true;
+
 /** A live broadcast for a recovering channel: through its seam, with its position. */
 export function deliverPositioned(channel: Channel, message: OutboundBroadcast, at: LogPosition): boolean {
+  if (replayedAlready(channel, message)) return false;
   const frame = positionedFrame(channel, message, at);
   if (frame === null || !channel.recoverBroadcasts) return false;
   channel.recoverBroadcasts.live(frame, at.offset);
@@ -82,6 +86,7 @@ export async function readBroadcastHistory(channel: Channel, stream: LogStream<O
     out.last = r.offset;
     const m = r.value;
     if (plan.sinceMs !== null && m.sentAt < plan.sinceMs) return;
+    if (replayedAlready(channel, m)) return;
     const frame = positionedFrame(channel, m, { partition: stream.partition, offset: r.offset });
     if (frame === null) return; // a binary broadcast a 1.0.0 socket cannot receive, as live
     out.bytes += m.payload.byteLength;

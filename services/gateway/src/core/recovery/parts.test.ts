@@ -60,6 +60,42 @@ describe('Semaphore', () => {
     release();
     expect(s.running).toBe(0);
   });
+
+  it('bounds one tenant to half the slots and half the line, while another tenant still runs', async () => {
+    const s = new Semaphore(4, 8);
+    const noisy = [await s.acquire('noisy')!, await s.acquire('noisy')!];
+    const queued = Array.from({ length: 4 }, () => s.acquire('noisy'));
+    expect(queued.every((q) => q !== null)).toBe(true);
+    expect(s.acquire('noisy')).toBeNull(); // past its half of the line: refused at once
+    expect(s.running).toBe(2); // and past its half of the slots it waits, free slots or not
+    const quiet = [await s.acquire('quiet')!, await s.acquire('quiet')!]; // the other tenant gets the two left
+    expect(s.running).toBe(4);
+    const quietWaiting = s.acquire('quiet');
+    expect(quietWaiting).not.toBeNull(); // its own place in the line
+    // A quiet slot freed goes to quiet's waiter, past the noisy ones at the head of the line.
+    quiet[0]!();
+    const q3 = await quietWaiting!;
+    expect(s.running).toBe(4);
+    // A noisy slot freed goes to the oldest noisy waiter.
+    noisy[0]!();
+    const n3 = await queued[0]!;
+    expect(s.waiting).toBe(3);
+    for (const r of [noisy[1]!, n3, quiet[1]!, q3]) r();
+    for (const q of queued.slice(1)) (await q!)();
+    expect(s.running).toBe(0);
+    expect(s.waiting).toBe(0);
+  });
+
+  it('with one slot a tenant still gets it', async () => {
+    const s = new Semaphore(1, 2);
+    const a = await s.acquire('a')!;
+    const b = s.acquire('b');
+    expect(b).not.toBeNull();
+    expect(s.acquire('b')).toBeNull(); // half of a line of 2
+    a();
+    (await b!)();
+    expect(s.running).toBe(0);
+  });
 });
 
 describe('OwnSends', () => {

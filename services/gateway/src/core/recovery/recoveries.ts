@@ -159,9 +159,9 @@ export class Recoveries implements RecoveryPort {
     const timer = this.#host.clock.setTimeout(() => abort.abort(new RecoveryFailure(RecoveryResults.unavailable, 'The history could not be read in time')), this.#settings.timeoutMs);
     seam.onOverflow = () => abort.abort(new RecoveryFailure(RecoveryResults.tooLarge, 'Too many live messages arrived while recovering'));
     channel.cleanups.push(() => abort.abort(new RecoveryFailure(RecoveryResults.unavailable, 'The channel left')));
-    const slot = this.#slots.acquire();
+    const slot = this.#slots.acquire(channel.conn.tenantId); // at most the tenant's share (semaphore.ts)
     try {
-      if (!slot) throw new RecoveryFailure(RecoveryResults.unavailable, 'The gateway is recovering too many channels; retry later');
+      if (!slot) throw new RecoveryFailure(RecoveryResults.unavailable, 'The gateway is recovering too many channels (or too many of this tenant\'s); retry later');
       const release = await untilAborted(slot, abort.signal).catch((err: unknown) => {
         void slot.then((r) => r()); // the slot came too late: hand it on
         throw err;
