@@ -66,7 +66,7 @@ export interface RecoveryHost {
   /** Recovered frames count like other traffic: the tenant's usage and its events limits. */
   readonly usage: UsageMeter;
   readonly limits: LocalLimits;
-  /** changes.ts readChangeHistory, handed in by gateway.ts (it sits above fanout.ts: import-graph floors). */
+  /** changes.ts readChangeHistory, handed in by gateway.ts (it sits above batch.ts: import-graph floors). */
   readChanges(stream: LogStream<ChangeEvent>, plan: ReadPlan, bounds: ReadBounds, h: { sub: Subscriber; db: TenantDatabase | null; observeRls(seconds: number): void }): Promise<Recovered>;
 }
 
