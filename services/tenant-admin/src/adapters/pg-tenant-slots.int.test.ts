@@ -3,7 +3,7 @@
 // same server are not listed; a database that cannot be reached rejects.
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import pg from 'pg';
-import { uniqueName } from '@realtime/testing';
+import { uniqueName, waitFor } from '@realtime/testing';
 import { createDatabase } from '@realtime/testing/stack';
 import type { DbTarget } from '../ports.ts';
 import { createPgSlotReader } from './pg-tenant-slots.ts';
@@ -33,9 +33,14 @@ it('lists the database\'s own slot, inactive and unowned, with a lag that grows 
   expect(before!.confirmed_flush_lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
 
   await db.query('CREATE TABLE wal_filler AS SELECT x FROM generate_series(1, 10000) x');
-  const after = await reader.read(target);
+  // The test server commits asynchronously (libs/testing/src/postgres.ts): pg_current_wal_lsn(), the
+  // written position, moves when the WAL writer next runs (every 10 ms, later on a loaded machine).
+  const after = await waitFor(async () => {
+    const slots = await reader.read(target);
+    expect(slots[0]!.lag_bytes).toBeGreaterThan(before!.lag_bytes!);
+    return slots;
+  }, { timeout: 5000 });
   expect(after).toHaveLength(1); // other tests' slots on this server are in other databases
-  expect(after[0]!.lag_bytes).toBeGreaterThan(before!.lag_bytes!);
 });
 
 it('rejects when the database cannot be reached', async () => {
