@@ -10,8 +10,7 @@ import { createKafka, topicNames } from '@realtime/kafka';
 import { uniqueName, waitFor } from '@realtime/testing';
 import { token, useTenantStack } from './support/fixture.ts';
 import { tenantDb } from './support/changes.ts';
-import { waitForSlotStreaming } from './support/cdc.ts';
-import { parsePosition, recoveringClient, STREAMS, type RecoveringClient, type StreamKey } from './support/recovery.ts';
+import { createNotes, parsePosition, recoveringClient, STREAMS, type RecoveringClient, type StreamKey } from './support/recovery.ts';
 
 const t = useTenantStack({ gateways: 1, ingestCdc: true, tenant: { max_events_per_second: 100_000, max_joins_per_second: 10_000 } });
 const ROOM = 'room';
@@ -26,11 +25,7 @@ let next = 1;
 
 beforeAll(async () => {
   db = await tenantDb(t.tenant.dbUrl);
-  await db.query(`CREATE TABLE notes (id bigint PRIMARY KEY, owner uuid NOT NULL, body text)`);
-  await db.query(`GRANT SELECT ON notes TO authenticated`);
-  await db.query(`ALTER PUBLICATION supabase_realtime ADD TABLE notes`);
-  await db.query(`CREATE POLICY "read vaults" ON realtime.messages FOR SELECT TO authenticated USING (realtime.topic() LIKE 'vault-%')`);
-  await waitForSlotStreaming(db);
+  await createNotes(db, { rls: false, grant: true, vaults: true });
   aliceKey = await token(t.tenant.jwtSecret, { role: 'authenticated', sub: alice });
   serviceKey = await token(t.tenant.jwtSecret, { role: 'service_role' });
   witness = await client({});

@@ -10,7 +10,7 @@ import type { RealtimeChannel } from '@supabase/supabase-js';
 import { waitFor } from '@realtime/testing';
 import { client, subscribed, token, useTenantStack } from './support/fixture.ts';
 import { changesReady, tenantDb } from './support/changes.ts';
-import { waitForSlotStreaming } from './support/cdc.ts';
+import { createNotes } from './support/recovery.ts';
 
 const t = useTenantStack({ gateways: 1, ingestCdc: true });
 let db: pg.Client;
@@ -19,11 +19,7 @@ const bob = randomUUID();
 
 beforeAll(async () => {
   db = await tenantDb(t.tenant.dbUrl);
-  await db.query(`CREATE TABLE notes (id bigint PRIMARY KEY, owner uuid NOT NULL, body text)`);
-  await db.query(`ALTER TABLE notes ENABLE ROW LEVEL SECURITY`);
-  await db.query(`CREATE POLICY "own notes" ON notes FOR SELECT TO authenticated USING (owner = auth.uid())`);
-  await db.query(`ALTER PUBLICATION supabase_realtime ADD TABLE notes`);
-  await waitForSlotStreaming(db);
+  await createNotes(db, { rls: true, grant: false, vaults: false });
 }, 60_000);
 afterAll(async () => {
   await db?.end();

@@ -13,9 +13,8 @@ import { waitFor } from '@realtime/testing';
 import { waitForTenant } from '@realtime/testing/stack';
 import { adminFetch, token, useTenantStack } from './support/fixture.ts';
 import { tenantDb } from './support/changes.ts';
-import { waitForSlotStreaming } from './support/cdc.ts';
 import { startRoundRobinProxy, type RoundRobinProxy } from './support/round-robin-proxy.ts';
-import { parsePosition, recoveringClient, STREAMS, strictlyIncreasing, type RecoveringClient, type StreamKey } from './support/recovery.ts';
+import { createNotes, parsePosition, recoveringClient, STREAMS, strictlyIncreasing, type RecoveringClient, type StreamKey } from './support/recovery.ts';
 
 // Limits out of the way: recovered frames count as tenant events like live ones.
 const t = useTenantStack({ gateways: 2, ingestCdc: true, tenant: { max_events_per_second: 100_000, max_bytes_per_second: 100_000_000, max_joins_per_second: 10_000 } });
@@ -39,13 +38,7 @@ let nextMsg = 1;
 
 beforeAll(async () => {
   db = await tenantDb(t.tenant.dbUrl);
-  await db.query(`CREATE TABLE notes (id bigint PRIMARY KEY, owner uuid NOT NULL, body text)`);
-  await db.query(`ALTER TABLE notes ENABLE ROW LEVEL SECURITY`);
-  await db.query(`CREATE POLICY "own notes" ON notes FOR SELECT TO authenticated USING (owner = auth.uid())`);
-  await db.query(`GRANT SELECT ON notes TO authenticated`);
-  await db.query(`ALTER PUBLICATION supabase_realtime ADD TABLE notes`);
-  await db.query(`CREATE POLICY "read vaults" ON realtime.messages FOR SELECT TO authenticated USING (realtime.topic() LIKE 'vault-%')`);
-  await waitForSlotStreaming(db);
+  await createNotes(db, { rls: true, grant: true, vaults: true });
   aliceKey = await token(t.tenant.jwtSecret, { role: 'authenticated', sub: alice });
   serviceKey = await token(t.tenant.jwtSecret, { role: 'service_role' });
   witnessPort = t.port(1);

@@ -4,7 +4,9 @@
 // receives lands in one log, in arrival order, so a test can see where the recovery's system
 // message fell among the frames.
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import type pg from 'pg';
 import { client, subscribed } from './fixture.ts';
+import { waitForSlotStreaming } from './cdc.ts';
 
 export type Stream = 'postgres_changes' | 'broadcast';
 /** The three recovering streams of a client: the public room's changes and broadcasts, the private vault's broadcasts. */
@@ -110,4 +112,21 @@ export function strictlyIncreasing(positions: string[]): boolean {
     const [prevPart, prevOff] = parsePosition(positions[i - 1]!);
     return part === prevPart && off > prevOff;
   });
+}
+
+/**
+ * The recovery tests' tenant schema: a published `notes` table, readable by `authenticated` (with
+ * `rls`, only a user's own rows) and, with `vaults`, private channels `vault-*` readable by
+ * `authenticated`; resolves once the tenant's slot streams.
+ */
+export async function createNotes(db: pg.Client, o: { rls: boolean; grant: boolean; vaults: boolean }): Promise<void> {
+  await db.query(`CREATE TABLE notes (id bigint PRIMARY KEY, owner uuid NOT NULL, body text)`);
+  if (o.rls) {
+    await db.query(`ALTER TABLE notes ENABLE ROW LEVEL SECURITY`);
+    await db.query(`CREATE POLICY "own notes" ON notes FOR SELECT TO authenticated USING (owner = auth.uid())`);
+  }
+  if (o.grant) await db.query(`GRANT SELECT ON notes TO authenticated`);
+  await db.query(`ALTER PUBLICATION supabase_realtime ADD TABLE notes`);
+  if (o.vaults) await db.query(`CREATE POLICY "read vaults" ON realtime.messages FOR SELECT TO authenticated USING (realtime.topic() LIKE 'vault-%')`);
+  await waitForSlotStreaming(db);
 }

@@ -8,7 +8,7 @@ import type { Vsn } from '@realtime/protocol';
 import type { LogStream } from '../../ports.ts';
 import type { OutboundBroadcast } from '../base/broadcast-message.ts';
 import { positionText, type LogPosition } from '../base/log-position.ts';
-import { RecoveryFailure, RecoveryResults } from './result.ts';
+import { HistoryScan } from './history-scan.ts';
 import type { ReadBounds, ReadPlan, Recovered } from './read-bounds.ts';
 
 /** Frames with a position, encoded once per message and wire version however many channels get them. */
@@ -75,13 +75,9 @@ export interface EchoTarget {
 /** The channel's broadcasts in [start, E), as frames, within the tenant's caps and the scan bound. */
 export async function readBroadcastHistory(channel: Channel, stream: LogStream<OutboundBroadcast>, plan: ReadPlan, bounds: ReadBounds): Promise<Recovered> {
   const out: Recovered = { frames: [], bytes: 0, last: null };
-  const state = { scanned: 0, failure: null as RecoveryFailure | null };
+  const scan = new HistoryScan(bounds.maxScanBytes);
   await stream.read(plan.start, plan.end, (r) => {
-    state.scanned += r.bytes;
-    if (state.scanned > bounds.maxScanBytes) {
-      state.failure = new RecoveryFailure(RecoveryResults.tooLarge, 'More history to scan than a recovery may read');
-      return 'stop';
-    }
+    if (scan.count(r.bytes)) return 'stop';
     if (!r.own || !r.value) return;
     out.last = r.offset;
     const m = r.value;
@@ -91,11 +87,8 @@ export async function readBroadcastHistory(channel: Channel, stream: LogStream<O
     if (frame === null) return; // a binary broadcast a 1.0.0 socket cannot receive, as live
     out.bytes += m.payload.byteLength;
     out.frames.push(frame);
-    if (out.frames.length > bounds.events || out.bytes > bounds.bytes) {
-      state.failure = new RecoveryFailure(RecoveryResults.tooLarge, 'More missed messages than the tenant allows a recovery');
-      return 'stop';
-    }
+    if (out.frames.length > bounds.events || out.bytes > bounds.bytes) return scan.tooLarge('More missed messages than the tenant allows a recovery');
   }, bounds);
-  if (state.failure) throw state.failure;
+  scan.rethrow();
   return out;
 }

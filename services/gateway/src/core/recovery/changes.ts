@@ -10,6 +10,7 @@ import { ChangeDedupe } from '../postgres-changes/dedupe.ts';
 import { positionText } from '../base/log-position.ts';
 import { RecoveryFailure, RecoveryResults } from './result.ts';
 import type { ReadBounds, ReadPlan, Recovered } from './read-bounds.ts';
+import { HistoryScan } from './history-scan.ts';
 
 export const RLS_BATCH = 500;
 
@@ -23,7 +24,8 @@ export interface ChangesHistory {
 
 export async function readChangeHistory(stream: LogStream<ChangeEvent>, plan: ReadPlan, bounds: ReadBounds, h: ChangesHistory): Promise<Recovered> {
   const out: Recovered = { frames: [], bytes: 0, last: null };
-  const state = { scanned: 0, matched: 0, failure: null as RecoveryFailure | null };
+  const scan = new HistoryScan(bounds.maxScanBytes);
+  let matched = 0;
   const dedupe = new ChangeDedupe();
   let batch: Positioned[] = [];
   const flush = async () => {
@@ -45,11 +47,7 @@ export async function readChangeHistory(stream: LogStream<ChangeEvent>, plan: Re
     }
   };
   await stream.read(plan.start, plan.end, async (r) => {
-    state.scanned += r.bytes;
-    if (state.scanned > bounds.maxScanBytes) {
-      state.failure = new RecoveryFailure(RecoveryResults.tooLarge, 'More history to scan than a recovery may read');
-      return 'stop';
-    }
+    if (scan.count(r.bytes)) return 'stop';
     if (!r.own || !r.value) return;
     out.last = r.offset;
     const event = r.value;
@@ -57,16 +55,13 @@ export async function readChangeHistory(stream: LogStream<ChangeEvent>, plan: Re
     if (!dedupe.accept(event)) return; // written twice by a restarted ingest-cdc
     const deliveries = match(event, [h.sub]);
     if (deliveries.length === 0) return;
-    state.matched++;
+    matched++;
     out.bytes += r.bytes;
-    if (state.matched > bounds.events || out.bytes > bounds.bytes) {
-      state.failure = new RecoveryFailure(RecoveryResults.tooLarge, 'More missed changes than the tenant allows a recovery');
-      return 'stop';
-    }
+    if (matched > bounds.events || out.bytes > bounds.bytes) return scan.tooLarge('More missed changes than the tenant allows a recovery');
     batch.push({ event, deliveries, offset: r.offset });
     if (batch.length >= RLS_BATCH) await flush();
   }, bounds);
-  if (state.failure) throw state.failure;
+  scan.rethrow();
   if (batch.length > 0) await flush();
   return out;
 }
